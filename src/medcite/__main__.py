@@ -1,0 +1,3 @@
+from medcite.serve.cli import main
+
+main()

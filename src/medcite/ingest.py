@@ -1,0 +1,198 @@
+"""Ingest pipeline: walk paths, parse files (in worker processes), upsert in batches.
+
+Failures are collected with their path, archive member and reason; the batch goes
+on. Each batch of documents is committed in one transaction, so an interrupted
+ingest leaves a consistent store and re-running it finishes the job.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import MedciteError, UnsupportedFormat
+from .sources import detect
+from .sources.walk import SourceFile, Skipped, Unreadable, walk
+from .store import EvidenceStore
+from .types import Document, Parsed
+
+UNKNOWN = "(unrecognised)"
+
+
+@dataclass(slots=True)
+class Tally:
+    """Per-format counts: files read, documents added/updated/unchanged, skips, failures."""
+
+    read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    path: str
+    member: str | None
+    reason: str
+
+    def location(self) -> str:
+        return f"{self.path}::{self.member}" if self.member else self.path
+
+
+@dataclass(slots=True)
+class IngestReport:
+    tallies: dict[str, Tally] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+    skipped_files: int = 0
+    documents: int = 0
+    passages: int = 0
+    vocab_terms: int = 0
+    seconds: float = 0.0
+
+    def tally(self, fmt: str) -> Tally:
+        return self.tallies.setdefault(fmt, Tally())
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "documents": self.documents,
+            "passages": self.passages,
+            "vocab_terms": self.vocab_terms,
+            "skipped_files": self.skipped_files,
+            "seconds": round(self.seconds, 3),
+            "documents_per_second": round(self.documents / self.seconds, 1) if self.seconds else None,
+            "formats": {k: asdict(v) for k, v in sorted(self.tallies.items())},
+            "failures": [
+                {"path": f.path, "member": f.member, "reason": f.reason} for f in self.failures
+            ],
+        }
+
+
+Progress = Callable[[int, int, int], None]  # (files done, documents done, passages done)
+
+
+# Generic extensions: a .json or .txt met while walking a folder may be anything
+# (a schema, a note); when no parser claims it, it is skipped rather than failed.
+_GENERIC = (".json", ".txt")
+NOT_A_SOURCE = "not a recognised source format"
+
+
+def _parse(item: SourceFile) -> tuple[str, Parsed | None, str | None]:
+    """Parse one file; returns (format, parsed, error). Runs in a worker process."""
+    fmt = UNKNOWN
+    try:
+        parser = detect(item.name, item.data[:4096])
+        fmt = parser.FORMAT
+        return fmt, parser.parse(item.data, item.name), None
+    except UnsupportedFormat as exc:
+        if not item.explicit and item.name.lower().endswith(_GENERIC):
+            return fmt, None, NOT_A_SOURCE
+        return fmt, None, str(exc)
+    except MedciteError as exc:
+        return fmt, None, str(exc)
+    except Exception as exc:  # a parser bug must not abort the batch
+        return fmt, None, f"parser error: {type(exc).__name__}: {exc}"
+
+
+def _parsed_stream(
+    items: Iterable[SourceFile | Skipped | Unreadable], workers: int
+) -> Iterator[tuple[SourceFile | Skipped | Unreadable, tuple[str, Parsed | None, str | None] | None]]:
+    """Pair each walked item with its parse result, in order, parsing in parallel."""
+    if workers <= 1:
+        for item in items:
+            yield item, (_parse(item) if isinstance(item, SourceFile) else None)
+        return
+    window = workers * 8
+    pending: list[tuple[SourceFile | Skipped | Unreadable, Future[Any] | None]] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for item in items:
+            fut = pool.submit(_parse, item) if isinstance(item, SourceFile) else None
+            pending.append((item, fut))
+            while len(pending) >= window:
+                head, hfut = pending.pop(0)
+                yield head, (hfut.result() if hfut else None)
+        for head, hfut in pending:
+            yield head, (hfut.result() if hfut else None)
+
+
+def default_workers() -> int:
+    env = os.environ.get("MEDCITE_WORKERS")
+    if env:
+        return max(1, int(env))
+    return min(4, os.cpu_count() or 1)
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    store: EvidenceStore,
+    batch_size: int = 500,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest every file under ``paths`` into ``store``; never raises for bad input."""
+    report = IngestReport()
+    started = time.perf_counter()
+    workers = default_workers() if workers is None else workers
+    batch: list[tuple[Document, str, str]] = []
+    files = 0
+
+    def flush() -> None:
+        if not batch:
+            return
+        by_source: dict[str, list[tuple[Document, str]]] = {}
+        for doc, fmt, src in batch:
+            by_source.setdefault(src, []).append((doc, fmt))
+        for src, pairs in by_source.items():
+            statuses = store.upsert([d for d, _ in pairs], source_path=src)
+            for (doc, fmt), status in zip(pairs, statuses, strict=True):
+                setattr(report.tally(fmt), status, getattr(report.tally(fmt), status) + 1)
+                report.documents += 1
+                report.passages += len(doc.passages)
+        batch.clear()
+
+    walked = (item for path in paths for item in walk(path))
+    for item, result in _parsed_stream(walked, workers):
+        files += 1
+        if isinstance(item, Skipped):
+            report.skipped_files += 1
+        elif isinstance(item, Unreadable):
+            report.tally(UNKNOWN).failed += 1
+            report.failures.append(Failure(item.path, item.member, item.reason))
+        else:
+            assert result is not None
+            fmt, parsed, error = result
+            if error == NOT_A_SOURCE:
+                report.skipped_files += 1
+            elif error is not None or parsed is None:
+                tally = report.tally(fmt)
+                tally.read += 1
+                tally.failed += 1
+                report.failures.append(Failure(item.path, item.member, error or "unknown error"))
+            else:
+                tally = report.tally(fmt)
+                tally.read += 1
+                tally.skipped += len(parsed.skipped)
+                if parsed.vocab:
+                    report.vocab_terms += store.add_vocab(parsed.vocab)
+                source = f"{item.path}::{item.member}" if item.member else item.path
+                batch.extend((doc, fmt, source) for doc in parsed.documents)
+                if len(batch) >= batch_size:
+                    flush()
+        if progress is not None:
+            progress(files, report.documents + len(batch), report.passages)
+    flush()
+    report.seconds = time.perf_counter() - started
+    if progress is not None:
+        progress(files, report.documents, report.passages)
+    return report

@@ -1,0 +1,179 @@
+"""National Guideline Clearinghouse (NGC) guideline summaries (guideline.gov XML, 2018 archive).
+
+A summary is ``<Version><Section Name><Field Name><FieldValue Value="escaped HTML"/>``.
+Full summaries become one guideline document whose passages are the individual
+recommendations (see ``ngc_html``) plus a few descriptive fields; the many stubs
+of withdrawn guidelines (only a bibliographic source) are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from ..errors import ParseError
+from ..textutil import chunk_text
+from ..types import Parsed
+from .base import DocBuilder, html_to_text, iso_date, one_line, year_of
+from .ngc_html import FIELD, recommendation_passages
+
+FORMAT = "ngc"
+
+STUB_REASON = "guideline stub without recommendations (withdrawn or superseded)"
+
+# Fields kept as passages after the recommendations, in this order.
+EXTRA_FIELDS = (
+    "Potential Benefits",
+    "Potential Harms",
+    "Qualifying Statements",
+    "Target Population",
+    "Disease/Condition(s)",
+    "Interventions and Practices Considered",
+)
+
+_NAME_ID = re.compile(r"(?:^|[/\\])ngc-(\d+)\.xml$", re.I)
+_HEAD_VERSION = re.compile(rb"<Version[\s>]")
+_HEAD_PART = re.compile(rb"<(Section|xmlSource)[\s>]")
+_PMID = re.compile(r"list_uids=(\d+)")
+_DATE = re.compile(r"^\s*(\d{4})(?:\s+([A-Za-z]{3,9})\.?(?:[-–][A-Za-z]+)?(?:\s+(\d{1,2})\b)?)?")
+# "American Academy of Neurology - Medical Specialty Society": the organisation type
+# NGC appends to each developer.
+_ORG_TYPE = re.compile(r"\s+-\s+([A-Z][\w/ ,.'()-]*?(?:\s*\[[^\]]*\])?)\s*$")
+
+
+def sniff(name: str, head: bytes) -> bool:
+    """NGC summaries start with <Version> and hold <Section>/<xmlSource> elements."""
+    if not _HEAD_VERSION.search(head):
+        return False
+    if _HEAD_PART.search(head):
+        return True
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return bool(_NAME_ID.search(name.replace("\\", "/"))) and stripped.startswith(b"<Version")
+
+
+def _parse_xml(data: bytes) -> etree._Element:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True,
+                             remove_comments=True, remove_pis=True)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"not well-formed XML: {exc}") from None
+    if root is None:
+        raise ParseError("not well-formed XML: empty document")
+    return root
+
+
+def _fields(root: etree._Element) -> dict[str, list[str]]:
+    """Field name -> its values; a name repeated in a later section keeps the first."""
+    fields: dict[str, list[str]] = {}
+    for field in root.iter("Field"):
+        name = (field.get("Name") or "").strip()
+        if name and name not in fields:
+            fields[name] = [fv.get("Value") or "" for fv in field.iter("FieldValue")]
+    return fields
+
+
+def release_date(text: str) -> tuple[str, int | None]:
+    """ISO date and year of the first date in a "Date Released" value.
+
+    Values look like "2012 Mar 27 (reaffirmed 2015 Jul 18)", "2007 (revised 2013)"
+    or "2014 Jul-Aug"; the first date is the original release.
+    """
+    m = _DATE.match(text or "")
+    if not m:
+        year = year_of(text)
+        return (str(year) if year else ""), year
+    return iso_date(m.group(1), m.group(2), m.group(3)), int(m.group(1))
+
+
+def developers(values: list[str]) -> tuple[list[str], list[str]]:
+    """Developer names and their NGC organisation types."""
+    names, kinds = [], []
+    for value in values:
+        text = one_line(html_to_text(value))
+        if not text:
+            continue
+        m = _ORG_TYPE.search(text)
+        if m and m.start() > 0:
+            names.append(text[: m.start()].strip())
+            kinds.append(m.group(1))
+        else:
+            names.append(text)
+    return names, kinds
+
+
+def ngc_id(name: str) -> str:
+    m = _NAME_ID.search(name.replace("\\", "/"))
+    if not m:
+        raise ParseError(f"cannot tell the NGC id from the file name {name!r} (expected ngc-<id>.xml)")
+    return m.group(1)
+
+
+def _text(fields: dict[str, list[str]], name: str) -> str:
+    return "\n\n".join(t for t in (html_to_text(v) for v in fields.get(name, ())) if t)
+
+
+def parse(data: bytes, name: str) -> Parsed:
+    """Parse one NGC summary file; stubs come back as a skip."""
+    gid = ngc_id(name)
+    root = _parse_xml(data)
+    if root.tag != "Version":
+        raise ParseError(f"not an NGC summary: root element <{root.tag}>")
+    fields = _fields(root)
+    if FIELD not in fields:
+        return Parsed(skipped=[STUB_REASON])
+
+    builder = DocBuilder()
+    for draft in recommendation_passages("".join(fields[FIELD])):
+        builder.add(draft.section, draft.text, draft.meta)
+    for field in EXTRA_FIELDS:
+        text = _text(fields, field)
+        if text.lower().rstrip(".") in ("", "not stated", "none", "not applicable"):
+            continue
+        for chunk in chunk_text(text):
+            builder.add(field, chunk, {"field": field})
+    if not len(builder):
+        return Parsed(skipped=["guideline summary without recommendation text"])
+
+    title = one_line(_text(fields, "Guideline Title")) or f"NGC guideline summary {gid}"
+    dev_names, dev_kinds = developers(fields.get("Guideline Developer(s)", []))
+    issuer = "; ".join(dev_names)
+    released = one_line(_text(fields, "Date Released"))
+    pub_date, year = release_date(released)
+    citations = [one_line(html_to_text(v)) for v in fields.get("Bibliographic Source(s)", [])]
+    pmids = list(dict.fromkeys(_PMID.findall(" ".join(fields.get("Bibliographic Source(s)", [])))))
+    identifiers = {"ngc": gid}
+    if pmids:
+        identifiers["pmid"] = pmids[0]
+        identifiers["pmids"] = ",".join(pmids)
+    rating = "\n\n".join(t for t in (
+        _text(fields, "Rating Scheme for the Strength of the Evidence"),
+        _text(fields, "Rating Scheme for the Strength of the Recommendations"),
+        _text(fields, "Rating Scheme for the Strength of the Evidence/Recommendations"),
+    ) if t)
+    meta = {
+        "archived": True,
+        "date_released": released,
+        "diseases": one_line(_text(fields, "Disease/Condition(s)")),
+        "target_population": one_line(_text(fields, "Target Population")),
+        "rating_scheme": rating[:2000],
+        "bibliographic_source": " | ".join(c for c in citations if c),
+        "developer_types": dev_kinds,
+    }
+    doc = builder.build(
+        doc_id=f"ngc:{gid}",
+        source_type="guideline",
+        title=title,
+        format=FORMAT,
+        issuer=issuer,
+        venue=issuer,
+        pub_date=pub_date,
+        year=year,
+        pub_types=("Practice Guideline",),
+        evidence_level="guideline",
+        identifiers=identifiers,
+        url=f"https://www.guideline.gov/summaries/summary/{gid}",
+        meta=meta,
+    )
+    return Parsed(documents=[doc])

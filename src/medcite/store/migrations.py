@@ -1,0 +1,117 @@
+"""Numbered schema migrations for the SQLite store (after simonw/llm's migrations.py).
+
+Each migration is a list of SQL statements run once, in order, in one transaction; applied names are
+recorded in ``_migrations``. Never edit a released migration: add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Migration = Callable[[], list[str]]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append((fn.__name__, fn))
+    return fn
+
+
+@migration
+def m001_documents_passages() -> list[str]:
+    return _statements(
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            doc_id TEXT NOT NULL UNIQUE,
+            source_type TEXT NOT NULL,
+            format TEXT NOT NULL,
+            title TEXT NOT NULL,
+            authors TEXT NOT NULL DEFAULT '[]',
+            issuer TEXT NOT NULL DEFAULT '',
+            venue TEXT NOT NULL DEFAULT '',
+            pub_date TEXT NOT NULL DEFAULT '',
+            year INTEGER,
+            pub_types TEXT NOT NULL DEFAULT '[]',
+            evidence_level TEXT NOT NULL DEFAULT 'other',
+            mesh_terms TEXT NOT NULL DEFAULT '[]',
+            identifiers TEXT NOT NULL DEFAULT '{}',
+            url TEXT NOT NULL DEFAULT '',
+            meta TEXT NOT NULL DEFAULT '{}',
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            source_path TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX documents_type_year ON documents(source_type, year);
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY,
+            doc_rowid INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            section TEXT NOT NULL,
+            text TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            meta TEXT NOT NULL DEFAULT '{}',
+            text_hash TEXT NOT NULL,
+            UNIQUE (doc_rowid, ordinal)
+        );
+        CREATE INDEX passages_text_hash ON passages(text_hash);
+        CREATE VIRTUAL TABLE passages_fts USING fts5(
+            title, section, text,
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        """
+    )
+
+
+@migration
+def m002_vocabulary() -> list[str]:
+    return _statements(
+        """
+        CREATE TABLE vocab (
+            vocabulary TEXT NOT NULL,
+            ui TEXT NOT NULL,
+            preferred TEXT NOT NULL,
+            term TEXT NOT NULL,
+            PRIMARY KEY (vocabulary, ui, term)
+        );
+        CREATE INDEX vocab_term ON vocab(term COLLATE NOCASE);
+        """
+    )
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply pending migrations; returns the names applied now."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+    applied: list[str] = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        # The connection is in autocommit mode; each migration is one transaction,
+        # so a crash mid-migration leaves the previous schema intact.
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in fn():
+                db.execute(statement)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(UTC).isoformat(timespec="seconds")),
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        applied.append(name)
+    return applied

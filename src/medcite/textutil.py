@@ -1,0 +1,78 @@
+"""Sentence splitting and chunking: pure functions shared by parsers and composers."""
+
+from __future__ import annotations
+
+import re
+
+# Abbreviations after which a period does not end a sentence.
+_ABBREV = {
+    "e.g", "i.e", "etc", "vs", "approx", "fig", "figs", "ref", "refs", "al", "dr", "mr",
+    "mrs", "ms", "no", "nos", "vol", "p", "pp", "ca", "cf", "inc", "ltd", "co", "jr", "sr",
+    "st", "dept", "univ", "min", "max", "mo", "mos", "yr", "yrs", "wk", "wks", "hr", "hrs",
+    "tab", "tabs", "cap", "caps", "inj", "sol", "susp", "q", "b.i.d", "t.i.d", "q.i.d",
+    "u.s", "sp", "spp", "var", "resp", "approx", "est", "incl", "subsp", "mg", "kg",
+}
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u00C0-\u024F•])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences; keeps abbreviations, decimals and initials intact."""
+    text = " ".join(text.split())
+    if not text:
+        return []
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        end = match.start()
+        candidate = text[start:end].rstrip()
+        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".!?\"')]").lower()
+        if last_word in _ABBREV or (len(last_word) == 1 and last_word.isalpha()):
+            continue
+        if candidate:
+            sentences.append(candidate)
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        sentences.append(tail)
+    return sentences
+
+
+def chunk_text(text: str, target: int = 900, limit: int = 1600) -> list[str]:
+    """Split text into chunks of whole sentences, each about ``target`` characters.
+
+    Paragraph breaks are preferred cut points. A single sentence longer than
+    ``limit`` is cut at word boundaries so no chunk exceeds ``limit``.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    units: list[str] = []
+    for para in re.split(r"\n\s*\n", text):
+        for sentence in split_sentences(para):
+            while len(sentence) > limit:
+                cut = sentence.rfind(" ", 0, limit)
+                cut = cut if cut > limit // 2 else limit
+                units.append(sentence[:cut].strip())
+                sentence = sentence[cut:].strip()
+            if sentence:
+                units.append(sentence)
+        units.append("\n")
+    chunks: list[str] = []
+    current = ""
+    for unit in units:
+        if unit == "\n":
+            if len(current) >= target:
+                chunks.append(current)
+                current = ""
+            continue
+        if current and len(current) + 1 + len(unit) > limit:
+            chunks.append(current)
+            current = unit
+        elif current and len(current) >= target:
+            chunks.append(current)
+            current = unit
+        else:
+            current = f"{current} {unit}" if current else unit
+    if current:
+        chunks.append(current)
+    return chunks

@@ -1,0 +1,60 @@
+"""Shared fixtures. Tests read the real data in ../shared/data (or $MEDCITE_DATA)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+DATA = Path(os.environ.get("MEDCITE_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+
+# A small but varied slice of the real data: every format, a few thousand passages.
+SMALL_SET = (
+    "ngc-guidelines/samples",
+    "fda-spl-labels",
+    "pubmed-xml",
+    "medquad/6_NINDS_QA",
+    "mesh",
+    "medlineplus",
+)
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    if not DATA.is_dir():
+        pytest.fail(f"shared data not found at {DATA}; set MEDCITE_DATA")
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def small_store_path(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    """A store built once per session from SMALL_SET through the real ingest pipeline."""
+    from medcite.ingest import ingest
+    from medcite.store import SQLiteStore
+
+    path = tmp_path_factory.mktemp("small") / "medcite.db"
+    store = SQLiteStore(path)
+    report = ingest([data_dir / p for p in SMALL_SET], store, workers=1)
+    store.close()
+    assert report.ok, report.failures
+    return path
+
+
+@pytest.fixture()
+def small_store(small_store_path: Path) -> Iterator[object]:
+    from medcite.store import SQLiteStore
+
+    store = SQLiteStore(small_store_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture()
+def empty_store(tmp_path: Path) -> Iterator[object]:
+    from medcite.store import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "medcite.db")
+    yield store
+    store.close()
