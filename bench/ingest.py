@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 from _common import DATA, median, table
-
 from medcite.ingest import default_workers, ingest
 from medcite.store import SQLiteStore
 

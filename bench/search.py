@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 from _common import DATA, percentile, table
-
 from medcite.ingest import ingest
 from medcite.retrieve import lexical_search
 from medcite.store import SQLiteStore

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -16,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MedciteError, UnsupportedFormat
-from .sources import detect
-from .sources.walk import SourceFile, Skipped, Unreadable, walk
+from .sources import PARSERS, detect
+from .sources.walk import Skipped, SourceFile, Unreadable, walk
 from .store import EvidenceStore
 from .types import Document, Parsed
 
@@ -105,25 +106,90 @@ def _parse(item: SourceFile) -> tuple[str, Parsed | None, str | None]:
         return fmt, None, f"parser error: {type(exc).__name__}: {exc}"
 
 
+SPLIT_BYTES = 256 * 1024  # files larger than this are parsed in parts when a parser can split
+
+
+def _parse_part(data: bytes, name: str, fmt: str) -> Parsed:
+    parser = next(p for p in PARSERS if fmt == p.FORMAT)
+    return parser.parse(data, name)
+
+
+class _Split:
+    """Futures for the parts of one file, resolved together (falls back to a whole-file
+    parse on any error, so the reported reason and position refer to the real file)."""
+
+    def __init__(self, item: SourceFile, fmt: str, futures: list[Future[Any]]) -> None:
+        self.item, self.fmt, self.futures = item, fmt, futures
+
+    def results(self) -> Iterator[tuple[str, Parsed | None, str | None]]:
+        """Each part's result in order, so indexing overlaps the parsing of later parts.
+
+        On an error in any part, the whole file is parsed once more to report the
+        exact reason and position; records of parts before it are kept.
+        """
+        done = 0
+        for fut in self.futures:
+            try:
+                part = fut.result()
+            except Exception:
+                fmt, _, error = _parse(self.item)
+                if done:
+                    error = f"{error} (the {done} records before the error were ingested)"
+                yield fmt, None, error or "unknown error"
+                for rest in self.futures:
+                    rest.cancel()
+                return
+            done += len(part.documents)
+            yield self.fmt, part, None
+
+
+def _submit(pool: ProcessPoolExecutor, item: SourceFile) -> Future[Any] | _Split:
+    if len(item.data) > SPLIT_BYTES:
+        try:
+            parser = detect(item.name, item.data[:4096])
+        except MedciteError:
+            parser = None
+        splitter = getattr(parser, "split", None)
+        parts = splitter(item.data, item.name) if parser is not None and splitter else None
+        if parser is not None and parts:
+            return _Split(item, parser.FORMAT, [pool.submit(_parse_part, p, item.name, parser.FORMAT) for p in parts])
+    return pool.submit(_parse, item)
+
+
+Result = tuple[str, Parsed | None, str | None]
+
+
+def _results(fut: Future[Any] | _Split | None) -> list[Result] | Iterator[Result]:
+    if fut is None:
+        return []
+    if isinstance(fut, _Split):
+        return fut.results()
+    return [fut.result()]
+
+
 def _parsed_stream(
     items: Iterable[SourceFile | Skipped | Unreadable], workers: int
-) -> Iterator[tuple[SourceFile | Skipped | Unreadable, tuple[str, Parsed | None, str | None] | None]]:
-    """Pair each walked item with its parse result, in order, parsing in parallel."""
+) -> Iterator[tuple[SourceFile | Skipped | Unreadable, Iterable[Result]]]:
+    """Pair each walked item with its parse results, in order, parsing in parallel.
+
+    A file yields one result, or one per part when it was split for parallel parsing.
+    """
     if workers <= 1:
         for item in items:
-            yield item, (_parse(item) if isinstance(item, SourceFile) else None)
+            yield item, ([_parse(item)] if isinstance(item, SourceFile) else [])
         return
     window = workers * 8
-    pending: list[tuple[SourceFile | Skipped | Unreadable, Future[Any] | None]] = []
+    pending: deque[tuple[SourceFile | Skipped | Unreadable, Future[Any] | _Split | None]] = deque()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for item in items:
-            fut = pool.submit(_parse, item) if isinstance(item, SourceFile) else None
+            fut = _submit(pool, item) if isinstance(item, SourceFile) else None
             pending.append((item, fut))
             while len(pending) >= window:
-                head, hfut = pending.pop(0)
-                yield head, (hfut.result() if hfut else None)
-        for head, hfut in pending:
-            yield head, (hfut.result() if hfut else None)
+                head, hfut = pending.popleft()
+                yield head, _results(hfut)
+        while pending:
+            head, hfut = pending.popleft()
+            yield head, _results(hfut)
 
 
 def default_workers() -> int:
@@ -162,7 +228,7 @@ def ingest(
         batch.clear()
 
     walked = (item for path in paths for item in walk(path))
-    for item, result in _parsed_stream(walked, workers):
+    for item, results in _parsed_stream(walked, workers):
         files += 1
         if isinstance(item, Skipped):
             report.skipped_files += 1
@@ -170,18 +236,18 @@ def ingest(
             report.tally(UNKNOWN).failed += 1
             report.failures.append(Failure(item.path, item.member, item.reason))
         else:
-            assert result is not None
-            fmt, parsed, error = result
-            if error == NOT_A_SOURCE:
-                report.skipped_files += 1
-            elif error is not None or parsed is None:
+            first = True
+            for fmt, parsed, error in results:
+                if error == NOT_A_SOURCE:
+                    report.skipped_files += 1
+                    continue
                 tally = report.tally(fmt)
-                tally.read += 1
-                tally.failed += 1
-                report.failures.append(Failure(item.path, item.member, error or "unknown error"))
-            else:
-                tally = report.tally(fmt)
-                tally.read += 1
+                tally.read += first
+                first = False
+                if error is not None or parsed is None:
+                    tally.failed += 1
+                    report.failures.append(Failure(item.path, item.member, error or "unknown error"))
+                    continue
                 tally.skipped += len(parsed.skipped)
                 if parsed.vocab:
                     report.vocab_terms += store.add_vocab(parsed.vocab)

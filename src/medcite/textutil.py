@@ -10,7 +10,7 @@ _ABBREV = {
     "mrs", "ms", "no", "nos", "vol", "p", "pp", "ca", "cf", "inc", "ltd", "co", "jr", "sr",
     "st", "dept", "univ", "min", "max", "mo", "mos", "yr", "yrs", "wk", "wks", "hr", "hrs",
     "tab", "tabs", "cap", "caps", "inj", "sol", "susp", "q", "b.i.d", "t.i.d", "q.i.d",
-    "u.s", "sp", "spp", "var", "resp", "approx", "est", "incl", "subsp", "mg", "kg",
+    "u.s", "sp", "spp", "var", "resp", "est", "incl", "subsp", "mg", "kg",
 }
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u00C0-\u024F•])")
 
@@ -65,10 +65,7 @@ def chunk_text(text: str, target: int = 900, limit: int = 1600) -> list[str]:
                 chunks.append(current)
                 current = ""
             continue
-        if current and len(current) + 1 + len(unit) > limit:
-            chunks.append(current)
-            current = unit
-        elif current and len(current) >= target:
+        if (current and len(current) + 1 + len(unit) > limit) or (current and len(current) >= target):
             chunks.append(current)
             current = unit
         else:

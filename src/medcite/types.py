@@ -77,9 +77,23 @@ class Document:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def content_hash(self) -> str:
-        """Stable hash of everything stored for the document (for idempotent upsert)."""
-        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        """Stable hash of everything stored for the document (for idempotent upsert).
+
+        Passage texts are slices of ``text``, so hashing the text plus each passage's
+        offsets and metadata covers them without hashing every passage twice.
+        """
+        fields = [
+            self.doc_id, self.source_type, self.title, self.format, list(self.authors),
+            self.issuer, self.venue, self.pub_date, self.year, list(self.pub_types),
+            self.evidence_level, list(self.mesh_terms), self.identifiers, self.url, self.meta,
+            [[p.section, p.ordinal, p.start, p.end, p.meta] for p in self.passages],
+        ]
+        digest = hashlib.sha256(
+            json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+        )
+        digest.update(b"\0")
+        digest.update(self.text.encode("utf-8"))
+        return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,7 @@ class DocBuilder:
     the passage and the whole text reads naturally when shown in context.
     """
 
-    __slots__ = ("_parts", "_passages", "_length")
+    __slots__ = ("_length", "_parts", "_passages")
 
     def __init__(self) -> None:
         self._parts: list[str] = []

@@ -17,6 +17,7 @@ from ..textutil import chunk_text
 from ..types import Parsed
 from .base import DocBuilder, html_to_text, iso_date, one_line, year_of
 from .ngc_html import FIELD, recommendation_passages
+from .pubmed import parse_xml
 
 FORMAT = "ngc"
 
@@ -37,9 +38,17 @@ _HEAD_VERSION = re.compile(rb"<Version[\s>]")
 _HEAD_PART = re.compile(rb"<(Section|xmlSource)[\s>]")
 _PMID = re.compile(r"list_uids=(\d+)")
 _DATE = re.compile(r"^\s*(\d{4})(?:\s+([A-Za-z]{3,9})\.?(?:[-–][A-Za-z]+)?(?:\s+(\d{1,2})\b)?)?")
-# "American Academy of Neurology - Medical Specialty Society": the organisation type
-# NGC appends to each developer.
-_ORG_TYPE = re.compile(r"\s+-\s+([A-Z][\w/ ,.'()-]*?(?:\s*\[[^\]]*\])?)\s*$")
+# UTF-8 read as Latin-1 or cp1252 ("Â®", "â\x98\x85" for ★): a lead byte and its
+# continuation bytes, each shown as one character.
+_CONT = "[\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]"
+_MOJIBAKE = re.compile(f"[\u00c2-\u00df]{_CONT}|[\u00e0-\u00ef]{_CONT}{{2}}|[\u00f0-\u00f4]{_CONT}{{3}}")
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\ufeff"))
+
+
+_USED = frozenset({FIELD, *EXTRA_FIELDS, "Guideline Title", "Guideline Developer(s)", "Date Released",
+                   "Bibliographic Source(s)", "Rating Scheme for the Strength of the Evidence",
+                   "Rating Scheme for the Strength of the Recommendations",
+                   "Rating Scheme for the Strength of the Evidence/Recommendations"})
 
 
 def sniff(name: str, head: bytes) -> bool:
@@ -50,18 +59,6 @@ def sniff(name: str, head: bytes) -> bool:
         return True
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     return bool(_NAME_ID.search(name.replace("\\", "/"))) and stripped.startswith(b"<Version")
-
-
-def _parse_xml(data: bytes) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True,
-                             remove_comments=True, remove_pis=True)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise ParseError(f"not well-formed XML: {exc}") from None
-    if root is None:
-        raise ParseError("not well-formed XML: empty document")
-    return root
 
 
 def _fields(root: etree._Element) -> dict[str, list[str]]:
@@ -87,18 +84,36 @@ def release_date(text: str) -> tuple[str, int | None]:
     return iso_date(m.group(1), m.group(2), m.group(3)), int(m.group(1))
 
 
+def _unmangle(match: re.Match[str]) -> str:
+    chars = match.group(0)
+    try:
+        raw = b"".join(c.encode("latin-1") if c < "\u0100" else c.encode("cp1252") for c in chars)
+        return raw.decode("utf-8")
+    except UnicodeError:
+        return chars
+
+
+def repair(text: str) -> str:
+    """Undo UTF-8-as-Latin-1/cp1252 mojibake and drop invisible soft hyphens."""
+    if not text or text.isascii():
+        return text or ""
+    return _MOJIBAKE.sub(_unmangle, text).translate(_INVISIBLE)
+
+
 def developers(values: list[str]) -> tuple[list[str], list[str]]:
-    """Developer names and their NGC organisation types."""
+    """Developer names and their NGC organisation types.
+
+    NGC appends the type: "American Academy of Otolaryngology - Head and Neck Surgery
+    Foundation - Medical Specialty Society"; the type is after the last " - ".
+    """
     names, kinds = [], []
     for value in values:
         text = one_line(html_to_text(value))
-        if not text:
-            continue
-        m = _ORG_TYPE.search(text)
-        if m and m.start() > 0:
-            names.append(text[: m.start()].strip())
-            kinds.append(m.group(1))
-        else:
+        name, sep, kind = text.rpartition(" - ")
+        if sep and name and kind[:1].isupper() and len(kind) <= 60:
+            names.append(name.strip())
+            kinds.append(kind.strip())
+        elif text:
             names.append(text)
     return names, kinds
 
@@ -117,16 +132,19 @@ def _text(fields: dict[str, list[str]], name: str) -> str:
 def parse(data: bytes, name: str) -> Parsed:
     """Parse one NGC summary file; stubs come back as a skip."""
     gid = ngc_id(name)
-    root = _parse_xml(data)
+    root = parse_xml(data)
     if root.tag != "Version":
-        raise ParseError(f"not an NGC summary: root element <{root.tag}>")
+        raise ParseError(f"not an NGC summary: root element is <{root.tag}>")
     fields = _fields(root)
     if FIELD not in fields:
         return Parsed(skipped=[STUB_REASON])
+    fields = {k: [repair(v) for v in vs] for k, vs in fields.items() if k in _USED}
 
     builder = DocBuilder()
     for draft in recommendation_passages("".join(fields[FIELD])):
-        builder.add(draft.section, draft.text, draft.meta)
+        # A few recommendations run to pages (long table cells, narrative paragraphs).
+        for chunk in chunk_text(draft.text):
+            builder.add(draft.section, chunk, draft.meta)
     for field in EXTRA_FIELDS:
         text = _text(fields, field)
         if text.lower().rstrip(".") in ("", "not stated", "none", "not applicable"):

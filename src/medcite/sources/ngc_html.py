@@ -9,11 +9,13 @@ restates the rating scheme. Pure functions only.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from lxml import etree
 
 from .base import clean_text
+from .ngc_grades import grade_of, is_grade_only, upper_first
 
 FIELD = "Major Recommendations"
 
@@ -23,151 +25,15 @@ _BLOCK = frozenset({
 })
 _HEADINGS = {"h1": 1, "h2": 1, "h3": 1, "h4": 2, "h5": 2, "h6": 3}
 _WRAPPERS = frozenset({"strong", "b", "em", "i", "u", "span", "a", "font"})
-_SPACE = re.compile(r"\s+")
 
 
 class Event(NamedTuple):
     kind: str  # "head", "text" or "row"
     text: str
     rank: int = 0  # heading rank, 1 = outermost
-    tag: str = ""  # block tag for text; "th" marks a header row
+    tag: str = ""  # block tag of a text; "th" for a header row; "tr" for a heading row
     cells: tuple[str, ...] = ()
     underlined: bool = False
-
-
-# ---------------------------------------------------------------- grades
-
-def _up(s: str) -> str:
-    return s[:1].upper() + s[1:]
-
-
-Rule = tuple[str, "re.Pattern[str] | None", re.Pattern[str], str]
-
-
-def _rules(*rows: tuple[str, str, str, int]) -> tuple[Rule, ...]:
-    # Each rule carries cheap lowercase needles (one must occur) so most regexes are
-    # never run: grade_of is called for every passage of 1,400 guidelines.
-    return tuple((n if "|" not in n else "", re.compile(re.escape(n).replace("\\|", "|")) if "|" in n else None,
-                  re.compile(rx, flags), fmt) for n, rx, fmt, flags in rows)
-
-
-_I = re.I
-# Compound notations that already say everything; the first match wins.
-_COMPOUND = _rules(
-    ("grade", r"\bGrade\s*[-:]?\s*([12])\s*[,;]\s*Level(?:\s+of\s+Evidence)?\s*[-:=]?\s*([A-D])\b", "Grade {0}, Level {1}", _I),
-    ("bel", r"\bGrade\s+([A-D])\s*[,;]\s*BEL\s*(\d)", "Grade {0}, BEL {1}", _I),
-    ("gr", r"\bLE\s*[=:]?\s*(\d[a-c]?)\s*[,;]\s*GR\s*[=:]?\s*([A-D])\b", "Grade {1}, Level of Evidence {0}", 0),
-    ("evidence level", r"\bEvidence level\s*[:=]?\s*([IV]+[a-c]?|\d[a-c+]*)\s*[;,]\s*Grade\s*[:=]?\s*([A-D])\b", "Grade {1}, Evidence level {0}", _I),
-    ("(|[", r"[\[(]\s*(I[ab]?|II[ab]?|III|IV|[1-4][+-]*)\s*,\s*([A-D])\s*[\])]", "Grade {1}, Evidence {0}", 0),
-    ("(|[", r"[\[(]\s*(I{1,3}|IV)\s*[-–,]?\s*([A-D])\s*[\])]", "{0}-{1}", 0),
-    ("imperative|conditional", r"\b(Strong|Fair|Weak|Consensus|Insufficient Evidence),\s*(Imperative|Conditional)\b", "{0}, {1}", 0),
-)
-
-# Strength of the recommendation, most specific first.
-_REC = _rules(
-    ("", r"^\s*([A-D]|GPP|GCP)\s*[-–:]\s+(?=[A-Z])", "Grade {0}", 0),
-    ("level", r"\bLevel\s+([A-DU])\b(?!\s*(?:rating|=))", "Level {0}", 0),
-    ("grade", r"\bGrade\s*[:=]?\s*([12][A-D])\b", "Grade {0}", _I),
-    ("(|[", r"[\[(]\s*([12][A-D])\s*[\])]", "Grade {0}", 0),
-    ("recommendation", r"\b(Strength|Grade) of (?:the )?Recommendations?\s*(?:[:=\-–]|is)\s*([A-Za-z][\w\- ]{0,40}?)\s*(?=[;,.)\]]|$)", "{0} of Recommendation: {1}", _I),
-    ("class", r"\bClass\s+(IIa|IIb|III|II|IV|I)\b(?:\s*:\s*(Harm|No Benefit))?(?![\s-]*(?:stud|evidence|trial|data|article|or\b|to\b|and\b|-|–))", "Class {0}", 0),
-    ("recommendation", r"\b(strong|weak|conditional|moderate|discretionary|limited|optional)\s+recommendation\b(?:\s+(for|against)\b)?", "{0} recommendation", _I),
-    ("strong|weak", r"\b(Strong|Weak|STRONG|WEAK)\s+(For|Against|FOR|AGAINST|for|against)\b", "{0} for", 0),
-    ("grade", r"\bGrade\s*[:=]?\s*([A-D])\b(?!\s*=)", "Grade {0}", _I),
-    ("recommendation", r"\(\s*([A-D]) recommendation\s*\)|\b([B-D]) recommendation\b", "Grade {0}", 0),
-    ("statement", r"\bI statement\b", "I statement", 0),
-    ("[", r"\[\s*([A-D])\s*\]", "Grade {0}", 0),
-    ("gpp|gcp|cbr|eo|practice|expert|consensus|graded|principle|work group", r"[\[(]\s*(GPP|GCP|CBR|EO|Good Practice Points?|Good practice statement|Practice Point|Expert Opinion|Expert consensus(?: opinion)?|Consensus(?: recommendation| statement)?|Not Graded|Ungraded[\w ]*|Clinical Principle|Consensus[–-][\w ]+|Work Group Recommendation|Local Consensus)\b", "{0}", _I),
-    ("level", r"[\[(]\s*Level\s+(I{1,3}|IV|V|[1-5])([a-c]?)\s*[\])]", "Level {0}", 0),
-)
-
-# Quality or level of the evidence behind it.
-_EVIDENCE = _rules(
-    ("evidence", r"\bLevels? of Evidence\s*[:=\-–]?\s*((?:I{1,3}|IV|V|[1-5])[a-c+]*|[A-D]|High|Moderate|Low|Very low)\b", "Level of Evidence: {0}", _I),
-    ("loe", r"\bLOE\s*[:=]?\s*(\w+)", "Level of Evidence: {0}", 0),
-    ("evidence", r"\b(high|moderate|low|very low)[- ](?:quality|level) (?:of )?evidence\b", "{0}-quality evidence", _I),
-    ("evidence", r"\bQuality of (?:the )?evidence\s*[:=\-]\s*(high|moderate|low|very low|[A-D])\b", "{0}-quality evidence", _I),
-    ("evidence", r"\bEvidence (?:level|grade|quality|strength)\s*[:=\-]?\s*([A-D]|[IV]+[a-c]?|\d[a-c+]*|high|moderate|low)\b", "Evidence level: {0}", _I),
-    ("bel", r"\bBEL\s*(\d)", "BEL {0}", 0),
-)
-
-
-def _fmt(fmt: str, match: re.Match[str]) -> str:
-    groups = [g for g in match.groups() if g] or [match.group(0)]
-    # One spelling per grade: "grade d" -> "Grade D", "Very Low" -> "very low".
-    groups = [g.upper() if len(g) == 1 else g.lower() if g.lower() in _WORDS else g for g in groups]
-    groups += [""] * 2
-    return _up(" ".join(fmt.format(*groups).split()))
-
-
-_WORDS = frozenset({"high", "moderate", "low", "very low", "strong", "weak", "for", "against",
-                    "conditional", "discretionary", "limited", "optional", "inconclusive"})
-
-
-def _first(rules: tuple[Rule, ...], text: str, low: str) -> tuple[re.Match[str], str] | None:
-    for needle, needles, pattern, fmt in rules:
-        if needle and needle not in low or needles is not None and not needles.search(low):
-            continue
-        m = pattern.search(text)
-        if m:
-            return m, fmt
-    return None
-
-
-def grade_of(text: str) -> str:
-    """Recommendation strength / evidence level stated in ``text``, normalised
-    for display ("Level A", "Grade 2C", "Class I; Level of Evidence: B"), or ""."""
-    if not text:
-        return ""
-    low = text.lower()
-    hit = _first(_COMPOUND, text, low)
-    if hit:
-        return _fmt(hit[1], hit[0])
-    rec = ev = ""
-    hit = _first(_REC, text, low)
-    if hit:
-        m, fmt = hit
-        rec = _fmt(fmt, m)
-        if fmt == "{0} recommendation" and m.group(2):
-            rec = f"{rec} {m.group(2).lower()}"
-        elif fmt == "{0} for":
-            rec = f"{_up(m.group(1).lower())} {m.group(2).lower()}"
-        elif fmt == "Class {0}" and m.group(2):
-            rec = f"Class {m.group(1)}: {m.group(2)}"
-    hit = _first(_EVIDENCE, text, low)
-    if hit:
-        ev = _fmt(hit[1], hit[0])
-    if rec and ev and ev.lower() not in rec.lower():
-        return f"{rec}; {ev}"
-    return rec or ev
-
-
-_FILLER = frozenset(
-    "grade grades level levels class strength evidence quality recommendation recommendations "
-    "rating strong weak moderate conditional high low very insufficient consensus expert "
-    "opinion positive negative against for of the and or good practice point points statement "
-    "imperative fair limited inconclusive option based on is type".split())
-_CODE = re.compile(r"[A-Z0-9+\-–=]{1,5}|[IVX]+[ab]?|\d[a-c]?|[+O]+")
-
-
-def is_grade_only(text: str, grade: str | None = None) -> bool:
-    """True for a short line that only states a grade, e.g. "(Level of Evidence = V)".
-
-    ``grade`` is ``grade_of(text)`` when the caller already has it.
-    """
-    if len(text) > 400:
-        return False
-    grade = grade if grade is not None else grade_of(text)
-    if not grade:
-        return False
-    if text[0] == "(" and text[-1] == ")":  # "(Strong Recommendation: evidence quality X, ...)"
-        return True
-    if len(text) > 120:
-        return False
-    for token in re.findall(r"[\w+\-–=]+", text):
-        if token.lower() not in _FILLER and not _CODE.fullmatch(token):
-            return False
-    return True
 
 
 # ---------------------------------------------------------------- HTML walk
@@ -187,27 +53,31 @@ def _tag(el: etree._Element) -> str:
     return el.tag if isinstance(el.tag, str) else ""
 
 
+def _collect(node: etree._Element, parts: list[str], on_block: Callable[[etree._Element], None] | None) -> None:
+    """Append the text under ``node`` to ``parts``; nested blocks go to ``on_block``
+    (or, without one, are flattened with a space)."""
+    parts.append(node.text or "")
+    for child in node:
+        tag = _tag(child)
+        if tag == "br":
+            parts.append(_BR)
+        elif tag == "img":
+            # ACR tables show the relative radiation level only as icons.
+            if "radioactive" in (child.get("alt") or ""):
+                parts.append("☢")
+        elif tag in _BLOCK and on_block is not None:
+            on_block(child)
+        elif tag:
+            _collect(child, parts, on_block)
+            if tag in _BLOCK or tag in ("td", "th", "tr"):
+                parts.append(" ")
+        parts.append(child.tail or "")
+
+
 def _inline_text(el: etree._Element) -> str:
     """Text of an element with <br> as line breaks (used for cells and headings)."""
     parts: list[str] = []
-
-    def visit(node: etree._Element) -> None:
-        parts.append(node.text or "")
-        for child in node:
-            tag = _tag(child)
-            if tag == "br":
-                parts.append(_BR)
-            elif tag == "img":
-                # ACR tables show the radiation level only as icons.
-                if "radioactive" in (child.get("alt") or ""):
-                    parts.append("☢")
-            elif tag:
-                visit(child)
-                if tag in _BLOCK or tag in ("td", "th", "tr"):
-                    parts.append(" ")
-            parts.append(child.tail or "")
-
-    visit(el)
+    _collect(el, parts, None)
     return _join(parts)
 
 
@@ -286,29 +156,17 @@ def _walk(el: etree._Element, out: list[Event]) -> None:
             return
     buf: list[str] = []
 
+    def block(child: etree._Element) -> None:
+        flush()
+        _walk(child, out)
+
     def flush() -> None:
         text = _join(buf)
         buf.clear()
         if text:
             out.append(Event("text", text, tag=tag))
 
-    def gather(node: etree._Element) -> None:
-        buf.append(node.text or "")
-        for child in node:
-            ctag = _tag(child)
-            if ctag in _BLOCK:
-                flush()
-                _walk(child, out)
-            elif ctag == "br":
-                buf.append(_BR)
-            elif ctag == "img":
-                if "radioactive" in (child.get("alt") or ""):
-                    buf.append("☢")
-            elif ctag:
-                gather(child)
-            buf.append(child.tail or "")
-
-    gather(el)
+    _collect(el, buf, block)
     flush()
 
 
@@ -403,7 +261,7 @@ def _head_grade(text: str) -> str:
         return ""
     m = _HEAD_LEVEL.match(text)
     if m:
-        return _up(" ".join(text.split()[:2]) + (m.group(3).replace(" ", "") if m.group(3) else ""))
+        return upper_first(" ".join(text.split()[:2]) + (m.group(3).replace(" ", "") if m.group(3) else ""))
     return grade_of(text)
 
 
@@ -431,7 +289,7 @@ def recommendation_passages(fragment: str) -> list[Draft]:
     drafts: list[Draft] = []
     stack: list[tuple[int, str, str]] = []  # (rank, text, grade stated by the heading)
     columns: tuple[str, ...] = ()
-    for e, skipped in zip(evs, skip):
+    for e, skipped in zip(evs, skip, strict=True):
         if skipped:
             continue
         if e.kind == "text" and len(e.text) < 250 and _INTRO.match(e.text):
@@ -452,7 +310,7 @@ def recommendation_passages(fragment: str) -> list[Draft]:
                 continue
             text = " | ".join(c for c in e.cells if c)
             grade = grade_of(text)
-            for name, value in zip(columns, e.cells):
+            for name, value in zip(columns, e.cells, strict=False):
                 if value and re.match(r"(appropriateness )?(rating|category)\b", name, re.I):
                     grade = f"Rating {value}" if value.isdigit() else value
             if columns:
@@ -462,8 +320,7 @@ def recommendation_passages(fragment: str) -> list[Draft]:
             if _BOILER.search(text):
                 continue
             grade = grade_of(text)
-            if is_grade_only(text, grade):
-                _attach_grade(drafts, section, text, grade)
+            if is_grade_only(text, grade) and _attach_grade(drafts, section, text, grade):
                 continue
         if inherited and grade and inherited.startswith("Class") and "Class" not in grade:
             grade = f"{inherited}; {grade}"
@@ -474,18 +331,19 @@ def recommendation_passages(fragment: str) -> list[Draft]:
     return drafts
 
 
-def _attach_grade(drafts: list[Draft], section: str, line: str, grade: str) -> None:
+def _attach_grade(drafts: list[Draft], section: str, line: str, grade: str) -> bool:
     """A grade stated on its own line belongs to the recommendation just before it:
     the lead-in paragraph and the list items that follow it."""
     if not drafts or drafts[-1].section != section:
-        return
+        return False
     last = drafts[-1]
     drafts[-1] = last._replace(text=f"{last.text}\n{line}")
     for i in range(len(drafts) - 1, -1, -1):
         d = drafts[i]
-        if d.section != section or "grade" in d.meta and i != len(drafts) - 1:
+        if d.section != section or ("grade" in d.meta and i != len(drafts) - 1):
             break
         if "grade" not in d.meta:
             d.meta["grade"] = grade
         if d.tag != "li":
             break
+    return True

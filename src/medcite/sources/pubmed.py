@@ -80,6 +80,46 @@ def sniff(name: str, head: bytes) -> bool:
     return root_tag(head) in _ROOTS
 
 
+_SPLIT_END = {b"PubmedArticleSet": b"</PubmedArticle>", b"MedlineCitationSet": b"</MedlineCitation>"}
+_SPLIT_START = {b"PubmedArticleSet": b"<PubmedArticle>", b"MedlineCitationSet": b"<MedlineCitation "}
+
+
+def split(data: bytes, name: str, records_per_part: int = 150) -> list[bytes] | None:
+    """Cut a large citation set into smaller well-formed sets at record boundaries,
+    so worker processes can parse the parts in parallel. Returns None when the file
+    should be parsed whole (small, not a set, or not cleanly closed: the whole-file
+    parse then reports the exact error)."""
+    root = root_tag(data[:4096])
+    end_tag = _SPLIT_END.get(root)
+    if end_tag is None:
+        return None
+    close = b"</" + root + b">"
+    close_at = data.rfind(close)
+    first = data.find(_SPLIT_START[root])
+    if close_at < 0 or first < 0 or data[close_at + len(close):].strip():
+        return None
+    header, footer = data[:first], data[close_at:]
+    if len(header) > 4096 or b"</" in header:
+        return None  # something other than a prolog precedes the first record
+    parts: list[bytes] = []
+    start = first
+    pos = first
+    count = 0
+    while True:
+        nxt = data.find(end_tag, pos, close_at)
+        if nxt < 0:
+            break
+        pos = nxt + len(end_tag)
+        count += 1
+        if count == records_per_part:
+            parts.append(header + data[start:pos] + footer)
+            start, count = pos, 0
+    if len(parts) < 1:
+        return None
+    parts.append(header + data[start:close_at] + footer)
+    return parts
+
+
 def parse(data: bytes, name: str) -> Parsed:
     """Parse one PubMed XML file into one Document per citation."""
     root = parse_xml(data)

@@ -16,6 +16,7 @@ from ..errors import ParseError
 from ..textutil import chunk_text
 from ..types import Parsed
 from .base import DocBuilder, clean_text, iso_date, one_line
+from .pubmed import parse_xml
 
 FORMAT = "spl"
 
@@ -91,18 +92,6 @@ _TITLE_NOISE = re.compile(r"^(these highlights do not include|initial u\.s\. app
 def sniff(name: str, head: bytes) -> bool:
     """SPL documents are HL7 v3 <document>s."""
     return b"urn:hl7-org:v3" in head and b"<document" in head
-
-
-def _parse_xml(data: bytes) -> etree._Element:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True,
-                             remove_comments=True, remove_pis=True)
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        raise ParseError(f"not well-formed XML: {exc}") from None
-    if root is None:
-        raise ParseError("not well-formed XML: empty document")
-    return root
 
 
 def _local(el: etree._Element) -> str:
@@ -272,9 +261,9 @@ def _title(root: etree._Element, brands: list[str], generics: list[str], form: s
 
 def parse(data: bytes, name: str) -> Parsed:
     """Parse one SPL label into a document."""
-    root = _parse_xml(data)
+    root = parse_xml(data)
     if root.tag != _P + "document":
-        raise ParseError(f"not an SPL document: root element <{_local(root) or root.tag}>")
+        raise ParseError(f"not an SPL document: root element is <{_local(root) or root.tag}>")
     set_id = _attr(root, "v:setId", "root")
     if not set_id:
         raise ParseError("SPL document without a setId")
@@ -318,7 +307,7 @@ def parse(data: bytes, name: str) -> Parsed:
     doc = builder.build(
         doc_id=f"spl:{set_id}",
         source_type="label",
-        title=_title(root, brands, generics, forms[0] if forms else ""),
+        title=_title(root, brands, generics, forms[0] if forms else "") or f"Drug label {set_id}",
         format=FORMAT,
         issuer=issuer,
         venue=issuer,

@@ -65,69 +65,96 @@ class SQLiteStore:
         Returns one status per document: ``added``, ``updated`` or ``unchanged``.
         A changed document has its passages replaced and its version incremented.
         """
-        statuses: list[str] = []
         now = _now()
         with self.lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                for doc in documents:
-                    statuses.append(self._upsert_one(doc, source_path, now))
+                statuses = self._upsert_batch(documents, source_path, now)
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
         return statuses
 
-    def _upsert_one(self, doc: Document, source_path: str, now: str) -> str:
-        digest = doc.content_hash()
-        row = self.db.execute(
-            "SELECT id, content_hash, version FROM documents WHERE doc_id = ?", (doc.doc_id,)
-        ).fetchone()
-        if row is not None and row["content_hash"] == digest:
-            return "unchanged"
-        values = (
-            doc.source_type, doc.format, doc.title, json.dumps(list(doc.authors)), doc.issuer,
-            doc.venue, doc.pub_date, doc.year, json.dumps(list(doc.pub_types)),
-            doc.evidence_level, json.dumps(list(doc.mesh_terms)),
-            json.dumps(doc.identifiers, ensure_ascii=False), doc.url,
-            json.dumps(doc.meta, ensure_ascii=False, default=str), doc.text, digest, source_path,
-        )
-        if row is None:
-            cur = self.db.execute(
-                """INSERT INTO documents (source_type, format, title, authors, issuer, venue,
-                   pub_date, year, pub_types, evidence_level, mesh_terms, identifiers, url, meta,
-                   text, content_hash, source_path, doc_id, version, created_at, updated_at)
-                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)""",
-                (*values, doc.doc_id, now, now),
-            )
-            rowid = int(cur.lastrowid or 0)
-            status = "added"
-        else:
-            rowid = int(row["id"])
-            self._delete_passages(rowid)
-            self.db.execute(
-                """UPDATE documents SET source_type=?, format=?, title=?, authors=?, issuer=?,
-                   venue=?, pub_date=?, year=?, pub_types=?, evidence_level=?, mesh_terms=?,
-                   identifiers=?, url=?, meta=?, text=?, content_hash=?, source_path=?,
-                   version=version+1, updated_at=? WHERE id=?""",
-                (*values, now, rowid),
-            )
-            status = "updated"
-        self._insert_passages(rowid, doc)
-        return status
+    def _upsert_batch(self, documents: Sequence[Document], source_path: str, now: str) -> list[str]:
+        # Work per batch, not per document: one lookup of existing rows, ids
+        # allocated up front, and one executemany per table.
+        existing: dict[str, tuple[int, str]] = {}
+        ids = list({d.doc_id for d in documents})
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            for row in self.db.execute(
+                f"SELECT doc_id, id, content_hash FROM documents WHERE doc_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                existing[row[0]] = (int(row[1]), row[2])
+        next_doc = int(self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM documents").fetchone()[0])
+        next_passage = int(self.db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM passages").fetchone()[0])
+        statuses: list[str] = []
+        new_rows: list[tuple[Any, ...]] = []
+        passage_rows: list[tuple[Any, ...]] = []
+        fts_rows: list[tuple[Any, ...]] = []
+        for doc in documents:
+            digest = doc.content_hash()
+            found = existing.get(doc.doc_id)
+            if found is not None and found[1] == digest:
+                statuses.append("unchanged")
+                continue
+            values = _document_values(doc, digest, source_path)
+            if found is None:
+                rowid = next_doc
+                next_doc += 1
+                new_rows.append((rowid, doc.doc_id, *values, now, now))
+                statuses.append("added")
+            else:
+                # Flush first: the earlier version may still be pending in this batch.
+                self._flush_rows(new_rows, passage_rows, fts_rows)
+                rowid = found[0]
+                self._delete_passages(rowid)
+                self.db.execute(
+                    """UPDATE documents SET source_type=?, format=?, title=?, authors=?, issuer=?,
+                       venue=?, pub_date=?, year=?, pub_types=?, evidence_level=?, mesh_terms=?,
+                       identifiers=?, url=?, meta=?, text=?, content_hash=?, source_path=?,
+                       version=version+1, updated_at=? WHERE id=?""",
+                    (*values, now, rowid),
+                )
+                statuses.append("updated")
+            existing[doc.doc_id] = (rowid, digest)
+            for p in doc.passages:
+                passage_rows.append((
+                    next_passage, rowid, p.ordinal, p.section, p.text, p.start, p.end,
+                    json.dumps(p.meta, ensure_ascii=False) if p.meta else "{}", text_hash(p.text),
+                ))
+                fts_rows.append((next_passage, doc.title, p.section, p.text))
+                next_passage += 1
+            if found is None and len(new_rows) >= 200:
+                self._flush_rows(new_rows, passage_rows, fts_rows)
+        self._flush_rows(new_rows, passage_rows, fts_rows)
+        return statuses
 
-    def _insert_passages(self, rowid: int, doc: Document) -> None:
-        for p in doc.passages:
-            cur = self.db.execute(
-                """INSERT INTO passages (doc_rowid, ordinal, section, text, start, end, meta,
-                   text_hash) VALUES (?,?,?,?,?,?,?,?)""",
-                (rowid, p.ordinal, p.section, p.text, p.start, p.end,
-                 json.dumps(p.meta, ensure_ascii=False), text_hash(p.text)),
+    def _flush_rows(
+        self, docs: list[tuple[Any, ...]], passages: list[tuple[Any, ...]], fts: list[tuple[Any, ...]]
+    ) -> None:
+        if docs:
+            self.db.executemany(
+                """INSERT INTO documents (id, doc_id, source_type, format, title, authors, issuer,
+                   venue, pub_date, year, pub_types, evidence_level, mesh_terms, identifiers, url,
+                   meta, text, content_hash, source_path, version, created_at, updated_at)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)""",
+                docs,
             )
-            self.db.execute(
-                "INSERT INTO passages_fts (rowid, title, section, text) VALUES (?,?,?,?)",
-                (cur.lastrowid, doc.title, p.section, p.text),
+        if passages:
+            self.db.executemany(
+                """INSERT INTO passages (id, doc_rowid, ordinal, section, text, start, end, meta,
+                   text_hash) VALUES (?,?,?,?,?,?,?,?,?)""",
+                passages,
             )
+            self.db.executemany(
+                "INSERT INTO passages_fts (rowid, title, section, text) VALUES (?,?,?,?)", fts
+            )
+        docs.clear()
+        passages.clear()
+        fts.clear()
 
     def _delete_passages(self, rowid: int) -> None:
         self.db.execute(
@@ -327,6 +354,16 @@ class SQLiteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _document_values(doc: Document, digest: str, source_path: str) -> tuple[Any, ...]:
+    return (
+        doc.source_type, doc.format, doc.title, json.dumps(list(doc.authors), ensure_ascii=False),
+        doc.issuer, doc.venue, doc.pub_date, doc.year, json.dumps(list(doc.pub_types)),
+        doc.evidence_level, json.dumps(list(doc.mesh_terms), ensure_ascii=False),
+        json.dumps(doc.identifiers, ensure_ascii=False), doc.url,
+        json.dumps(doc.meta, ensure_ascii=False, default=str), doc.text, digest, source_path,
+    )
 
 
 def _hit(row: sqlite3.Row, score: float, snippet: str) -> Hit:
