@@ -12,14 +12,17 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[embed]'
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,embed]'
 
-## Install, ingest $(DATA) into the default store, and run a sample search.
+EMBED_BUDGET ?= 360
+
+## Install, ingest $(DATA) into the default store, embed the most useful passages for
+## $(EMBED_BUDGET) s (the rest: `medcite embed`), and run a sample search.
 demo: install
-	$(BIN)/medcite ingest $(DATA)
+	$(BIN)/medcite ingest $(DATA) --embed-budget $(EMBED_BUDGET)
 	$(BIN)/medcite stats
 	$(BIN)/medcite search "$(QUERY)" -k 5
 

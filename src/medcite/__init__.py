@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .settings import Settings
-from .store import EvidenceStore, open_store
+from .store import EvidenceStore, SQLiteStore, open_store
 from .types import Document, Hit, Passage
 
 __version__ = "0.1.0"
@@ -14,20 +14,22 @@ __version__ = "0.1.0"
 def search(
     query: str,
     k: int = 10,
+    mode: str = "hybrid",
     source_types: Sequence[str] | None = None,
     since: int | None = None,
-    store: EvidenceStore | None = None,
+    store: SQLiteStore | None = None,
 ) -> list[Hit]:
-    """Ranked passages for ``query`` from the store (the default store if none given)."""
-    from .retrieve import lexical_search
+    """Ranked passages for ``query`` (lexical, dense or hybrid) from the store
+    (the default store when none is given)."""
+    from .retrieve.search import Retriever
 
     owned = store is None
     st = store or open_store(Settings.from_env())
     try:
-        return lexical_search(st, query, k=k, source_types=source_types, since=since)
+        return Retriever(st).search(query, k=k, mode=mode, source_types=list(source_types or []) or None, since=since)
     finally:
         if owned:
             st.close()
 
 
-__all__ = ["Document", "Hit", "Passage", "Settings", "__version__", "open_store", "search"]
+__all__ = ["Document", "EvidenceStore", "Hit", "Passage", "Settings", "__version__", "open_store", "search"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -24,7 +25,7 @@ from rich.text import Text
 
 from ..errors import MedciteError
 from ..ingest import IngestReport, ingest
-from ..retrieve import lexical_search
+from ..retrieve.search import MODES, Retriever
 from ..settings import Settings
 from ..store import SQLiteStore, open_store
 from ..store.sqlite import HIGHLIGHT
@@ -70,9 +71,15 @@ def ingest_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     batch_size: Annotated[int, typer.Option(help="Documents per transaction.")] = 500,
     workers: Annotated[int | None, typer.Option(help="Parser processes (default: cores).")] = None,
+    embed: Annotated[bool, typer.Option("--embed/--no-embed", help="Embed new passages for dense search.")] = True,
+    embed_budget: Annotated[
+        float | None,
+        typer.Option(help="Stop embedding after this many seconds (resume with `medcite embed`)."),
+    ] = None,
     home: HomeOption = None,
 ) -> None:
-    """Parse and index source files; exit status 0 only when nothing failed."""
+    """Parse and index source files, then embed new passages; exit status 0 only when
+    nothing failed."""
     store = _store(home)
     quiet = as_json or not sys.stderr.isatty()
     with Progress(
@@ -87,13 +94,98 @@ def ingest_cmd(
 
         try:
             report = ingest(paths, store, batch_size=batch_size, workers=workers, progress=progress)
-        finally:
+        except BaseException:
             store.close()
+            raise
+    summary = report.to_dict()
+    try:
+        _warm_lexical_index(store, quiet)
+        if embed:
+            summary["embedding"] = _embed(store, embed_budget, None, quiet)
+    finally:
+        store.close()
     if as_json:
-        print(json.dumps(report.to_dict(), indent=2))
+        print(json.dumps(summary, indent=2))
     else:
         _print_report(report)
+        if "embedding" in summary:
+            _print_embedding(summary["embedding"])
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _warm_lexical_index(store: SQLiteStore, quiet: bool) -> None:
+    """Build the BM25 index now, so the first search after an ingest is fast."""
+    from ..retrieve import sparse
+
+    with err.status("[bold]indexing[/bold] BM25", spinner="dots") if not quiet else _null():
+        sparse.load_or_build(store)
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _embed(store: SQLiteStore, budget: float | None, limit: int | None, quiet: bool) -> dict[str, object]:
+    """Embed pending passages with a progress bar; returns the embedding summary."""
+    from ..retrieve.embed import get_embedder
+    from ..store.vectors import count_pending, embed_pending
+
+    try:
+        embedder = get_embedder()
+    except (MedciteError, ValueError) as exc:
+        err.print(f"[yellow]dense embeddings skipped:[/yellow] {escape(str(exc))}")
+        return {"skipped": str(exc)}
+    pending = count_pending(store, embedder.name)
+    total = pending if limit is None else min(pending, limit)
+    with Progress(
+        SpinnerColumn(), TextColumn(f"[bold]embed[/bold] {embedder.name}"), BarColumn(bar_width=None),
+        TextColumn("{task.completed:,}/{task.total:,} passages"), TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(), console=err, disable=quiet,
+    ) as bar:
+        task = bar.add_task("embed", total=total, rate="")
+        started = time.perf_counter()
+
+        def progress(done: int, _total: int) -> None:
+            elapsed = time.perf_counter() - started
+            bar.update(task, completed=done, rate=f"{done / elapsed:,.0f}/s" if elapsed else "")
+
+        result = embed_pending(store, embedder, budget_seconds=budget, limit=limit, progress=progress)
+    return {"model": embedder.name, **result}
+
+
+def _print_embedding(result: dict[str, object]) -> None:
+    if "skipped" in result:
+        return
+    console.print(
+        f"embedded {result['embedded']:,} passages with {result['model']} in {result['seconds']} s "
+        f"({result['per_second']}/s); {result['pending']:,} still pending"
+        + (" — run `medcite embed` to continue (searches embed the top candidates meanwhile)."
+           if result["pending"] else ".")
+    )
+
+
+@app.command("embed")
+def embed_cmd(
+    budget: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Embed at most this many passages.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Embed passages that have no vector yet (most useful evidence first); resumable."""
+    store = _store(home)
+    try:
+        result = _embed(store, budget, limit, as_json or not sys.stderr.isatty())
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print_embedding(result)
+    raise typer.Exit(0 if "skipped" not in result else 1)
 
 
 def _print_report(report: IngestReport) -> None:
@@ -134,17 +226,22 @@ def search_cmd(
         typer.Option("--type", help=f"Only these source types ({', '.join(SOURCE_TYPES)})."),
     ] = None,
     since: Annotated[int | None, typer.Option(help="Only documents from this year on.")] = None,
+    mode: Annotated[str, typer.Option(help="lexical, dense or hybrid (default).")] = "hybrid",
     as_json: Annotated[bool, typer.Option("--json", help="Print hits as a JSON array.")] = False,
     home: HomeOption = None,
 ) -> None:
     """Ranked passages with title, type, year and a highlighted snippet."""
+    if mode not in MODES:
+        err.print(f"[red]error:[/red] unknown --mode {escape(mode)}; choose from {', '.join(MODES)}")
+        raise typer.Exit(2)
     bad = [t for t in source_type or [] if t not in SOURCE_TYPES]
     if bad:
         err.print(f"[red]error:[/red] unknown --type {', '.join(bad)}; choose from {', '.join(SOURCE_TYPES)}")
         raise typer.Exit(2)
     store = _store(home)
+    retriever = Retriever(store)
     try:
-        hits = lexical_search(store, query, k=k, source_types=source_type or None, since=since)
+        hits = retriever.search(query, k=k, mode=mode, source_types=source_type or None, since=since)
     finally:
         store.close()
     if as_json:
@@ -155,6 +252,13 @@ def search_cmd(
             out.append(d)
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return
+    info = retriever.info
+    notes = [f"mode {info.mode}"]
+    if info.expansions:
+        notes.append("also searched: " + "; ".join(info.expansions))
+    if info.note:
+        notes.append(info.note)
+    err.print("[dim]" + escape(" · ".join(notes)) + "[/dim]")
     if not hits:
         console.print("No matching passages. Try other words, or check `medcite stats`.")
         return
@@ -232,6 +336,11 @@ def show_cmd(
         grade = f" [{escape(p.meta['grade'])}]" if p.meta.get("grade") else ""
         console.print(f"\n[bold cyan]§{p.ordinal} {escape(p.section)}[/bold cyan]{grade}")
         console.print(escape(p.text), soft_wrap=True)
+
+
+from .cli_eval import eval_app  # noqa: E402  (registered after the core commands)
+
+app.add_typer(eval_app, name="eval")
 
 
 def main() -> None:

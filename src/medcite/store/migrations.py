@@ -115,3 +115,21 @@ def migrate(db: sqlite3.Connection) -> list[str]:
         db.execute("COMMIT")
         applied.append(name)
     return applied
+
+
+@migration
+def m003_vectors() -> list[str]:
+    # Keyed by content hash, not passage id: an unchanged text is embedded once, across
+    # documents and re-ingests. vec is little-endian float16. The documents index lets the
+    # dense index stamp read SUM(version), MAX(updated_at) without scanning document text.
+    return _statements(
+        """
+        CREATE TABLE vectors (
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            vec BLOB NOT NULL,
+            PRIMARY KEY (model, text_hash)
+        );
+        CREATE INDEX documents_updated_version ON documents(updated_at, version)
+        """
+    )

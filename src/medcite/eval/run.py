@@ -1,0 +1,73 @@
+"""Build an evaluation store for a benchmark and run every search mode over it.
+
+The store is kept under ``$MEDCITE_HOME/eval/`` keyed by the benchmark files, so a
+second run reuses its passages and embeddings (vectors are cached by content hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from ..retrieve.search import Retriever, SearchConfig
+from ..store import SQLiteStore
+from ..types import Document
+from .baseline import Bm25sBaseline
+from .corpus import EvalQuestion
+from .retrieval import EvalReport, dedupe_docs, evaluate
+
+ALL_MODES = ("bm25s", "fts5", "lexical", "dense", "hybrid")
+PASSAGES_PER_QUERY = 300  # passages fetched to rank 100 documents
+
+
+def eval_store_path(home: Path, kind: str, files: Sequence[Path]) -> Path:
+    key = hashlib.sha1("\n".join(sorted(str(Path(f).resolve()) for f in files)).encode()).hexdigest()[:12]
+    return home / "eval" / f"{kind}-{key}.db"
+
+
+def prepare_store(docs: Sequence[Document], path: Path) -> SQLiteStore:
+    """The evaluation store at ``path``, holding exactly ``docs`` (upserted in batches)."""
+    store = SQLiteStore(path)
+    for i in range(0, len(docs), 500):
+        store.upsert(docs[i : i + 500], source_path="eval")
+    return store
+
+
+def indexed_only(questions: Sequence[EvalQuestion], docs: Sequence[Document]) -> list[EvalQuestion]:
+    """Questions with their gold sets limited to documents that have text in the corpus
+    (BioASQ cites some PMIDs without any snippet: no system can retrieve those)."""
+    ids = {d.doc_id for d in docs}
+    out = []
+    for q in questions:
+        relevant = q.relevant & ids
+        if relevant:
+            out.append(replace(q, relevant=frozenset(relevant)))
+    return out
+
+
+def search_functions(
+    store: SQLiteStore, docs: Sequence[Document], modes: Sequence[str], config: SearchConfig | None = None
+) -> dict[str, Callable[[str, int], list[str]]]:
+    """One ``(question, k) -> ranked doc ids`` function per mode."""
+    from ..retrieve.lexical import lexical_search
+
+    fns: dict[str, Callable[[str, int], list[str]]] = {}
+    retriever = Retriever(store, config)
+    for mode in modes:
+        if mode == "bm25s":
+            fns[mode] = Bm25sBaseline(list(docs)).search
+        elif mode == "fts5":
+            fns[mode] = lambda q, k: dedupe_docs(lexical_search(store, q, k=PASSAGES_PER_QUERY))[:k]
+        else:
+            fns[mode] = (lambda m: lambda q, k: dedupe_docs(
+                retriever.search(q, k=PASSAGES_PER_QUERY, mode=m, snippets=False))[:k])(mode)
+    return fns
+
+
+def run_eval(
+    store: SQLiteStore, docs: Sequence[Document], questions: Sequence[EvalQuestion],
+    modes: Sequence[str], config: SearchConfig | None = None,
+) -> EvalReport:
+    return evaluate(questions, search_functions(store, docs, modes, config), k_max=100)

@@ -1,0 +1,158 @@
+"""The retrieval core behind ``medcite search``, the API and answer composition.
+
+Lexical (BM25 over a numpy index of the store), dense (MiniLM cosine) or hybrid:
+candidates from both, fused by a convex combination of normalised scores, then
+reranked by evidence level, recency and source diversity.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+
+from ..errors import MedciteError
+from ..store import SQLiteStore
+from ..types import Hit
+from . import sparse
+from .analyze import analyze
+from .fusion import convex, ranked
+from .highlight import snippet
+from .query import ExpandedQuery, expand
+from .rerank import Candidate, RerankWeights, rerank
+
+Mode = Literal["lexical", "dense", "hybrid"]
+MODES: tuple[str, ...] = ("lexical", "dense", "hybrid")
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Tuned on BioASQ 7B-10B (see docs/benchmarks.md)."""
+
+    alpha: float = 0.5  # weight of lexical evidence in the hybrid score
+    expansion_weight: float = 0.2  # query expansions count less than the question's own words
+    dense_floor: float = 0.1  # cosine at which dense evidence counts for nothing
+    candidates: int = 100  # from each retriever before fusion
+    on_demand: int = int(os.environ.get("MEDCITE_EMBED_ON_DEMAND", "8"))
+    expand_query: bool = True
+    weights: RerankWeights = field(default_factory=RerankWeights)
+
+
+@dataclass
+class SearchInfo:
+    """How the last search ran: mode used, expansions, timings (for --json and eval)."""
+
+    mode: str = "lexical"
+    requested: str = "lexical"
+    expansions: tuple[str, ...] = ()
+    note: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode, "requested_mode": self.requested, "expansions": list(self.expansions),
+            "note": self.note, "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+class Retriever:
+    """Searches one store. Cheap to create; indexes are cached per process."""
+
+    def __init__(self, store: SQLiteStore, config: SearchConfig | None = None,
+                 embedder_name: str | None = None) -> None:
+        self.store = store
+        self.config = config or SearchConfig()
+        self.embedder_name = embedder_name
+        self.info = SearchInfo()
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid",
+               source_types: list[str] | None = None, since: int | None = None,
+               snippets: bool = True) -> list[Hit]:
+        """Top ``k`` passages for any text; never raises on odd input.
+
+        ``snippets=False`` skips building highlighted snippets (evaluation runs).
+        """
+        if mode not in MODES:
+            raise MedciteError(f"unknown search mode {mode!r}; choose from {', '.join(MODES)}")
+        self.info = info = SearchInfo(mode=mode, requested=mode)
+        t0 = time.perf_counter()
+        q = expand(query or "", self.store) if self.config.expand_query else ExpandedQuery(query or "", (), (), (), ())
+        info.expansions = q.expansions
+        index = sparse.load_or_build(self.store)
+        allowed = index.mask(source_types, since)
+        info.timings_ms["prepare"] = (time.perf_counter() - t0) * 1000
+        n = max(self.config.candidates, k)
+
+        lexical: dict[int, float] = {}
+        if mode in ("lexical", "hybrid"):
+            t = time.perf_counter()
+            parts = [(q.text, 1.0), *((e, self.config.expansion_weight) for e in q.expansions)]
+            lexical = dict(index.search_weighted(parts, n, allowed))
+            info.timings_ms["lexical"] = (time.perf_counter() - t) * 1000
+
+        dense: dict[int, float] = {}
+        if mode in ("dense", "hybrid"):
+            dense = self._dense(q, n, index, allowed, lexical)
+            if not dense and mode == "hybrid" and not info.note:
+                info.note = "no passage vectors yet: lexical results only (run `medcite embed`)"
+
+        if mode == "lexical" or (mode == "hybrid" and not dense):
+            info.mode = "lexical"
+            fused = lexical
+        elif mode == "dense":
+            fused = dense
+        else:
+            fused = convex(lexical, dense, alpha=self.config.alpha, dense_floor=self.config.dense_floor)
+        t = time.perf_counter()
+        hits = self._rerank(ranked(fused, n), k, q, snippets)
+        info.timings_ms["rerank"] = (time.perf_counter() - t) * 1000
+        info.timings_ms["total"] = (time.perf_counter() - t0) * 1000
+        return hits
+
+    def _dense(self, q: ExpandedQuery, n: int, index: sparse.SparseIndex,
+               allowed: np.ndarray | None, lexical: dict[int, float]) -> dict[int, float]:
+        from ..retrieve.dense import DenseIndex, embed_on_demand
+        from ..retrieve.embed import get_embedder
+
+        info = self.info
+        t = time.perf_counter()
+        try:
+            embedder = get_embedder(self.embedder_name)
+        except (MedciteError, ValueError) as exc:
+            info.note = str(exc)
+            return {}
+        if lexical and self.config.on_demand:
+            # Candidates the background embedding has not reached yet get vectors now.
+            top = [pid for pid, _ in ranked(lexical, self.config.on_demand)]
+            embed_on_demand(self.store, embedder, top, max_new=self.config.on_demand)
+        dindex = DenseIndex.load(self.store, embedder.name)
+        info.timings_ms["dense_load"] = (time.perf_counter() - t) * 1000
+        if len(dindex) == 0:
+            return {}
+        t = time.perf_counter()
+        qvec = embedder.embed([q.dense_text()])[0]
+        info.timings_ms["embed_query"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        allowed_ids = None if allowed is None else index.passage_ids[allowed]
+        dense = dict(dindex.search(qvec, n, allowed_ids))
+        if lexical:
+            dense.update(dindex.score_ids(qvec, list(lexical), store=self.store))
+        info.timings_ms["dense"] = (time.perf_counter() - t) * 1000
+        return dense
+
+    def _rerank(self, fused: list[tuple[int, float]], k: int, q: ExpandedQuery, snippets: bool) -> list[Hit]:
+        hits = {h.passage_id: h for h in self.store.passages_by_id([pid for pid, _ in fused])}
+        cands = [
+            Candidate(pid, hits[pid].doc_id, score, hits[pid].evidence_level, hits[pid].year)
+            for pid, score in fused if pid in hits
+        ]
+        terms = set(analyze(" ".join((q.text, *q.expansions))))
+        out: list[Hit] = []
+        for cand, score in rerank(cands, date.today().year, self.config.weights)[:k]:
+            hit = hits[cand.passage_id]
+            out.append(replace(hit, score=round(score, 6), snippet=snippet(hit.text, terms) if snippets else ""))
+        return out

@@ -1,0 +1,68 @@
+"""``medcite eval``: retrieval quality on BioASQ / PubMedQA, every mode in one run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..settings import Settings
+
+eval_app = typer.Typer(help="Measure retrieval quality on benchmark files.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+@eval_app.command("retrieval")
+def retrieval_cmd(
+    bioasq: Annotated[list[Path] | None, typer.Option("--bioasq", help="BioASQ golden JSON files or folders.")] = None,
+    pubmedqa: Annotated[Path | None, typer.Option("--pubmedqa", help="PubMedQA ori_pqal.json.")] = None,
+    mode: Annotated[
+        list[str] | None, typer.Option("--mode", help="Modes to run (default: bm25s fts5 lexical dense hybrid).")
+    ] = None,
+    all_gold: Annotated[
+        bool, typer.Option("--all-gold", help="Count gold documents that have no text in the corpus.")
+    ] = False,
+    embed_budget: Annotated[float | None, typer.Option(help="Seconds to spend embedding the corpus.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON keyed by mode.")] = False,
+    home: Annotated[Path | None, typer.Option("--home", envvar="MEDCITE_HOME", show_envvar=False)] = None,
+) -> None:
+    """nDCG@10, Recall@10/100, MRR@10 and latency per mode, beside the bm25s baseline."""
+    from ..eval import corpus
+    from ..eval.run import ALL_MODES, eval_store_path, indexed_only, prepare_store, run_eval
+    from ..retrieve.embed import get_embedder
+    from ..store.vectors import embed_pending
+
+    modes = mode or list(ALL_MODES)
+    bad = [m for m in modes if m not in ALL_MODES]
+    if bad or not (bioasq or pubmedqa):
+        err.print(f"[red]error:[/red] give --bioasq and/or --pubmedqa; modes: {', '.join(ALL_MODES)}")
+        raise typer.Exit(2)
+    settings = Settings.from_env(home)
+    results: dict[str, dict[str, object]] = {}
+    benchmarks = []
+    if bioasq:
+        benchmarks.append(("bioasq", list(bioasq), corpus.bioasq_corpus(bioasq), corpus.bioasq_questions(bioasq)))
+    if pubmedqa:
+        benchmarks.append(("pubmedqa", [pubmedqa], corpus.pubmedqa_corpus(pubmedqa), corpus.pubmedqa_questions(pubmedqa)))
+    for name, files, docs, questions in benchmarks:
+        store = prepare_store(docs, eval_store_path(settings.home, name, files))
+        try:
+            if {"dense", "hybrid"} & set(modes):
+                embedder = get_embedder()
+                with err.status(f"embedding the {name} corpus ({len(docs):,} documents)"):
+                    embed_pending(store, embedder, budget_seconds=embed_budget)
+            qs = questions if all_gold else indexed_only(questions, docs)
+            report = run_eval(store, docs, qs, modes)
+        finally:
+            store.close()
+        results[name] = {"documents": len(docs), "questions": len(qs), "modes": report.to_json()}
+        if not as_json:
+            print(f"## {name}: {len(qs):,} questions, {len(docs):,} documents"
+                  f"{'' if all_gold else ' (gold documents without text excluded)'}\n")
+            print(report.table())
+            print()
+    if as_json:
+        print(json.dumps(results if len(results) > 1 else next(iter(results.values())), indent=2))

@@ -1,0 +1,182 @@
+"""Passage vectors cached by content hash, and incremental, resumable, prioritised embedding.
+
+A vector is keyed by (model, sha1 of passage text), so an unchanged text is embedded once
+however many documents carry it and however often they are re-ingested. ``embed_pending``
+commits one batch at a time: a killed run loses at most one batch, and re-running resumes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from ..retrieve.embed import Embedder
+
+VEC_DTYPE = np.dtype("<f2")
+
+# Lower sorts first: graded guideline recommendations are what a clinical answer cites
+# most, then other recommendation text, the rest of guidelines, labels, research, consumer.
+PRIORITY_SQL = """
+    CASE d.source_type
+        WHEN 'guideline' THEN
+            CASE WHEN json_extract(p.meta, '$.field') = 'Major Recommendations'
+                 THEN CASE WHEN json_extract(p.meta, '$.grade') IS NOT NULL THEN 0 ELSE 1 END
+                 ELSE 2 END
+        WHEN 'label' THEN 3
+        WHEN 'research' THEN 4
+        WHEN 'consumer' THEN 5
+        ELSE 6
+    END"""
+
+MISSING_SQL = "NOT EXISTS (SELECT 1 FROM vectors v WHERE v.model = ? AND v.text_hash = p.text_hash)"
+
+
+def encode(vec: np.ndarray) -> bytes:
+    """A vector as stored: little-endian float16 bytes."""
+    return np.asarray(vec, dtype=VEC_DTYPE).tobytes()
+
+
+def decode(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=VEC_DTYPE)
+
+
+def pending(
+    store: SQLiteStore, model: str, limit: int, priority: bool = True
+) -> list[tuple[str, str]]:
+    """Distinct (text_hash, text) of passages with no vector for ``model``, most useful first.
+
+    With ``priority`` the order is: graded guideline recommendations, other guideline
+    recommendations, other guideline text, label, research, consumer, other; then passage id.
+    """
+    if limit <= 0:
+        return []
+    if priority:
+        sql = f"""SELECT p.text_hash, p.id FROM passages p JOIN documents d ON d.id = p.doc_rowid
+                  WHERE {MISSING_SQL} ORDER BY {PRIORITY_SQL}, p.id"""
+    else:
+        sql = f"SELECT p.text_hash, p.id FROM passages p WHERE {MISSING_SQL} ORDER BY p.id"
+    # Dedupe here rather than GROUP BY in SQL (4x slower on 117k passages); the first
+    # row of a hash is its best-priority passage. Texts are fetched after the sort so
+    # the sorter does not carry them.
+    first: dict[str, int] = {}
+    for text_hash, pid in store.db.execute(sql, (model,)):
+        if text_hash not in first:
+            first[text_hash] = pid
+            if len(first) >= limit:
+                break
+    ids = list(first.values())
+    texts: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        texts.update(
+            store.db.execute(
+                f"SELECT id, text FROM passages WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+        )
+    return [(h, texts[pid]) for h, pid in first.items() if pid in texts]
+
+
+def count_pending(store: SQLiteStore, model: str) -> int:
+    """Distinct passage texts still without a vector for ``model``."""
+    return int(
+        store.db.execute(
+            f"SELECT COUNT(DISTINCT p.text_hash) FROM passages p WHERE {MISSING_SQL}", (model,)
+        ).fetchone()[0]
+    )
+
+
+def count_vectors(store: SQLiteStore, model: str) -> int:
+    return int(
+        store.db.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", (model,)).fetchone()[0]
+    )
+
+
+def put(store: SQLiteStore, model: str, items: Sequence[tuple[str, np.ndarray]]) -> int:
+    """Store vectors (as float16) in one transaction. Returns rows written.
+
+    An existing (model, text_hash) row is kept: the same model gives the same vector, and
+    keeping rowids stable lets a loaded dense index tell that it only needs the new rows.
+    """
+    if not items:
+        return 0
+    rows = [(model, h, encode(v)) for h, v in items]
+    with store.lock:
+        store.db.execute("BEGIN IMMEDIATE")
+        try:
+            before = store.db.total_changes
+            store.db.executemany(
+                "INSERT OR IGNORE INTO vectors (model, text_hash, vec) VALUES (?, ?, ?)", rows
+            )
+            written = store.db.total_changes - before
+        except BaseException:
+            store.db.execute("ROLLBACK")
+            raise
+        store.db.execute("COMMIT")
+    return written
+
+
+def get(store: SQLiteStore, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    """Stored vectors (float16) for the given text hashes; absent ones are left out."""
+    out: dict[str, np.ndarray] = {}
+    unique = list(dict.fromkeys(hashes))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start:start + 500]
+        for h, blob in store.db.execute(
+            f"""SELECT text_hash, vec FROM vectors
+                WHERE model = ? AND text_hash IN ({','.join('?' * len(chunk))})""",
+            (model, *chunk),
+        ):
+            out[h] = decode(blob)
+    return out
+
+
+def embed_pending(
+    store: SQLiteStore,
+    embedder: Embedder,
+    budget_seconds: float | None = None,
+    limit: int | None = None,
+    batch: int = 64,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Embed passages without vectors, most useful first, until done, out of time or at ``limit``.
+
+    Commits after every batch. The budget is checked between batches, so a run may overshoot
+    it by one batch. ``progress(done, total)`` is called after each commit.
+    Returns {"embedded", "pending", "seconds", "per_second"}.
+    """
+    started = time.perf_counter()
+    model = embedder.name
+    total = count_pending(store, model)
+    if limit is not None:
+        total = min(total, limit)
+    done = 0
+    queue: list[tuple[str, str]] = []
+    while done < total:
+        if budget_seconds is not None and time.perf_counter() - started >= budget_seconds:
+            break
+        if not queue:
+            # The prioritised query scans every pending passage, so fetch several batches
+            # at once; they are still committed one batch at a time.
+            queue = pending(store, model, min(batch * 16, total - done))
+            if not queue:
+                break
+        work, queue = queue[:batch], queue[batch:]
+        work = work[: total - done]
+        vecs = embedder.embed([text for _, text in work])
+        put(store, model, [(h, vecs[i]) for i, (h, _) in enumerate(work)])
+        done += len(work)
+        if progress is not None:
+            progress(done, total)
+    seconds = time.perf_counter() - started
+    return {
+        "embedded": done,
+        "pending": count_pending(store, model),
+        "seconds": round(seconds, 3),
+        "per_second": round(done / seconds, 2) if seconds > 0 else 0.0,
+    }

@@ -1,0 +1,73 @@
+"""Fusion and reranking: pure functions, table-tested."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from medcite.retrieve.fusion import convex, normalise, ranked, rrf
+from medcite.retrieve.rerank import Candidate, RerankWeights, boosted, rerank
+
+
+def test_rrf_matches_the_formula() -> None:
+    fused = rrf([[1, 2, 3], [3, 1]], k=60)
+    assert fused[1] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused[2] == pytest.approx(1 / 62)
+    assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
+    assert [i for i, _ in ranked(fused)] == [1, 3, 2]
+
+
+@pytest.mark.parametrize(
+    ("scores", "floor", "expected"),
+    [
+        ({1: 10.0, 2: 5.0, 3: 0.0}, 0.0, {1: 1.0, 2: 0.5, 3: 0.0}),
+        ({1: 0.8, 2: 0.6}, 0.4, {1: 1.0, 2: 0.5}),
+        ({1: 0.3, 2: 0.2}, 0.4, {1: 0.0, 2: 0.0}),  # all below the floor
+        ({1: 2.0, 2: 2.0}, None, {1: 1.0, 2: 1.0}),
+        ({}, None, {}),
+    ],
+)
+def test_normalise(scores: dict[int, float], floor: float | None, expected: dict[int, float]) -> None:
+    assert normalise(scores, floor) == pytest.approx(expected)
+
+
+def test_convex_combines_the_union() -> None:
+    fused = convex({1: 10.0, 2: 5.0}, {2: 0.9, 3: 0.5}, alpha=0.6, dense_floor=0.1)
+    assert fused[1] == pytest.approx(0.6)
+    assert fused[2] == pytest.approx(0.6 * 0.5 + 0.4 * 1.0)
+    assert fused[3] == pytest.approx(0.4 * 0.5)
+    assert [i for i, _ in ranked(fused)] == [2, 1, 3]
+
+
+def test_ties_break_by_id_for_determinism() -> None:
+    assert ranked({5: 1.0, 2: 1.0, 9: 0.5}) == [(2, 1.0), (5, 1.0), (9, 0.5)]
+
+
+def test_guideline_outranks_case_report_saying_the_same() -> None:
+    same = 1.0
+    guide = Candidate(1, "ngc:9085", same, "guideline", 2012)
+    case = Candidate(2, "pmid:1", same, "case_report", 2012)
+    order = rerank([case, guide], now_year=2026)
+    assert [c.doc_id for c, _ in order] == ["ngc:9085", "pmid:1"]
+
+
+def test_evidence_does_not_beat_clearly_better_relevance() -> None:
+    guide = Candidate(1, "ngc:1", 1.0, "guideline", 2005)
+    rct = Candidate(2, "pmid:2", 1.3, "rct", 2020)
+    assert [c.doc_id for c, _ in rerank([guide, rct], now_year=2026)] == ["pmid:2", "ngc:1"]
+
+
+def test_recency_boost_fades() -> None:
+    w = RerankWeights()
+    new = boosted(Candidate(1, "a", 1.0, "other", 2026), 2026, w)
+    old = boosted(Candidate(2, "b", 1.0, "other", 1990), 2026, w)
+    unknown = boosted(Candidate(3, "c", 1.0, "other", None), 2026, w)
+    assert new > old and math.isclose(old, unknown)
+
+
+def test_diversity_caps_passages_per_document() -> None:
+    cands = [Candidate(i, "ngc:9085", 1.0 - i * 0.01, "guideline", 2012) for i in range(4)]
+    cands.append(Candidate(10, "pmid:7", 0.5, "rct", 2012))
+    order = [c.passage_id for c, _ in rerank(cands, now_year=2026)]
+    assert order == [0, 1, 10, 2, 3]
