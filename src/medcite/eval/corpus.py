@@ -44,7 +44,8 @@ def bioasq_files(root: str | Path) -> list[Path]:
     return sorted(Path(root).rglob("*_golden.json"), key=key)
 
 
-def _expand(paths: Iterable[str | Path]) -> list[Path]:
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """The JSON files named by ``paths`` (folders expand to their golden files)."""
     out: list[Path] = []
     for p in paths:
         path = Path(p)
@@ -56,7 +57,7 @@ def _load_questions(paths: Iterable[str | Path]) -> list[tuple[Path, dict[str, A
     """(file, question) pairs, first occurrence of each id only."""
     seen: set[str] = set()
     out: list[tuple[Path, dict[str, Any]]] = []
-    for path in _expand(paths):
+    for path in expand_paths(paths):
         data = json.loads(path.read_text(encoding="utf-8-sig"))
         for q in data.get("questions", []):
             qid = str(q.get("id", ""))

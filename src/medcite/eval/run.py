@@ -15,7 +15,7 @@ from ..retrieve.search import Retriever, SearchConfig
 from ..store import SQLiteStore
 from ..types import Document
 from .baseline import Bm25sBaseline
-from .corpus import EvalQuestion
+from .corpus import EvalQuestion, expand_paths
 from .retrieval import EvalReport, dedupe_docs, evaluate
 
 ALL_MODES = ("bm25s", "fts5", "lexical", "dense", "hybrid")
@@ -23,7 +23,9 @@ PASSAGES_PER_QUERY = 300  # passages fetched to rank 100 documents
 
 
 def eval_store_path(home: Path, kind: str, files: Sequence[Path]) -> Path:
-    key = hashlib.sha1("\n".join(sorted(str(Path(f).resolve()) for f in files)).encode()).hexdigest()[:12]
+    """Keyed by the benchmark's JSON files, however they were named (folder or glob)."""
+    resolved = sorted(str(f.resolve()) for f in expand_paths(files))
+    key = hashlib.sha1("\n".join(resolved).encode()).hexdigest()[:12]
     return home / "eval" / f"{kind}-{key}.db"
 
 

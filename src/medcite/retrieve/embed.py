@@ -85,6 +85,8 @@ class MiniLMEmbedder:
         self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
         self.model.max_seq_length = max_seq_length
         self.batch_size = batch_size
+        # preprocess() replaced tokenize() in newer sentence-transformers; the extra allows both.
+        self._preprocess = getattr(self.model, "preprocess", None) or self.model.tokenize
         # Truncation changes vectors, so a non-default length is a different cache key.
         self.name = DEFAULT_EMBEDDER if max_seq_length == 256 else f"{DEFAULT_EMBEDDER}-len{max_seq_length}"
 
@@ -96,7 +98,7 @@ class MiniLMEmbedder:
         with self._torch.inference_mode():
             for start in range(0, len(texts), self.batch_size):
                 idx = order[start:start + self.batch_size]
-                features = self.model.preprocess([texts[i] for i in idx])
+                features = self._preprocess([texts[i] for i in idx])
                 out = self.model(features)["sentence_embedding"]
                 result[idx] = out.float().numpy()
         return _normalise(result)

@@ -174,9 +174,9 @@ class SparseIndex:
         if not weights:
             return []
         scores = np.zeros(n, dtype=np.float32)
-        for t, weight in weights.items():
-            lo, hi = self.indptr[t], self.indptr[t + 1]
-            data = self.data[lo:hi] if weight == 1.0 else self.data[lo:hi] * np.float32(weight)
+        for tid, w in weights.items():
+            lo, hi = self.indptr[tid], self.indptr[tid + 1]
+            data = self.data[lo:hi] if w == 1.0 else self.data[lo:hi] * np.float32(w)
             np.add.at(scores, self.indices[lo:hi], data)  # numpy ≥ 2: faster than +=
         if allowed is not None:
             if allowed.shape != (n,):

@@ -17,6 +17,11 @@ err = Console(stderr=True)
 
 @eval_app.command("retrieval")
 def retrieval_cmd(
+    more: Annotated[
+        list[Path] | None,
+        typer.Argument(help="More BioASQ files, so `--bioasq DIR/*/*.json` works with a shell glob.",
+                       show_default=False),
+    ] = None,
     bioasq: Annotated[list[Path] | None, typer.Option("--bioasq", help="BioASQ golden JSON files or folders.")] = None,
     pubmedqa: Annotated[Path | None, typer.Option("--pubmedqa", help="PubMedQA ori_pqal.json.")] = None,
     mode: Annotated[
@@ -35,6 +40,8 @@ def retrieval_cmd(
     from ..retrieve.embed import get_embedder
     from ..store.vectors import embed_pending
 
+    if more:
+        bioasq = [*(bioasq or []), *more]
     modes = mode or list(ALL_MODES)
     bad = [m for m in modes if m not in ALL_MODES]
     if bad or not (bioasq or pubmedqa):

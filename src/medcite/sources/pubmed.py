@@ -84,7 +84,7 @@ _SPLIT_END = {b"PubmedArticleSet": b"</PubmedArticle>", b"MedlineCitationSet": b
 _SPLIT_START = {b"PubmedArticleSet": b"<PubmedArticle>", b"MedlineCitationSet": b"<MedlineCitation "}
 
 
-def split(data: bytes, name: str, records_per_part: int = 150) -> list[bytes] | None:
+def split(data: bytes, name: str, records_per_part: int = 100) -> list[bytes] | None:
     """Cut a large citation set into smaller well-formed sets at record boundaries,
     so worker processes can parse the parts in parallel. Returns None when the file
     should be parsed whole (small, not a set, or not cleanly closed: the whole-file

@@ -65,11 +65,15 @@ def pending(
     # row of a hash is its best-priority passage. Texts are fetched after the sort so
     # the sorter does not carry them.
     first: dict[str, int] = {}
-    for text_hash, pid in store.db.execute(sql, (model,)):
-        if text_hash not in first:
-            first[text_hash] = pid
-            if len(first) >= limit:
-                break
+    cur = store.db.execute(sql, (model,))
+    try:
+        for text_hash, pid in cur:
+            if text_hash not in first:
+                first[text_hash] = pid
+                if len(first) >= limit:
+                    break
+    finally:
+        cur.close()  # an unfinished statement would pin the WAL read snapshot
     ids = list(first.values())
     texts: dict[int, str] = {}
     for start in range(0, len(ids), 500):
