@@ -15,7 +15,7 @@ install: $(BIN)/python
 	$(BIN)/pip install -q -e '.[embed]'
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev,embed]'
+	$(BIN)/pip install -q -e '.[dev,onnx]'
 
 EMBED_BUDGET ?= 360
 

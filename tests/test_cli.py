@@ -80,10 +80,14 @@ def test_ingest_command_reports_failures_and_exit_status(tmp_path: Path, data_di
     (bad / "broken.xml").write_bytes(b"<PubmedArticleSet><PubmedArticle>")
     (bad / "ngc-9085.xml").write_bytes((data_dir / "ngc-guidelines/samples/ngc-9085.xml").read_bytes())
     home = ["--home", str(tmp_path / "h")]
-    result = runner.invoke(app, ["ingest", str(bad), *home])
+    result = runner.invoke(app, ["ingest", str(bad), "--no-embed", *home])
     assert result.exit_code == 1
     assert "FAILED" in result.stdout and "broken.xml" in result.stdout
+    # The second run changes no document but embeds what the first (--no-embed) left pending.
     ok = runner.invoke(app, ["ingest", str(bad / "ngc-9085.xml"), "--json", *home])
     assert ok.exit_code == 0
     summary = json.loads(ok.stdout)
     assert summary["formats"]["ngc"]["unchanged"] == 1 and summary["ok"] is True
+    assert summary["embedding"]["embedded"] > 30 and summary["embedding"]["pending"] == 0
+    hybrid = runner.invoke(app, ["search", "IVIG plasma exchange Guillain-Barré", "--json", *home])
+    assert json.loads(hybrid.stdout)[0]["doc_id"] == "ngc:9085"

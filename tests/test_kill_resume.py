@@ -18,7 +18,7 @@ def _run_ingest(home: Path, src: Path, extra: list[str] | None = None) -> subpro
     env = {**os.environ, "MEDCITE_HOME": str(home)}
     return subprocess.Popen(
         [sys.executable, "-m", "medcite", "ingest", str(src), "--json", "--batch-size", "40",
-         "--workers", "1", *(extra or [])],
+         "--workers", "1", "--no-embed", *(extra or [])],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 

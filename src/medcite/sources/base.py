@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from ..errors import ParseError
 from ..types import Document, Passage
 
 _WS = re.compile(r"[ \t\r\f\v\u00a0]+")
@@ -32,6 +33,16 @@ _MOJIBAKE = {
     "Ã©": "é",
 }
 _MOJIBAKE_RE = re.compile("|".join(re.escape(k) for k in _MOJIBAKE))
+
+
+def decode_utf8(data: bytes) -> str:
+    """Text of a UTF-8 file (a BOM is dropped), or ParseError naming the bad byte."""
+    if not data.strip():
+        raise ParseError("empty file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ParseError(f"invalid UTF-8 at byte {err.start}") from None
 
 
 def clean_text(text: str) -> str:

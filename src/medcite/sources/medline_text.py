@@ -12,7 +12,7 @@ import re
 from ..errors import ParseError
 from ..textutil import chunk_text
 from ..types import Document, Parsed
-from .base import DocBuilder, clean_text, evidence_level, iso_date, one_line, year_of
+from .base import DocBuilder, clean_text, decode_utf8, evidence_level, iso_date, one_line, year_of
 
 FORMAT = "medline_text"
 
@@ -32,12 +32,7 @@ def sniff(name: str, head: bytes) -> bool:
 
 def parse(data: bytes, name: str) -> Parsed:
     """Parse MEDLINE records into one Document each."""
-    if not data.strip():
-        raise ParseError("empty file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ParseError(f"invalid UTF-8 at byte {err.start}") from None
+    text = decode_utf8(data)
     out = Parsed()
     for fields in _records(text):
         doc = _document(fields, out)

@@ -13,7 +13,7 @@ from typing import Any
 from ..errors import ParseError
 from ..textutil import chunk_text
 from ..types import Document, Parsed
-from .base import DocBuilder, clean_text, one_line
+from .base import DocBuilder, clean_text, decode_utf8, one_line
 
 FORMAT = "pubmedqa"
 
@@ -28,12 +28,7 @@ def sniff(name: str, head: bytes) -> bool:
 
 def parse(data: bytes, name: str) -> Parsed:
     """One Document per PMID key."""
-    if not data.strip():
-        raise ParseError("empty file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ParseError(f"invalid UTF-8 at byte {err.start}") from None
+    text = decode_utf8(data)
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as err:
