@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -117,16 +118,8 @@ def _warm_lexical_index(store: SQLiteStore, quiet: bool) -> None:
     """Build the BM25 index now, so the first search after an ingest is fast."""
     from ..retrieve import sparse
 
-    with err.status("[bold]indexing[/bold] BM25", spinner="dots") if not quiet else _null():
+    with err.status("[bold]indexing[/bold] BM25", spinner="dots") if not quiet else nullcontext():
         sparse.load_or_build(store)
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _embed(store: SQLiteStore, budget: float | None, limit: int | None, quiet: bool) -> dict[str, object]:
