@@ -67,6 +67,15 @@ def _by_length(texts: Sequence[str]) -> np.ndarray:
     return np.argsort([-len(t) for t in texts], kind="stable")
 
 
+def _quiet_transformers() -> None:
+    """No "Loading weights" progress bar on every command that embeds a query."""
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError:
+        return
+    hf_logging.disable_progress_bar()
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 through sentence-transformers on CPU."""
 
@@ -82,6 +91,7 @@ class MiniLMEmbedder:
             raise MissingExtra(FEATURE, EXTRA, _missing(exc, "sentence-transformers")) from exc
         torch.set_num_threads(_threads())
         self._torch = torch
+        _quiet_transformers()
         self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
         self.model.max_seq_length = max_seq_length
         self.batch_size = batch_size
