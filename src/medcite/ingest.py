@@ -150,7 +150,7 @@ def _submit(pool: ProcessPoolExecutor, item: SourceFile) -> Future[Any] | _Split
         except MedciteError:
             parser = None
         splitter = getattr(parser, "split", None)
-        parts = splitter(item.data, item.name) if parser is not None and splitter else None
+        parts = splitter(item.data, item.name) if splitter else None
         if parser is not None and parts:
             return _Split(item, parser.FORMAT, [pool.submit(_parse_part, p, item.name, parser.FORMAT) for p in parts])
     return pool.submit(_parse, item)

@@ -115,8 +115,8 @@ class Retriever:
 
     def _dense(self, q: ExpandedQuery, n: int, index: sparse.SparseIndex,
                allowed: np.ndarray | None, lexical: dict[int, float]) -> dict[int, float]:
-        from ..retrieve.dense import DenseIndex, embed_on_demand
-        from ..retrieve.embed import get_embedder
+        from .dense import DenseIndex, embed_on_demand
+        from .embed import get_embedder
 
         info = self.info
         t = time.perf_counter()

@@ -7,7 +7,8 @@ recorded in ``_migrations``. Never edit a released migration: add a new one.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 Migration = Callable[[], list[str]]
@@ -89,6 +90,19 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+@contextmanager
+def immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction on an autocommit connection: BEGIN IMMEDIATE takes the
+    write lock up front, COMMIT on success, ROLLBACK on any exception."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply pending migrations; returns the names applied now."""
     db.execute(
@@ -101,18 +115,13 @@ def migrate(db: sqlite3.Connection) -> list[str]:
             continue
         # The connection is in autocommit mode; each migration is one transaction,
         # so a crash mid-migration leaves the previous schema intact.
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(db):
             for statement in fn():
                 db.execute(statement)
             db.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
                 (name, datetime.now(UTC).isoformat(timespec="seconds")),
             )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
         applied.append(name)
     return applied
 

@@ -7,13 +7,14 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError
 from ..types import Document, Hit, Passage, VocabTerm
-from .migrations import migrate
+from .migrations import immediate, migrate
 
 # BM25 column weights for (title, section, text): a title match says the whole
 # document is on topic, so it counts more than one passage word.
@@ -59,22 +60,20 @@ class SQLiteStore:
 
     # -- writing ---------------------------------------------------------------
 
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """This store's lock plus one all-or-nothing write transaction."""
+        with self.lock, immediate(self.db):
+            yield self.db
+
     def upsert(self, documents: Sequence[Document], source_path: str = "") -> list[str]:
         """Insert or update documents in one transaction.
 
         Returns one status per document: ``added``, ``updated`` or ``unchanged``.
         A changed document has its passages replaced and its version incremented.
         """
-        now = _now()
-        with self.lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                statuses = self._upsert_batch(documents, source_path, now)
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
-        return statuses
+        with self.transaction():
+            return self._upsert_batch(documents, source_path, _now())
 
     def _upsert_batch(self, documents: Sequence[Document], source_path: str, now: str) -> list[str]:
         # Work per batch, not per document: one lookup of existing rows, ids
@@ -165,19 +164,11 @@ class SQLiteStore:
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and its passages. Returns whether it existed."""
-        with self.lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self.db.execute(
-                    "SELECT id FROM documents WHERE doc_id=?", (doc_id,)
-                ).fetchone()
-                if row is not None:
-                    self._delete_passages(int(row["id"]))
-                    self.db.execute("DELETE FROM documents WHERE id=?", (row["id"],))
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+        with self.transaction():
+            row = self.db.execute("SELECT id FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+            if row is not None:
+                self._delete_passages(int(row["id"]))
+                self.db.execute("DELETE FROM documents WHERE id=?", (row["id"],))
         return row is not None
 
     def add_vocab(self, terms: Iterable[VocabTerm]) -> int:
@@ -188,17 +179,11 @@ class SQLiteStore:
             for term in (t.preferred, *t.entry_terms)
             if term
         ]
-        with self.lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                self.db.executemany(
-                    "INSERT OR REPLACE INTO vocab (vocabulary, ui, preferred, term) VALUES (?,?,?,?)",
-                    rows,
-                )
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO vocab (vocabulary, ui, preferred, term) VALUES (?,?,?,?)",
+                rows,
+            )
         return len(rows)
 
     # -- reading ---------------------------------------------------------------

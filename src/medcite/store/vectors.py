@@ -110,19 +110,10 @@ def put(store: SQLiteStore, model: str, items: Sequence[tuple[str, np.ndarray]])
     if not items:
         return 0
     rows = [(model, h, encode(v)) for h, v in items]
-    with store.lock:
-        store.db.execute("BEGIN IMMEDIATE")
-        try:
-            before = store.db.total_changes
-            store.db.executemany(
-                "INSERT OR IGNORE INTO vectors (model, text_hash, vec) VALUES (?, ?, ?)", rows
-            )
-            written = store.db.total_changes - before
-        except BaseException:
-            store.db.execute("ROLLBACK")
-            raise
-        store.db.execute("COMMIT")
-    return written
+    with store.transaction() as db:
+        before = db.total_changes
+        db.executemany("INSERT OR IGNORE INTO vectors (model, text_hash, vec) VALUES (?, ?, ?)", rows)
+        return db.total_changes - before
 
 
 def get(store: SQLiteStore, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
