@@ -12,6 +12,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, get_args
 
+from pydantic import BaseModel, ConfigDict, Field
+
 SourceType = Literal["guideline", "research", "label", "consumer", "other"]
 SOURCE_TYPES: tuple[str, ...] = get_args(SourceType)
 
@@ -129,3 +131,185 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# --- Answers -------------------------------------------------------------------------
+# Answers cross every boundary (store, CLI, HTTP API, renderers), so they are pydantic
+# models: validated on load, with a JSON schema for the API's OpenAPI document.
+
+Audience = Literal["clinician", "nurse", "pharmacist", "student", "patient"]
+AUDIENCES: tuple[str, ...] = get_args(Audience)
+ReviewStatus = Literal[
+    "Submitted", "Under Review", "Approved", "Changes Requested", "Rejected", "Needs re-review"
+]
+REVIEW_STATUSES: tuple[str, ...] = get_args(ReviewStatus)
+# claim: a sentence from a source, with citations; lead: a structural lead-in such as
+# "Options include:" whose children carry the claims; gap: what the indexed sources do
+# not cover (a statement about the index, never about medicine).
+StatementKind = Literal["claim", "lead", "gap"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Statement(_Model):
+    """One bullet or sentence of an answer. ``citations`` are reference numbers; the
+    evidence entries with the same numbers hold the passages they point at."""
+
+    text: str
+    citations: tuple[int, ...] = ()
+    kind: StatementKind = "claim"
+    facet: str = ""
+    grade: str = ""  # a guideline's strength of recommendation, e.g. "Level A"
+    passage_ids: tuple[int, ...] = ()  # parallel to citations
+    glosses: tuple[tuple[str, str], ...] = ()  # (term, plain-language meaning), not part of the claim
+    children: tuple[Statement, ...] = ()
+
+    def walk(self) -> list[Statement]:
+        """This statement and all its descendants, depth first."""
+        out = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return out
+
+
+class Section(_Model):
+    key: str
+    title: str
+    statements: tuple[Statement, ...]
+
+
+class DoseRow(_Model):
+    """A dose as a source states it, with the patient's computed dose where possible."""
+
+    drug: str
+    dose: str  # "0.4" or "1-2"
+    unit: str  # "g/kg", "mg", "mg/kg/day"
+    frequency: str = ""
+    route: str = ""
+    duration: str = ""
+    population: str = ""
+    citation: int
+    passage_id: int
+    source_text: str  # the sentence the dose was read from
+    computed: str = ""  # "28 g (70 kg x 0.4 g/kg)" when the weight is known
+    cap: str = ""  # a maximum the source states, e.g. "1 g"
+
+
+class Reference(_Model):
+    number: int
+    doc_id: str
+    source_type: str
+    label: str  # Guideline | Research | FDA Drug Label | Consumer Health | Other
+    title: str
+    issuer: str = ""
+    venue: str = ""
+    year: int | None = None
+    pub_date: str = ""
+    authors: tuple[str, ...] = ()
+    identifier: str = ""  # "NGC 9085", "PMID 12345678", "SPL set id ..."
+    url: str = ""
+
+
+class Evidence(_Model):
+    """A passage an answer cites, with the cited sentence's span inside it."""
+
+    reference: int
+    passage_id: int
+    doc_id: str
+    section: str
+    text: str  # the whole passage, for "show in context"
+    quote_start: int = 0  # the cited span within ``text``
+    quote_end: int = 0
+    score: float = 0.0
+
+
+class VerificationIssue(_Model):
+    check: str  # "dangling_citation", "uncited_reference", "unsupported", "dose_mismatch", ...
+    message: str
+    statement: str = ""
+    citation: int | None = None
+
+
+class VerificationReport(_Model):
+    passed: bool
+    statements_checked: int = 0
+    citations_checked: int = 0
+    dangling_citations: tuple[int, ...] = ()
+    uncited_references: tuple[int, ...] = ()
+    unsupported: tuple[VerificationIssue, ...] = ()
+    dose_mismatches: tuple[VerificationIssue, ...] = ()
+    conflicts: tuple[str, ...] = ()  # "Sources differ" notes found in the answer
+    thresholds: dict[str, float] = Field(default_factory=dict)
+
+
+class PatientContext(_Model):
+    """What is known about the patient, from ``--patient`` or the question itself."""
+
+    raw: str = ""
+    age_years: float | None = None
+    sex: Literal["female", "male"] | None = None
+    weight_kg: float | None = None
+    pregnant: bool = False
+    lactating: bool = False
+    renal_impairment: bool = False
+    hepatic_impairment: bool = False
+
+    def populations(self) -> tuple[str, ...]:
+        """Special populations this patient belongs to (keys of the population table)."""
+        out = []
+        if self.pregnant:
+            out.append("pregnancy")
+        if self.lactating:
+            out.append("lactation")
+        if self.age_years is not None and self.age_years < 18:
+            out.append("children")
+        if self.age_years is not None and self.age_years >= 65:
+            out.append("older adults")
+        if self.renal_impairment:
+            out.append("renal impairment")
+        if self.hepatic_impairment:
+            out.append("hepatic impairment")
+        return tuple(out)
+
+    def is_empty(self) -> bool:
+        return self == PatientContext(raw=self.raw)
+
+
+class Answer(_Model):
+    id: str
+    question: str
+    title: str
+    audience: Audience = "clinician"
+    patient: PatientContext = Field(default_factory=PatientContext)
+    bottom_line: tuple[Statement, ...] = ()
+    sections: tuple[Section, ...] = ()
+    dosing: tuple[DoseRow, ...] = ()
+    gaps: tuple[Statement, ...] = ()
+    references: tuple[Reference, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    follow_ups: tuple[str, ...] = ()
+    abstained: bool = False
+    nearest: tuple[Reference, ...] = ()  # closest sources when the answer abstains
+    verification: VerificationReport = Field(default_factory=lambda: VerificationReport(passed=False))
+    readability_grade: float | None = None
+    disclaimer: str = ""
+    status: ReviewStatus = "Submitted"
+    created: str = ""
+    updated: str = ""
+    follow_up_of: str | None = None
+    composer: str = "extractive"
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+    def statements(self) -> list[Statement]:
+        """Every statement in reading order: bottom line, sections, gaps (with children)."""
+        out: list[Statement] = []
+        for s in self.bottom_line:
+            out.extend(s.walk())
+        for section in self.sections:
+            for s in section.statements:
+                out.extend(s.walk())
+        for s in self.gaps:
+            out.extend(s.walk())
+        return out
