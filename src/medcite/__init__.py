@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from .settings import Settings
 from .store import EvidenceStore, SQLiteStore, open_store
-from .types import Document, Hit, Passage
+from .types import Answer, Document, Hit, Passage
 
 __version__ = "0.1.0"
 
@@ -32,4 +32,25 @@ def search(
             st.close()
 
 
-__all__ = ["Document", "EvidenceStore", "Hit", "Passage", "Settings", "__version__", "open_store", "search"]
+def ask(
+    question: str,
+    audience: str = "clinician",
+    patient: str = "",
+    follow_up: str | None = None,
+    store: SQLiteStore | None = None,
+    save: bool = True,
+) -> Answer:
+    """A verified, cited answer to ``question`` from the store (the default store when
+    none is given). Raises ``MedciteError`` for an empty question or unknown audience."""
+    from .answering import ask as _ask
+
+    owned = store is None
+    st = store or open_store(Settings.from_env())
+    try:
+        return _ask(question, st, audience=audience, patient=patient, follow_up=follow_up, save=save)
+    finally:
+        if owned:
+            st.close()
+
+
+__all__ = ["Answer", "Document", "EvidenceStore", "Hit", "Passage", "Settings", "__version__", "ask", "open_store", "search"]

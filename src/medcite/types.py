@@ -241,6 +241,7 @@ class VerificationReport(_Model):
     unsupported: tuple[VerificationIssue, ...] = ()
     dose_mismatches: tuple[VerificationIssue, ...] = ()
     conflicts: tuple[str, ...] = ()  # "Sources differ" notes found in the answer
+    removed: tuple[VerificationIssue, ...] = ()  # statements dropped before the answer was shown
     thresholds: dict[str, float] = Field(default_factory=dict)
 
 

@@ -331,9 +331,15 @@ def show_cmd(
         console.print(escape(p.text), soft_wrap=True)
 
 
+from .cli_ask import ask_cmd, list_answers_cmd, show_answer_cmd  # noqa: E402
 from .cli_eval import eval_app  # noqa: E402  (registered after the core commands)
 
 app.add_typer(eval_app, name="eval")
+app.command("ask")(ask_cmd)
+answers_app = typer.Typer(help="Saved answers.", no_args_is_help=True)
+answers_app.command("show")(show_answer_cmd)
+answers_app.command("list")(list_answers_cmd)
+app.add_typer(answers_app, name="answers")
 
 
 def main() -> None:

@@ -142,3 +142,34 @@ def m003_vectors() -> list[str]:
         CREATE INDEX documents_updated_version ON documents(updated_at, version)
         """
     )
+
+
+@migration
+def m004_answers() -> list[str]:
+    # An answer is stored whole as JSON (it is read and written whole); the columns beside
+    # it are what lists and the review workflow filter on. answer_sources records the
+    # content hash of every cited document at answer time, so a re-ingest that changes a
+    # source can flag the answers that cite it.
+    return _statements(
+        """
+        CREATE TABLE answers (
+            id TEXT PRIMARY KEY,
+            question TEXT NOT NULL,
+            audience TEXT NOT NULL,
+            status TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            follow_up_of TEXT REFERENCES answers(id) ON DELETE SET NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX answers_status ON answers(status, updated_at);
+        CREATE TABLE answer_sources (
+            answer_id TEXT NOT NULL REFERENCES answers(id) ON DELETE CASCADE,
+            doc_id TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            PRIMARY KEY (answer_id, doc_id)
+        );
+        CREATE INDEX answer_sources_doc ON answer_sources(doc_id)
+        """
+    )

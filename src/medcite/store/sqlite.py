@@ -14,6 +14,7 @@ from typing import Any
 
 from ..errors import StoreError
 from ..types import Document, Hit, Passage, VocabTerm
+from .answers import AnswersMixin
 from .migrations import immediate, migrate
 
 # BM25 column weights for (title, section, text): a title match says the whole
@@ -30,7 +31,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-class SQLiteStore:
+class SQLiteStore(AnswersMixin):
     """Documents, passages, vocabulary and the FTS5 index in one SQLite file.
 
     Writes happen in explicit transactions (``BEGIN IMMEDIATE`` … ``COMMIT``) so a
@@ -239,6 +240,13 @@ class SQLiteStore:
         ).fetchall()
         by_id = {r["pid"]: _hit(r, 0.0, "") for r in rows}
         return [by_id[i] for i in ids if i in by_id]
+
+    def passages_of(self, doc_id: str, limit: int = 1000) -> list[Hit]:
+        """A document's passages in order, as hits (score 0)."""
+        ids = [r[0] for r in self.db.execute(
+            """SELECT p.id FROM passages p JOIN documents d ON d.id = p.doc_rowid
+               WHERE d.doc_id = ? ORDER BY p.ordinal LIMIT ?""", (doc_id, limit))]
+        return self.passages_by_id(ids)
 
     def document(self, doc_id: str) -> Document | None:
         """A stored document with its passages, or None."""

@@ -1,0 +1,371 @@
+"""The extractive composer: question -> retrieved passages -> cited, structured Answer.
+
+Every claim is a sentence taken from a retrieved passage (trimmed at most), cited to
+that passage's document. Nothing is written from memory: when no passage covers the
+question's key concepts the answer says so and lists the nearest sources.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from ..retrieve.analyze import analyze
+from ..retrieve.query import expand
+from ..retrieve.search import Retriever
+from ..store import SQLiteStore
+from ..types import Answer, Evidence, Hit, PatientContext, Section, Statement
+from . import audience as lay
+from . import dosing
+from .concepts import Concept, concepts, coverage
+from .facets import SECTIONS
+from .patient import merge, parse_patient, population_from_question
+from .populations import POPULATIONS, asked_population, mentions, mismatch
+from .question import QuestionFrame, frame, intent_of, key_terms
+from .references import Numbering
+from .select import INTENT_FACETS, Budget, Candidate, candidates, pick, score
+
+DISCLAIMER = (
+    "For healthcare professionals. This answer is assembled from the indexed sources it cites; "
+    "it supplements, and does not replace, clinical judgement and current guidelines. Verify doses "
+    "and recommendations against the primary sources before acting on them."
+)
+LAY_DISCLAIMER = (
+    "This is general information from the sources listed, not medical advice. Talk to your doctor, "
+    "nurse or pharmacist about your own situation before changing any treatment."
+)
+_RECOMMEND = ("should be offered", "is recommended", "are recommended", "recommend", "first-line",
+              "first line", "treatment of choice", "should be used", "should be considered", "is effective",
+              "are effective", "established effective")
+
+
+@dataclass(frozen=True)
+class ComposeConfig:
+    passages: int = 30  # retrieved for the main question
+    population_passages: int = 15
+    abstain_cover: float = 0.5  # best concept coverage under which the answer abstains
+    min_sentence_cover: float = 0.3  # context coverage a sentence needs to be used at all
+    budgets: dict[str, Budget] = field(default_factory=lambda: {
+        "clinician": Budget(), "nurse": Budget(), "pharmacist": Budget(),
+        "student": Budget(max_sentences=7, max_words=140),
+        "patient": Budget(max_sentences=6, max_words=120),
+    })
+
+
+@dataclass
+class _Context:
+    question: str
+    frame: QuestionFrame
+    audience: str
+    patient: PatientContext
+    found: list[Concept]
+    asked_population: str
+    lay: bool
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def compose(
+    question: str,
+    store: SQLiteStore,
+    audience: str = "clinician",
+    patient: str = "",
+    follow_up_of: Answer | None = None,
+    retriever: Retriever | None = None,
+    config: ComposeConfig | None = None,
+) -> Answer:
+    """An unverified answer to ``question`` from ``store`` (``medcite.ask`` verifies and saves)."""
+    t0 = time.perf_counter()
+    config = config or ComposeConfig()
+    retriever = retriever or Retriever(store)
+    question = (question or "").strip()[:2000]
+    ctx = _context(question, audience, patient, follow_up_of, retriever, store)
+    query = f"{follow_up_of.question} {question}" if follow_up_of else question
+    hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
+    hits = _merge_hits(hits, _siblings(store, hits, ctx.found))
+    if ctx.lay:
+        hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
+    ctx.timings["retrieve"] = _ms(t0)
+
+    cands = candidates(hits, ctx.found)
+    best_cover = max((c.context_cover for c in cands[:400]), default=0.0)
+    if not cands or best_cover < config.abstain_cover:
+        return _abstain(ctx, hits, store, t0)
+
+    ranked = score(cands, ctx.frame.intent, date.today().year, lay=ctx.lay)
+    budget = config.budgets.get(audience, Budget())
+    chosen = pick(ranked, budget, min_cover=config.min_sentence_cover)
+    chosen = [c for c in chosen if not (ctx.asked_population and mismatch(c.text, ctx.asked_population)
+                                        and c.facet != "populations")] or chosen
+    bottom = _bottom_line(chosen, ctx)
+    body = [c for c in chosen if c not in bottom]
+
+    rows_src = [c for c in ranked if c.context_cover >= config.min_sentence_cover][:120]
+    if ctx.frame.intent in ("dosing", "treatment") and not dosing.has_doses(rows_src):
+        extra = retriever.search(f"{ctx.frame.topic or query} dose", k=10, snippets=False)
+        rows_src += [c for c in score(candidates(extra, ctx.found), "dosing", date.today().year)
+                     if c.context_cover >= config.min_sentence_cover]
+    table = dosing.rows(rows_src, ctx.patient, ctx.asked_population)
+
+    pop_statements, gaps = _special_populations(ctx, ranked, body, retriever, config, table)
+    ctx.timings["select"] = _ms(t0) - ctx.timings["retrieve"]
+
+    numbering = Numbering()
+    evidence: dict[int, Evidence] = {}
+    seen_terms: set[str] = set()
+
+    def statement(c: Candidate, children: tuple[Statement, ...] = ()) -> Statement:
+        n = numbering.number(c.hit.doc_id)
+        if c.hit.passage_id not in evidence:
+            evidence[c.hit.passage_id] = Evidence(
+                reference=n, passage_id=c.hit.passage_id, doc_id=c.hit.doc_id, section=c.hit.section,
+                text=c.hit.text, quote_start=c.start, quote_end=c.end, score=round(c.score, 4))
+        text = c.text
+        if ctx.lay:
+            text = lay.plain_trim(text, lay.SENTENCE_WORD_LIMIT.get(audience) or 40)
+        s = Statement(text=text, citations=(n,), facet=c.facet, grade=c.grade,
+                      passage_ids=(c.hit.passage_id,), children=children)
+        return lay.gloss_statement(s, seen_terms) if ctx.lay else s
+
+    bottom_line = tuple(statement(c) for c in bottom)
+    grouped: dict[str, list[Candidate]] = {}
+    for c in body:
+        grouped.setdefault(c.facet, []).append(c)
+    sections: list[Section] = []
+    for key, title in SECTIONS:
+        items = list(grouped.get(key, []))
+        extra_statements: list[Statement] = []
+        if key == "populations":
+            items += [c for c in pop_statements if c not in items]
+        if key == "dosing":
+            extra_statements = dosing.conflict_statements(table, statement)
+        statements = [*_nest(items, statement), *extra_statements]
+        if statements:
+            sections.append(Section(key=key, title=title, statements=tuple(statements)))
+    dose_rows = dosing.cite_rows(table, numbering, evidence)
+
+    gap_statements = tuple(Statement(text=g, kind="gap") for g in gaps)
+    meta = store.documents_meta(list(numbering.by_doc))
+    now = _now()
+    answer = Answer(
+        id=_new_id(), question=question, title=_title(ctx, follow_up_of), audience=audience,  # type: ignore[arg-type]
+        patient=ctx.patient, bottom_line=bottom_line, sections=tuple(sections), dosing=dose_rows,
+        gaps=gap_statements, references=numbering.references(meta),
+        evidence=tuple(sorted(evidence.values(), key=lambda e: (e.reference, e.passage_id))),
+        follow_ups=_follow_ups(ctx, sections, dose_rows),
+        disclaimer=LAY_DISCLAIMER if ctx.lay else DISCLAIMER, created=now, updated=now,
+        follow_up_of=follow_up_of.id if follow_up_of else None,
+    )
+    text = " ".join(s.text for s in answer.statements() if s.kind == "claim")
+    answer = answer.model_copy(update={"readability_grade": round(lay.readability_grade(text), 1) if text else None})
+    ctx.timings["compose"] = _ms(t0) - ctx.timings["retrieve"] - ctx.timings["select"]
+    return answer.model_copy(update={"timings_ms": {k: round(v, 1) for k, v in ctx.timings.items()}})
+
+
+def _ms(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000
+
+
+def _new_id() -> str:
+    return "a" + uuid.uuid4().hex[:15]
+
+
+def _context(question: str, audience: str, patient: str, prior: Answer | None,
+             retriever: Retriever, store: SQLiteStore) -> _Context:
+    f = frame(question)
+    if prior is not None:
+        # A follow-up ("and in pregnancy?") keeps the earlier question's topic and intent
+        # unless it asks something of its own.
+        base = frame(prior.question)
+        own = tuple(t for t in key_terms(question) if t not in _population_stems())
+        intent = intent_of(question)
+        f = QuestionFrame(
+            text=question, intent=base.intent if intent == "general" else intent, topic=base.topic,
+            population=f.population or base.population, key_terms=tuple(dict.fromkeys((*base.key_terms, *own))),
+            title=base.title,
+        )
+    # The question's own facts count, but the patient line shows only what was given as one.
+    patient_ctx = merge(population_from_question(question).model_copy(update={"raw": ""}), parse_patient(patient))
+    if prior is not None:
+        patient_ctx = merge(prior.patient, patient_ctx)
+    expanded = expand(f"{prior.question} {question}" if prior else question, store)
+    idf = _idf(retriever)
+    asked = asked_population(f.population) if f.population else ""
+    return _Context(question=question, frame=f, audience=audience, patient=patient_ctx,
+                    found=concepts(f.key_terms, expanded, idf), asked_population=asked,
+                    lay=audience in ("patient", "student"))
+
+
+def _population_stems() -> frozenset[str]:
+    words = " ".join(w for _, words, label in POPULATIONS.values() for w in (words, label))
+    return frozenset(analyze(words, unique=True))
+
+
+def _idf(retriever: Retriever):  # type: ignore[no-untyped-def]
+    import math
+
+    from ..retrieve import sparse
+
+    index = sparse.load_or_build(retriever.store)
+    n = max(1, len(index))
+
+    def idf(term: str) -> float:
+        tid = index.vocab.get(term)
+        df = int(index.indptr[tid + 1] - index.indptr[tid]) if tid is not None else 0
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    return idf
+
+
+def _siblings(store: SQLiteStore, hits: Sequence[Hit], found: list[Concept], docs: int = 3) -> list[Hit]:
+    """The other on-topic passages of the best-ranked guidelines and labels: retrieval keeps
+    a few passages per document for diversity, but a guideline's neighbouring
+    recommendations on the same condition are exactly what an answer needs."""
+    top = list(dict.fromkeys(h.doc_id for h in hits[:15] if h.source_type in ("guideline", "label")))[:docs]
+    out: list[Hit] = []
+    for doc_id in top:
+        for h in store.passages_of(doc_id, limit=400):
+            context = frozenset(analyze(f"{h.section} {h.text}", unique=True))
+            if coverage(found, context) >= 0.5:
+                out.append(h)
+    return out
+
+
+def _merge_hits(first: Sequence[Hit], second: Sequence[Hit]) -> list[Hit]:
+    seen = {h.passage_id for h in first}
+    return [*first, *[h for h in second if h.passage_id not in seen]]
+
+
+def _bottom_line(chosen: list[Candidate], ctx: _Context) -> list[Candidate]:
+    """One or two sentences a clinician could act on: the best sentence of the facet the
+    question asks for, preferring graded positive recommendations for treatment questions."""
+    wanted = INTENT_FACETS.get(ctx.frame.intent, ())
+    pool = [c for c in chosen if not wanted or c.facet in wanted] or chosen
+    if not pool:
+        return []
+
+    def key(c: Candidate) -> float:
+        bonus = 0.0
+        if ctx.frame.intent in ("treatment", "prevention"):
+            low = c.text.lower()
+            if any(r in low for r in _RECOMMEND) and " not " not in f" {low} ":
+                bonus += 0.25
+            if c.grade:
+                bonus += 0.1
+        if ctx.asked_population and mismatch(c.text, ctx.asked_population):
+            bonus -= 0.5
+        return c.score + bonus
+
+    ordered = sorted(pool, key=key, reverse=True)
+    first = ordered[0]
+    out = [first]
+    for c in ordered[1:]:
+        negative = " not " in f" {c.text.lower()} " and ctx.frame.intent in ("treatment", "prevention")
+        if (c.hit.passage_id != first.hit.passage_id and key(c) >= 0.8 * key(first)
+                and first.words + c.words <= 60 and not negative):
+            out.append(c)
+        break
+    return out
+
+
+def _nest(items: list[Candidate], make) -> list[Statement]:  # type: ignore[no-untyped-def]
+    """Sentences in score order; a later sentence of the same passage nests under the first."""
+    parents: list[tuple[Candidate, list[Candidate]]] = []
+    for c in items:
+        for parent, kids in parents:
+            if parent.hit.passage_id == c.hit.passage_id and c.start > parent.start:
+                kids.append(c)
+                break
+        else:
+            parents.append((c, []))
+    return [make(p, tuple(make(k) for k in sorted(kids, key=lambda k: k.start))) for p, kids in parents]
+
+
+def _special_populations(ctx: _Context, ranked: list[Candidate], body: list[Candidate],
+                         retriever: Retriever, config: ComposeConfig,
+                         table: list[dosing.Row]) -> tuple[list[Candidate], list[str]]:
+    """Cited statements for each population the patient or question names, or a gap."""
+    wanted = list(ctx.patient.populations())
+    asked = ctx.asked_population
+    if asked and asked != "adults" and asked not in wanted:
+        wanted.append(asked)
+    picked: list[Candidate] = []
+    gaps: list[str] = []
+    used = {id(c) for c in body}
+    for pop in wanted:
+        pattern, words, label = POPULATIONS[pop]
+        pool = [c for c in ranked if pop in mentions(c.text) and id(c) not in used]
+        if len(pool) < 2:
+            extra = retriever.search(f"{ctx.frame.topic or ctx.question} {words}", k=config.population_passages,
+                                     snippets=False)
+            for drug in dosing.drugs(table)[:2]:
+                extra += retriever.search(f"{drug} {words}", k=5, source_types=["label"], snippets=False)
+            more = score(candidates(extra, ctx.found), ctx.frame.intent, date.today().year, lay=ctx.lay)
+            drugs = {d.lower() for d in dosing.drugs(table)}
+            pool += [c for c in more if pop in mentions(c.text)
+                     and (c.context_cover >= config.min_sentence_cover or any(d in c.text.lower() for d in drugs))]
+        chosen = [c for c in pick(sorted(pool, key=lambda c: -c.score), Budget(max_sentences=3, relative_floor=0.3))
+                  if pattern.search(c.text)]
+        if chosen:
+            picked += [c for c in chosen if all(c.hit.passage_id != p.hit.passage_id or c.start != p.start for p in picked)]
+        else:
+            gaps.append(f"No indexed source addresses {label} for this question.")
+    for c in picked:
+        c.facet = "populations"
+    return picked, gaps
+
+
+def _title(ctx: _Context, prior: Answer | None) -> str:
+    if prior is None:
+        return ctx.frame.title
+    pops = [POPULATIONS[p][2] for p in ctx.patient.populations() if p not in prior.patient.populations()]
+    suffix = f": {', '.join(pops)}" if pops else f": {ctx.question.rstrip('?')}"
+    return (prior.title + suffix)[:200]
+
+
+def _follow_ups(ctx: _Context, sections: Sequence[Section], rows: Sequence[object]) -> tuple[str, ...]:
+    topic = ctx.frame.topic or "this condition"
+    have = {s.key for s in sections}
+    out: list[str] = []
+    if "populations" not in have and not ctx.patient.populations():
+        out.append(f"What about {topic} in pregnancy?")
+    if ctx.frame.intent != "dosing" and rows:
+        drug = getattr(rows[0], "drug", "") or "the first-line drug"
+        out.append(f"What is the dose of {drug} for {topic}?")
+    if ctx.frame.intent != "diagnosis":
+        out.append(f"How is {topic} diagnosed?")
+    if "monitoring" not in have:
+        out.append(f"What monitoring is needed for {topic}?")
+    return tuple(out[:3])
+
+
+def _abstain(ctx: _Context, hits: Sequence[Hit], store: SQLiteStore, t0: float) -> Answer:
+    """No passage covers the question: say so, and list the nearest sources uncited."""
+    numbering = Numbering()
+    for h in hits[:10]:
+        if len(numbering.by_doc) >= 5:
+            break
+        numbering.number(h.doc_id)
+    nearest = numbering.references(store.documents_meta(list(numbering.by_doc)))
+    concepts_text = ", ".join(c.label for c in ctx.found) or "the question"
+    text = (f"The indexed sources do not cover this question: no passage addresses {concepts_text}. "
+            "No answer is given rather than one written without evidence.")
+    now = _now()
+    ctx.timings["total"] = _ms(t0)
+    return Answer(
+        id=_new_id(), question=ctx.question, title=ctx.frame.title, audience=ctx.audience,  # type: ignore[arg-type]
+        patient=ctx.patient, gaps=(Statement(text=text, kind="gap"),), abstained=True, nearest=nearest,
+        disclaimer=LAY_DISCLAIMER if ctx.lay else DISCLAIMER, created=now, updated=now,
+        timings_ms={k: round(v, 1) for k, v in ctx.timings.items()},
+    )
+
+
+def concept_coverage(found: list[Concept], text: str) -> float:
+    """Coverage of a free text (for tests and the abstention benchmark)."""
+    return coverage(found, frozenset(analyze(text, unique=True)))

@@ -1,0 +1,98 @@
+"""The question's key concepts, and how well a text covers them.
+
+A concept is one thing the question is about ("Guillain-Barré syndrome") with the
+other ways sources write it ("GBS"): a text covers the concept when it contains any
+one of its forms. Coverage weights concepts by rarity (BM25 idf from the store's
+index), so "hemolacria" matters more than "blood". Coverage decides which sentences
+are relevant and whether the sources cover the question at all (abstention).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..retrieve.analyze import analyze
+from ..retrieve.query import ExpandedQuery, load_abbreviations
+from .question import GENERIC_WORDS
+
+
+@dataclass(frozen=True)
+class Concept:
+    label: str
+    forms: tuple[frozenset[str], ...]  # each form: stemmed terms that must (mostly) co-occur
+    weight: float
+
+    def covered_by(self, terms: frozenset[str] | set[str]) -> bool:
+        for form in self.forms:
+            need = len(form) if len(form) <= 2 else math.ceil(0.67 * len(form))
+            if sum(t in terms for t in form) >= need:
+                return True
+        return False
+
+
+@functools.cache
+def _generic_stems() -> frozenset[str]:
+    return frozenset(analyze(" ".join(GENERIC_WORDS), unique=True))
+
+
+@functools.cache
+def _reverse_abbreviations() -> tuple[tuple[frozenset[str], str], ...]:
+    """(stemmed content terms of an expansion, stemmed abbreviation) for the whole table."""
+    generic = _generic_stems()
+    out = []
+    for key, expansions in load_abbreviations().items():
+        if "#" in key:
+            continue
+        short = analyze(key.replace("-", ""))
+        if len(short) != 1:
+            continue
+        for expansion in expansions:
+            terms = frozenset(t for t in analyze(expansion) if t not in generic)
+            if len(terms) >= 1 and short[0] not in terms:
+                out.append((terms, short[0]))
+    return tuple(out)
+
+
+def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
+             idf: Callable[[str], float]) -> list[Concept]:
+    """Concepts of a question from its key terms and the expansions found for it."""
+    generic = _generic_stems()
+    remaining = list(dict.fromkeys(key_terms))
+    out: list[Concept] = []
+
+    def take(label: str, main: frozenset[str], others: Iterable[frozenset[str]]) -> None:
+        forms = tuple(dict.fromkeys([main, *[o for o in others if o]]))
+        weight = max((idf(t) for t in main), default=1.0)
+        out.append(Concept(label, forms, weight))
+        for t in main:
+            if t in remaining:
+                remaining.remove(t)
+
+    present = frozenset(remaining)
+    # A full name in the question ("Guillain-Barré syndrome") also matches its abbreviation.
+    for terms, short in _reverse_abbreviations():
+        main = terms & present
+        if main and terms <= (present | generic) and main <= frozenset(remaining):
+            take(" ".join(sorted(main)), frozenset(main), [frozenset({short})])
+    if expanded is not None:
+        for surface, expansion in (*expanded.abbreviations, *expanded.drugs):
+            stems = frozenset(analyze(surface))
+            main = stems & frozenset(remaining)
+            if main:
+                alt = frozenset(t for t in analyze(expansion) if t not in generic)
+                take(surface, frozenset(main), [alt])
+    for term in list(remaining):
+        if term in remaining:
+            take(term, frozenset({term}), [])
+    return out
+
+
+def coverage(found: list[Concept], terms: frozenset[str] | set[str]) -> float:
+    """Weighted share of concepts covered by a text's stemmed terms (0 when none asked)."""
+    total = sum(c.weight for c in found)
+    if total <= 0:
+        return 0.0
+    return sum(c.weight for c in found if c.covered_by(terms)) / total

@@ -1,0 +1,92 @@
+"""The dosing table: doses read from the selected evidence, computed for the patient's
+weight where a source doses by kg, and "Sources differ" notes where sources disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ..types import DoseRow, Evidence, PatientContext, Statement
+from .doses import DoseMention, dose_in_mg_for_weight, find_conflicts, parse_doses, same_dose
+from .populations import mismatch
+from .references import Numbering
+from .select import Candidate
+
+MAX_ROWS = 8
+
+
+@dataclass(frozen=True)
+class Row:
+    cand: Candidate
+    dose: DoseMention
+    computed: str
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def has_doses(cands: Sequence[Candidate]) -> bool:
+    return any(m.drug_key for c in cands for m in parse_doses(c.text))
+
+
+def rows(cands: Sequence[Candidate], patient: PatientContext, asked_population: str) -> list[Row]:
+    """Up to MAX_ROWS distinct doses from ``cands`` (best first), for the right population."""
+    out: list[Row] = []
+    for c in cands:
+        if asked_population and mismatch(c.text, asked_population):
+            continue
+        for m in parse_doses(c.text):
+            if not m.drug_key:
+                continue  # a dose without a drug is not a dosing instruction
+            if any(r.dose.drug_key == m.drug_key and r.dose.population == m.population and same_dose(r.dose, m)
+                   for r in out):
+                continue
+            computed = dose_in_mg_for_weight(m, patient.weight_kg) if patient.weight_kg and m.per_kg else ""
+            out.append(Row(c, m, computed))
+            if len(out) >= MAX_ROWS:
+                return out
+    return out
+
+
+def drugs(table: Sequence[Row]) -> list[str]:
+    return list(dict.fromkeys(r.dose.drug for r in table if r.dose.drug))
+
+
+def conflict_statements(table: Sequence[Row], make: Callable[[Candidate], Statement]) -> list[Statement]:
+    """One lead per disagreement ("Sources differ on the dose of X:") with each source's
+    own sentence, cited, beneath it."""
+    out: list[Statement] = []
+    groups = find_conflicts([(i, r.dose) for i, r in enumerate(table)])
+    for group in groups:
+        first = table[group[0][0]].dose
+        population = first.population if first.population and not any(ch.isdigit() for ch in first.population) else ""
+        lead = f"Sources differ on the dose of {first.drug}" + (f" for {population}" if population else "") + ":"
+        kids: list[Statement] = []
+        seen: set[tuple[int, int]] = set()
+        for i, _ in group:
+            c = table[i].cand
+            if (c.hit.passage_id, c.start) not in seen:
+                seen.add((c.hit.passage_id, c.start))
+                kids.append(make(c))
+        if len({k.citations for k in kids}) > 1:
+            out.append(Statement(text=lead, kind="lead", facet="dosing", children=tuple(kids)))
+    return out
+
+
+def cite_rows(table: Sequence[Row], numbering: Numbering, evidence: dict[int, Evidence]) -> tuple[DoseRow, ...]:
+    out = []
+    for r in table:
+        c, m = r.cand, r.dose
+        n = numbering.number(c.hit.doc_id)
+        if c.hit.passage_id not in evidence:
+            evidence[c.hit.passage_id] = Evidence(
+                reference=n, passage_id=c.hit.passage_id, doc_id=c.hit.doc_id, section=c.hit.section,
+                text=c.hit.text, quote_start=c.start, quote_end=c.end, score=round(c.score, 4))
+        dose = _fmt(m.low) if m.low == m.high else f"{_fmt(m.low)}-{_fmt(m.high)}"
+        out.append(DoseRow(
+            drug=m.drug, dose=dose, unit=m.unit, frequency=m.frequency, route=m.route, duration=m.duration,
+            population=m.population, citation=n, passage_id=c.hit.passage_id, source_text=c.text,
+            computed=r.computed, cap=m.cap,
+        ))
+    return tuple(out)

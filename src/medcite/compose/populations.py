@@ -1,0 +1,55 @@
+"""Special populations: how sources name them, and how to search for them."""
+
+from __future__ import annotations
+
+import re
+
+# population key (PatientContext.populations()) -> (pattern over source text, search words, label)
+POPULATIONS: dict[str, tuple[re.Pattern[str], str, str]] = {
+    "pregnancy": (re.compile(r"\b(pregnan\w*|gestation\w*|fetus|fetal|foetal|teratogen\w*|trimester)\b", re.I),
+                  "pregnancy pregnant women fetal risk", "pregnancy"),
+    "lactation": (re.compile(r"\b(lactat\w+|breast-?fe\w+|breast milk|human milk|nursing (mothers?|women|infants?))\b", re.I),
+                  "lactation breastfeeding breast milk", "breastfeeding"),
+    "children": (re.compile(r"\b(child(ren|hood)?|p(a)?ediatric\w*|infants?|neonat\w+|adolescen\w+|juvenile)\b", re.I),
+                 "children pediatric patients", "children"),
+    "older adults": (re.compile(r"\b(elderly|geriatric|older (adults|patients|people)|aged (65|75)|age (65|75))\b", re.I),
+                     "elderly geriatric older patients", "older adults"),
+    "renal impairment": (re.compile(r"\b(renal (impairment|insufficiency|failure|function|disease)|kidney (disease|impairment|failure)|"
+                                    r"creatinine clearance|dialysis|eGFR|CrCl)\b", re.I),
+                         "renal impairment kidney function dose adjustment", "renal impairment"),
+    "hepatic impairment": (re.compile(r"\b(hepatic (impairment|insufficiency|failure|disease|function)|liver (disease|impairment|failure)|"
+                                      r"cirrhosis|child-pugh)\b", re.I),
+                           "hepatic impairment liver disease", "hepatic impairment"),
+}
+
+# What a question's stated population ("adults", "pregnancy") maps to.
+_ASKED = {
+    "pregnan": "pregnancy", "lactat": "lactation", "breast": "lactation", "child": "children",
+    "infant": "children", "neonat": "children", "adolescent": "children", "pediatric": "children",
+    "elderly": "older adults", "older": "older adults",
+}
+_ADULT = re.compile(r"\badults?\b", re.I)
+
+
+def mentions(text: str) -> set[str]:
+    """Special populations a sentence talks about."""
+    return {key for key, (pattern, _, _) in POPULATIONS.items() if pattern.search(text)}
+
+
+def asked_population(population: str) -> str:
+    low = population.lower()
+    for stem, key in _ASKED.items():
+        if low.startswith(stem) or f" {stem}" in f" {low}":
+            return key
+    return "adults" if _ADULT.search(low) else ""
+
+
+def mismatch(text: str, asked: str) -> bool:
+    """True when a sentence is about another population than the one asked for
+    (a children-only statement for a question about adults, and vice versa)."""
+    found = mentions(text)
+    if asked == "adults":
+        return "children" in found and not _ADULT.search(text)
+    if asked == "children":
+        return bool(_ADULT.search(text)) and "children" not in found
+    return False
