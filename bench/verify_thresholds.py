@@ -8,7 +8,7 @@ Pairs (sentence, evidence):
 - hard negative: an ideal-answer sentence vs the gold snippets of the other question that
   shares the most (IDF-weighted) words with it and no gold document or snippet;
 - perturbed: an extractive sentence with a number changed, a negation removed or added,
-  or a drug swapped, vs its snippet (must all be rejected).
+  a drug swapped or a patient group changed, vs its snippet (must all be rejected).
 The lexical floor is swept on every pair; the embedding floor (all-MiniLM-L6-v2, slow on
 CPU) on a stratified sample of --limit pairs, with the chosen lexical floor applied.
 A threshold is eligible when >= 97% of extractive sentences pass and every perturbed
@@ -92,6 +92,12 @@ def perturbations(sentence: str, passage: str, rng: random.Random) -> list[str]:
         new = rng.choice([d for d in SWAP_DRUGS if d not in keys])
         swapped = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", new, sentence, count=1, flags=re.IGNORECASE)
         out.append(swapped)
+    groups = facts(passage).populations
+    for old, new, group in (("adults", "children", "children"), ("children", "adults", "adults"),
+                            ("patients", "pregnant women", "pregnancy")):
+        if group not in groups and re.search(rf"\b{old}\b", sentence):
+            out.append(re.sub(rf"\b{old}\b", new, sentence, count=1))
+            break
     return [p for p in out if p != sentence]
 
 

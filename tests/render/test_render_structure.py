@@ -152,7 +152,6 @@ def test_page_parts(answer: Answer, render: Callable[[Answer], str]) -> None:
                  "neuromuscular disorders. American Academy of Neurology, 2012. NGC 9085.",
                  "Research — Plasma exchange versus intravenous immunoglobulin in Guillain-Barré syndrome. "
                  "Neurology, 2021.", "Grifols, label effective 2013-09-30.",
-                 "Sources differ for IVIg (adults): 0.4 g/kg daily [3] vs 2 g/kg total over 5 days [1]",
                  "Have a follow-up question?", "What if the patient is pregnant?", "Patient: 70 kg adult",
                  "Corticosteroids alone are not recommended (Level B). [1]", "28 g (70 kg",
                  "antibodies from donated blood", "supplements, and does not replace"):

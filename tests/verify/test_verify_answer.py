@@ -98,6 +98,7 @@ def test_passage_not_in_index(build: Build, passages: dict[str, Hit], store: SQL
     (PLASMA.replace("should not be", "should be"), "ivig_plasma", "negation_mismatch"),
     (HALO.replace("3 years", "5 years"), "halo_children", "number_mismatch"),
     (HALO.replace("Haloperidol", "Risperidone"), "halo_children", "drug_mismatch"),
+    (GBS.replace("adults", "children"), "ivig_gbs", "population_mismatch"),
     (LIPITOR.replace("20 mg", "20 g"), "lipitor_start", "dose_mismatch"),
     (GBS, "lipitor_start", "lexical_support"),  # a citation to an unrelated passage
     ("Plasmapheresis cures every adult with GBS within 2 days.", "ivig_gbs", "lexical_support"),
@@ -113,11 +114,11 @@ def test_unsupported_claims(text: str, key: str, check: str, build: Build, passa
 
 def test_answer_copies_of_passages_are_not_trusted(build: Build, passages: dict[str, Hit],
                                                    store: SQLiteStore) -> None:
-    fabricated = "IVIg should be offered to treat GBS in children (Level A)."
+    fabricated = "IVIg should be offered to treat relapses of multiple sclerosis."
     answer = build([(fabricated, [passages["ivig_gbs"]])])
     forged = tuple(e.model_copy(update={"text": fabricated}) for e in answer.evidence)
     report = verify_answer(answer.model_copy(update={"evidence": forged}), store)
-    assert "lexical_support" in _checks(report) or not report.passed
+    assert _checks(report) == {"lexical_support"}
     assert not report.passed
 
 
@@ -129,14 +130,17 @@ def test_every_citation_must_support_its_sentence(build: Build, passages: dict[s
 
 
 def test_inline_markers_split_a_statement(build: Build, passages: dict[str, Hit], store: SQLiteStore) -> None:
+    peds = passages["lipitor_peds"]
+    # The same label text ships in two documents: cite the one that is not the first's.
+    adults = next(h for h in store.search(f'"{LIPITOR[:-1]}"', k=5) if h.doc_id != peds.doc_id)
     text = ("Sources differ: the recommended starting dose of LIPITOR is 10 mg/day [1] vs the recommended "
             "starting dose of LIPITOR is 10 or 20 mg once daily [2].")
-    answer = build([(text, [passages["lipitor_peds"], passages["lipitor_start"]])])
+    answer = build([(text, [peds, adults])])
     report = verify_answer(answer, store)
     assert report.passed, report
     assert report.conflicts == (text,)
     swapped = text.replace("[1]", "[x]").replace("[2]", "[1]").replace("[x]", "[2]")
-    report = verify_answer(build([(swapped, [passages["lipitor_peds"], passages["lipitor_start"]])]), store)
+    report = verify_answer(build([(swapped, [peds, adults])]), store)
     assert not report.passed
     assert "dose_mismatch" in _checks(report)
 

@@ -7,6 +7,7 @@ question's key concepts the answer says so and lists the nearest sources.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from .patient import merge, parse_patient, population_from_question
 from .populations import POPULATIONS, asked_population, mentions, mismatch
 from .question import QuestionFrame, frame, intent_of, key_terms
 from .references import Numbering
-from .select import INTENT_FACETS, Budget, Candidate, candidates, pick, score
+from .select import INTENT_FACETS, Budget, Candidate, ScoreWeights, candidates, pick, score
 
 DISCLAIMER = (
     "For healthcare professionals. This answer is assembled from the indexed sources it cites; "
@@ -46,12 +47,13 @@ _RECOMMEND = ("should be offered", "is recommended", "are recommended", "recomme
 class ComposeConfig:
     passages: int = 30  # retrieved for the main question
     population_passages: int = 15
-    abstain_cover: float = 0.5  # best concept coverage under which the answer abstains
+    abstain_cover: float = 0.4  # best concept coverage under which the answer abstains
     min_sentence_cover: float = 0.3  # context coverage a sentence needs to be used at all
+    weights: ScoreWeights = field(default_factory=ScoreWeights)
     budgets: dict[str, Budget] = field(default_factory=lambda: {
         "clinician": Budget(), "nurse": Budget(), "pharmacist": Budget(),
-        "student": Budget(max_sentences=7, max_words=140),
-        "patient": Budget(max_sentences=6, max_words=120),
+        "student": Budget(max_sentences=5, max_words=90),
+        "patient": Budget(max_sentences=4, max_words=80),
     })
 
 
@@ -64,6 +66,7 @@ class _Context:
     found: list[Concept]
     asked_population: str
     lay: bool
+    terms: dict[str, float] = field(default_factory=dict)  # question's stemmed terms -> idf
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -93,12 +96,12 @@ def compose(
         hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
     ctx.timings["retrieve"] = _ms(t0)
 
-    cands = candidates(hits, ctx.found)
+    cands = candidates(hits, ctx.found, question_terms=ctx.terms)
     best_cover = max((c.context_cover for c in cands[:400]), default=0.0)
     if not cands or best_cover < config.abstain_cover:
         return _abstain(ctx, hits, store, t0)
 
-    ranked = score(cands, ctx.frame.intent, date.today().year, lay=ctx.lay)
+    ranked = score(cands, ctx.frame.intent, date.today().year, lay=ctx.lay, w=config.weights)
     budget = config.budgets.get(audience, Budget())
     chosen = pick(ranked, budget, min_cover=config.min_sentence_cover)
     chosen = [c for c in chosen if not (ctx.asked_population and mismatch(c.text, ctx.asked_population)
@@ -106,12 +109,17 @@ def compose(
     bottom = _bottom_line(chosen, ctx)
     body = [c for c in chosen if c not in bottom]
 
-    rows_src = [c for c in ranked if c.context_cover >= config.min_sentence_cover][:120]
+    # Doses come from dosing sentences only: a pharmacokinetics or trial sentence quotes
+    # doses that were studied, not doses to give.
+    rows_src = [c for c in ranked if c.context_cover >= config.min_sentence_cover and c.facet == "dosing"][:120]
     if ctx.frame.intent in ("dosing", "treatment") and not dosing.has_doses(rows_src):
         extra = retriever.search(f"{ctx.frame.topic or query} dose", k=10, snippets=False)
         rows_src += [c for c in score(candidates(extra, ctx.found), "dosing", date.today().year)
-                     if c.context_cover >= config.min_sentence_cover]
-    table = dosing.rows(rows_src, ctx.patient, ctx.asked_population)
+                     if c.context_cover >= config.min_sentence_cover and c.facet == "dosing"]
+    # Doses for exactly what was asked (the drug *and* the condition) when sources give
+    # them; otherwise doses from sentences that cover most of the question.
+    table = (dosing.rows([c for c in rows_src if c.context_cover >= 0.99], ctx.patient, ctx.asked_population)
+             or dosing.rows([c for c in rows_src if c.context_cover >= 0.5], ctx.patient, ctx.asked_population))
 
     pop_statements, gaps = _special_populations(ctx, ranked, body, retriever, config, table)
     ctx.timings["select"] = _ms(t0) - ctx.timings["retrieve"]
@@ -197,9 +205,11 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
     expanded = expand(f"{prior.question} {question}" if prior else question, store)
     idf = _idf(retriever)
     asked = asked_population(f.population) if f.population else ""
+    terms = {t: idf(t) for t in analyze(f"{prior.question} {question}" if prior else question, unique=True)
+             if not t.isdigit()}
     return _Context(question=question, frame=f, audience=audience, patient=patient_ctx,
                     found=concepts(f.key_terms, expanded, idf), asked_population=asked,
-                    lay=audience in ("patient", "student"))
+                    lay=audience in ("patient", "student"), terms=terms)
 
 
 def _population_stems() -> frozenset[str]:
@@ -252,6 +262,12 @@ def _bottom_line(chosen: list[Candidate], ctx: _Context) -> list[Candidate]:
 
     def key(c: Candidate) -> float:
         bonus = 0.0
+        if ctx.frame.intent == "dosing":
+            low = c.text.lower()
+            if "recommended dose" in low or "usual dose" in low or "starting dose" in low:
+                bonus += 0.25
+            if c.hit.source_type == "label" and "dosage" in c.hit.section.lower():
+                bonus += 0.15
         if ctx.frame.intent in ("treatment", "prevention"):
             low = c.text.lower()
             if any(r in low for r in _RECOMMEND) and " not " not in f" {low} ":
@@ -260,6 +276,8 @@ def _bottom_line(chosen: list[Candidate], ctx: _Context) -> list[Candidate]:
                 bonus += 0.1
         if ctx.asked_population and mismatch(c.text, ctx.asked_population):
             bonus -= 0.5
+        elif not ctx.asked_population and mentions(c.text):
+            bonus -= 0.3  # a general question's bottom line is about the general population
         return c.score + bonus
 
     ordered = sorted(pool, key=key, reverse=True)
@@ -300,16 +318,19 @@ def _special_populations(ctx: _Context, ranked: list[Candidate], body: list[Cand
     used = {id(c) for c in body}
     for pop in wanted:
         pattern, words, label = POPULATIONS[pop]
-        pool = [c for c in ranked if pop in mentions(c.text) and id(c) not in used]
+        def on_topic(c: Candidate, drugs: frozenset[str] = frozenset(d.lower() for d in dosing.drugs(table))) -> bool:
+            # About this question's condition, or a label's warning for a drug this answer doses.
+            return c.context_cover >= 0.5 or (c.hit.source_type == "label" and any(
+                d in c.text.lower() or d in c.hit.title.lower() for d in drugs))
+
+        pool = [c for c in ranked if pop in mentions(c.text) and id(c) not in used and on_topic(c)]
         if len(pool) < 2:
             extra = retriever.search(f"{ctx.frame.topic or ctx.question} {words}", k=config.population_passages,
                                      snippets=False)
             for drug in dosing.drugs(table)[:2]:
                 extra += retriever.search(f"{drug} {words}", k=5, source_types=["label"], snippets=False)
             more = score(candidates(extra, ctx.found), ctx.frame.intent, date.today().year, lay=ctx.lay)
-            drugs = {d.lower() for d in dosing.drugs(table)}
-            pool += [c for c in more if pop in mentions(c.text)
-                     and (c.context_cover >= config.min_sentence_cover or any(d in c.text.lower() for d in drugs))]
+            pool += [c for c in more if pop in mentions(c.text) and on_topic(c)]
         chosen = [c for c in pick(sorted(pool, key=lambda c: -c.score), Budget(max_sentences=3, relative_floor=0.3))
                   if pattern.search(c.text)]
         if chosen:
@@ -331,6 +352,8 @@ def _title(ctx: _Context, prior: Answer | None) -> str:
 
 def _follow_ups(ctx: _Context, sections: Sequence[Section], rows: Sequence[object]) -> tuple[str, ...]:
     topic = ctx.frame.topic or "this condition"
+    # "adalimumab for rheumatoid arthritis": diagnosis and monitoring are of the condition.
+    condition = re.split(r"\s+(?:for|in)\s+", topic, maxsplit=1)[-1]
     have = {s.key for s in sections}
     out: list[str] = []
     if "populations" not in have and not ctx.patient.populations():
@@ -339,9 +362,9 @@ def _follow_ups(ctx: _Context, sections: Sequence[Section], rows: Sequence[objec
         drug = getattr(rows[0], "drug", "") or "the first-line drug"
         out.append(f"What is the dose of {drug} for {topic}?")
     if ctx.frame.intent != "diagnosis":
-        out.append(f"How is {topic} diagnosed?")
+        out.append(f"How is {condition} diagnosed?")
     if "monitoring" not in have:
-        out.append(f"What monitoring is needed for {topic}?")
+        out.append(f"What monitoring is needed for {condition}?")
     return tuple(out[:3])
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..retrieve.analyze import analyze
-from ..retrieve.query import ExpandedQuery, load_abbreviations
+from ..retrieve.query import ExpandedQuery, load_abbreviations, other_names
 from .question import GENERIC_WORDS
 
 
@@ -86,7 +86,9 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
                 take(surface, frozenset(main), [alt])
     for term in list(remaining):
         if term in remaining:
-            take(term, frozenset({term}), [])
+            # A generic name in the question also matches the brand a label uses ("HUMIRA").
+            brands = [frozenset(analyze(b)) for b in other_names(term)] if len(term) >= 5 else []
+            take(term, frozenset({term}), [b for b in brands if len(b) == 1])
     return out
 
 

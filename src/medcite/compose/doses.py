@@ -19,15 +19,18 @@ from typing import TypeVar
 from ..retrieve.query import _drug_lexicon, abbreviations_in
 from ..store.fts_query import STOPWORDS
 
-_MAX_CHARS = 20_000  # a sentence or a passage; bounds the work on pasted documents
+_MAX_CHARS = 20_000  # a passage or an answer; bounds the work on pasted documents
+_MAX_SENTENCE = 5_000  # parse_doses is per sentence and looks around each dose
 
 # --- Dose expressions -------------------------------------------------------------------
-_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+# At most 7 digits before the point and 8 list items: longer runs are not doses, and the
+# bounds keep the scan linear on hostile input ("1,1,1,...").
+_NUM = r"(?:\d{1,3}(?:,\d{3}){1,2}|\d{1,7})(?:\.\d{1,6})?(?![\d,]\d)|\.\d{1,6}"
 _DASH = r"\s*[-–—‒‑−]\s*|\s+to\s+"
 _SEP = rf"{_DASH}|\s*,\s*(?:and\s+|or\s+)?|\s+or\s+|\s+and\s+"
 _BASE = r"(?i:mg|milligrams?|mcg|µg|μg|ug|micrograms?|grams?|gm|g|meq|mmol|ml|cc|international\s+units?|units?|iu)|U"
 _EXPR = re.compile(
-    rf"(?<![\w./])(?<![A-Za-z]-)(?P<nums>(?:{_NUM})(?:(?:{_SEP})(?:{_NUM}))*)(?P<million>\s+million)?"
+    rf"(?<![\w./,])(?<![A-Za-z]-)(?P<nums>(?:{_NUM})(?:(?:{_SEP})(?:{_NUM})){{0,8}})(?P<million>\s+million)?"
     rf"\s*-?\s*(?P<base>{_BASE})\b"
     r"(?P<kg>(?:\s*/\s*|\s+per\s+)kg\b(?:\s+(?:of\s+)?(?:actual\s+|ideal\s+)?body\s*weight)?|\s*kg\s*(?:[-−]1|⁻¹))?"
     r"(?P<m2>(?:\s*/\s*|\s+per\s+)m(?:2|²|\^2)(?!\w))?"
@@ -356,7 +359,7 @@ def parse_doses(sentence: str, *, context: str = "") -> list[DoseMention]:
     sentence names none; the drug is otherwise '' rather than guessed."""
     if not isinstance(sentence, str) or not sentence:
         return []
-    text = sentence[:_MAX_CHARS]
+    text = sentence[:_MAX_SENTENCE]
     exprs = _scan(text)
     if not exprs:
         return []
@@ -385,22 +388,19 @@ def parse_doses(sentence: str, *, context: str = "") -> list[DoseMention]:
         after = text[e.end : stop]
         after = after[: m.start()] if (m := _CLAUSE_END.search(after)) else after
         before = re.split(r"[;|]", text[mains[i - 1].end if i else 0 : e.start][-60:])[-1]
-        freq = _frequency(after)[2] or _frequency(before[-40:])[2]
-        drug = own[2]
+        start, _, freq = _frequency(after)
+        if start < 0:  # "a daily dose of 5 mg", but not the last dose's "... 325 mg daily, 25 mg"
+            start, _, freq = _frequency(before[-40:])
+            freq = freq if start >= 0 and (i == 0 or before[: len(before) - len(before[-40:]) + start].strip()) else ""
         route = _routes(after) or _routes(before) or _routes(context[:2000])
-        duration = _DURATION.search(after)
-        cap = caps.get(i)
-        cap_text = f"{_span_text(*cap.values[-1])} {cap.unit}" if cap else ""
-        for lo, hi in e.values:
-            out.append(DoseMention(
-                drug=drug, drug_key=drug.lower(), low=lo, high=hi, unit=e.unit, per_kg=_unit_parts(e.unit)[1],
-                frequency=freq,
-                route=route,
-                duration=re.sub(r"^(?:x|×)\s*", "for ", " ".join(duration.group().split()), flags=re.I)
-                if duration else "",
-                population=_population(text, populations, e, limit),
-                cap=cap_text, span=(e.start, e.end), text=text[e.start : e.end],
-            ))
+        duration = m.group() if (m := _DURATION.search(after)) else ""
+        duration = re.sub(r"^(?:x|×)\s*", "for ", " ".join(duration.split()), flags=re.I)
+        cap = f"{_span_text(*caps[i].values[-1])} {caps[i].unit}" if i in caps else ""
+        population = _population(text, populations, e, limit)
+        out.extend(DoseMention(
+            drug=own[2], drug_key=own[2].lower(), low=lo, high=hi, unit=e.unit, per_kg=_unit_parts(e.unit)[1],
+            frequency=freq, route=route, duration=duration, population=population, cap=cap,
+            span=(e.start, e.end), text=text[e.start : e.end]) for lo, hi in e.values)
     return out
 
 

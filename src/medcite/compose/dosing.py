@@ -22,10 +22,6 @@ class Row:
     computed: str
 
 
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
 def has_doses(cands: Sequence[Candidate]) -> bool:
     return any(m.drug_key for c in cands for m in parse_doses(c.text))
 
@@ -83,7 +79,7 @@ def cite_rows(table: Sequence[Row], numbering: Numbering, evidence: dict[int, Ev
             evidence[c.hit.passage_id] = Evidence(
                 reference=n, passage_id=c.hit.passage_id, doc_id=c.hit.doc_id, section=c.hit.section,
                 text=c.hit.text, quote_start=c.start, quote_end=c.end, score=round(c.score, 4))
-        dose = _fmt(m.low) if m.low == m.high else f"{_fmt(m.low)}-{_fmt(m.high)}"
+        dose = m.amount
         out.append(DoseRow(
             drug=m.drug, dose=dose, unit=m.unit, frequency=m.frequency, route=m.route, duration=m.duration,
             population=m.population, citation=n, passage_id=c.hit.passage_id, source_text=c.text,

@@ -68,9 +68,15 @@ _SENTENCE_CUES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
 
 _DOSE_NUMBER = _rx(r"\b\d+(?:[.,]\d+)?\s*(?:-|–|to)?\s*\d*(?:[.,]\d+)?\s*(mg|g|mcg|µg|μg|units?|iu|ml)\b")
 
+_PHARMACOLOGY = _rx(r"pharmacokinetic|clinical pharmacology|clinical studies|mechanism of action|"
+                   r"pharmacodynamic|nonclinical|toxicology|overdosage")
+
 # (facet, weight, pattern) over the passage's section heading.
 _HEADING_CUES: tuple[tuple[str, float, re.Pattern[str]], ...] = (
     ("dosing", 3.0, _rx(r"dosage|dosing|administration")),
+    # Pharmacology and trial sections quote doses that were studied, not doses to give.
+    ("background", 3.5, _PHARMACOLOGY),
+    ("dosing", -3.0, _PHARMACOLOGY),
     ("populations", 3.0, _rx(r"specific populations|pregnan|lactation|nursing|pediatric|geriatric|renal|hepatic")),
     ("pitfalls", 2.5, _rx(r"boxed warning|warnings|precautions|contraindications|adverse|overdos|harms|prognosis|outlook")),
     ("monitoring", 2.0, _rx(r"monitor|follow-?up|laboratory tests")),

@@ -46,7 +46,9 @@ GENERIC_WORDS = frozenset(
     diagnosis diagnose diagnosed test tests testing prognosis outcome outcomes
     cause causes caused prevention prevent risk risks factor factors symptom symptoms sign signs
     describe define explain list main major type types kind kinds side associated association
-    relationship role
+    relationship role affect affects affected function functions application applications mix
+    correlation correlated relation related link linked involved involvement play plays
+    difference differences compare compared work works mean means used
     evidence guideline guidelines indicated indication indications
     disease diseases disorder disorders condition conditions syndrome
     """.split()
@@ -83,6 +85,7 @@ def intent_of(question: str) -> Intent:
     return "general"
 
 
+_INTENT_WORD = re.compile(r"(?<=\w)\s+(?:dos(?:e|es|age|ing)|treatment|therapy|management)\b", re.I)
 _HOW_IS = re.compile(r"^how (?:is|are|should|do you|can)\s+(.+?)\s+(?:be\s+)?(?:treated|managed|diagnosed|prevented|dosed)$", re.I)
 
 
@@ -102,7 +105,12 @@ def _topic_and_population(question: str) -> tuple[str, str]:
     if tail:
         population = tail.group(1).lower()
         text = text[: tail.start()]
-    return text.strip(" ,;:"), population
+    if not population and re.search(r"\badults?\b", text, re.I):
+        population = "adults"
+        text = re.sub(r"\s*\badults?\b\s*", " ", text, flags=re.I)
+    # "Humira dosing in rheumatoid arthritis": the intent word goes into the title's noun.
+    text = _INTENT_WORD.sub(" ", text)
+    return " ".join(text.split()).strip(" ,;:"), population
 
 
 def key_terms(text: str) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from ..retrieve.analyze import analyze
 from ..textutil import sentence_spans
@@ -51,6 +52,8 @@ class Candidate:
     context_cover: float = 0.0  # of sentence + heading + title
     score: float = 0.0
     grade: str = ""
+    overlap: float = 0.0  # idf-weighted share of the question's terms in the sentence
+    retrieval: float = 0.0  # the passage's retrieval score relative to the best passage
 
     @property
     def words(self) -> int:
@@ -58,9 +61,14 @@ class Candidate:
 
 
 def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
-               max_words: int = 80) -> list[Candidate]:
-    """Every usable sentence of ``hits`` (in retrieval order), classified and covered."""
+               max_words: int = 80, question_terms: dict[str, float] | None = None) -> list[Candidate]:
+    """Every usable sentence of ``hits`` (in retrieval order), classified and covered.
+
+    ``question_terms`` (stemmed term -> weight) scores each sentence's overlap with the
+    whole question, a finer signal than concept coverage."""
     out: list[Candidate] = []
+    total = sum(question_terms.values()) if question_terms else 0.0
+    top_score = max((h.score for h in hits), default=0.0) or 1.0
     for rank, hit in enumerate(hits):
         context = frozenset(analyze(f"{hit.section} {hit.title}", unique=True))
         grade = hit.meta.get("grade", "") if hit.meta else ""
@@ -68,7 +76,7 @@ def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
             text = " ".join(hit.text[start:end].split())
             n = len(text.split())
             if (n < min_words or n > max_words or _NOT_A_SENTENCE.search(text)
-                    or not _ENDS_LIKE_A_SENTENCE.search(text)):
+                    or not _ENDS_LIKE_A_SENTENCE.search(text) or text[0].islower()):
                 continue
             terms = frozenset(analyze(text, unique=True))
             facet = classify(text, hit.section, hit.source_type)
@@ -78,6 +86,8 @@ def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
                 facet=facet.facet, facet_scores=facet.scores, cover=cover,
                 context_cover=coverage(found, terms | context),
                 grade=grade if grade and (grade.lower() in text.lower() or len(hit.text) <= len(text) + 2) else "",
+                overlap=(sum(w for t, w in question_terms.items() if t in terms) / total) if total else 0.0,
+                retrieval=max(0.0, hit.score) / top_score if hit.score > 0 else 1.0 / (1.0 + rank / 5.0),
             )
             out.append(cand)
     return out
@@ -87,7 +97,9 @@ def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
 class ScoreWeights:
     sentence_cover: float = 0.55
     context_cover: float = 0.25
-    retrieval: float = 0.2  # by passage rank: 1/(1 + rank/5)
+    overlap: float = 0.0  # measured: no gain over coverage on BioASQ (kept for experiments)
+    retrieval: float = 0.5
+    centrality: float = 0.3
     intent_facet: float = 0.15  # bonus when the facet is what the question asks for
     grade: float = 0.1
     dangling: float = 0.15  # penalty for "This/These/However ..." openings that need context
@@ -114,9 +126,10 @@ def score(cands: list[Candidate], intent: str, now_year: int, lay: bool = False,
     w = w or ScoreWeights()
     weights = LAY_EVIDENCE_WEIGHT if lay else EVIDENCE_WEIGHT
     wanted = INTENT_FACETS.get(intent, ())
+    central = centrality(sorted(cands, key=lambda c: (c.rank, c.start))) if w.centrality else {}
     for c in cands:
         relevance = (w.sentence_cover * c.cover + w.context_cover * c.context_cover
-                     + w.retrieval / (1.0 + c.rank / 5.0))
+                     + w.overlap * c.overlap + w.retrieval * c.retrieval + w.centrality * central.get(id(c), 0.0))
         if c.facet in wanted:
             relevance += w.intent_facet
         if c.grade:
@@ -132,6 +145,27 @@ def score(cands: list[Candidate], intent: str, now_year: int, lay: bool = False,
     return sorted(cands, key=lambda c: (-c.score, c.rank, c.start))
 
 
+def centrality(cands: Sequence[Candidate], top: int = 80) -> dict[int, float]:
+    """How much of each sentence other passages also say (shared content-term pairs with
+    sentences of other passages), scaled to 0..1: facts several sources state are the
+    ones a summary should carry. Keyed by ``id(candidate)``."""
+    pool = list(cands[:top])
+    pairs: list[set[tuple[str, str]]] = []
+    for c in pool:
+        words = analyze(c.text)
+        pairs.append(set(pairwise(words)) | {(t, "") for t in c.terms})
+    raw: list[float] = []
+    for i, c in enumerate(pool):
+        if not pairs[i]:
+            raw.append(0.0)
+            continue
+        shared = sum(len(pairs[i] & pairs[j]) for j, d in enumerate(pool)
+                     if d.hit.passage_id != c.hit.passage_id)
+        raw.append(shared / len(pairs[i]))
+    top_raw = max(raw, default=0.0) or 1.0
+    return {id(c): r / top_raw for c, r in zip(pool, raw, strict=True)}
+
+
 def similar(a: frozenset[str], b: frozenset[str], threshold: float = 0.6) -> bool:
     """Near-duplicates: high Jaccard overlap, or one almost inside the other."""
     if not a or not b:
@@ -142,10 +176,13 @@ def similar(a: frozenset[str], b: frozenset[str], threshold: float = 0.6) -> boo
 
 @dataclass(frozen=True)
 class Budget:
-    max_sentences: int = 8
-    max_words: int = 170
+    # Tuned on BioASQ 7B summary questions (docs/benchmarks.md): longer answers gain
+    # ROUGE recall but lose more precision; special-population statements and dose
+    # conflicts come on top of this budget.
+    max_sentences: int = 5
+    max_words: int = 90
     per_document: int = 3
-    relative_floor: float = 0.45  # drop sentences scoring under this share of the best
+    relative_floor: float = 0.6  # drop sentences scoring under this share of the best
 
 
 def pick(ranked: list[Candidate], budget: Budget, min_cover: float = 0.0) -> list[Candidate]:

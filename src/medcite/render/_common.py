@@ -6,7 +6,6 @@ Everything here returns plain, unescaped strings; each renderer escapes for its 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlsplit
@@ -287,26 +286,3 @@ def dose_table(answer: Answer) -> tuple[list[str], list[list[str]], list[int]]:
     keep = [i for i, h in enumerate(DOSE_HEADERS) if h not in _OPTIONAL or any(row[i] for row in rows)]
     return ([DOSE_HEADERS[i] for i in keep], [[row[i] for i in keep] for row in rows],
             [r.citation for r in answer.dosing])
-
-
-def dose_conflicts(answer: Answer, esc: Callable[[str], str] = str) -> list[str]:
-    """``Sources differ for IVIg (adults): 1–2 g/kg [3] vs 2 g/kg [4]``, per drug and population.
-
-    ``esc`` escapes the text parts only, so a format can escape names but keep citations intact.
-    None when the composer already stated the conflicts as statements, to avoid saying it twice.
-    """
-    if any(clean(s.text).lower().startswith("sources differ") for s in answer.statements()):
-        return []
-    groups: dict[tuple[str, str], dict[str, list[int]]] = {}
-    names: dict[tuple[str, str], str] = {}
-    for r in answer.dosing:
-        key = (clean(r.drug).lower(), clean(r.population).lower())
-        names.setdefault(key, clean(r.drug) + (f" ({clean(r.population)})" if r.population else ""))
-        dose = _dash(" ".join(p for p in (r.dose, r.unit, r.frequency) if p))
-        groups.setdefault(key, {}).setdefault(dose, []).append(r.citation)
-    return [
-        esc(f"Sources differ for {names[key]}") + ": "
-        + " vs ".join(f"{esc(dose)} {cite_label(cites)}" for dose, cites in doses.items())
-        for key, doses in groups.items()
-        if len(doses) > 1
-    ]

@@ -82,10 +82,8 @@ def _dosing(answer: Answer, known: set[int]) -> str:
         cells = "".join(f"<td>{_e(cell)}</td>" for cell in row[:-1])
         source = f"[{_cite(number, c.clean(dose.source_text), known)}]"
         body.append(f"<tr>{cells}<td>{source}</td></tr>")
-    notes = "".join(f'<p class="sources-differ"><strong>{_e(n)}</strong></p>'
-                    for n in c.dose_conflicts(answer))
     return (f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(body)}</tbody></table></div>{notes}")
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _passages(answer: Answer, number: int) -> str:

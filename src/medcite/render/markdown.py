@@ -62,8 +62,6 @@ def _dosing(answer: Answer) -> list[str]:
     out = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
     # The last cell is the citation, printed as is so it reads (and parses) like every other one.
     out += ["| " + " | ".join([*(md_escape(cell) for cell in row[:-1]), row[-1]]) + " |" for row in rows]
-    for note in c.dose_conflicts(answer, md_escape):
-        out += ["", f"**{note}**"]
     return out
 
 

@@ -101,8 +101,9 @@ def to_text(answer: Answer, width: int = 88) -> str:
 
     def dosing() -> list[str]:
         headers, rows, _ = c.dose_table(answer)
-        notes = [line for n in c.dose_conflicts(answer) for line in _wrap(n, width, "", "  ")]
-        return [*_table(headers, rows, width), *(["", *notes] if notes else [])]
+        # Disagreements between sources are composed (and verified) as statements of the
+        # Dosing section, never inferred here from the rows.
+        return _table(headers, rows, width)
 
     has_dosing_section = any(sec.key == "dosing" for sec in answer.sections)
     for sec in answer.sections:

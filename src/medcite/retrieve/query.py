@@ -194,6 +194,21 @@ def _drug_lexicon() -> _DrugLexicon | None:
     return _DrugLexicon(to_generic, generic_names)
 
 
+@functools.cache
+def _brands_by_generic() -> dict[str, tuple[str, ...]]:
+    lexicon = _drug_lexicon()
+    out: dict[str, list[str]] = {}
+    if lexicon is not None:
+        for variant, generic in lexicon.to_generic.items():
+            out.setdefault(generic.lower(), []).append(variant)
+    return {g: tuple(v) for g, v in out.items()}
+
+
+def other_names(generic: str, limit: int = 40) -> tuple[str, ...]:
+    """Brand names and synonyms of a generic drug name ("adalimumab" -> "humira", ...)."""
+    return _brands_by_generic().get(generic.lower(), ())[:limit]
+
+
 def has_drug_lexicon() -> bool:
     """True when the drug lexicon is installed and loaded (loads it on first call)."""
     return _drug_lexicon() is not None
@@ -360,6 +375,7 @@ __all__ = [
     "expand",
     "has_drug_lexicon",
     "load_abbreviations",
+    "other_names",
     "parse_abbreviations",
     "vocab_synonyms",
 ]

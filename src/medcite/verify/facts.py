@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..compose.doses import dose_signature
 from ..retrieve.analyze import keep, split, stem
 from ..retrieve.query import _drug_lexicon
+from ..store.fts_query import STOPWORDS
 
 NEG = "\x00neg"  # a negation in a token sequence; no stem can look like it
 BOS, EOS = "\x00bos", "\x00eos"
@@ -32,7 +33,29 @@ _NUMBER_WORDS = {
     w: float(i)
     for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
 }
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_ANY_NUMBER = re.compile(rf"{NUMBER.pattern}|\b({'|'.join(_NUMBER_WORDS)})\b", re.IGNORECASE)
+_NEXT_WORD = re.compile(r"[^\W_]+|%")
+_RANGE_WORDS = frozenset(("to", "and", "or"))
+_IDENTIFIER = re.compile(r"[A-Za-z]-$")
+# Patient groups a claim may not move between: "offered in adults" is not "in children".
+POPULATIONS = {
+    "older adults": "elderly geriatric",
+    "infants": "infant infants neonate neonates neonatal newborn newborns",
+    "children": "child children childhood pediatric paediatric kids",
+    "adolescents": "adolescent adolescents adolescence teenager teenagers",
+    "adults": "adult adults",
+    "pregnancy": "pregnant pregnancy pregnancies",
+    "lactation": "lactating lactation breastfeeding",
+}
+_POPULATION_WORDS = {w: group for group, words in POPULATIONS.items() for w in words.split()}
+# Two-word names: "older adults" is one group, not also "adults".
+_POPULATION_PAIRS = {
+    **{("older", w): "older adults" for w in "adult adults patients people persons".split()},
+    ("breast", "feeding"): "lactation", ("nursing", "mothers"): "lactation",
+}
+_PAIR_FIRST = frozenset(a for a, _ in _POPULATION_PAIRS)
+
+
 _UNIT_WORDS = (
     r"mg|g|kg|mcg|µg|μg|ug|ng|milligrams?|micrograms?|grams?|kilograms?|ml|dl|l|"
     r"liters?|litres?|milliliters?|millilitres?|iu|units?|u|meq|mmol|µmol|μmol|mol|"
@@ -43,6 +66,7 @@ _UNIT = re.compile(
     rf"((?:{_UNIT_WORDS})(?:\s*(?:/|per\s+)\s*(?:{_UNIT_WORDS}))*)(?![\w/])",
     re.IGNORECASE,
 )
+_UNIT_WORD = re.compile(_UNIT_WORDS, re.IGNORECASE)
 _SINGULAR = frozenset(
     "milligram microgram gram kilogram liter litre milliliter millilitre unit hr hour minute "
     "day week wk month year yr".split()
@@ -62,31 +86,39 @@ _DRUG_TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _DRUG_MAX_WORDS = 4
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Facts:
     """The checkable content of one text (a statement or a passage)."""
 
     stems: frozenset[str]  # content-word stems, negations excluded
     surface: dict[str, str]  # stem -> first word it came from, for messages
     numbers: frozenset[float]  # digits and "two".."twelve"
-    has_one: bool  # the word "one": a number in a passage, too ambiguous in a statement
+    number_ctx: frozenset[tuple[float, str]]  # (number, stem of the next content word)
+    # The same with "one", a number in a passage but too ambiguous to check in a statement.
+    passage_numbers: frozenset[float]
+    passage_number_ctx: frozenset[tuple[float, str]]
+    populations: frozenset[str]  # "children", "pregnancy", ...: see POPULATIONS
     units: frozenset[str]  # normalised units written after a number
     drugs: frozenset[tuple[str, str]]  # (name as written, lower-cased; generic name)
-    negated: bool
-    # Contexts (2-4 adjacent content stems) of each gap between words, split by whether
-    # the gap holds an odd number of negations: see ``_contexts``.
-    pos_ctx: frozenset[tuple[str, ...]]
-    neg_ctx: frozenset[tuple[str, ...]]
     doses: frozenset[tuple[float, float, str]]
+    negated: bool
+    # Per clause: content stems between BOS and EOS, and whether each gap between two
+    # of them holds an odd number of negations (parity: "not without" affirms).
+    clauses: tuple[tuple[tuple[str, ...], tuple[bool, ...]], ...]
 
     @property
     def drug_keys(self) -> frozenset[str]:
         """Every name and generic name of the drugs mentioned."""
         return frozenset(k for pair in self.drugs for k in pair)
 
-    @property
-    def passage_numbers(self) -> frozenset[float]:
-        return self.numbers | {1.0} if self.has_one else self.numbers
+    # Built on first use: most passages are only ever asked for their negated contexts.
+    @functools.cached_property
+    def neg_ctx(self) -> frozenset[tuple[str, ...]]:
+        return _contexts(self.clauses, negated=True)
+
+    @functools.cached_property
+    def pos_ctx(self) -> frozenset[tuple[str, ...]]:
+        return _contexts(self.clauses, negated=False)
 
 
 def _norm_unit(unit: str) -> str:
@@ -99,8 +131,57 @@ def _norm_unit(unit: str) -> str:
     return "/".join(out)
 
 
-def _number(whole: str, frac: str | None) -> float:
-    return float(whole.replace(",", "") + (frac or ""))
+def _numbers(text: str, words: set[str]) -> tuple[set[tuple[float, bool]], set[tuple[tuple[float, str], bool]]]:
+    """(value, is "one") of each number, and ((value, next content word's stem), is "one").
+
+    The word right after a number pins it to what it counts: "under 3 years" and "5 to 7
+    day intervals" share no (number, word) pair even though "5" is in both texts. Only
+    other numbers and "to"/"and"/"or" may come between; otherwise there is no context.
+    """
+    numbers: set[tuple[float, bool]] = set()
+    pending: list[tuple[float, bool, str]] = []
+    pattern = _ANY_NUMBER if words & _NUMBER_WORDS.keys() else NUMBER  # the word search is slow
+    for m in pattern.finditer(text):
+        word = (m[3] or "").lower() if pattern is _ANY_NUMBER else ""
+        value = _NUMBER_WORDS[word] if word else float(m[1].replace(",", "") + (m[2] or ""))
+        one = word == "one"
+        numbers.add((value, one))
+        if _IDENTIFIER.search(text, max(0, m.start() - 2), m.start()):
+            continue  # "IL-6", "BNN-20": part of a name, whatever follows
+        after, end = "", m.end()
+        for w in _NEXT_WORD.finditer(text, m.end(), m.end() + 40):
+            if text[end : w.start()].strip(" -–/±×"):
+                break  # punctuation: what follows is not what the number counts
+            tok = w.group().lower()
+            if not (tok[0].isdigit() or tok in _NUMBER_WORDS or tok in _RANGE_WORDS):
+                after = "" if tok in STOPWORDS else "%" if tok == "percent" else tok
+                break
+            end = w.end()
+        if after:
+            pending.append((value, one, after))
+    words = sorted({w for _, _, w in pending})
+    stems = dict(zip(words, stem(words), strict=True))
+    return numbers, {((v, stems[w]), one) for v, one, w in pending}
+
+
+def is_unit(word: str) -> bool:
+    return _UNIT_WORD.fullmatch(word) is not None
+
+
+def populations_in(words: list[str]) -> set[str]:
+    """The patient groups named in ``words`` (folded tokens, as ``analyze.split`` gives)."""
+    out: set[str] = set()
+    skip = False
+    for i, w in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        if w in _PAIR_FIRST and (group := _POPULATION_PAIRS.get((w, words[i + 1] if i + 1 < len(words) else ""))):
+            out.add(group)
+            skip = True
+        elif group := _POPULATION_WORDS.get(w):
+            out.add(group)
+    return out
 
 
 @functools.cache
@@ -123,7 +204,9 @@ def _drug_names() -> tuple[dict[str, str], dict[str, int]]:
 def drugs_in(text: str) -> frozenset[tuple[str, str]]:
     """(name as written, generic) for each drug named in ``text``: longest match of 1-4 words."""
     names, longest = _drug_names()
-    tokens = [m.group().lower() for m in _DRUG_TOKEN.finditer(text)] if names else []
+    tokens = _DRUG_TOKEN.findall(text.lower()) if names else []
+    if not longest.keys() & set(tokens) and not any("-" in t for t in tokens):
+        return frozenset()
     out: set[tuple[str, str]] = set()
     i = 0
     while i < len(tokens):
@@ -163,70 +246,70 @@ def _clause_items(clause: str) -> list[str]:
     return items
 
 
-def _contexts(seq: list[str], odd: list[bool], pos: set[tuple[str, ...]], neg: set[tuple[str, ...]]) -> None:
-    """Each gap between adjacent content words, keyed by its neighbours, as negated or not.
+def _contexts(clauses: tuple[tuple[tuple[str, ...], tuple[bool, ...]], ...], negated: bool,
+              ) -> frozenset[tuple[str, ...]]:
+    """The gaps between adjacent content words whose negation parity is ``negated``, each
+    keyed by its neighbours: two words, and three or four with the gaps beside marked.
 
-    Keys of two, three and four words: the longer ones tell "remission rates were not
-    significantly different" from "response rates were significantly greater".
+    The longer keys tell "remission rates were not significantly different" from
+    "response rates were significantly greater" (both hold "rates … significantly").
     """
-    mark = [NEG if o else "" for o in odd]
-    for i, flag in enumerate(odd):
-        a, b = seq[i], seq[i + 1]
-        keys: list[tuple[str, ...]] = [(a, b)]
-        if i > 0:
-            keys.append((seq[i - 1], mark[i - 1], a, b))
-        if i + 1 < len(odd):
-            keys.append((a, b, mark[i + 1], seq[i + 2]))
-        if i > 0 and i + 1 < len(odd):
-            keys.append((seq[i - 1], mark[i - 1], a, b, mark[i + 1], seq[i + 2]))
-        (neg if flag else pos).update(keys)
+    out: set[tuple[str, ...]] = set()
+    for seq, odd in clauses:
+        last = len(odd) - 1
+        for i, flag in enumerate(odd):
+            if flag != negated:
+                continue
+            a, b = seq[i], seq[i + 1]
+            out.add((a, b))
+            if i > 0:
+                left = (seq[i - 1], NEG if odd[i - 1] else "")
+                out.add((*left, a, b))
+            if i < last:
+                right = (NEG if odd[i + 1] else "", seq[i + 2])
+                out.add((a, b, *right))
+                if i > 0:
+                    out.add((*left, a, b, *right))
+    return frozenset(out)
 
 
 @functools.lru_cache(maxsize=16384)
 def facts(text: str) -> Facts:
     """The checkable content of ``text`` (cached)."""
-    clauses = [_clause_items(c) for c in _CLAUSE.split(text)]
-    words = sorted({w for items in clauses for w in items if w != NEG})
+    tokens = split(text)
+    items = [_clause_items(c) for c in _CLAUSE.split(text)]
+    words = sorted({w for clause in items for w in clause if w != NEG})
     stems = dict(zip(words, stem(words), strict=True))
     surface: dict[str, str] = {}
-    pos: set[tuple[str, ...]] = set()
-    neg: set[tuple[str, ...]] = set()
+    clauses = []
     negated = False
-    for items in clauses:
-        if not items:
+    for clause in items:
+        if not clause:
             continue
-        seq, odd = [BOS], []
-        negations = 0
-        for item in [*items, EOS]:
+        seq, odd, negations = [BOS], [], 0
+        for item in [*clause, EOS]:
             if item == NEG:
                 negations += 1
                 continue
-            cur = stems.get(item, item)
             if item != EOS:
-                surface.setdefault(cur, item)
-            # Parity, not presence: "not without concerns" asserts concerns.
-            seq.append(cur)
+                surface.setdefault(stems[item], item)
+            seq.append(stems.get(item, item))
             odd.append(negations % 2 == 1)
             negated = negated or negations > 0
             negations = 0
-        _contexts(seq, odd, pos, neg)
-    numbers = {_number(m[1], m[2]) for m in NUMBER.finditer(text)}
-    has_one = False
-    for m in _NUMBER_WORD.finditer(text):
-        word = m[1].lower()
-        if word == "one":
-            has_one = True
-        else:
-            numbers.add(_NUMBER_WORDS[word])
+        clauses.append((tuple(seq), tuple(odd)))
+    numbers, contexts = _numbers(text, set(tokens))
     return Facts(
         stems=frozenset(surface),
         surface=surface,
-        numbers=frozenset(numbers),
-        has_one=has_one,
+        numbers=frozenset(n for n, one in numbers if not one),
+        number_ctx=frozenset(c for c, one in contexts if not one),
+        passage_numbers=frozenset(n for n, _ in numbers),
+        passage_number_ctx=frozenset(c for c, _ in contexts),
+        populations=frozenset(populations_in(tokens)),
         units=frozenset(_norm_unit(m[1]) for m in _UNIT.finditer(text)),
         drugs=drugs_in(text),
-        negated=negated,
-        pos_ctx=frozenset(pos),
-        neg_ctx=frozenset(neg),
         doses=frozenset(dose_signature(text)),
+        negated=negated,
+        clauses=tuple(clauses),
     )

@@ -2,7 +2,8 @@
 
 A sentence is supported when enough of its content words are in the passage (and,
 given an embedder, the two are close in meaning), and nothing it states as a fact —
-a number, a unit, a drug, a negation, a dose — is missing from the passage.
+a number, a unit, a drug, a patient group, a negation, a dose — is missing from the
+passage.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 from ..compose.doses import dose_signature, parse_doses
-from .facts import BOS, EOS, NEG, Facts, facts
+from .facts import BOS, EOS, NEG, Facts, facts, is_unit
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Thresholds:
 
 class Failure(NamedTuple):
     check: str  # lexical_support | embedding_support | number_mismatch | unit_mismatch |
-    # drug_mismatch | negation_mismatch | dose_mismatch
+    # drug_mismatch | population_mismatch | negation_mismatch | dose_mismatch
     message: str
 
 
@@ -73,13 +74,15 @@ def _negation_failures(s: Facts, p: Facts) -> list[Failure]:
     out: list[Failure] = []
     if s.negated and not p.negated:
         out.append(Failure("negation_mismatch", "the sentence is negated but the passage has no negation"))
-    dropped = sorted((s.pos_ctx & p.neg_ctx) - p.pos_ctx, key=len)
+    # p.pos_ctx is built only when needed: most passages are long and most sentences agree.
+    dropped = s.pos_ctx & p.neg_ctx
+    dropped = sorted(dropped - p.pos_ctx, key=len) if dropped else []
     if dropped:
         out.append(Failure(
             "negation_mismatch",
             f"the passage negates {_context(p, dropped[0])!r} but the sentence does not",
         ))
-    added = sorted((s.neg_ctx & p.pos_ctx) - p.neg_ctx, key=len)
+    added = sorted((s.neg_ctx & p.pos_ctx) - p.neg_ctx, key=len) if s.neg_ctx else []
     if added and not out:
         out.append(Failure(
             "negation_mismatch",
@@ -99,28 +102,40 @@ def _without_matched_doses(sentence: str, have: frozenset[tuple[float, float, st
     return out
 
 
+def _number_failures(s: Facts, bare: Facts, p: Facts) -> list[Failure]:
+    """Numbers and units of the sentence (``bare``: less its matched doses) not in the passage."""
+    out = [
+        Failure("number_mismatch", f"number {_fmt(n)} is not in the passage")
+        for n in sorted(bare.numbers - p.passage_numbers)
+    ]
+    units = [Failure("unit_mismatch", f"unit {u!r} is not in the passage") for u in sorted(bare.units - p.units)]
+    out += [
+        Failure("number_mismatch", f"{_fmt(n)} is in the passage, but not as '{_fmt(n)} {s.surface.get(w, w)}'")
+        # Contexts from the sentence itself: blanking a dose would change a neighbour's.
+        for n, w in sorted(s.number_ctx - p.passage_number_ctx)
+        if n in bare.numbers and n in p.passage_numbers
+        and not (units and is_unit(w))  # "0.5 g" for "0.5 mg" is said once, as a unit mismatch
+    ]
+    return out + units
+
+
 def assess(sentence: str, passage: str) -> Assessment:
     """Compare ``sentence`` with ``passage``: lexical share and the fact checks."""
     s, p = facts(sentence), facts(passage)
     found = s.stems & p.stems
-    # Numbers and units come from the sentence less its matched doses (usually the same).
-    bare = facts(_without_matched_doses(sentence, p.doses)) if s.doses else s
     lexical = len(found) / len(s.stems) if s.stems else 0.0
     missing = tuple(s.surface[w] for w in sorted(s.stems - found))
-    failures: list[Failure] = []
-    numbers = p.passage_numbers
-    failures += [
-        Failure("number_mismatch", f"number {_fmt(n)} is not in the passage")
-        for n in sorted(bare.numbers - numbers)
-    ]
-    failures += [
-        Failure("unit_mismatch", f"unit {u!r} is not in the passage") for u in sorted(bare.units - p.units)
-    ]
+    bare = facts(_without_matched_doses(sentence, p.doses)) if s.doses else s
+    failures = _number_failures(s, bare, p)
     keys = p.drug_keys
     failures += [
         Failure("drug_mismatch", f"drug {name!r} is not in the passage")
         for name, generic in sorted(s.drugs)
         if name not in keys and generic not in keys
+    ]
+    failures += [
+        Failure("population_mismatch", f"the passage says nothing of {group}")
+        for group in sorted(s.populations - p.populations)
     ]
     failures += _negation_failures(s, p)
     failures += [
