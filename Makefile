@@ -4,6 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATA ?= ../shared/data
 QUERY ?= IVIg Guillain-Barré adults
+QUESTION ?= What is the treatment for adults with Guillain-Barré syndrome?
 
 .PHONY: demo test install install-dev lint typecheck bench clean
 
@@ -20,11 +21,12 @@ install-dev: $(BIN)/python
 EMBED_BUDGET ?= 360
 
 ## Install, ingest $(DATA) into the default store, embed the most useful passages for
-## $(EMBED_BUDGET) s (the rest: `medcite embed`), and run a sample search.
+## $(EMBED_BUDGET) s (the rest: `medcite embed`), run a sample search and ask a question.
 demo: install
 	$(BIN)/medcite ingest $(DATA) --embed-budget $(EMBED_BUDGET)
 	$(BIN)/medcite stats
 	$(BIN)/medcite search "$(QUERY)" -k 5
+	$(BIN)/medcite ask "$(QUESTION)"
 
 ## Install with test tools and run the whole test suite.
 test: install-dev
@@ -37,6 +39,7 @@ lint: install-dev
 bench: install-dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/answers.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

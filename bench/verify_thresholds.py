@@ -10,11 +10,39 @@ Pairs (sentence, evidence):
 - perturbed: an extractive sentence with a number changed, a negation removed or added,
   a drug swapped or a patient group changed, vs its snippet (must all be rejected).
 The lexical floor is swept on every pair; the embedding floor (all-MiniLM-L6-v2, slow on
-CPU) on a stratified sample of --limit pairs, with the chosen lexical floor applied.
+CPU) on a stratified sample of --limit extractive, paraphrase and hard-negative pairs,
+with the chosen lexical floor applied.
 A threshold is eligible when >= 97% of extractive sentences pass and every perturbed
 one is rejected; the eligible one with the best TPR(paraphrase) - FPR(hard negative) wins.
 
-Results, 2026-11-23 (`python bench/verify_thresholds.py`): RESULTS
+Results, 2026-11-23 (`python bench/verify_thresholds.py`, 2 shared CPU cores, 173 s):
+1,983 questions; 21,488 extractive, 3,125 paraphrase, 3,119 hard-negative and 31,127
+perturbed pairs. Fact checks reject all 31,127 perturbed pairs (negation 14,359, drug
+7,721, number 6,753, patient group 2,685, dose 109 — a pair can fail several) and no
+extractive one. Lexical floor, all pairs (FPR perturbed is 0.000 on every row):
+
+    | lexical_min | TPR extractive | TPR paraphrase | FPR hard neg | precision | recall |
+    |        0.50 |          1.000 |          0.933 |        0.415 |     0.950 |  0.992 |
+    |        0.60 |          1.000 |          0.917 |        0.248 |     0.969 |  0.983 |
+    |        0.70 |          1.000 |          0.891 |        0.122 |     0.984 |  0.980 |
+    |        0.75 |          1.000 |          0.883 |        0.094 |     0.988 |  0.979 |
+    |        0.80 |          1.000 |          0.864 |        0.063 |     0.992 |  0.976 |  <- chosen
+    |        0.85 |          1.000 |          0.826 |        0.034 |     0.996 |  0.972 |
+    |        0.90 |          1.000 |          0.783 |        0.021 |     0.997 |  0.966 |
+
+Embedding floor, 600 sampled pairs (200 per kind; 998 texts embedded in 102 s), with
+lexical_min = 0.8 applied:
+
+    | embedding_min | TPR extractive | TPR paraphrase | FPR hard neg |
+    |          0.30 |          0.990 |          0.865 |        0.080 |
+    |          0.40 |          0.985 |          0.850 |        0.050 |  <- chosen
+    |          0.50 |          0.975 |          0.805 |        0.025 |
+    |          0.55 |          0.965 |          0.760 |        0.020 |  (below 97% extractive)
+    |          0.60 |          0.940 |          0.700 |        0.020 |
+
+The hard-negative FPR is an upper bound: BioASQ asks about one drug or gene in several
+questions, and many passing "negatives" are in fact supported by the other question's
+snippets ("Galcanezumab was approved by the FDA in September 2018").
 """
 
 from __future__ import annotations
@@ -171,11 +199,12 @@ def sweep(pairs: list[Pair], grid: list[float], make: Callable[[float], Threshol
     for value in grid:
         th = make(value)
         r = rates(pairs, th, use_cosine)
+        # No perturbed pairs in the embedding sample: the fact checks reject them all anyway.
         eligible = r["extractive"] >= MIN_EXTRACTIVE_TPR and r.get("perturbed", 0.0) == 0.0
         score = r["paraphrase"] - r["hard_negative"]
         if eligible and score > best_score:
             best, best_score = value, score
-        rows.append([value, r["extractive"], r["paraphrase"], r["hard_negative"], r.get("perturbed", 0.0),
+        rows.append([value, r["extractive"], r["paraphrase"], r["hard_negative"], r.get("perturbed", math.nan),
                      r["precision"], r["recall"], "yes" if eligible else "no"])
     return best, rows
 
@@ -228,7 +257,9 @@ def main() -> None:
     by_kind: dict[str, list[Pair]] = defaultdict(list)
     for p in pairs:
         by_kind[p.kind].append(p)
-    sample = [p for k in KINDS for p in rng.sample(by_kind[k], min(len(by_kind[k]), args.limit // len(KINDS)))]
+    # Perturbed pairs are left out: the fact checks reject them all whatever the similarity.
+    kinds = KINDS[:3]
+    sample = [p for k in kinds for p in rng.sample(by_kind[k], min(len(by_kind[k]), args.limit // len(kinds)))]
     t1 = time.perf_counter()
     texts = list(dict.fromkeys(t for p in sample for t in (p.sentence, p.passage)))
     vectors = embedder.embed(texts)

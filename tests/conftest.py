@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-DATA = Path(os.environ.get("MEDCITE_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+from datapath import DATA
 
 # A small but varied slice of the real data: every format, a few thousand passages.
 SMALL_SET = (

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import Stemmer
 
-from conftest import DATA
+from datapath import DATA
 from medcite.retrieve import sparse
 from medcite.retrieve.analyze import TOKEN, analyze, fold, split
 from medcite.retrieve.sparse import ROWS_SQL, SparseIndex, index_dir, load_or_build, store_stamp

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import DATA
+from datapath import DATA
 from medcite.compose.doses import (
     DoseMention,
     conflict_note,

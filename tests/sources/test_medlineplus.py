@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DATA
+from datapath import DATA
 from medcite.errors import ParseError
 from medcite.sources import medlineplus
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA
+from datapath import DATA
 from medcite.errors import ParseError
 from medcite.sources import medquad
 

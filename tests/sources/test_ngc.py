@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import DATA
+from datapath import DATA
 from medcite.errors import ParseError
 from medcite.sources import ngc
 from medcite.sources.ngc_grades import grade_of, is_grade_only

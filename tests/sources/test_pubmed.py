@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import DATA
+from datapath import DATA
 from medcite.errors import ParseError
 from medcite.sources import pubmed
 from medcite.types import Parsed

@@ -129,6 +129,12 @@ def test_every_citation_must_support_its_sentence(build: Build, passages: dict[s
     assert {i.citation for i in report.unsupported} == {2}
 
 
+def test_citation_no_marker_places_is_checked(build: Build, passages: dict[str, Hit],
+                                              store: SQLiteStore) -> None:
+    report = verify_answer(build([(GBS + " [1]", [passages["ivig_gbs"], passages["lipitor_start"]])]), store)
+    assert {(i.check, i.citation) for i in report.unsupported} == {("lexical_support", 2)}
+
+
 def test_inline_markers_split_a_statement(build: Build, passages: dict[str, Hit], store: SQLiteStore) -> None:
     peds = passages["lipitor_peds"]
     # The same label text ships in two documents: cite the one that is not the first's.
@@ -207,6 +213,10 @@ def test_leads_and_gaps(build: Build, passages: dict[str, Hit], store: SQLiteSto
     ok = answer.model_copy(update={"sections": (answer.sections[0].model_copy(update={"statements": (lead,)}),),
                                    "gaps": (gap,)})
     assert verify_answer(ok, store).passed
+    named = lead.model_copy(update={"text": "Sources differ on the dose of 5-FU:"})
+    conflict = verify_answer(ok.model_copy(update={"sections": (ok.sections[0].model_copy(
+        update={"statements": (named,)}),)}), store)
+    assert conflict.passed and conflict.conflicts == ("Sources differ on the dose of 5-FU:",)
     dosed = lead.model_copy(update={"text": "Give 2 g/kg over 5 days:"})
     bad = ok.model_copy(update={"sections": (ok.sections[0].model_copy(update={"statements": (dosed,)}),)})
     report = verify_answer(bad, store)

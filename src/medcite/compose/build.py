@@ -302,7 +302,12 @@ def _nest(items: list[Candidate], make) -> list[Statement]:  # type: ignore[no-u
                 break
         else:
             parents.append((c, []))
-    return [make(p, tuple(make(k) for k in sorted(kids, key=lambda k: k.start))) for p, kids in parents]
+    out = []
+    for parent, kids in parents:
+        # The parent first: reference numbers follow the order in which citations are read.
+        head = make(parent)
+        out.append(head.model_copy(update={"children": tuple(make(k) for k in sorted(kids, key=lambda k: k.start))}))
+    return out
 
 
 def _special_populations(ctx: _Context, ranked: list[Candidate], body: list[Candidate],

@@ -58,15 +58,14 @@ def conflict_statements(table: Sequence[Row], make: Callable[[Candidate], Statem
         first = table[group[0][0]].dose
         population = first.population if first.population and not any(ch.isdigit() for ch in first.population) else ""
         lead = f"Sources differ on the dose of {first.drug}" + (f" for {population}" if population else "") + ":"
-        kids: list[Statement] = []
-        seen: set[tuple[int, int]] = set()
+        sources: dict[tuple[int, int], Candidate] = {}
         for i, _ in group:
             c = table[i].cand
-            if (c.hit.passage_id, c.start) not in seen:
-                seen.add((c.hit.passage_id, c.start))
-                kids.append(make(c))
-        if len({k.citations for k in kids}) > 1:
-            out.append(Statement(text=lead, kind="lead", facet="dosing", children=tuple(kids)))
+            sources.setdefault((c.hit.passage_id, c.start), c)
+        # "Sources differ" needs two sources; checked before ``make`` numbers any reference.
+        if len({c.hit.doc_id for c in sources.values()}) > 1:
+            kids = tuple(make(c) for c in sources.values())
+            out.append(Statement(text=lead, kind="lead", facet="dosing", children=kids))
     return out
 
 

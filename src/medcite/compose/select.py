@@ -32,6 +32,8 @@ _DANGLING_START = re.compile(r"^(This|These|That|Those|It|They|Such|However|More
 _NOT_A_SENTENCE = re.compile(
     r"^(\W|\d)*$|^(Table|Figure|Fig\.|See|Refer to|References?|Copyright|These resources|For more information|"
     r"You can (find|read|learn)|Genetic Testing Registry|MedlinePlus)\b|\bfact sheet\b|\bclick here\b", re.I)
+_LABEL = re.compile(r"(?:BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|METHODS?|RESULTS?|CONCLUSIONS?|"
+                    r"INTERPRETATION|FINDINGS|SIGNIFICANCE|IMPORTANCE|SUMMARY)\s*:\s*")
 # A sentence ends like one; list items and headings ("Genetic Testing Registry: ...") do not.
 _ENDS_LIKE_A_SENTENCE = re.compile(r"[.!?][\"')\]]*$")
 
@@ -73,6 +75,9 @@ def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
         context = frozenset(analyze(f"{hit.section} {hit.title}", unique=True))
         grade = hit.meta.get("grade", "") if hit.meta else ""
         for start, end in sentence_spans(hit.text):
+            label = _LABEL.match(hit.text, start, end)
+            if label:  # "CONCLUSION: ..." - the structured-abstract label is not part of the claim
+                start = label.end()
             text = " ".join(hit.text[start:end].split())
             n = len(text.split())
             if (n < min_words or n > max_words or _NOT_A_SENTENCE.search(text)
@@ -86,7 +91,7 @@ def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
                 facet=facet.facet, facet_scores=facet.scores, cover=cover,
                 context_cover=coverage(found, terms | context),
                 grade=grade if grade and (grade.lower() in text.lower() or len(hit.text) <= len(text) + 2) else "",
-                overlap=(sum(w for t, w in question_terms.items() if t in terms) / total) if total else 0.0,
+                overlap=(sum(w for t, w in (question_terms or {}).items() if t in terms) / total) if total else 0.0,
                 retrieval=max(0.0, hit.score) / top_score if hit.score > 0 else 1.0 / (1.0 + rank / 5.0),
             )
             out.append(cand)

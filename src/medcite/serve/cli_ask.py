@@ -58,6 +58,8 @@ def ask_cmd(
         err.print(f"wrote {output} (answer id {answer.id})")
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        # On stderr, so piped output stays a clean document.
+        err.print(f"answer id {answer.id} · follow up with: medcite ask --follow-up {answer.id} \"...\"")
     if not answer.verification.passed:
         raise typer.Exit(3)
 

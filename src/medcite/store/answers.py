@@ -7,7 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError
 from ..types import Answer
@@ -17,7 +17,8 @@ class AnswersMixin:
     db: sqlite3.Connection
     lock: threading.RLock
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...  # provided by SQLiteStore
+    if TYPE_CHECKING:  # provided by SQLiteStore
+        def transaction(self) -> AbstractContextManager[sqlite3.Connection]: ...
 
     def save_answer(self, answer: Answer) -> Answer:
         """Insert or replace an answer; records the content hash of every cited document."""

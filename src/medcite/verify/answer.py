@@ -21,7 +21,8 @@ from .citations import check_citations, is_conflict, segments
 from .facts import facts
 from .support import Failure, Thresholds, assess, decide
 
-_HAS_NUMBER = re.compile(r"\d")
+# A number standing alone: not part of a name such as "COVID-19", "5-FU" or "IL-6".
+_LEAD_NUMBER = re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)*(?!-?[A-Za-z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +39,7 @@ def _is_claim(s: Statement) -> bool:
     # A lead with a number or a dose in it states a fact, so it is held to a claim's standard.
     if s.kind == "claim":
         return True
-    return s.kind == "lead" and bool(_HAS_NUMBER.search(s.text) or facts(s.text).doses)
+    return s.kind == "lead" and bool(_LEAD_NUMBER.search(s.text) or facts(s.text).doses)
 
 
 def _issue(check: str, message: str, statement: str, number: int | None) -> VerificationIssue:
@@ -97,11 +98,10 @@ def _passage(hit: Hit | None, pid: int, doc_id: str) -> Hit | Failure:
 
 def _dose_row(row: DoseRow, hit: Hit | None, doc_id: str, th: Thresholds) -> list[Failure]:
     """Whether the row's dose, cap and source sentence are in its cited passage."""
-    got = _passage(hit, row.passage_id, doc_id)
-    if isinstance(got, Failure):
-        return [got]
-    hit = got
-    have = facts(hit.text).doses
+    passage = _passage(hit, row.passage_id, doc_id)
+    if isinstance(passage, Failure):
+        return [passage]
+    have = facts(passage.text).doses
     out: list[Failure] = []
     for label, text in (("dose", f"{row.dose} {row.unit}"), ("maximum", row.cap)):
         if not text.strip():
@@ -110,12 +110,12 @@ def _dose_row(row: DoseRow, hit: Hit | None, doc_id: str, th: Thresholds) -> lis
         if not sig:
             out.append(Failure("dose_mismatch", f"cannot read the {label} {text!r}"))
         elif not sig <= have:
-            out.append(Failure("dose_mismatch", f"{row.drug} {label} {text!r} is not in passage {hit.passage_id}"))
-    if row.source_text and " ".join(row.source_text.split()) not in " ".join(hit.text.split()):
-        failures = decide(assess(row.source_text, hit.text), th)
+            out.append(Failure("dose_mismatch", f"{row.drug} {label} {text!r} is not in passage {row.passage_id}"))
+    if row.source_text and " ".join(row.source_text.split()) not in " ".join(passage.text.split()):
+        failures = decide(assess(row.source_text, passage.text), th)
         if failures:
             out.append(Failure("dose_source", f"the row's source sentence is not in passage "
-                               f"{hit.passage_id}: {failures[0].message}"))
+                               f"{row.passage_id}: {failures[0].message}"))
     return out
 
 
@@ -129,9 +129,10 @@ def verify_answer(
     ``answer.model_copy(update={"verification": report})``.
 
     Each claim (and any lead holding a number or dose) must be supported by every
-    reference it cites (by one of the cited passages of that reference): a citation that
-    does not support its sentence is an error even when another one does. Pieces split by inline "[n]" markers are checked against
-    their own citations. Structural citation problems are reported in ``unsupported``.
+    reference it cites, through one of the passages it cites from that reference: a
+    citation that does not support its sentence is an error even when another one does.
+    Pieces split by inline "[n]" markers are checked against their own citations.
+    Structural citation problems (see ``citations.py``) are reported in ``unsupported``.
     """
     th = thresholds or Thresholds()
     cites = check_citations(answer)

@@ -33,8 +33,12 @@ def marker_numbers(text: str) -> list[int]:
     return out
 
 
+_SPACED_MARKER = re.compile(r"\s*" + MARKER.pattern)
+_SPACE_BEFORE_STOP = re.compile(r" ([.,;:])")
+
+
 def strip_markers(text: str) -> str:
-    return " ".join(MARKER.sub(" ", text).split())
+    return _SPACE_BEFORE_STOP.sub(r"\1", " ".join(_SPACED_MARKER.sub(" ", text).split()))
 
 
 def is_conflict(text: str) -> bool:
@@ -46,7 +50,7 @@ def segments(statement: Statement) -> list[tuple[str, tuple[int, ...]]]:
 
     Text carrying inline markers ("X [1] whereas Y [2]") is split after each marker, so
     each piece is checked against its own sources; trailing text joins the last piece.
-    Otherwise the whole text goes to all of the statement's citations.
+    The whole text goes to every citation that no marker places.
     """
     text = _CONFLICT.sub("", statement.text, count=1)
     pieces: list[tuple[str, tuple[int, ...]]] = []
@@ -60,7 +64,11 @@ def segments(statement: Statement) -> list[tuple[str, tuple[int, ...]]]:
     if strip_markers(tail).strip(" .;,"):
         last, nums = pieces[-1]
         pieces[-1] = (last + tail, nums)
-    return [(strip_markers(_CONNECTIVE.sub("", t, count=1)), nums) for t, nums in pieces]
+    out = [(strip_markers(_CONNECTIVE.sub("", t, count=1)), nums) for t, nums in pieces]
+    # A citation no marker places still has to support the statement as a whole.
+    placed = {n for _, nums in pieces for n in nums}
+    rest = tuple(n for n in dict.fromkeys(statement.citations) if n not in placed)
+    return [*out, (strip_markers(text), rest)] if rest else out
 
 
 def _used(statement: Statement) -> list[int]:

@@ -16,9 +16,7 @@ from ..store.fts_query import STOPWORDS
 
 NEG = "\x00neg"  # a negation in a token sequence; no stem can look like it
 BOS, EOS = "\x00bos", "\x00eos"
-NEGATIONS = frozenset(
-    "not no never without neither nor cannot none nobody nothing nowhere".split()
-)
+NEGATIONS = frozenset("not no never without neither nor cannot none nobody nothing nowhere".split())
 # "contraindicated" negates "indicated": it is read as NEG + "indicated" so that
 # "X is indicated" and "X is contraindicated" differ only by the negation.
 _CONTRA = re.compile(r"^contraindicat(\w*)$")
@@ -36,6 +34,7 @@ _NUMBER_WORDS = {
 _ANY_NUMBER = re.compile(rf"{NUMBER.pattern}|\b({'|'.join(_NUMBER_WORDS)})\b", re.IGNORECASE)
 _NEXT_WORD = re.compile(r"[^\W_]+|%")
 _RANGE_WORDS = frozenset(("to", "and", "or"))
+_JOINER = re.compile(r"[\s\-–/±×]*")  # what may stand between a number and the word it counts
 _IDENTIFIER = re.compile(r"[A-Za-z]-$")
 # Patient groups a claim may not move between: "offered in adults" is not "in children".
 POPULATIONS = {
@@ -54,8 +53,6 @@ _POPULATION_PAIRS = {
     ("breast", "feeding"): "lactation", ("nursing", "mothers"): "lactation",
 }
 _PAIR_FIRST = frozenset(a for a, _ in _POPULATION_PAIRS)
-
-
 _UNIT_WORDS = (
     r"mg|g|kg|mcg|µg|μg|ug|ng|milligrams?|micrograms?|grams?|kilograms?|ml|dl|l|"
     r"liters?|litres?|milliliters?|millilitres?|iu|units?|u|meq|mmol|µmol|μmol|mol|"
@@ -86,7 +83,7 @@ _DRUG_TOKEN = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _DRUG_MAX_WORDS = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Facts:
     """The checkable content of one text (a statement or a passage)."""
 
@@ -150,7 +147,7 @@ def _numbers(text: str, words: set[str]) -> tuple[set[tuple[float, bool]], set[t
             continue  # "IL-6", "BNN-20": part of a name, whatever follows
         after, end = "", m.end()
         for w in _NEXT_WORD.finditer(text, m.end(), m.end() + 40):
-            if text[end : w.start()].strip(" -–/±×"):
+            if not _JOINER.fullmatch(text, end, w.start()):
                 break  # punctuation: what follows is not what the number counts
             tok = w.group().lower()
             if not (tok[0].isdigit() or tok in _NUMBER_WORDS or tok in _RANGE_WORDS):
@@ -159,8 +156,8 @@ def _numbers(text: str, words: set[str]) -> tuple[set[tuple[float, bool]], set[t
             end = w.end()
         if after:
             pending.append((value, one, after))
-    words = sorted({w for _, _, w in pending})
-    stems = dict(zip(words, stem(words), strict=True))
+    after_words = sorted({w for _, _, w in pending})
+    stems = dict(zip(after_words, stem(after_words), strict=True))
     return numbers, {((v, stems[w]), one) for v, one, w in pending}
 
 
@@ -176,7 +173,8 @@ def populations_in(words: list[str]) -> set[str]:
         if skip:
             skip = False
             continue
-        if w in _PAIR_FIRST and (group := _POPULATION_PAIRS.get((w, words[i + 1] if i + 1 < len(words) else ""))):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if w in _PAIR_FIRST and (group := _POPULATION_PAIRS.get((w, following))):
             out.add(group)
             skip = True
         elif group := _POPULATION_WORDS.get(w):
@@ -208,20 +206,20 @@ def drugs_in(text: str) -> frozenset[tuple[str, str]]:
     if not longest.keys() & set(tokens) and not any("-" in t for t in tokens):
         return frozenset()
     out: set[tuple[str, str]] = set()
-    i = 0
-    while i < len(tokens):
-        for n in range(min(longest.get(tokens[i], 0), len(tokens) - i), 0, -1):
-            name = " ".join(tokens[i : i + n])
-            generic = names.get(name)
-            if generic:
+    covered = 0  # tokens before this are part of a name already found
+    for i, tok in enumerate(tokens):
+        if i < covered:
+            continue
+        for n in range(min(longest.get(tok, 0), len(tokens) - i), 0, -1):
+            name = tok if n == 1 else " ".join(tokens[i : i + n])
+            if generic := names.get(name):
                 out.add((name, generic))
-                i += n
+                covered = i + n
                 break
         else:
             # "ALK-crizotinib", "L-fucose": a drug inside a hyphenated word is still named.
-            if "-" in tokens[i]:
-                out.update((part, names[part]) for part in tokens[i].split("-") if part in names)
-            i += 1
+            if "-" in tok:
+                out.update((part, names[part]) for part in tok.split("-") if part in names)
     return frozenset(out)
 
 
