@@ -121,7 +121,8 @@ def compose(
     table = (dosing.rows([c for c in rows_src if c.context_cover >= 0.99], ctx.patient, ctx.asked_population)
              or dosing.rows([c for c in rows_src if c.context_cover >= 0.5], ctx.patient, ctx.asked_population))
 
-    pop_statements, gaps = _special_populations(ctx, ranked, body, retriever, config, table)
+    pop_statements, pop_gaps = _special_populations(ctx, ranked, body, retriever, config, table)
+    gaps: list[str] = []
     ctx.timings["select"] = _ms(t0) - ctx.timings["retrieve"]
 
     numbering = Numbering()
@@ -154,6 +155,10 @@ def compose(
         if key == "dosing":
             extra_statements = dosing.conflict_statements(table, statement)
         statements = [*_nest(items, statement), *extra_statements]
+        if key == "populations":
+            # A population the patient or question names always gets its section: cited
+            # statements, or a plain statement that the indexed sources say nothing on it.
+            statements += [Statement(text=g, kind="gap", facet="populations") for g in pop_gaps]
         if statements:
             sections.append(Section(key=key, title=title, statements=tuple(statements)))
     dose_rows = dosing.cite_rows(table, numbering, evidence)
