@@ -15,22 +15,22 @@ with the chosen lexical floor applied.
 A threshold is eligible when >= 97% of extractive sentences pass and every perturbed
 one is rejected; the eligible one with the best TPR(paraphrase) - FPR(hard negative) wins.
 
-Results, 2026-11-23 (`python bench/verify_thresholds.py`, 2 shared CPU cores, 173 s):
+Results, 2026-11-23 (`python bench/verify_thresholds.py`, 2 shared CPU cores, 3-4 min):
 1,983 questions; 21,488 extractive, 3,125 paraphrase, 3,119 hard-negative and 31,127
 perturbed pairs. Fact checks reject all 31,127 perturbed pairs (negation 14,359, drug
-7,721, number 6,753, patient group 2,685, dose 109 — a pair can fail several) and no
+7,721, number 6,753, patient group 2,685, dose 109; a pair can fail several) and no
 extractive one. Lexical floor, all pairs (FPR perturbed is 0.000 on every row):
 
     | lexical_min | TPR extractive | TPR paraphrase | FPR hard neg | precision | recall |
     |        0.50 |          1.000 |          0.933 |        0.415 |     0.950 |  0.992 |
-    |        0.60 |          1.000 |          0.917 |        0.248 |     0.969 |  0.983 |
-    |        0.70 |          1.000 |          0.891 |        0.122 |     0.984 |  0.980 |
-    |        0.75 |          1.000 |          0.883 |        0.094 |     0.988 |  0.979 |
-    |        0.80 |          1.000 |          0.864 |        0.063 |     0.992 |  0.976 |  <- chosen
-    |        0.85 |          1.000 |          0.826 |        0.034 |     0.996 |  0.972 |
-    |        0.90 |          1.000 |          0.783 |        0.021 |     0.997 |  0.966 |
+    |        0.60 |          1.000 |          0.920 |        0.248 |     0.969 |  0.990 |
+    |        0.70 |          1.000 |          0.894 |        0.122 |     0.985 |  0.987 |
+    |        0.75 |          1.000 |          0.886 |        0.094 |     0.988 |  0.986 |
+    |        0.80 |          1.000 |          0.868 |        0.063 |     0.992 |  0.983 |  <- chosen
+    |        0.85 |          1.000 |          0.829 |        0.034 |     0.996 |  0.978 |
+    |        0.90 |          1.000 |          0.786 |        0.021 |     0.997 |  0.973 |
 
-Embedding floor, 600 sampled pairs (200 per kind; 998 texts embedded in 102 s), with
+Embedding floor, 600 sampled pairs (200 per kind; 998 texts embedded in ~100 s), with
 lexical_min = 0.8 applied:
 
     | embedding_min | TPR extractive | TPR paraphrase | FPR hard neg |

@@ -271,7 +271,8 @@ def _contexts(clauses: tuple[tuple[tuple[str, ...], tuple[bool, ...]], ...], neg
     return frozenset(out)
 
 
-@functools.lru_cache(maxsize=16384)
+# ~30 KB a passage once its negation contexts are built: a few answers' worth.
+@functools.lru_cache(maxsize=2048)
 def facts(text: str) -> Facts:
     """The checkable content of ``text`` (cached)."""
     tokens = split(text)
