@@ -18,7 +18,7 @@ from ..retrieve.analyze import analyze
 from ..retrieve.query import expand
 from ..retrieve.search import Retriever
 from ..store import SQLiteStore
-from ..types import Answer, Evidence, Hit, PatientContext, Section, Statement
+from ..types import Answer, Hit, PatientContext, Section, Statement
 from . import audience as lay
 from . import dosing
 from .concepts import Concept, concepts, coverage
@@ -66,7 +66,6 @@ class _Context:
     found: list[Concept]
     asked_population: str
     lay: bool
-    terms: dict[str, float] = field(default_factory=dict)  # question's stemmed terms -> idf
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -96,7 +95,7 @@ def compose(
         hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
     ctx.timings["retrieve"] = _ms(t0)
 
-    cands = candidates(hits, ctx.found, question_terms=ctx.terms)
+    cands = candidates(hits, ctx.found)
     best_cover = max((c.context_cover for c in cands[:400]), default=0.0)
     if not cands or best_cover < config.abstain_cover:
         return _abstain(ctx, hits, store, t0)
@@ -122,24 +121,18 @@ def compose(
              or dosing.rows([c for c in rows_src if c.context_cover >= 0.5], ctx.patient, ctx.asked_population))
 
     pop_statements, pop_gaps = _special_populations(ctx, ranked, body, retriever, config, table)
-    gaps: list[str] = []
     ctx.timings["select"] = _ms(t0) - ctx.timings["retrieve"]
 
     numbering = Numbering()
-    evidence: dict[int, Evidence] = {}
     seen_terms: set[str] = set()
 
-    def statement(c: Candidate, children: tuple[Statement, ...] = ()) -> Statement:
-        n = numbering.number(c.hit.doc_id)
-        if c.hit.passage_id not in evidence:
-            evidence[c.hit.passage_id] = Evidence(
-                reference=n, passage_id=c.hit.passage_id, doc_id=c.hit.doc_id, section=c.hit.section,
-                text=c.hit.text, quote_start=c.start, quote_end=c.end, score=round(c.score, 4))
+    def statement(c: Candidate) -> Statement:
+        n = numbering.cite(c.hit, c.start, c.end, c.score)
         text = c.text
         if ctx.lay:
             text = lay.plain_trim(text, lay.SENTENCE_WORD_LIMIT.get(audience) or 40)
         s = Statement(text=text, citations=(n,), facet=c.facet, grade=c.grade,
-                      passage_ids=(c.hit.passage_id,), children=children)
+                      passage_ids=(c.hit.passage_id,))
         return lay.gloss_statement(s, seen_terms) if ctx.lay else s
 
     bottom_line = tuple(statement(c) for c in bottom)
@@ -161,16 +154,14 @@ def compose(
             statements += [Statement(text=g, kind="gap", facet="populations") for g in pop_gaps]
         if statements:
             sections.append(Section(key=key, title=title, statements=tuple(statements)))
-    dose_rows = dosing.cite_rows(table, numbering, evidence)
+    dose_rows = dosing.cite_rows(table, numbering)
 
-    gap_statements = tuple(Statement(text=g, kind="gap") for g in gaps)
     meta = store.documents_meta(list(numbering.by_doc))
     now = _now()
     answer = Answer(
         id=_new_id(), question=question, title=_title(ctx, follow_up_of), audience=audience,  # type: ignore[arg-type]
         patient=ctx.patient, bottom_line=bottom_line, sections=tuple(sections), dosing=dose_rows,
-        gaps=gap_statements, references=numbering.references(meta),
-        evidence=tuple(sorted(evidence.values(), key=lambda e: (e.reference, e.passage_id))),
+        references=numbering.references(meta), evidence=numbering.evidence(),
         follow_ups=_follow_ups(ctx, sections, dose_rows),
         disclaimer=LAY_DISCLAIMER if ctx.lay else DISCLAIMER, created=now, updated=now,
         follow_up_of=follow_up_of.id if follow_up_of else None,
@@ -210,11 +201,9 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
     expanded = expand(f"{prior.question} {question}" if prior else question, store)
     idf = _idf(retriever)
     asked = asked_population(f.population) if f.population else ""
-    terms = {t: idf(t) for t in analyze(f"{prior.question} {question}" if prior else question, unique=True)
-             if not t.isdigit()}
     return _Context(question=question, frame=f, audience=audience, patient=patient_ctx,
                     found=concepts(f.key_terms, expanded, idf), asked_population=asked,
-                    lay=audience in ("patient", "student"), terms=terms)
+                    lay=audience in ("patient", "student"))
 
 
 def _population_stems() -> frozenset[str]:
@@ -398,7 +387,3 @@ def _abstain(ctx: _Context, hits: Sequence[Hit], store: SQLiteStore, t0: float) 
         timings_ms={k: round(v, 1) for k, v in ctx.timings.items()},
     )
 
-
-def concept_coverage(found: list[Concept], text: str) -> float:
-    """Coverage of a free text (for tests and the abstention benchmark)."""
-    return coverage(found, frozenset(analyze(text, unique=True)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..types import DoseRow, Evidence, PatientContext, Statement
+from ..types import DoseRow, PatientContext, Statement
 from .doses import DoseMention, dose_in_mg_for_weight, find_conflicts, parse_doses, same_dose
 from .populations import mismatch
 from .references import Numbering
@@ -69,18 +69,13 @@ def conflict_statements(table: Sequence[Row], make: Callable[[Candidate], Statem
     return out
 
 
-def cite_rows(table: Sequence[Row], numbering: Numbering, evidence: dict[int, Evidence]) -> tuple[DoseRow, ...]:
+def cite_rows(table: Sequence[Row], numbering: Numbering) -> tuple[DoseRow, ...]:
     out = []
     for r in table:
         c, m = r.cand, r.dose
-        n = numbering.number(c.hit.doc_id)
-        if c.hit.passage_id not in evidence:
-            evidence[c.hit.passage_id] = Evidence(
-                reference=n, passage_id=c.hit.passage_id, doc_id=c.hit.doc_id, section=c.hit.section,
-                text=c.hit.text, quote_start=c.start, quote_end=c.end, score=round(c.score, 4))
-        dose = m.amount
+        n = numbering.cite(c.hit, c.start, c.end, c.score)
         out.append(DoseRow(
-            drug=m.drug, dose=dose, unit=m.unit, frequency=m.frequency, route=m.route, duration=m.duration,
+            drug=m.drug, dose=m.amount, unit=m.unit, frequency=m.frequency, route=m.route, duration=m.duration,
             population=m.population, citation=n, passage_id=c.hit.passage_id, source_text=c.text,
             computed=r.computed, cap=m.cap,
         ))

@@ -23,7 +23,6 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("diagnosis", "Diagnosis"),
     ("background", "Key points"),
 )
-SECTION_TITLES = dict(SECTIONS)
 FACETS = tuple(key for key, _ in SECTIONS)
 
 

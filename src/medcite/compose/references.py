@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..types import Reference
+from ..types import Evidence, Hit, Reference
 
 LABELS = {
     "guideline": "Guideline", "research": "Research", "label": "FDA Drug Label",
@@ -54,15 +54,30 @@ def make_reference(number: int, doc_id: str, meta: Mapping[str, Any] | None) -> 
 
 
 class Numbering:
-    """Reference numbers in order of first citation, one per document."""
+    """Reference numbers in order of first citation, one per document, and the evidence
+    passage behind each citation."""
 
     def __init__(self) -> None:
         self.by_doc: dict[str, int] = {}
+        self._evidence: dict[int, Evidence] = {}
 
     def number(self, doc_id: str) -> int:
         if doc_id not in self.by_doc:
             self.by_doc[doc_id] = len(self.by_doc) + 1
         return self.by_doc[doc_id]
+
+    def cite(self, hit: Hit, start: int, end: int, score: float) -> int:
+        """The reference number for a sentence ``hit.text[start:end]``; the first cited
+        sentence of a passage is the quote its evidence entry shows."""
+        n = self.number(hit.doc_id)
+        if hit.passage_id not in self._evidence:
+            self._evidence[hit.passage_id] = Evidence(
+                reference=n, passage_id=hit.passage_id, doc_id=hit.doc_id, section=hit.section,
+                text=hit.text, quote_start=start, quote_end=end, score=round(score, 4))
+        return n
+
+    def evidence(self) -> tuple[Evidence, ...]:
+        return tuple(sorted(self._evidence.values(), key=lambda e: (e.reference, e.passage_id)))
 
     def references(self, meta: Mapping[str, Mapping[str, Any]]) -> tuple[Reference, ...]:
         return tuple(make_reference(n, d, meta.get(d)) for d, n in self.by_doc.items())

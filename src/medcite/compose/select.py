@@ -46,6 +46,7 @@ class Candidate:
     start: int  # span in hit.text
     end: int
     text: str  # whitespace-normalised hit.text[start:end]
+    stems: tuple[str, ...]  # stemmed content words in order (for shared word pairs)
     terms: frozenset[str]
     rank: int  # of its passage in retrieval
     facet: str = "background"
@@ -54,7 +55,6 @@ class Candidate:
     context_cover: float = 0.0  # of sentence + heading + title
     score: float = 0.0
     grade: str = ""
-    overlap: float = 0.0  # idf-weighted share of the question's terms in the sentence
     retrieval: float = 0.0  # the passage's retrieval score relative to the best passage
 
     @property
@@ -63,13 +63,9 @@ class Candidate:
 
 
 def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
-               max_words: int = 80, question_terms: dict[str, float] | None = None) -> list[Candidate]:
-    """Every usable sentence of ``hits`` (in retrieval order), classified and covered.
-
-    ``question_terms`` (stemmed term -> weight) scores each sentence's overlap with the
-    whole question, a finer signal than concept coverage."""
+               max_words: int = 80) -> list[Candidate]:
+    """Every usable sentence of ``hits`` (in retrieval order), classified and covered."""
     out: list[Candidate] = []
-    total = sum(question_terms.values()) if question_terms else 0.0
     top_score = max((h.score for h in hits), default=0.0) or 1.0
     for rank, hit in enumerate(hits):
         context = frozenset(analyze(f"{hit.section} {hit.title}", unique=True))
@@ -83,15 +79,15 @@ def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
             if (n < min_words or n > max_words or _NOT_A_SENTENCE.search(text)
                     or not _ENDS_LIKE_A_SENTENCE.search(text) or text[0].islower()):
                 continue
-            terms = frozenset(analyze(text, unique=True))
+            stems = tuple(analyze(text))
             facet = classify(text, hit.section, hit.source_type)
+            terms = frozenset(stems)
             cover = coverage(found, terms)
             cand = Candidate(
-                hit=hit, start=start, end=end, text=text, terms=terms, rank=rank,
+                hit=hit, start=start, end=end, text=text, stems=stems, terms=terms, rank=rank,
                 facet=facet.facet, facet_scores=facet.scores, cover=cover,
                 context_cover=coverage(found, terms | context),
                 grade=grade if grade and (grade.lower() in text.lower() or len(hit.text) <= len(text) + 2) else "",
-                overlap=(sum(w for t, w in (question_terms or {}).items() if t in terms) / total) if total else 0.0,
                 retrieval=max(0.0, hit.score) / top_score if hit.score > 0 else 1.0 / (1.0 + rank / 5.0),
             )
             out.append(cand)
@@ -102,7 +98,6 @@ def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
 class ScoreWeights:
     sentence_cover: float = 0.55
     context_cover: float = 0.25
-    overlap: float = 0.0  # measured: no gain over coverage on BioASQ (kept for experiments)
     retrieval: float = 0.5
     centrality: float = 0.3
     intent_facet: float = 0.15  # bonus when the facet is what the question asks for
@@ -134,7 +129,7 @@ def score(cands: list[Candidate], intent: str, now_year: int, lay: bool = False,
     central = centrality(sorted(cands, key=lambda c: (c.rank, c.start))) if w.centrality else {}
     for c in cands:
         relevance = (w.sentence_cover * c.cover + w.context_cover * c.context_cover
-                     + w.overlap * c.overlap + w.retrieval * c.retrieval + w.centrality * central.get(id(c), 0.0))
+                     + w.retrieval * c.retrieval + w.centrality * central.get(id(c), 0.0))
         if c.facet in wanted:
             relevance += w.intent_facet
         if c.grade:
@@ -157,8 +152,7 @@ def centrality(cands: Sequence[Candidate], top: int = 80) -> dict[int, float]:
     pool = list(cands[:top])
     pairs: list[set[tuple[str, str]]] = []
     for c in pool:
-        words = analyze(c.text)
-        pairs.append(set(pairwise(words)) | {(t, "") for t in c.terms})
+        pairs.append(set(pairwise(c.stems)) | {(t, "") for t in c.terms})
     raw: list[float] = []
     for i, c in enumerate(pool):
         if not pairs[i]:
