@@ -57,3 +57,21 @@ def empty_store(tmp_path: Path) -> Iterator[object]:
     store = SQLiteStore(tmp_path / "medcite.db")
     yield store
     store.close()
+
+
+@pytest.fixture()
+def serve_home(tmp_path: Path, small_store_path: Path) -> Path:
+    """A private copy of the small store as ``$MEDCITE_HOME`` for a server: the editorial
+    tables live in the same file by default, so each test gets its own."""
+    import shutil
+    import sqlite3
+
+    with sqlite3.connect(small_store_path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(small_store_path, home / "medcite.db")
+    bm25 = Path(f"{small_store_path}.bm25")
+    if bm25.is_dir():
+        shutil.copytree(bm25, home / "medcite.db.bm25")
+    return home

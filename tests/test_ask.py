@@ -9,6 +9,7 @@ import pytest
 from medcite.answering import ask
 from medcite.errors import MedciteError
 from medcite.render import render
+from medcite.review import EditorialStore
 from medcite.types import Answer
 
 GBS = "What is the treatment for adults with Guillain-Barré syndrome?"
@@ -41,7 +42,13 @@ def test_gbs_bottom_line_recommends_ivig_citing_the_aan_guideline(small_store) -
     assert ref.label == "Guideline" and "American Academy of Neurology" in ref.issuer and ref.identifier.startswith("NGC 9085")
     assert "Level A" in bottom
     assert answer.status == "Submitted" and answer.created and answer.disclaimer
-    assert small_store.get_answer(answer.id) == answer
+    articles = EditorialStore.open(f"sqlite:///{small_store.path}")
+    try:
+        assert articles.get_answer(answer.id) == answer
+        assert articles.article(answer.id).version == 1
+        assert articles.sources(answer.id).keys() == {r.doc_id for r in answer.references}
+    finally:
+        articles.close()
 
 
 def test_every_claim_is_a_sentence_of_its_cited_passage(small_store) -> None:

@@ -9,6 +9,7 @@ import time
 from .compose.build import ComposeConfig, compose
 from .errors import MedciteError
 from .retrieve.search import Retriever
+from .review import EditorialStore
 from .store import SQLiteStore
 from .types import AUDIENCES, Answer, Section, Statement, VerificationReport
 from .verify import verify_answer
@@ -30,23 +31,47 @@ def ask(
     retriever: Retriever | None = None,
     config: ComposeConfig | None = None,
     save: bool = True,
+    articles: EditorialStore | None = None,
+    revise: str | None = None,
+    actor: str | None = None,
 ) -> Answer:
     """Answer ``question`` from ``store``: an Answer whose every claim passed the verifier.
 
     Statements the verifier rejects are removed before the answer is shown (and the
     removal is recorded in its report); if the answer still does not pass, it is saved
     and returned with ``verification.passed`` False, and every renderer says so.
+
+    The answer is saved as an article in ``articles`` (default: the editorial tables of
+    ``store``'s own file) with status Submitted; ``revise`` names an article to which it is
+    added as a new version instead.
     """
     if audience not in AUDIENCES:
         raise MedciteError(f"unknown audience {audience!r}; choose from {', '.join(AUDIENCES)}")
     if not isinstance(question, str) or not question.strip():
         raise MedciteError("the question is empty")
     question = question[:MAX_QUESTION_CHARS]
-    prior = None
+    own = articles is None and (save or bool(follow_up) or bool(revise))
+    if own:
+        articles = EditorialStore.open(f"sqlite:///{store.path}")
+    try:
+        return _ask(question, store, audience, patient, follow_up, retriever, config, save, articles, revise, actor)
+    finally:
+        if own and articles is not None:
+            articles.close()
+
+
+def _ask(question: str, store: SQLiteStore, audience: str, patient: str, follow_up: str | None,
+         retriever: Retriever | None, config: ComposeConfig | None, save: bool,
+         articles: EditorialStore | None, revise: str | None, actor: str | None) -> Answer:
+    prior = original = None
     if follow_up:
-        prior = store.get_answer(follow_up)
+        prior = articles.get_answer(follow_up) if articles else None
         if prior is None:
             raise AnswerNotFound(f"no answer with id {follow_up!r}")
+    if revise:
+        original = articles.get_answer(revise) if articles else None
+        if original is None:
+            raise AnswerNotFound(f"no article with id {revise!r}")
     t0 = time.perf_counter()
     answer = compose(question, store, audience=audience, patient=patient or "", follow_up_of=prior,
                      retriever=retriever, config=config)
@@ -57,9 +82,20 @@ def ask(
     timings = {**answer.timings_ms, "verify": round((time.perf_counter() - t) * 1000, 1),
                "total": round((time.perf_counter() - t0) * 1000, 1)}
     answer = answer.model_copy(update={"verification": report, "timings_ms": timings})
-    if save:
-        store.save_answer(answer)
+    if original is not None:
+        answer = answer.model_copy(update={"id": original.id, "created": original.created,
+                                           "follow_up_of": original.follow_up_of})
+    if save and articles is not None:
+        info = articles.save_answer(answer, store.content_hashes(_cited_docs(answer)), actor)
+        answer = answer.model_copy(update={"status": info.status, "updated": info.updated_at})
     return answer
+
+
+def _cited_docs(answer: Answer) -> list[str]:
+    docs = [r.doc_id for r in answer.references]
+    if answer.abstained:
+        docs += [r.doc_id for r in answer.nearest]
+    return docs
 
 
 def _drop_rejected(answer: Answer, report: VerificationReport, store: SQLiteStore) -> tuple[Answer, VerificationReport]:

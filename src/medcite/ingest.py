@@ -19,7 +19,9 @@ from typing import Any
 from .errors import MedciteError, UnsupportedFormat
 from .sources import PARSERS, detect
 from .sources.walk import Skipped, SourceFile, Unreadable, walk
-from .store import EvidenceStore
+from .review import EditorialStore
+from .review.stale import flag_stale_articles
+from .store import EvidenceStore, SQLiteStore
 from .types import Document, Parsed
 
 UNKNOWN = "(unrecognised)"
@@ -56,6 +58,8 @@ class IngestReport:
     passages: int = 0
     vocab_terms: int = 0
     seconds: float = 0.0
+    changed: list[str] = field(default_factory=list)  # doc_ids whose text changed (status "updated")
+    flagged: list[str] = field(default_factory=list)  # approved articles sent back for review
 
     def tally(self, fmt: str) -> Tally:
         return self.tallies.setdefault(fmt, Tally())
@@ -71,6 +75,8 @@ class IngestReport:
             "passages": self.passages,
             "vocab_terms": self.vocab_terms,
             "skipped_files": self.skipped_files,
+            "changed_documents": len(self.changed),
+            "articles_needing_rereview": list(self.flagged),
             "seconds": round(self.seconds, 3),
             "documents_per_second": round(self.documents / self.seconds, 1) if self.seconds else None,
             "formats": {k: asdict(v) for k, v in sorted(self.tallies.items())},
@@ -205,8 +211,13 @@ def ingest(
     batch_size: int = 500,
     workers: int | None = None,
     progress: Progress | None = None,
+    articles: EditorialStore | None = None,
 ) -> IngestReport:
-    """Ingest every file under ``paths`` into ``store``; never raises for bad input."""
+    """Ingest every file under ``paths`` into ``store``; never raises for bad input.
+
+    With ``articles``, approved articles citing a document whose text changed become
+    "Needs re-review" (``report.flagged``).
+    """
     report = IngestReport()
     started = time.perf_counter()
     workers = default_workers() if workers is None else workers
@@ -223,6 +234,8 @@ def ingest(
             statuses = store.upsert([d for d, _ in pairs], source_path=src)
             for (doc, fmt), status in zip(pairs, statuses, strict=True):
                 setattr(report.tally(fmt), status, getattr(report.tally(fmt), status) + 1)
+                if status == "updated":
+                    report.changed.append(doc.doc_id)
                 report.documents += 1
                 report.passages += len(doc.passages)
         batch.clear()
@@ -258,6 +271,8 @@ def ingest(
         if progress is not None:
             progress(files, report.documents + len(batch), report.passages)
     flush()
+    if articles is not None and report.changed and isinstance(store, SQLiteStore):
+        report.flagged = [a.id for a in flag_stale_articles(articles, store, report.changed)]
     report.seconds = time.perf_counter() - started
     if progress is not None:
         progress(files, report.documents, report.passages)

@@ -29,6 +29,15 @@ class Settings:
             return Path(self.database_url[len(prefix):])
         return self.home / "medcite.db"
 
+    @property
+    def editorial_url(self) -> str:
+        """Where articles, reviews and accounts live: PostgreSQL when the database URL names a
+        server (the evidence index stays an embedded file every server process reads), else
+        the same SQLite file as the evidence index."""
+        if self.database_url.startswith(("postgresql://", "postgres://")):
+            return self.database_url
+        return f"sqlite:///{self.db_path}"
+
     @classmethod
     def from_env(cls, home: str | Path | None = None) -> Settings:
         """Settings from ``MEDCITE_HOME`` / ``MEDCITE_DATABASE_URL`` (arguments win)."""

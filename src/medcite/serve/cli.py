@@ -27,6 +27,7 @@ from rich.text import Text
 from ..errors import MedciteError
 from ..ingest import IngestReport, ingest
 from ..retrieve.search import MODES, Retriever
+from ..review import open_editorial
 from ..settings import Settings
 from ..store import SQLiteStore, open_store
 from ..store.sqlite import HIGHLIGHT
@@ -94,10 +95,18 @@ def ingest_cmd(
             bar.update(task, files=files, docs=docs, passages=passages)
 
         try:
-            report = ingest(paths, store, batch_size=batch_size, workers=workers, progress=progress)
+            articles = open_editorial(Settings.from_env(home))
         except BaseException:
             store.close()
             raise
+        try:
+            report = ingest(paths, store, batch_size=batch_size, workers=workers, progress=progress,
+                            articles=articles)
+        except BaseException:
+            store.close()
+            raise
+        finally:
+            articles.close()
     summary = report.to_dict()
     try:
         _warm_lexical_index(store, quiet)
@@ -199,6 +208,9 @@ def _print_report(report: IngestReport) -> None:
         f"{report.vocab_terms:,} vocabulary terms in {report.seconds:.1f} s ({rate:,.0f} documents/s); "
         f"{report.skipped_files:,} files skipped (not evidence)."
     )
+    if report.flagged:
+        console.print(f"[yellow]{len(report.flagged)} approved article(s) cite a changed source and now "
+                      f"need re-review:[/yellow] {', '.join(report.flagged)}")
     if report.failures:
         console.print(f"[red]{len(report.failures)} failed:[/red]")
         for f in report.failures:

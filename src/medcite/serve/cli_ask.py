@@ -74,8 +74,13 @@ def show_answer_cmd(
 
     if fmt not in FORMATS:
         raise _fail(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-    with open_store(Settings.from_env(home)) as store:
-        answer = store.get_answer(answer_id)
+    from ..review import open_editorial
+
+    articles = open_editorial(Settings.from_env(home))
+    try:
+        answer = articles.get_answer(answer_id)
+    finally:
+        articles.close()
     if answer is None:
         raise _fail(f"no answer with id {answer_id!r}", 1)
     sys.stdout.write(render(answer, fmt).rstrip("\n") + "\n")
@@ -83,14 +88,20 @@ def show_answer_cmd(
 
 def list_answers_cmd(
     limit: Annotated[int, typer.Option("-n", help="How many, newest first.")] = 20,
+    status: Annotated[str | None, typer.Option(help="Only articles in this review status.")] = None,
     home: Annotated[Path | None, typer.Option("--home", envvar="MEDCITE_HOME", show_envvar=False)] = None,
 ) -> None:
-    """List saved answers."""
+    """List saved answers (articles), newest first, with their review status."""
     from rich.table import Table
 
-    with open_store(Settings.from_env(home)) as store:
-        rows = store.list_answers(limit=limit)
-    table = Table("id", "status", "audience", "updated", "question")
+    from ..review import open_editorial
+
+    articles = open_editorial(Settings.from_env(home))
+    try:
+        rows = articles.list_articles(limit=limit, status=status)
+    finally:
+        articles.close()
+    table = Table("id", "status", "version", "audience", "updated", "question")
     for r in rows:
-        table.add_row(r["id"], r["status"], r["audience"], r["updated_at"], escape(r["question"][:80]))
+        table.add_row(r.id, r.status, str(r.version), r.audience, r.updated_at[:19], escape(r.question[:80]))
     Console().print(table)

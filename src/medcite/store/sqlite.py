@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import StoreError
 from ..types import Document, Hit, Passage, VocabTerm
-from .answers import AnswersMixin
+from .meta import DocumentsMetaMixin
 from .migrations import immediate, migrate
 
 # BM25 column weights for (title, section, text): a title match says the whole
@@ -31,7 +31,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-class SQLiteStore(AnswersMixin):
+class SQLiteStore(DocumentsMetaMixin):
     """Documents, passages, vocabulary and the FTS5 index in one SQLite file.
 
     Writes happen in explicit transactions (``BEGIN IMMEDIATE`` … ``COMMIT``) so a

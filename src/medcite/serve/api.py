@@ -1,0 +1,159 @@
+"""``/api``: JSON over HTTP for integrators, on the same core as the CLI and the web page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from .. import __version__
+from ..render import render
+from ..retrieve.search import MODES, Retriever
+from ..review import ArticleInfo, AuditEntry, Comment, VersionInfo
+from ..types import SOURCE_TYPES, Answer
+from .deps import Services, allow_public, rate_limit_ask, require, services
+from .schemas import (
+    AskRequest,
+    CommentRequest,
+    DocumentOut,
+    ExportFormat,
+    Health,
+    PassageOut,
+    SearchHit,
+    SearchResponse,
+    TransitionRequest,
+)
+
+router = APIRouter(prefix="/api")
+Svc = Annotated[Services, Depends(services)]
+MEDIA = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
+         "json": "application/json", "text": "text/plain; charset=utf-8",
+         "ris": "application/x-research-info-systems", "bibtex": "application/x-bibtex"}
+SUFFIX = {"md": "md", "html": "html", "json": "json", "text": "txt", "ris": "ris", "bibtex": "bib"}
+
+
+@router.get("/health", response_model=Health, tags=["service"])
+def health(svc: Svc) -> Health:
+    stats = svc.store().stats()
+    return Health(status="ok", version=__version__, documents=int(stats.get("documents", 0)),
+                  passages=int(stats.get("passages", 0)), database=svc.articles.dialect,
+                  articles=len(svc.articles.list_articles(limit=1000)))
+
+
+@router.post("/ask", response_model=Answer, tags=["answers"],
+             responses={429: {"description": "rate limited"}, 404: {"description": "follow_up_of not found"}})
+async def ask_endpoint(body: AskRequest, request: Request, svc: Svc) -> Answer:
+    """Answer a clinical question; the answer is saved as a Submitted article."""
+    user = allow_public(request, "ask")
+    rate_limit_ask(request)
+    return await run_in_threadpool(svc.ask, body.question, audience=body.audience, patient=body.patient,
+                                   follow_up=body.follow_up_of, actor=user.username if user else None)
+
+
+@router.get("/answers", response_model=list[ArticleInfo], tags=["answers"])
+def list_answers(request: Request, svc: Svc, status: str | None = Query(None, max_length=40),
+                 limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=1_000_000)) -> list[ArticleInfo]:
+    allow_public(request, "read")
+    return svc.articles.list_articles(limit=limit, status=status, offset=offset)
+
+
+@router.get("/answers/{answer_id}", response_model=Answer, tags=["answers"])
+def get_answer(answer_id: str, request: Request, svc: Svc,
+               version: int | None = Query(None, ge=1, le=1_000_000)) -> Answer:
+    allow_public(request, "read")
+    answer = svc.articles.get_answer(answer_id[:64], version)
+    if answer is None:
+        raise HTTPException(404, f"no answer with id {answer_id[:64]!r}" + (f" version {version}" if version else ""))
+    return answer
+
+
+@router.get("/answers/{answer_id}/export", tags=["answers"],
+            responses={200: {"content": {m: {} for m in MEDIA.values()}}})
+def export_answer(answer_id: str, request: Request, svc: Svc, format: ExportFormat = "md") -> Response:
+    answer = get_answer(answer_id, request, svc, None)
+    return Response(render(answer, format), media_type=MEDIA[format], headers={
+        "Content-Disposition": f'attachment; filename="medcite-{answer.id}.{SUFFIX[format]}"'})
+
+
+@router.get("/answers/{answer_id}/versions", response_model=list[VersionInfo], tags=["review"])
+def versions(answer_id: str, request: Request, svc: Svc) -> list[VersionInfo]:
+    allow_public(request, "read")
+    return svc.articles.versions(answer_id[:64])
+
+
+@router.get("/answers/{answer_id}/audit", response_model=list[AuditEntry], tags=["review"])
+def audit(answer_id: str, request: Request, svc: Svc) -> list[AuditEntry]:
+    require(request, "comment")
+    return svc.articles.audit(answer_id[:64])
+
+
+@router.get("/answers/{answer_id}/comments", response_model=list[Comment], tags=["review"])
+def comments(answer_id: str, request: Request, svc: Svc) -> list[Comment]:
+    require(request, "comment")
+    return svc.articles.comments(answer_id[:64])
+
+
+@router.post("/answers/{answer_id}/comments", response_model=Comment, status_code=201, tags=["review"])
+def add_comment(answer_id: str, body: CommentRequest, request: Request, svc: Svc) -> Comment:
+    user = require(request, "comment")
+    return svc.articles.comment(answer_id[:64], user, body.body)
+
+
+@router.post("/answers/{answer_id}/transitions", response_model=ArticleInfo, tags=["review"],
+             responses={409: {"description": "not allowed from this status, or the article changed"}})
+def transition(answer_id: str, body: TransitionRequest, request: Request, svc: Svc) -> ArticleInfo:
+    """Move an article through review (Submitted → Under Review → Approved, …)."""
+    user = require(request, "review" if body.to != "Submitted" else "comment")
+    return svc.articles.transition(answer_id[:64], body.to, user, body.note, body.expected_version)
+
+
+@router.post("/answers/{answer_id}/revisions", response_model=Answer, status_code=201, tags=["review"])
+async def revise(answer_id: str, request: Request, svc: Svc) -> Answer:
+    """Answer the article's question again from the index as it is now: a new version."""
+    user = require(request, "revise")
+    current = svc.articles.get_answer(answer_id[:64])
+    if current is None:
+        raise HTTPException(404, f"no answer with id {answer_id[:64]!r}")
+    rate_limit_ask(request)
+    return await run_in_threadpool(svc.ask, current.question, audience=current.audience,
+                                   patient=current.patient.raw, follow_up=current.follow_up_of,
+                                   revise=current.id, actor=user.username)
+
+
+@router.get("/search", response_model=SearchResponse, tags=["evidence"])
+def search(request: Request, svc: Svc, q: str = Query(..., min_length=1, max_length=1000),
+           k: int = Query(10, ge=1, le=100), mode: str = Query("hybrid", max_length=20),
+           source_type: list[str] = Query(default_factory=list, max_length=len(SOURCE_TYPES)),
+           since: int | None = Query(None, ge=1000, le=3000)) -> SearchResponse:
+    allow_public(request, "read")
+    if mode not in MODES:
+        raise HTTPException(422, f"unknown mode {mode!r}; choose from {', '.join(MODES)}")
+    bad = [t for t in source_type if t not in SOURCE_TYPES]
+    if bad:
+        raise HTTPException(422, f"unknown source type {bad[0]!r}; choose from {', '.join(SOURCE_TYPES)}")
+    retriever = Retriever(svc.store())
+    hits = retriever.search(q, k=k, mode=mode, source_types=source_type or None, since=since)
+    return SearchResponse(query=q, mode=retriever.info.mode, note=retriever.info.note, hits=[
+        SearchHit(doc_id=h.doc_id, passage_id=h.passage_id, source_type=h.source_type, title=h.title, year=h.year,
+                  section=h.section, text=h.text, snippet=h.snippet.replace("\x02", "").replace("\x03", ""),
+                  score=h.score, evidence_level=h.evidence_level) for h in hits])
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentOut, tags=["evidence"])
+def document(doc_id: str, request: Request, svc: Svc) -> DocumentOut:
+    allow_public(request, "read")
+    store = svc.store()
+    doc = store.document(doc_id[:200])
+    if doc is None:
+        raise HTTPException(404, f"no document {doc_id[:200]!r}")
+    passages = store.passages_of(doc.doc_id, limit=10_000)
+    return DocumentOut(
+        doc_id=doc.doc_id, source_type=doc.source_type, title=doc.title, authors=list(doc.authors),
+        issuer=doc.issuer, venue=doc.venue, pub_date=doc.pub_date, year=doc.year, pub_types=list(doc.pub_types),
+        evidence_level=doc.evidence_level, mesh_terms=list(doc.mesh_terms),
+        identifiers={str(k): str(v) for k, v in doc.identifiers.items()}, url=doc.url,
+        passages=[PassageOut(passage_id=p.passage_id, ordinal=p.ordinal, section=p.section, text=p.text,
+                             start=p.start, end=p.end, meta={k: str(v) for k, v in p.meta.items()})
+                  for p in passages])

@@ -1,0 +1,129 @@
+"""The FastAPI application: the JSON API under ``/api``, the web page everywhere else.
+
+``create_app()`` builds it around one :class:`Services` (stores, limits); tests pass their
+own, ``medcite serve`` builds one from the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from .. import __version__
+from ..errors import MedciteError, StoreError
+from ..review import AccountError, Conflict, NotFound, PermissionDenied, WorkflowError
+from ..settings import Settings
+from .deps import CSRF_COOKIE, Services, new_csrf_cookie
+from .limits import BodyLimit, Limits
+
+log = logging.getLogger(__name__)
+
+# Pages load only what this server sends: no outside scripts, fonts or images.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def create_app(services: Services | None = None, settings: Settings | None = None,
+               limits: Limits | None = None, public: bool = True) -> FastAPI:
+    svc = services or Services.from_settings(settings, limits, public)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if services is None:  # ours to close; a caller's Services is the caller's
+            svc.close()
+
+    app = FastAPI(title="medcite", version=__version__, lifespan=lifespan,
+                  description="Clinical questions answered as structured articles in which every "
+                              "sentence cites a real source, with editorial review.")
+    app.state.services = svc
+    _errors(app)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=_headers)
+    app.add_middleware(BodyLimit, max_body=svc.limits.max_body)
+
+    from .api import router as api_router
+    from .web import router as web_router, static_app
+
+    app.include_router(api_router)
+    app.include_router(web_router)
+    app.mount("/static", static_app(), name="static")
+    return app
+
+
+async def _headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
+    fresh = "" if request.cookies.get(CSRF_COOKIE) else new_csrf_cookie()
+    request.state.new_csrf = fresh
+    response = await call_next(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.url.path.startswith(("/docs", "/redoc")):
+        pass  # FastAPI's docs page loads its own assets; leave its headers alone
+    else:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+    if fresh and response.headers.get("content-type", "").startswith("text/html"):
+        response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    return response
+
+
+def _json_error(status: int, message: str, headers: dict[str, str] | None = None,
+                detail: list[dict[str, object]] | None = None) -> JSONResponse:
+    body: dict[str, object] = {"error": message}
+    if detail is not None:
+        body["detail"] = detail
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _errors(app: FastAPI) -> None:
+    """Every failure is JSON with an ``error`` message (the web router renders its own pages)."""
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        from .web import error_page, wants_html
+
+        if wants_html(request):
+            return error_page(request, exc.status_code, str(exc.detail), exc.headers)
+        return _json_error(exc.status_code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        message = f"{'.'.join(first['loc'][1:]) or 'request'}: {first['msg']}"
+        from .web import error_page, wants_html
+
+        if wants_html(request):
+            return error_page(request, 422, message)
+        return _json_error(422, message, detail=errors)
+
+    @app.exception_handler(MedciteError)
+    async def medcite_error(request: Request, exc: MedciteError) -> Response:
+        from ..answering import AnswerNotFound
+        from .web import error_page, wants_html
+
+        status = 400
+        if isinstance(exc, NotFound | AnswerNotFound):
+            status = 404
+        elif isinstance(exc, PermissionDenied):
+            status = 403
+        elif isinstance(exc, Conflict | WorkflowError):
+            status = 409
+        elif isinstance(exc, AccountError):
+            status = 400
+        elif isinstance(exc, StoreError):
+            status = 503
+            log.error("store error: %s", exc)
+        if wants_html(request):
+            return error_page(request, status, str(exc))
+        return _json_error(status, str(exc))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _json_error(500, "internal error; the server log has the details")

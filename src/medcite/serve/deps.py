@@ -1,0 +1,173 @@
+"""What every request handler shares: the stores, the limits, and who is asking.
+
+The evidence store is opened once per worker thread (a SQLite connection is not shared
+between threads); the editorial store is one object for the process (its driver does the
+locking or pooling). Handlers of the API and of the web page both go through here.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from fastapi import HTTPException, Request
+
+from ..answering import ask
+from ..review import EditorialStore, User, open_editorial
+from ..review import security as sec
+from ..settings import Settings
+from ..store import SQLiteStore, open_store
+from ..types import Answer
+from .limits import Limits, RateLimiter
+
+SESSION_COOKIE = "medcite_session"
+CSRF_COOKIE = "medcite_csrf"
+
+
+@dataclass
+class Services:
+    settings: Settings
+    articles: EditorialStore
+    limits: Limits
+    public: bool = True  # anonymous visitors may read and ask
+    limiter: RateLimiter = field(init=False)
+    _local: threading.local = field(default_factory=threading.local, init=False)
+    _stores: list[SQLiteStore] = field(default_factory=list, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+
+    def __post_init__(self) -> None:
+        self.limiter = RateLimiter(self.limits.ask_per_minute, self.limits.ask_burst)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, limits: Limits | None = None,
+                      public: bool = True) -> Services:
+        settings = settings or Settings.from_env()
+        return cls(settings=settings, articles=open_editorial(settings), limits=limits or Limits.from_env(),
+                   public=public)
+
+    def store(self) -> SQLiteStore:
+        """This thread's connection to the evidence index."""
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = open_store(self.settings)
+            self._local.store = store
+            with self._lock:
+                self._stores.append(store)
+        return store
+
+    def ask(self, question: str, *, audience: str = "clinician", patient: str = "",
+            follow_up: str | None = None, revise: str | None = None, actor: str | None = None) -> Answer:
+        return ask(question, self.store(), audience=audience, patient=patient, follow_up=follow_up,
+                   articles=self.articles, revise=revise, actor=actor)
+
+    def close(self) -> None:
+        with self._lock:
+            for store in self._stores:
+                try:
+                    store.close()
+                except Exception:  # noqa: BLE001 - closing at shutdown; another thread may hold it
+                    pass
+            self._stores.clear()
+        self.articles.close()
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is asking: a user (or None), and how they proved it."""
+
+    user: User | None
+    via: str  # "session", "token" or "anonymous"
+    csrf: str = ""  # the session's CSRF token, for forms
+
+    def can(self, permission: str) -> bool:
+        return self.user is not None and self.user.can(permission)
+
+
+def identify(request: Request) -> Identity:
+    """From ``Authorization: Bearer <token>`` or the session cookie; cached per request."""
+    cached = getattr(request.state, "identity", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    svc = services(request)
+    identity = Identity(None, "anonymous")
+    auth = request.headers.get("authorization", "")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        user = svc.articles.token_user(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise HTTPException(401, "invalid or revoked API token", headers={"WWW-Authenticate": "Bearer"})
+        identity = Identity(user, "token")
+    else:
+        sid = request.cookies.get(SESSION_COOKIE, "")
+        session = svc.articles.session(sid) if sid else None
+        if session is not None:
+            identity = Identity(session.user, "session", session.csrf)
+    request.state.identity = identity
+    return identity
+
+
+def require(request: Request, permission: str) -> User:
+    """The user, if they may do ``permission``; 401 when nobody is logged in, else 403."""
+    identity = identify(request)
+    if identity.user is None:
+        if permission in ("read", "ask") and services(request).public:
+            raise HTTPException(500, "require() called for a public permission")  # a programming error
+        raise HTTPException(401, "log in or send an API token (Authorization: Bearer …)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not identity.user.can(permission):
+        raise HTTPException(403, f"a {identity.user.role} may not {permission.replace('_', ' ')}")
+    return identity.user
+
+
+def allow_public(request: Request, permission: str) -> User | None:
+    """Reading and asking: open to anyone on a public server, else to any logged-in user."""
+    identity = identify(request)
+    if identity.user is None:
+        if services(request).public:
+            return None
+        raise HTTPException(401, "this server requires a login", headers={"WWW-Authenticate": "Bearer"})
+    if not identity.user.can(permission):
+        raise HTTPException(403, f"a {identity.user.role} may not {permission}")
+    return identity.user
+
+
+def csrf_token(request: Request) -> str:
+    """The token a form must send back: the session's, or for visitors a cookie value
+    (double submit) that ``middleware`` sets on every page."""
+    identity = identify(request)
+    if identity.via == "session":
+        return identity.csrf
+    return request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", "")
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Forms sent with a cookie must carry the matching token (403 otherwise). Requests
+    authenticated by an API token carry no ambient credentials and need none."""
+    identity = identify(request)
+    if identity.via == "token":
+        return
+    expected = identity.csrf if identity.via == "session" else request.cookies.get(CSRF_COOKIE, "")
+    if not expected or not submitted or not sec.same(expected, submitted):
+        raise HTTPException(403, "the form's security token is missing or stale; reload the page and try again")
+
+
+def client_key(request: Request) -> str:
+    identity = identify(request)
+    if identity.user is not None:
+        return f"user:{identity.user.id}"
+    return f"ip:{request.client.host if request.client else 'unknown'}"
+
+
+def rate_limit_ask(request: Request) -> None:
+    wait = services(request).limiter.take(client_key(request))
+    if wait > 0:
+        raise HTTPException(429, f"too many questions; try again in {wait:.0f} s",
+                            headers={"Retry-After": str(max(1, round(wait)))})
+
+
+def new_csrf_cookie() -> str:
+    return sec.new_secret()

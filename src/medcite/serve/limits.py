@@ -1,0 +1,101 @@
+"""Request bounds: body size and a per-client token bucket for ``ask``."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body: int = 64 * 1024  # bytes; a question, a patient line and a note fit many times over
+    ask_per_minute: float = 30.0
+    ask_burst: int = 10
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        import os
+
+        return cls(max_body=int(os.environ.get("MEDCITE_MAX_BODY", cls.max_body)),
+                   ask_per_minute=float(os.environ.get("MEDCITE_ASK_PER_MINUTE", cls.ask_per_minute)),
+                   ask_burst=int(os.environ.get("MEDCITE_ASK_BURST", cls.ask_burst)))
+
+
+@dataclass
+class RateLimiter:
+    """Token buckets keyed by client: ``rate`` tokens a minute, at most ``burst`` saved up."""
+
+    rate: float
+    burst: int
+    buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self, key: str, now: float | None = None) -> float:
+        """0.0 when allowed; otherwise the seconds to wait before trying again."""
+        if self.rate <= 0:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        per_second = self.rate / 60.0
+        with self.lock:
+            tokens, last = self.buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * per_second)
+            if tokens >= 1.0:
+                self.buckets[key] = (tokens - 1.0, now)
+                if len(self.buckets) > 50_000:  # forget idle clients rather than grow without bound
+                    self.buckets = {k: v for k, v in self.buckets.items() if now - v[1] < 600}
+                return 0.0
+            self.buckets[key] = (tokens, now)
+            return (1.0 - tokens) / per_second
+
+
+class BodyLimit:
+    """ASGI middleware: refuse bodies over ``max_body`` bytes with 413, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.max_body
+            except ValueError:
+                too_big = True
+            if too_big:
+                await _too_large(send, self.max_body)
+                return
+        seen = 0
+
+        async def counting() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counting, send)
+        except _BodyTooLarge:
+            await _too_large(send, self.max_body)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    import json
+
+    body = json.dumps({"error": f"request body too large (limit {limit} bytes)"}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
