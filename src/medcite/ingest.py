@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MedciteError, UnsupportedFormat
-from .sources import PARSERS, detect
-from .sources.walk import Skipped, SourceFile, Unreadable, walk
 from .review import EditorialStore
 from .review.stale import flag_stale_articles
+from .sources import PARSERS, detect
+from .sources.walk import Skipped, SourceFile, Unreadable, walk
 from .store import EvidenceStore, SQLiteStore
 from .types import Document, Parsed
 

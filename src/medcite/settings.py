@@ -20,6 +20,7 @@ class Settings:
     home: Path
     database_url: str
     batch_size: int = 500
+    editorial_override: str = ""  # MEDCITE_EDITORIAL_URL: the editorial database somewhere else
 
     @property
     def db_path(self) -> Path:
@@ -34,6 +35,8 @@ class Settings:
         """Where articles, reviews and accounts live: PostgreSQL when the database URL names a
         server (the evidence index stays an embedded file every server process reads), else
         the same SQLite file as the evidence index."""
+        if self.editorial_override:
+            return self.editorial_override
         if self.database_url.startswith(("postgresql://", "postgres://")):
             return self.database_url
         return f"sqlite:///{self.db_path}"
@@ -44,7 +47,8 @@ class Settings:
         root = Path(home or os.environ.get("MEDCITE_HOME") or _default_home()).expanduser()
         url = os.environ.get("MEDCITE_DATABASE_URL") or f"sqlite:///{root / 'medcite.db'}"
         batch = int(os.environ.get("MEDCITE_BATCH_SIZE", "500"))
-        return cls(home=root, database_url=url, batch_size=max(1, batch))
+        return cls(home=root, database_url=url, batch_size=max(1, batch),
+                   editorial_override=os.environ.get("MEDCITE_EDITORIAL_URL", ""))
 
 
 def default_data_dir() -> Path | None:

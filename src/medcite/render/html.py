@@ -96,7 +96,9 @@ def _passages(answer: Answer, number: int) -> str:
         before, quote, after = c.quote_span(ev)
         where = f'<p class="where">{_e(ev.section)}</p>' if ev.section.strip() else ""
         # Not _e(): stripping each part would glue or split words at the quote's edges.
-        quotes.append(f'<blockquote id="ev-{number}-{ev.passage_id}">'
+        # data-* let the web page's citation popover find the passage and its document.
+        quotes.append(f'<blockquote id="ev-{number}-{ev.passage_id}" data-passage-id="{ev.passage_id}" '
+                      f'data-doc="{_e(ev.doc_id)}">'
                       f"{escape(before)}<mark>{escape(quote)}</mark>{escape(after)}</blockquote>{where}")
     if not quotes:
         return ""
@@ -112,7 +114,7 @@ def _reference(answer: Answer, ref: Reference, anchor: bool = True) -> str:
         body += " " + _link("Link", parts.url)
     if not anchor:
         return f"<li>{body}</li>"
-    return (f'<li id="ref-{ref.number}"><span class="ref-num">[{ref.number}]</span> {body}'
+    return (f'<li id="ref-{ref.number}" data-doc="{_e(ref.doc_id)}"><span class="ref-num">[{ref.number}]</span> {body}'
             f"{_passages(answer, ref.number)}</li>")
 
 

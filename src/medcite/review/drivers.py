@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,7 +28,7 @@ class Driver(Protocol):
     dialect: str
     url: str
 
-    def transaction(self) -> Iterator[Tx]: ...
+    def transaction(self) -> AbstractContextManager[Tx]: ...
     def close(self) -> None: ...
 
 

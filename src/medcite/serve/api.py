@@ -31,6 +31,7 @@ Svc = Annotated[Services, Depends(services)]
 MEDIA = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
          "json": "application/json", "text": "text/plain; charset=utf-8",
          "ris": "application/x-research-info-systems", "bibtex": "application/x-bibtex"}
+MAX_SOURCE_TYPES = len(SOURCE_TYPES)
 SUFFIX = {"md": "md", "html": "html", "json": "json", "text": "txt", "ris": "ris", "bibtex": "bib"}
 
 
@@ -125,7 +126,7 @@ async def revise(answer_id: str, request: Request, svc: Svc) -> Answer:
 @router.get("/search", response_model=SearchResponse, tags=["evidence"])
 def search(request: Request, svc: Svc, q: str = Query(..., min_length=1, max_length=1000),
            k: int = Query(10, ge=1, le=100), mode: str = Query("hybrid", max_length=20),
-           source_type: list[str] = Query(default_factory=list, max_length=len(SOURCE_TYPES)),
+           source_type: list[str] = Query(default_factory=list, max_length=MAX_SOURCE_TYPES),
            since: int | None = Query(None, ge=1000, le=3000)) -> SearchResponse:
     allow_public(request, "read")
     if mode not in MODES:

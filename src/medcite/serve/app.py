@@ -7,7 +7,7 @@ own, ``medcite serve`` builds one from the environment.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, HTTPException, Request
@@ -48,12 +48,21 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.add_middleware(BodyLimit, max_body=svc.limits.max_body)
 
     from .api import router as api_router
-    from .web import router as web_router, static_app
+    from .web import router as web_router
+    from .web import static_app
 
     app.include_router(api_router)
     app.include_router(web_router)
     app.mount("/static", static_app(), name="static")
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app ``medcite serve`` runs in each worker process: everything from the environment
+    (``MEDCITE_HOME``, ``MEDCITE_DATABASE_URL``, ``MEDCITE_PUBLIC``, limits)."""
+    import os
+
+    return create_app(public=os.environ.get("MEDCITE_PUBLIC", "1") not in ("0", "false", "no"))
 
 
 async def _headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -72,12 +81,12 @@ async def _headers(request: Request, call_next: RequestResponseEndpoint) -> Resp
     return response
 
 
-def _json_error(status: int, message: str, headers: dict[str, str] | None = None,
-                detail: list[dict[str, object]] | None = None) -> JSONResponse:
+def _json_error(status: int, message: str, headers: Mapping[str, str] | None = None,
+                detail: Sequence[Mapping[str, object]] | None = None) -> JSONResponse:
     body: dict[str, object] = {"error": message}
     if detail is not None:
-        body["detail"] = detail
-    return JSONResponse(body, status_code=status, headers=headers)
+        body["detail"] = list(detail)
+    return JSONResponse(body, status_code=status, headers=dict(headers) if headers else None)
 
 
 def _errors(app: FastAPI) -> None:
@@ -88,7 +97,7 @@ def _errors(app: FastAPI) -> None:
         from .web import error_page, wants_html
 
         if wants_html(request):
-            return error_page(request, exc.status_code, str(exc.detail), exc.headers)
+            return error_page(request, exc.status_code, str(exc.detail), dict(exc.headers or {}))
         return _json_error(exc.status_code, str(exc.detail), exc.headers)
 
     @app.exception_handler(RequestValidationError)

@@ -345,6 +345,7 @@ def show_cmd(
 
 from .cli_ask import ask_cmd, list_answers_cmd, show_answer_cmd  # noqa: E402
 from .cli_eval import eval_app  # noqa: E402  (registered after the core commands)
+from .cli_serve import serve_cmd, users_app  # noqa: E402
 
 app.add_typer(eval_app, name="eval")
 app.command("ask")(ask_cmd)
@@ -352,6 +353,8 @@ answers_app = typer.Typer(help="Saved answers.", no_args_is_help=True)
 answers_app.command("show")(show_answer_cmd)
 answers_app.command("list")(list_answers_cmd)
 app.add_typer(answers_app, name="answers")
+app.command("serve")(serve_cmd)
+app.add_typer(users_app, name="users")
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ locking or pooling). Handlers of the API and of the web page both go through her
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
 
@@ -63,16 +64,15 @@ class Services:
     def close(self) -> None:
         with self._lock:
             for store in self._stores:
-                try:
+                with contextlib.suppress(Exception):  # shutting down; another thread may still hold it
                     store.close()
-                except Exception:  # noqa: BLE001 - closing at shutdown; another thread may hold it
-                    pass
             self._stores.clear()
         self.articles.close()
 
 
 def services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+    svc: Services = request.app.state.services
+    return svc
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,9 @@ class Identity:
 
 def identify(request: Request) -> Identity:
     """From ``Authorization: Bearer <token>`` or the session cookie; cached per request."""
-    cached = getattr(request.state, "identity", None)
+    cached: Identity | None = getattr(request.state, "identity", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     svc = services(request)
     identity = Identity(None, "anonymous")
     auth = request.headers.get("authorization", "")
@@ -141,7 +141,7 @@ def csrf_token(request: Request) -> str:
     identity = identify(request)
     if identity.via == "session":
         return identity.csrf
-    return request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", "")
+    return str(request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", ""))
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:

@@ -1,0 +1,74 @@
+"""Editorial pages: the review queue, and the forms of an article's review panel."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ..review import ArticleInfo
+from ..types import REVIEW_STATUSES
+from .deps import check_csrf, identify, rate_limit_ask, require, services
+from .web_kit import QUEUE_STATUSES, answer_url, form_fields, render, see_other
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/review", response_class=HTMLResponse)
+def queue(request: Request) -> Response:
+    """Articles waiting for a reviewer or an editor, oldest change first."""
+    identity = identify(request)
+    if identity.user is None:
+        return see_other("/login?next=/review")
+    if not (identity.can("review") or identity.can("revise")):
+        require(request, "review")  # raises 403 with the role in the message
+    svc = services(request)
+    items: list[ArticleInfo] = []
+    for status in QUEUE_STATUSES:
+        items.extend(svc.articles.list_articles(limit=200, status=status))
+    items.sort(key=lambda a: a.updated_at)
+    return render(request, "review.html", items=items, statuses=QUEUE_STATUSES)
+
+
+@router.post("/answers/{answer_id}/transition")
+async def transition(request: Request, answer_id: str) -> Response:
+    form = await form_fields(request)
+    check_csrf(request, form.get("csrf"))
+    target = form.get("to", "")
+    # Sending an article back to Submitted is an editor's move too (after changes), as in the API.
+    user = require(request, "review" if target != "Submitted" else "comment")
+    if target not in REVIEW_STATUSES:
+        raise HTTPException(400, "Unknown status.")
+    raw = form.get("expected_version", "")
+    if not raw.isdigit():
+        raise HTTPException(400, "The form lacks the version you reviewed; reload the page.")
+    services(request).articles.transition(answer_id[:64], target, user, form.get("note", "")[:4000], int(raw))
+    return see_other(answer_url(answer_id[:64]))
+
+
+@router.post("/answers/{answer_id}/comment")
+async def comment(request: Request, answer_id: str) -> Response:
+    form = await form_fields(request)
+    check_csrf(request, form.get("csrf"))
+    user = require(request, "comment")
+    body = form.get("body", "").strip()
+    if not body:
+        raise HTTPException(400, "A comment needs some text.")
+    services(request).articles.comment(answer_id[:64], user, body[:8000])
+    return see_other(answer_url(answer_id[:64]) + "#comments")
+
+
+@router.post("/answers/{answer_id}/revise")
+async def revise(request: Request, answer_id: str) -> Response:
+    """Answer the article's question again from the index as it is now: a new version."""
+    form = await form_fields(request)
+    check_csrf(request, form.get("csrf"))
+    user = require(request, "revise")
+    svc = services(request)
+    current = svc.articles.get_answer(answer_id[:64])
+    if current is None:
+        raise HTTPException(404, f"No answer with id {answer_id[:64]!r}.")
+    rate_limit_ask(request)
+    await run_in_threadpool(svc.ask, current.question, audience=current.audience, patient=current.patient.raw,
+                            follow_up=current.follow_up_of, revise=current.id, actor=user.username)
+    return see_other(answer_url(current.id))
