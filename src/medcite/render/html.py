@@ -114,8 +114,8 @@ def _reference(answer: Answer, ref: Reference, anchor: bool = True) -> str:
         body += " " + _link("Link", parts.url)
     if not anchor:
         return f"<li>{body}</li>"
-    return (f'<li id="ref-{ref.number}" data-doc="{_e(ref.doc_id)}"><span class="ref-num">[{ref.number}]</span> {body}'
-            f"{_passages(answer, ref.number)}</li>")
+    return (f'<li id="ref-{ref.number}" data-doc="{_e(ref.doc_id)}">'
+            f'<span class="ref-num">[{ref.number}]</span> {body}{_passages(answer, ref.number)}</li>')
 
 
 def _section(title: str, body: str, cls: str = "", sid: str = "") -> str:

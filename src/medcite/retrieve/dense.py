@@ -220,8 +220,11 @@ def _fetch(store: SQLiteStore, model: str, passage_ids: Sequence[int] | None = N
                  WHERE v.rowid > ? AND +v.model = ?"""
         params: list[Any] = [after_rowid, model]
     else:
-        sql = """SELECT p.id, v.vec FROM passages p
-                 JOIN vectors v ON v.text_hash = p.text_hash AND v.model = ?"""
+        # CROSS JOIN pins the loop order: given ids, SQLite would otherwise (with a long IN
+        # list) walk every vector of the model and probe passages, 80x slower on a big store.
+        join = "CROSS JOIN" if passage_ids is not None else "JOIN"
+        sql = f"""SELECT p.id, v.vec FROM passages p
+                  {join} vectors v ON v.text_hash = p.text_hash AND v.model = ?"""
         params = [model]
         if passage_ids is not None:
             sql += f" WHERE p.id IN ({','.join('?' * len(passage_ids))})"

@@ -62,10 +62,17 @@ def home(request: Request) -> HTMLResponse:
     return _home(request)
 
 
+# POST handlers are async only to read the form; the rest (store look-ups, password hashing,
+# answering) runs in the threadpool so it never stalls the event loop.
+
+
 @router.post("/ask")
 async def ask(request: Request) -> Response:
     """The ask box and the follow-up box: answer, save as an article, show it."""
-    form = await form_fields(request)
+    return await run_in_threadpool(_ask, request, await form_fields(request))
+
+
+def _ask(request: Request, form: dict[str, str]) -> Response:
     check_csrf(request, form.get("csrf"))
     user = allow_public(request, "ask")
     question, audience = form.get("question", "").strip(), form.get("audience", "clinician")
@@ -84,8 +91,8 @@ async def ask(request: Request) -> Response:
     if error:
         return _home(request, 400, error, question, audience, patient)
     rate_limit_ask(request)
-    answer = await run_in_threadpool(services(request).ask, question, audience=audience, patient=patient,
-                                     follow_up=follow_up, actor=user.username if user else None)
+    answer = services(request).ask(question, audience=audience, patient=patient, follow_up=follow_up,
+                                   actor=user.username if user else None)
     return see_other(answer_url(answer.id))
 
 
@@ -96,12 +103,15 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    form = await form_fields(request)
+    return await run_in_threadpool(_login, request, await form_fields(request))
+
+
+def _login(request: Request, form: dict[str, str]) -> Response:
     check_csrf(request, form.get("csrf"))
     username, password = form.get("username", "").strip()[:64], form.get("password", "")[:1024]
     target = local_path(form.get("next"))
     svc = services(request)
-    user = await run_in_threadpool(svc.articles.authenticate, username, password) if username and password else None
+    user = svc.articles.authenticate(username, password) if username and password else None
     if user is None:
         # One message for every failure, so the page does not tell which user names exist.
         return render(request, "login.html", status=401, next=target, username=username,
@@ -118,7 +128,10 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    form = await form_fields(request)
+    return await run_in_threadpool(_logout, request, await form_fields(request))
+
+
+def _logout(request: Request, form: dict[str, str]) -> Response:
     check_csrf(request, form.get("csrf"))
     sid = request.cookies.get(SESSION_COOKIE)
     if sid and identify(request).via == "session":

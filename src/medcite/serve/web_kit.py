@@ -17,6 +17,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..render._common import format_date, safe_url
 from ..types import AUDIENCES
@@ -122,6 +123,6 @@ async def form_fields(request: Request) -> dict[str, str]:
     """A form's text fields (files are refused by ignoring them), each cut to ``MAX_FIELD``."""
     try:
         form = await request.form(max_files=0, max_fields=50)
-    except Exception as exc:  # noqa: BLE001 - malformed multipart: the client's error, not ours
-        raise HTTPException(400, "the form could not be read") from exc
+    except StarletteHTTPException as exc:  # malformed or oversized multipart: re-raised as a page
+        raise HTTPException(exc.status_code, f"the form could not be read: {exc.detail}") from exc
     return {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}

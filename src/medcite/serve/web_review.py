@@ -30,9 +30,16 @@ def queue(request: Request) -> Response:
     return render(request, "review.html", items=items, statuses=QUEUE_STATUSES)
 
 
+# The POST handlers are async only to read the form; the store work runs in the threadpool
+# (on PostgreSQL it is network round trips, which must not stall the event loop).
+
+
 @router.post("/answers/{answer_id}/transition")
 async def transition(request: Request, answer_id: str) -> Response:
-    form = await form_fields(request)
+    return await run_in_threadpool(_transition, request, answer_id, await form_fields(request))
+
+
+def _transition(request: Request, answer_id: str, form: dict[str, str]) -> Response:
     check_csrf(request, form.get("csrf"))
     target = form.get("to", "")
     # Sending an article back to Submitted is an editor's move too (after changes), as in the API.
@@ -48,7 +55,10 @@ async def transition(request: Request, answer_id: str) -> Response:
 
 @router.post("/answers/{answer_id}/comment")
 async def comment(request: Request, answer_id: str) -> Response:
-    form = await form_fields(request)
+    return await run_in_threadpool(_comment, request, answer_id, await form_fields(request))
+
+
+def _comment(request: Request, answer_id: str, form: dict[str, str]) -> Response:
     check_csrf(request, form.get("csrf"))
     user = require(request, "comment")
     body = form.get("body", "").strip()
@@ -61,7 +71,10 @@ async def comment(request: Request, answer_id: str) -> Response:
 @router.post("/answers/{answer_id}/revise")
 async def revise(request: Request, answer_id: str) -> Response:
     """Answer the article's question again from the index as it is now: a new version."""
-    form = await form_fields(request)
+    return await run_in_threadpool(_revise, request, answer_id, await form_fields(request))
+
+
+def _revise(request: Request, answer_id: str, form: dict[str, str]) -> Response:
     check_csrf(request, form.get("csrf"))
     user = require(request, "revise")
     svc = services(request)
@@ -69,6 +82,6 @@ async def revise(request: Request, answer_id: str) -> Response:
     if current is None:
         raise HTTPException(404, f"No answer with id {answer_id[:64]!r}.")
     rate_limit_ask(request)
-    await run_in_threadpool(svc.ask, current.question, audience=current.audience, patient=current.patient.raw,
-                            follow_up=current.follow_up_of, revise=current.id, actor=user.username)
+    svc.ask(current.question, audience=current.audience, patient=current.patient.raw,
+            follow_up=current.follow_up_of, revise=current.id, actor=user.username)
     return see_other(answer_url(current.id))

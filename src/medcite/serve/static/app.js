@@ -144,7 +144,8 @@
     if (event.key === "Escape" && pop) close(true);
   });
 
-  window.addEventListener("resize", function () { close(false); });
+  // Reposition rather than close: phones resize as their address bar slides away.
+  window.addEventListener("resize", function () { if (pop && opener) place(opener); });
 
   function init() {
     var cites = document.querySelectorAll("a.cite");
