@@ -6,7 +6,7 @@ DATA ?= ../shared/data
 QUERY ?= IVIg Guillain-Barré adults
 QUESTION ?= What is the treatment for adults with Guillain-Barré syndrome?
 
-.PHONY: demo test install install-dev lint typecheck bench clean
+.PHONY: demo test install install-dev system-deps lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,12 @@ demo: install
 	$(BIN)/medcite search "$(QUERY)" -k 5
 	$(BIN)/medcite ask "$(QUESTION)"
 
-## Install with test tools and run the whole test suite.
-test: install-dev
+## PostgreSQL and Chromium for the storage and browser tests (apt, only when missing).
+system-deps:
+	bash scripts/system-deps.sh
+
+## Install with test tools (and PostgreSQL, Chromium) and run the whole test suite.
+test: install-dev system-deps
 	$(BIN)/python -m pytest -q
 
 lint: install-dev

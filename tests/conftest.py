@@ -75,3 +75,49 @@ def serve_home(tmp_path: Path, small_store_path: Path) -> Path:
     if bm25.is_dir():
         shutil.copytree(bm25, home / "medcite.db.bm25")
     return home
+
+
+# -- PostgreSQL (the editorial store's server backend) ---------------------------------------
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A throwaway PostgreSQL server for the whole session (see tests/pgserver.py); yields
+    its base URL (append ``/DBNAME``). ``MEDCITE_TEST_POSTGRES_URL`` uses a running one
+    instead. Without PostgreSQL installed the test is skipped, or fails when
+    ``MEDCITE_REQUIRE_POSTGRES`` is set (CI sets it)."""
+    import os
+
+    from pgserver import INSTALL_HINT, PgServer, find_bindir
+
+    external = os.environ.get("MEDCITE_TEST_POSTGRES_URL", "").rstrip("/")
+    if external:
+        yield external
+        return
+    if find_bindir() is None:
+        message = f"PostgreSQL is not installed; install it with: {INSTALL_HINT}"
+        if os.environ.get("MEDCITE_REQUIRE_POSTGRES"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = PgServer().start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture()
+def pg_database(pg_server: str) -> Iterator[str]:
+    """A fresh empty database (``t_<uuid>``) on the test server, dropped after the test."""
+    from pgserver import create_database, drop_database
+
+    url = create_database(pg_server)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def editorial_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty editorial database URL on each backend: tests that use it run twice."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'editorial.db'}"
+    return str(request.getfixturevalue("pg_database"))

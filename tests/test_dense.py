@@ -138,6 +138,12 @@ def test_dense_search_finds_gbs_recommendation(embedded, embedder) -> None:
     scores = index.score_ids(q, [top[0][0], restricted[0][0], 10**9])
     assert set(scores) == {top[0][0], restricted[0][0]}
     assert scores[top[0][0]] == pytest.approx(top[0][1], abs=2e-3)
+    # Rows come back in the order asked, unknown ids dropped (Rocchio feedback reads them).
+    ids = [restricted[0][0], 10**9, top[0][0]]
+    rows = index.vectors(ids)
+    assert rows.shape == (2, index.dim) and rows.dtype == np.float32
+    assert float(rows[0] @ q) == pytest.approx(restricted[0][1], abs=2e-3)
+    assert float(rows[1] @ q) == pytest.approx(top[0][1], abs=2e-3)
 
 
 def test_index_round_trip_and_stamp_invalidation(embedded, embedder, tmp_path) -> None:

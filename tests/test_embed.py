@@ -6,11 +6,18 @@ import numpy as np
 import pytest
 
 from medcite.errors import MissingExtra
+from medcite.retrieve import embed as E
 from medcite.retrieve.embed import (
     DEFAULT_EMBEDDER,
+    ONNX_EMBEDDER,
     Embedder,
+    default_embedder_name,
+    embedder_for_store,
     get_embedder,
+    onnx_available,
 )
+from medcite.store import SQLiteStore
+from medcite.store import vectors as V
 
 QUESTION = "Is IVIG effective for adults with Guillain-Barré syndrome?"
 
@@ -75,10 +82,47 @@ def test_close_pairs_score_higher_than_unrelated(torch_embedder, onnx_embedder, 
 
 
 def test_get_embedder_caches_and_reads_env(monkeypatch, torch_embedder, onnx_embedder) -> None:
-    assert get_embedder() is get_embedder(DEFAULT_EMBEDDER) is torch_embedder
-    monkeypatch.setenv("MEDCITE_EMBEDDER", "minilm-l6-v2-int8")
-    assert get_embedder() is onnx_embedder
+    monkeypatch.delenv("MEDCITE_EMBEDDER", raising=False)
+    # The test install has the onnx extra, so the int8 model is the default there.
+    assert onnx_available()
+    assert default_embedder_name() == ONNX_EMBEDDER
+    assert get_embedder() is get_embedder(ONNX_EMBEDDER) is onnx_embedder
+    assert get_embedder(DEFAULT_EMBEDDER) is torch_embedder
+    monkeypatch.setenv("MEDCITE_EMBEDDER", "minilm-l6-v2")
+    assert get_embedder() is torch_embedder
     assert onnx_embedder.name == "minilm-l6-v2-int8" and torch_embedder.name == "minilm-l6-v2"
+
+
+def test_default_falls_back_to_torch_without_the_onnx_extra(monkeypatch, torch_embedder) -> None:
+    # As after `pip install medcite[embed]` alone (what `make demo` installs).
+    monkeypatch.delenv("MEDCITE_EMBEDDER", raising=False)
+    monkeypatch.setattr(E, "_ONNX_MODULES", ("onnxruntime", "no_such_module_for_medcite"))
+    assert not onnx_available()
+    assert default_embedder_name() == DEFAULT_EMBEDDER
+    assert get_embedder() is torch_embedder
+
+
+def test_store_is_searched_with_the_model_of_its_vectors(monkeypatch, tmp_path, torch_embedder,
+                                                         onnx_embedder) -> None:
+    monkeypatch.delenv("MEDCITE_EMBEDDER", raising=False)
+    store = SQLiteStore(tmp_path / "medcite.db")
+    try:
+        # No vectors yet: the default model (int8 here).
+        assert embedder_for_store(store) is onnx_embedder
+        # A store embedded with torch MiniLM (before the onnx extra was installed) keeps
+        # its vectors in use: queries are embedded by torch too, never compared across models.
+        texts = [f"passage {i} about statins" for i in range(5)]
+        V.put(store, torch_embedder.name, [(f"h{i}", v) for i, v in enumerate(torch_embedder.embed(texts))])
+        assert embedder_for_store(store) is torch_embedder
+        # Once the default model has caught up, it is used again.
+        V.put(store, onnx_embedder.name, [(f"h{i}", v) for i, v in enumerate(onnx_embedder.embed(texts))])
+        assert embedder_for_store(store) is onnx_embedder
+        # An explicit name or $MEDCITE_EMBEDDER always wins.
+        assert embedder_for_store(store, DEFAULT_EMBEDDER) is torch_embedder
+        monkeypatch.setenv("MEDCITE_EMBEDDER", DEFAULT_EMBEDDER)
+        assert embedder_for_store(store) is torch_embedder
+    finally:
+        store.close()
 
 
 def test_unknown_embedder_lists_known_names() -> None:

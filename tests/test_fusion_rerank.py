@@ -71,3 +71,24 @@ def test_diversity_caps_passages_per_document() -> None:
     cands.append(Candidate(10, "pmid:7", 0.5, "rct", 2012))
     order = [c.passage_id for c, _ in rerank(cands, now_year=2026)]
     assert order == [0, 1, 10, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("query", "top", "beta", "expected"),
+    [
+        ([1.0, 0.0], [[0.0, 1.0]], 1.0, [math.sqrt(0.5), math.sqrt(0.5)]),
+        ([1.0, 0.0], [[0.0, 1.0], [0.0, -1.0]], 1.0, [1.0, 0.0]),  # opposite feedback cancels
+        ([2.0, 0.0], [[0.0, 1.0], [0.0, 1.0]], 0.5, [2 / math.sqrt(4.25), 0.5 / math.sqrt(4.25)]),
+        ([0.6, 0.8], [[1.0, 0.0]], 0.0, [0.6, 0.8]),  # beta 0: the query alone
+        ([3.0, 4.0], [], 0.5, [0.6, 0.8]),  # no feedback passages: normalised query
+    ],
+)
+def test_feedback_query_is_rocchio_normalised(query, top, beta, expected) -> None:
+    import numpy as np
+
+    from medcite.retrieve.fusion import feedback_query
+
+    out = feedback_query(np.array(query), np.array(top, dtype=np.float32), beta)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, expected, atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(out), 1.0, atol=1e-6)

@@ -194,6 +194,20 @@ class DenseIndex:
                 out.update(_cosines(ids, mat.astype(np.float32), q))
         return out
 
+    def vectors(self, passage_ids: Sequence[int]) -> np.ndarray:
+        """float32 rows of the given passages that are in the index, in the order given."""
+        wanted = np.asarray(list(passage_ids), dtype=np.int64)
+        out = np.zeros((len(wanted), self.dim), dtype=np.float32)
+        found = np.zeros(len(wanted), dtype=bool)
+        for seg in self._segments:
+            pos, ids = seg.rows(wanted)
+            if len(ids):
+                where = np.flatnonzero(np.isin(wanted, ids))
+                # rows() keeps the order of its (possibly unsorted) input, so ids == wanted[where].
+                out[where] = np.asarray(seg.vecs[pos], dtype=np.float32)
+                found[where] = True
+        return out[found]
+
     def _query(self, query_vec: np.ndarray) -> np.ndarray | None:
         q = np.asarray(query_vec, dtype=np.float32).reshape(-1)
         if len(self) == 0:

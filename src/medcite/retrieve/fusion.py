@@ -3,11 +3,15 @@
 Two fusions are offered: reciprocal rank fusion (RRF, rank-based, needs no
 calibration) and a convex combination of max-normalised scores, which uses the
 score gaps RRF throws away and measured better on BioASQ (docs/benchmarks.md).
+``feedback_query`` moves a query vector towards the passages a first fusion ranked
+best (Rocchio pseudo-relevance feedback) for a second, dense-only rescoring.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+
+import numpy as np
 
 
 def rrf(rankings: Sequence[Sequence[int]], k: float = 60.0, weights: Sequence[float] | None = None) -> dict[int, float]:
@@ -61,3 +65,15 @@ def ranked(scores: Mapping[int, float], k: int | None = None) -> list[tuple[int,
     """Items by descending score (ties by ascending id, so results are deterministic)."""
     items = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     return items if k is None else items[:k]
+
+
+def feedback_query(query_vec: np.ndarray, top_vecs: np.ndarray, beta: float) -> np.ndarray:
+    """Rocchio feedback: ``q + beta * mean(top_vecs)``, L2-normalised (float32).
+
+    ``top_vecs`` are the vectors of the passages ranked best by a first pass; with none
+    (or ``beta`` 0) the query comes back normalised and otherwise unchanged.
+    """
+    q = np.asarray(query_vec, dtype=np.float32).reshape(-1)
+    top = np.asarray(top_vecs, dtype=np.float32).reshape(-1, len(q)) if np.size(top_vecs) else None
+    out = q + np.float32(beta) * top.mean(axis=0) if top is not None and beta else q.copy()
+    return out / max(float(np.linalg.norm(out)), 1e-12)

@@ -1,8 +1,9 @@
 """The retrieval core behind ``medcite search``, the API and answer composition.
 
 Lexical (BM25 over a numpy index of the store), dense (MiniLM cosine) or hybrid:
-candidates from both, fused by a convex combination of normalised scores, then
-reranked by evidence level, recency and source diversity.
+candidates from both, fused by a convex combination of normalised scores, the dense
+side rescored once with the query moved towards the best fused passages (Rocchio
+feedback), then reranked by evidence level, recency and source diversity.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -20,9 +21,12 @@ from ..store import SQLiteStore
 from ..types import Hit
 from . import sparse
 from .analyze import analyze
-from .fusion import convex, ranked
+from .fusion import convex, feedback_query, ranked
 from .highlight import snippet
 from .query import ExpandedQuery, expand
+
+if TYPE_CHECKING:
+    from .dense import DenseIndex
 from .rerank import Candidate, RerankWeights, rerank
 
 Mode = Literal["lexical", "dense", "hybrid"]
@@ -37,6 +41,10 @@ class SearchConfig:
     expansion_weight: float = 0.2  # query expansions count less than the question's own words
     dense_floor: float = 0.1  # cosine at which dense evidence counts for nothing
     candidates: int = 100  # from each retriever before fusion
+    # Hybrid: the query vector plus feedback_beta x the mean of the first fusion's top
+    # feedback_top passages rescores the dense side (0 turns it off).
+    feedback_top: int = 3
+    feedback_beta: float = 0.5
     on_demand: int = int(os.environ.get("MEDCITE_EMBED_ON_DEMAND", "8"))
     expand_query: bool = True
     weights: RerankWeights = field(default_factory=RerankWeights)
@@ -49,13 +57,15 @@ class SearchInfo:
     mode: str = "lexical"
     requested: str = "lexical"
     expansions: tuple[str, ...] = ()
+    embedder: str = ""  # the model that embedded the query (and the passages it was compared to)
     note: str = ""
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "mode": self.mode, "requested_mode": self.requested, "expansions": list(self.expansions),
-            "note": self.note, "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "embedder": self.embedder, "note": self.note,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
 
 
@@ -95,8 +105,10 @@ class Retriever:
             info.timings_ms["lexical"] = (time.perf_counter() - t) * 1000
 
         dense: dict[int, float] = {}
+        qvec: np.ndarray | None = None
+        dindex: DenseIndex | None = None
         if mode in ("dense", "hybrid"):
-            dense = self._dense(q, n, index, allowed, lexical)
+            dense, qvec, dindex = self._dense(q, n, index, allowed, lexical)
             if not dense and mode == "hybrid" and not info.note:
                 info.note = "no passage vectors yet: lexical results only (run `medcite embed`)"
 
@@ -107,24 +119,42 @@ class Retriever:
             fused = dense
         else:
             fused = convex(lexical, dense, alpha=self.config.alpha, dense_floor=self.config.dense_floor)
+            if qvec is not None and dindex is not None and self.config.feedback_top > 0 \
+                    and self.config.feedback_beta:
+                fused = self._feedback(fused, lexical, dense, qvec, dindex)
         t = time.perf_counter()
         hits = self._rerank(ranked(fused, n), k, q, snippets)
         info.timings_ms["rerank"] = (time.perf_counter() - t) * 1000
         info.timings_ms["total"] = (time.perf_counter() - t0) * 1000
         return hits
 
+    def _feedback(self, fused: dict[int, float], lexical: dict[int, float], dense: dict[int, float],
+                  qvec: np.ndarray, dindex: DenseIndex) -> dict[int, float]:
+        """Re-fuse with the dense side rescored by a feedback query (same candidates)."""
+        t = time.perf_counter()
+        top = [pid for pid, _ in ranked(fused, self.config.feedback_top)]
+        qfb = feedback_query(qvec, dindex.vectors(top), self.config.feedback_beta)
+        rescored = dindex.score_ids(qfb, list(dense), store=self.store)
+        out = convex(lexical, rescored or dense, alpha=self.config.alpha, dense_floor=self.config.dense_floor)
+        self.info.timings_ms["feedback"] = (time.perf_counter() - t) * 1000
+        return out
+
     def _dense(self, q: ExpandedQuery, n: int, index: sparse.SparseIndex,
-               allowed: np.ndarray | None, lexical: dict[int, float]) -> dict[int, float]:
+               allowed: np.ndarray | None, lexical: dict[int, float]
+               ) -> tuple[dict[int, float], np.ndarray | None, DenseIndex | None]:
+        """Dense scores of the top ``n`` and of the lexical candidates; query vector; index."""
         from .dense import DenseIndex, embed_on_demand
-        from .embed import get_embedder
+        from .embed import embedder_for_store
 
         info = self.info
         t = time.perf_counter()
         try:
-            embedder = get_embedder(self.embedder_name)
+            # The query is embedded by the same model as the passage vectors it is compared to.
+            embedder = embedder_for_store(self.store, self.embedder_name)
         except (MedciteError, ValueError) as exc:
             info.note = str(exc)
-            return {}
+            return {}, None, None
+        info.embedder = embedder.name
         if lexical and self.config.on_demand:
             # Candidates the background embedding has not reached yet get vectors now.
             top = [pid for pid, _ in ranked(lexical, self.config.on_demand)]
@@ -132,7 +162,7 @@ class Retriever:
         dindex = DenseIndex.load(self.store, embedder.name)
         info.timings_ms["dense_load"] = (time.perf_counter() - t) * 1000
         if len(dindex) == 0:
-            return {}
+            return {}, None, None
         t = time.perf_counter()
         qvec = embedder.embed([q.dense_text()])[0]
         info.timings_ms["embed_query"] = (time.perf_counter() - t) * 1000
@@ -142,7 +172,7 @@ class Retriever:
         if lexical:
             dense.update(dindex.score_ids(qvec, list(lexical), store=self.store))
         info.timings_ms["dense"] = (time.perf_counter() - t) * 1000
-        return dense
+        return dense, qvec, dindex
 
     def _rerank(self, fused: list[tuple[int, float]], k: int, q: ExpandedQuery, snippets: bool) -> list[Hit]:
         hits = {h.passage_id: h for h in self.store.passages_by_id([pid for pid, _ in fused])}

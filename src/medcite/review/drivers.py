@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..errors import MissingExtra, StoreError
+from ..errors import MedciteError, MissingExtra, StoreError
 
 Params = Sequence[Any]
 
@@ -90,6 +90,10 @@ class SQLiteDriver:
             self.db.close()
 
 
+class UnstorableValue(MedciteError):
+    """A value the database cannot store or compare (PostgreSQL text cannot hold NUL)."""
+
+
 class _PostgresTx:
     def __init__(self, conn: Any) -> None:
         self.conn = conn
@@ -123,6 +127,7 @@ class PostgresDriver:
             raise MissingExtra("a PostgreSQL database", "postgres", "psycopg") from exc
         self.url = url
         self._errors = (psycopg.Error,)
+        self._data_errors = (psycopg.DataError,)
         try:
             self.pool = ConnectionPool(url, min_size=1, max_size=max_size, kwargs={"row_factory": dict_row},
                                        open=True, timeout=30)
@@ -132,8 +137,11 @@ class PostgresDriver:
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
-        with self.pool.connection() as conn, conn.transaction():
-            yield _PostgresTx(conn)
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                yield _PostgresTx(conn)
+        except self._data_errors as exc:  # e.g. text with a NUL character, which SQLite would keep
+            raise UnstorableValue(f"the database cannot hold this value: {exc}") from exc
 
     def close(self) -> None:
         self.pool.close()

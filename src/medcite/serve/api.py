@@ -12,7 +12,7 @@ from .. import __version__
 from ..render import render
 from ..retrieve.search import MODES, Retriever
 from ..review import ArticleInfo, AuditEntry, Comment, VersionInfo
-from ..types import SOURCE_TYPES, Answer
+from ..types import SOURCE_TYPES, Answer, ReviewStatus
 from .deps import Services, allow_public, rate_limit_ask, require, services
 from .schemas import (
     AskRequest,
@@ -54,7 +54,7 @@ async def ask_endpoint(body: AskRequest, request: Request, svc: Svc) -> Answer:
 
 
 @router.get("/answers", response_model=list[ArticleInfo], tags=["answers"])
-def list_answers(request: Request, svc: Svc, status: str | None = Query(None, max_length=40),
+def list_answers(request: Request, svc: Svc, status: ReviewStatus | None = None,
                  limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=1_000_000)) -> list[ArticleInfo]:
     allow_public(request, "read")
     return svc.articles.list_articles(limit=limit, status=status, offset=offset)

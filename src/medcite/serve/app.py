@@ -10,9 +10,10 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from .. import __version__
@@ -92,8 +93,10 @@ def _json_error(status: int, message: str, headers: Mapping[str, str] | None = N
 def _errors(app: FastAPI) -> None:
     """Every failure is JSON with an ``error`` message (the web router renders its own pages)."""
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
+    # Starlette's own HTTPException (unknown path: 404, wrong method: 405) is the base class
+    # of FastAPI's, so one handler answers both as JSON.
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         from .web import error_page, wants_html
 
         if wants_html(request):
@@ -105,6 +108,8 @@ def _errors(app: FastAPI) -> None:
         errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         message = f"{'.'.join(first['loc'][1:]) or 'request'}: {first['msg']}"
+        if exc.errors() and exc.errors()[0].get("type") == "json_invalid":  # loc is (body, offset)
+            message = f"the request body is not valid JSON ({first['msg']} at character {first['loc'][-1]})"
         from .web import error_page, wants_html
 
         if wants_html(request):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..answering import MAX_QUESTION_CHARS
 from ..types import Audience, ReviewStatus
@@ -14,6 +14,14 @@ ExportFormat = Literal["md", "html", "json", "text", "ris", "bibtex"]
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> _Body:
+        """No NUL characters in text: PostgreSQL cannot store them, so no backend accepts them."""
+        for name, value in self:
+            if isinstance(value, str) and "\x00" in value:
+                raise ValueError(f"{name} contains a NUL character")
+        return self
 
 
 class AskRequest(_Body):
