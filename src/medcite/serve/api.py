@@ -35,6 +35,13 @@ MAX_SOURCE_TYPES = len(SOURCE_TYPES)
 SUFFIX = {"md": "md", "html": "html", "json": "json", "text": "txt", "ris": "ris", "bibtex": "bib"}
 
 
+def _known(svc: Services, answer_id: str) -> str:
+    """The id, if such an article exists (404 otherwise: an empty list would hide a typo)."""
+    if svc.articles.article(answer_id[:64]) is None:
+        raise HTTPException(404, f"no answer with id {answer_id[:64]!r}")
+    return answer_id[:64]
+
+
 @router.get("/health", response_model=Health, tags=["service"])
 def health(svc: Svc) -> Health:
     stats = svc.store().stats()
@@ -81,19 +88,19 @@ def export_answer(answer_id: str, request: Request, svc: Svc, format: ExportForm
 @router.get("/answers/{answer_id}/versions", response_model=list[VersionInfo], tags=["review"])
 def versions(answer_id: str, request: Request, svc: Svc) -> list[VersionInfo]:
     allow_public(request, "read")
-    return svc.articles.versions(answer_id[:64])
+    return svc.articles.versions(_known(svc, answer_id))
 
 
 @router.get("/answers/{answer_id}/audit", response_model=list[AuditEntry], tags=["review"])
 def audit(answer_id: str, request: Request, svc: Svc) -> list[AuditEntry]:
     require(request, "comment")
-    return svc.articles.audit(answer_id[:64])
+    return svc.articles.audit(_known(svc, answer_id))
 
 
 @router.get("/answers/{answer_id}/comments", response_model=list[Comment], tags=["review"])
 def comments(answer_id: str, request: Request, svc: Svc) -> list[Comment]:
     require(request, "comment")
-    return svc.articles.comments(answer_id[:64])
+    return svc.articles.comments(_known(svc, answer_id))
 
 
 @router.post("/answers/{answer_id}/comments", response_model=Comment, status_code=201, tags=["review"])
