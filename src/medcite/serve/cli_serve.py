@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import MedciteError
-from ..review import ROLES, open_editorial
+from ..review import ROLES, EditorialStore, open_editorial
 from ..settings import Settings
 
 err = Console(stderr=True)
@@ -61,6 +63,21 @@ def serve_cmd(
 users_app = typer.Typer(help="Accounts for editors, reviewers and admins.", no_args_is_help=True)
 
 
+@contextmanager
+def _editorial(home: Path | None) -> Iterator[EditorialStore]:
+    """The editorial database, closed afterwards; a medcite error becomes a clean exit."""
+    try:
+        articles = open_editorial(Settings.from_env(home))
+    except MedciteError as exc:
+        raise _fail(str(exc)) from exc
+    try:
+        yield articles
+    except MedciteError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        articles.close()
+
+
 def _password(password_stdin: bool) -> str:
     if password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -77,13 +94,9 @@ def users_add(
     """Create an account (the password is stored as an argon2 hash)."""
     if role not in ROLES:
         raise _fail(f"unknown role {role!r}; roles are {', '.join(ROLES)}")
-    articles = open_editorial(Settings.from_env(home))
-    try:
-        user = articles.add_user(username, _password(password_stdin), role)
-    except MedciteError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        articles.close()
+    password = _password(password_stdin)
+    with _editorial(home) as articles:
+        user = articles.add_user(username, password, role)
     err.print(f"added {escape(user.username)} ({user.role})")
 
 
@@ -100,24 +113,16 @@ def users_set(
     """Change an account's role or password, or disable it."""
     new_password = _password(password_stdin) if (password or password_stdin) else None
     active = False if disable else (True if enable else None)
-    articles = open_editorial(Settings.from_env(home))
-    try:
+    with _editorial(home) as articles:
         user = articles.set_user(username, role=role, password=new_password, active=active)
-    except MedciteError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        articles.close()
     err.print(f"{escape(user.username)}: {user.role}, {'active' if user.active else 'disabled'}")
 
 
 @users_app.command("list")
 def users_list(home: HomeOption = None) -> None:
     """List accounts."""
-    articles = open_editorial(Settings.from_env(home))
-    try:
+    with _editorial(home) as articles:
         users = articles.users()
-    finally:
-        articles.close()
     table = Table("username", "role", "active", "created")
     for u in users:
         table.add_row(escape(u.username), u.role, "yes" if u.active else "no", u.created_at[:19])
@@ -131,11 +136,6 @@ def users_token(
     home: HomeOption = None,
 ) -> None:
     """Create an API token for a user (printed once; send it as `Authorization: Bearer …`)."""
-    articles = open_editorial(Settings.from_env(home))
-    try:
+    with _editorial(home) as articles:
         token = articles.create_token(username, name)
-    except MedciteError as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        articles.close()
     print(token)
