@@ -2,10 +2,12 @@
 7B-10B question bodies, on a store holding all of ../shared/data, beside the baseline
 of SQLite FTS5's own bm25() ranking (the same OR-ed query terms).
 
-    python bench/search.py [--store PATH] [--k 10] [--modes fts5,lexical,hybrid]
+    python bench/search.py [--store PATH] [--k 10] [--modes fts5,lexical,hybrid] [--embedder NAME]
 
 Without --store, the store is built first (its ingest time is not counted). Hybrid
 runs on whatever passage vectors the store has (`medcite embed`); it embeds nothing.
+The query embedder is the one a search would pick for the store (the int8 ONNX MiniLM
+where installed, unless the store's vectors are another model's) or ``--embedder``.
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ def main() -> None:
     ap.add_argument("--store", type=Path, default=None, help="an existing store to query")
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--modes", default="fts5,lexical,hybrid")
+    ap.add_argument("--embedder", default=None, help="query/passage model (default: as search picks)")
     args = ap.parse_args()
 
     qs = questions(args.data)
     rows = []
+    model = ""
     with tempfile.TemporaryDirectory() as tmp:
         path = args.store or Path(tmp) / "bench.db"
         store = SQLiteStore(path)
@@ -49,7 +53,7 @@ def main() -> None:
             ingest([args.data], store)
         stats = store.stats()
         vectors = store.db.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
-        retriever = Retriever(store, SearchConfig(on_demand=0))
+        retriever = Retriever(store, SearchConfig(on_demand=0), embedder_name=args.embedder)
         for mode in args.modes.split(","):
             def run(q: str, mode: str = mode) -> int:
                 if mode == "fts5":
@@ -66,12 +70,15 @@ def main() -> None:
                 empty += run(q) == 0
                 lat.append((time.perf_counter() - t0) * 1000)
             wall = time.perf_counter() - started
+            if retriever.info.embedder:
+                model = retriever.info.embedder
             rows.append((mode, len(qs) / wall, percentile(lat, 50), percentile(lat, 95),
                          percentile(lat, 99), empty))
         store.close()
 
     print(f"## Search latency, {len(qs):,} BioASQ questions, k={args.k}, store of "
-          f"{stats['documents']:,} documents / {stats['passages']:,} passages ({vectors:,} vectors)\n")
+          f"{stats['documents']:,} documents / {stats['passages']:,} passages ({vectors:,} vectors)"
+          f"{f'; queries embedded with {model}' if model else ''}\n")
     print(table(("mode", "queries/s", "p50 ms", "p95 ms", "p99 ms", "no hit"), rows))
     base = next((r for r in rows if r[0] == "fts5"), None)
     print()
