@@ -31,11 +31,15 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def create_app(services: Services | None = None, settings: Settings | None = None,
-               limits: Limits | None = None, public: bool = True) -> FastAPI:
+               limits: Limits | None = None, public: bool = True, warm: bool = False) -> FastAPI:
     svc = services or Services.from_settings(settings, limits, public)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            from starlette.concurrency import run_in_threadpool
+
+            await run_in_threadpool(svc.warm)
         yield
         if services is None:  # ours to close; a caller's Services is the caller's
             svc.close()
@@ -63,7 +67,7 @@ def app_from_env() -> FastAPI:
     (``MEDCITE_HOME``, ``MEDCITE_DATABASE_URL``, ``MEDCITE_PUBLIC``, limits)."""
     import os
 
-    return create_app(public=os.environ.get("MEDCITE_PUBLIC", "1") not in ("0", "false", "no"))
+    return create_app(public=os.environ.get("MEDCITE_PUBLIC", "1") not in ("0", "false", "no"), warm=True)
 
 
 async def _headers(request: Request, call_next: RequestResponseEndpoint) -> Response:

@@ -44,6 +44,9 @@ def serve_cmd(
         os.environ["MEDCITE_HOME"] = str(home)  # worker processes read the environment
     if private:
         os.environ["MEDCITE_PUBLIC"] = "0"
+    # A server reads the vectors there are and embeds nothing inside a request: on-demand
+    # embedding cost 3x in throughput under load (docs/benchmarks.md); `medcite embed` fills in.
+    os.environ.setdefault("MEDCITE_EMBED_ON_DEMAND", "0")
     settings = Settings.from_env()
     try:
         with open_store(settings) as store:

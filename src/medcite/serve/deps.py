@@ -61,6 +61,13 @@ class Services:
         return ask(question, self.store(), audience=audience, patient=patient, follow_up=follow_up,
                    articles=self.articles, revise=revise, actor=actor)
 
+    def warm(self) -> None:
+        """Load the indexes, the embedder and the composer's tables once, before the first
+        request: a cold process spends seconds there, which a clinician should not wait for."""
+        store = self.store()
+        if store.stats().get("documents", 0):
+            ask("What is the treatment for hypertension?", store, save=False)
+
     def close(self) -> None:
         with self._lock:
             for store in self._stores:
