@@ -66,7 +66,7 @@ class EditorialStore:
         """
         at = now()
         with self.driver.transaction() as tx:
-            row = tx.one(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (answer.id,))
+            row = _article_row(tx, answer.id)
             if row is None:
                 version, old_status = 1, None
                 tx.run(
@@ -95,17 +95,17 @@ class EditorialStore:
                        (answer.id, version, doc_id, content_hash))
             _audit(tx, answer.id, version, actor or SYSTEM, at, "created" if version == 1 else "revised",
                    old_status, workflow.SUBMITTED, "")
-            return _article(_one(tx, f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (answer.id,)))
+            return _article(_current(tx, answer.id))
 
     def article(self, article_id: str) -> ArticleInfo | None:
         with self.driver.transaction() as tx:
-            row = tx.one(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,))
+            row = _article_row(tx, article_id)
         return _article(row) if row else None
 
     def get_answer(self, article_id: str, version: int | None = None) -> Answer | None:
         """The answer as readers see it: the body of a version with the article's live status."""
         with self.driver.transaction() as tx:
-            row = tx.one(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,))
+            row = _article_row(tx, article_id)
             if row is None:
                 return None
             body = tx.one("SELECT body FROM article_versions WHERE article_id = ? AND version = ?",
@@ -131,6 +131,10 @@ class EditorialStore:
         args += [max(0, min(limit, 1000)), max(0, offset)]
         with self.driver.transaction() as tx:
             return [_article(r) for r in tx.query(sql, args)]
+
+    def count_articles(self) -> int:
+        with self.driver.transaction() as tx:
+            return int(_one(tx, "SELECT count(*) AS n FROM articles", ())["n"])
 
     def versions(self, article_id: str) -> list[VersionInfo]:
         with self.driver.transaction() as tx:
@@ -167,7 +171,7 @@ class EditorialStore:
             raise workflow.PermissionDenied(f"account {user.username!r} is disabled")
         at = now()
         with self.driver.transaction() as tx:
-            row = tx.one(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,))
+            row = _article_row(tx, article_id)
             if row is None:
                 raise NotFound(f"no article with id {article_id!r}")
             status, version = row["status"], int(row["version"])
@@ -183,7 +187,7 @@ class EditorialStore:
             if changed != 1:
                 raise workflow.Conflict(f"article {article_id} changed while you acted; reload it")
             _audit(tx, article_id, version, user.username, at, "transition", status, target, note[:4000])
-            return _article(_one(tx, f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,)))
+            return _article(_current(tx, article_id))
 
     def comment(self, article_id: str, user: User, body: str) -> Comment:
         body = body.strip()
@@ -196,12 +200,10 @@ class EditorialStore:
             row = tx.one("SELECT version FROM articles WHERE id = ?", (article_id,))
             if row is None:
                 raise NotFound(f"no article with id {article_id!r}")
-            tx.run("INSERT INTO comments (article_id, version, author, at, body) VALUES (?, ?, ?, ?, ?)",
-                   (article_id, row["version"], user.username, at, body[:8000]))
+            got = _one(tx, """INSERT INTO comments (article_id, version, author, at, body) VALUES (?, ?, ?, ?, ?)
+                              RETURNING id, article_id, version, author, at, body""",
+                       (article_id, row["version"], user.username, at, body[:8000]))
             _audit(tx, article_id, int(row["version"]), user.username, at, "comment", None, None, body[:200])
-            got = _one(tx, "SELECT id, article_id, version, author, at, body FROM comments "
-                           "WHERE article_id = ? AND at = ? AND author = ? ORDER BY id DESC",
-                       (article_id, at, user.username))
         return Comment(**got)
 
     def comments(self, article_id: str) -> list[Comment]:
@@ -243,13 +245,12 @@ class EditorialStore:
                         stale.setdefault(r["article_id"], []).append(r["doc_id"])
             at = now()
             for article_id, docs in sorted(stale.items()):
-                row = _one(tx, f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,))
+                row = _current(tx, article_id)
                 tx.run("UPDATE articles SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
                        (workflow.NEEDS_REREVIEW, at, article_id, workflow.APPROVED))
                 _audit(tx, article_id, int(row["version"]), SYSTEM, at, "transition", workflow.APPROVED,
                        workflow.NEEDS_REREVIEW, "cited source changed on re-ingest: " + ", ".join(sorted(docs)))
-                flagged.append(_article(_one(tx, f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?",
-                                             (article_id,))))
+                flagged.append(_article(_current(tx, article_id)))
         return flagged
 
     def cited_documents(self, statuses: Sequence[str] = (workflow.APPROVED,)) -> dict[str, list[tuple[str, str]]]:
@@ -378,6 +379,18 @@ class EditorialStore:
     def revoke_token(self, token: str) -> bool:
         with self.driver.transaction() as tx:
             return tx.run("UPDATE api_tokens SET revoked = 1 WHERE token_hash = ?", (security.digest(token),)) == 1
+
+
+def _article_row(tx: Tx, article_id: str) -> dict[str, Any] | None:
+    return tx.one(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id = ?", (article_id,))
+
+
+def _current(tx: Tx, article_id: str) -> dict[str, Any]:
+    """The article's row, which this transaction has just read or written."""
+    row = _article_row(tx, article_id)
+    if row is None:
+        raise NotFound("row vanished inside its own transaction")
+    return row
 
 
 def _one(tx: Tx, sql: str, params: Sequence[Any]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from ..render import render
 from ..retrieve.search import MODES, Retriever
 from ..review import ArticleInfo, AuditEntry, Comment, VersionInfo
 from ..types import SOURCE_TYPES, Answer, ReviewStatus
-from .deps import Services, allow_public, rate_limit_ask, require, services
+from .deps import Services, allow_public, rate_limit_ask, require, require_transition, services
 from .schemas import (
     AskRequest,
     CommentRequest,
@@ -47,7 +47,7 @@ def health(svc: Svc) -> Health:
     stats = svc.store().stats()
     return Health(status="ok", version=__version__, documents=int(stats.get("documents", 0)),
                   passages=int(stats.get("passages", 0)), database=svc.articles.dialect,
-                  articles=len(svc.articles.list_articles(limit=1000)))
+                  articles=svc.articles.count_articles())
 
 
 @router.post("/ask", response_model=Answer, tags=["answers"],
@@ -113,7 +113,7 @@ def add_comment(answer_id: str, body: CommentRequest, request: Request, svc: Svc
              responses={409: {"description": "not allowed from this status, or the article changed"}})
 def transition(answer_id: str, body: TransitionRequest, request: Request, svc: Svc) -> ArticleInfo:
     """Move an article through review (Submitted → Under Review → Approved, …)."""
-    user = require(request, "review" if body.to != "Submitted" else "comment")
+    user = require_transition(request, body.to)
     return svc.articles.transition(answer_id[:64], body.to, user, body.note, body.expected_version)
 
 
@@ -125,9 +125,7 @@ async def revise(answer_id: str, request: Request, svc: Svc) -> Answer:
     if current is None:
         raise HTTPException(404, f"no answer with id {answer_id[:64]!r}")
     rate_limit_ask(request)
-    return await run_in_threadpool(svc.ask, current.question, audience=current.audience,
-                                   patient=current.patient.raw, follow_up=current.follow_up_of,
-                                   revise=current.id, actor=user.username)
+    return await run_in_threadpool(svc.revise, current, user.username)
 
 
 @router.get("/search", response_model=SearchResponse, tags=["evidence"])

@@ -17,11 +17,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from .. import __version__
+from ..answering import AnswerNotFound
 from ..errors import MedciteError, StoreError
-from ..review import AccountError, Conflict, NotFound, PermissionDenied, WorkflowError
+from ..review import NotFound, PermissionDenied, WorkflowError
 from ..settings import Settings
+from .api import router as api_router
 from .deps import CSRF_COOKIE, Services, new_csrf_cookie
 from .limits import BodyLimit, Limits
+from .web import error_page, static_app, wants_html
+from .web import router as web_router
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +56,6 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.add_middleware(BaseHTTPMiddleware, dispatch=_headers)
     app.add_middleware(BodyLimit, max_body=svc.limits.max_body)
 
-    from .api import router as api_router
-    from .web import router as web_router
-    from .web import static_app
-
     app.include_router(api_router)
     app.include_router(web_router)
     app.mount("/static", static_app(), name="static")
@@ -77,17 +77,18 @@ async def _headers(request: Request, call_next: RequestResponseEndpoint) -> Resp
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.url.path.startswith(("/docs", "/redoc")):
-        pass  # FastAPI's docs page loads its own assets; leave its headers alone
-    else:
+    if not request.url.path.startswith(("/docs", "/redoc")):  # FastAPI's docs load their own assets
         response.headers.setdefault("Content-Security-Policy", CSP)
     if fresh and response.headers.get("content-type", "").startswith("text/html"):
         response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response
 
 
-def _json_error(status: int, message: str, headers: Mapping[str, str] | None = None,
-                detail: Sequence[Mapping[str, object]] | None = None) -> JSONResponse:
+def _error(request: Request, status: int, message: str, headers: Mapping[str, str] | None = None,
+           detail: Sequence[Mapping[str, object]] | None = None) -> Response:
+    """The web page's error page for a browser on its paths, else JSON with an ``error``."""
+    if wants_html(request):
+        return error_page(request, status, message, dict(headers or {}))
     body: dict[str, object] = {"error": message}
     if detail is not None:
         body["detail"] = list(detail)
@@ -101,11 +102,7 @@ def _errors(app: FastAPI) -> None:
     # of FastAPI's, so one handler answers both as JSON.
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        from .web import error_page, wants_html
-
-        if wants_html(request):
-            return error_page(request, exc.status_code, str(exc.detail), dict(exc.headers or {}))
-        return _json_error(exc.status_code, str(exc.detail), exc.headers)
+        return _error(request, exc.status_code, str(exc.detail), exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -114,34 +111,23 @@ def _errors(app: FastAPI) -> None:
         message = f"{'.'.join(first['loc'][1:]) or 'request'}: {first['msg']}"
         if exc.errors() and exc.errors()[0].get("type") == "json_invalid":  # loc is (body, offset)
             message = f"the request body is not valid JSON ({first['msg']} at character {first['loc'][-1]})"
-        from .web import error_page, wants_html
-
-        if wants_html(request):
-            return error_page(request, 422, message)
-        return _json_error(422, message, detail=errors)
+        return _error(request, 422, message, detail=errors)
 
     @app.exception_handler(MedciteError)
     async def medcite_error(request: Request, exc: MedciteError) -> Response:
-        from ..answering import AnswerNotFound
-        from .web import error_page, wants_html
-
         status = 400
         if isinstance(exc, NotFound | AnswerNotFound):
             status = 404
         elif isinstance(exc, PermissionDenied):
             status = 403
-        elif isinstance(exc, Conflict | WorkflowError):
+        elif isinstance(exc, WorkflowError):  # Conflict included
             status = 409
-        elif isinstance(exc, AccountError):
-            status = 400
         elif isinstance(exc, StoreError):
             status = 503
             log.error("store error: %s", exc)
-        if wants_html(request):
-            return error_page(request, status, str(exc))
-        return _json_error(status, str(exc))
+        return _error(request, status, str(exc))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _json_error(500, "internal error; the server log has the details")
+        return JSONResponse({"error": "internal error; the server log has the details"}, status_code=500)

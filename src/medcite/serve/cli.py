@@ -84,31 +84,24 @@ def ingest_cmd(
     nothing failed."""
     store = _store(home)
     quiet = as_json or not sys.stderr.isatty()
-    with Progress(
-        SpinnerColumn(), TextColumn("[bold]ingest[/bold] {task.fields[files]:,} files"),
-        BarColumn(bar_width=None), _RateColumn(), TimeElapsedColumn(),
-        console=err, disable=quiet, transient=False,
-    ) as bar:
-        task = bar.add_task("ingest", total=None, files=0, docs=0, passages=0)
-
-        def progress(files: int, docs: int, passages: int) -> None:
-            bar.update(task, files=files, docs=docs, passages=passages)
-
+    try:
+        articles = open_editorial(Settings.from_env(home))
         try:
-            articles = open_editorial(Settings.from_env(home))
-        except BaseException:
-            store.close()
-            raise
-        try:
-            report = ingest(paths, store, batch_size=batch_size, workers=workers, progress=progress,
-                            articles=articles)
-        except BaseException:
-            store.close()
-            raise
+            with Progress(
+                SpinnerColumn(), TextColumn("[bold]ingest[/bold] {task.fields[files]:,} files"),
+                BarColumn(bar_width=None), _RateColumn(), TimeElapsedColumn(),
+                console=err, disable=quiet, transient=False,
+            ) as bar:
+                task = bar.add_task("ingest", total=None, files=0, docs=0, passages=0)
+
+                def progress(files: int, docs: int, passages: int) -> None:
+                    bar.update(task, files=files, docs=docs, passages=passages)
+
+                report = ingest(paths, store, batch_size=batch_size, workers=workers, progress=progress,
+                                articles=articles)
         finally:
             articles.close()
-    summary = report.to_dict()
-    try:
+        summary = report.to_dict()
         _warm_lexical_index(store, quiet)
         if embed:
             summary["embedding"] = _embed(store, embed_budget, None, quiet)

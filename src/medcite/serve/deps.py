@@ -61,6 +61,11 @@ class Services:
         return ask(question, self.store(), audience=audience, patient=patient, follow_up=follow_up,
                    articles=self.articles, revise=revise, actor=actor)
 
+    def revise(self, current: Answer, actor: str) -> Answer:
+        """The article's question answered again from the index as it is now: a new version."""
+        return self.ask(current.question, audience=current.audience, patient=current.patient.raw,
+                        follow_up=current.follow_up_of, revise=current.id, actor=actor)
+
     def warm(self) -> None:
         """Load the indexes, the embedder and the composer's tables once, before the first
         request: a cold process spends seconds there, which a clinician should not wait for."""
@@ -121,13 +126,17 @@ def require(request: Request, permission: str) -> User:
     """The user, if they may do ``permission``; 401 when nobody is logged in, else 403."""
     identity = identify(request)
     if identity.user is None:
-        if permission in ("read", "ask") and services(request).public:
-            raise HTTPException(500, "require() called for a public permission")  # a programming error
         raise HTTPException(401, "log in or send an API token (Authorization: Bearer …)",
                             headers={"WWW-Authenticate": "Bearer"})
     if not identity.user.can(permission):
         raise HTTPException(403, f"a {identity.user.role} may not {permission.replace('_', ' ')}")
     return identity.user
+
+
+def require_transition(request: Request, target: str) -> User:
+    """Who may ask for a status change: reviewers for every move, and editors too for sending
+    an article back to Submitted (after changes). The workflow rules decide the rest."""
+    return require(request, "review" if target != "Submitted" else "comment")
 
 
 def allow_public(request: Request, permission: str) -> User | None:

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..review import ArticleInfo
 from ..types import REVIEW_STATUSES
-from .deps import check_csrf, identify, rate_limit_ask, require, services
+from .deps import check_csrf, identify, rate_limit_ask, require, require_transition, services
 from .web_kit import QUEUE_STATUSES, answer_url, form_fields, render, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -42,8 +42,7 @@ async def transition(request: Request, answer_id: str) -> Response:
 def _transition(request: Request, answer_id: str, form: dict[str, str]) -> Response:
     check_csrf(request, form.get("csrf"))
     target = form.get("to", "")
-    # Sending an article back to Submitted is an editor's move too (after changes), as in the API.
-    user = require(request, "review" if target != "Submitted" else "comment")
+    user = require_transition(request, target)
     if target not in REVIEW_STATUSES:
         raise HTTPException(400, "Unknown status.")
     raw = form.get("expected_version", "")
@@ -82,6 +81,5 @@ def _revise(request: Request, answer_id: str, form: dict[str, str]) -> Response:
     if current is None:
         raise HTTPException(404, f"No answer with id {answer_id[:64]!r}.")
     rate_limit_ask(request)
-    svc.ask(current.question, audience=current.audience, patient=current.patient.raw,
-            follow_up=current.follow_up_of, revise=current.id, actor=user.username)
+    svc.revise(current, user.username)
     return see_other(answer_url(current.id))
