@@ -19,11 +19,12 @@ import atexit
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
+
+from ports import free_port
 
 INSTALL_HINT = "sudo apt-get install -y postgresql  (Debian/Ubuntu: provides initdb and pg_ctl)"
 
@@ -54,11 +55,6 @@ def _major(path: str) -> int:
     except ValueError:
         return -1
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class PgServer:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from ports import free_port
 
 GBS = "What is the treatment for adults with Guillain-Barré syndrome?"
 BANNER = "Pending medical review"
@@ -38,11 +39,6 @@ def shots() -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture()

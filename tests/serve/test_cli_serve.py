@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from typer.testing import CliRunner
 from medcite.review import EditorialStore
 from medcite.serve.cli import app
 from medcite.settings import Settings
+from ports import free_port
 
 runner = CliRunner()
 
@@ -44,14 +44,9 @@ def test_users_add_list_token_and_disable(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no user" in missing.output
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def test_medcite_serve_answers_over_http(serve_home: Path) -> None:
-    port = _free_port()
+    port = free_port()
     exe = shutil.which("medcite", path=str(Path(sys.executable).parent)) or "medcite"
     env = {**os.environ, "MEDCITE_HOME": str(serve_home)}
     env.pop("MEDCITE_DATABASE_URL", None)
