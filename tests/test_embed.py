@@ -81,6 +81,31 @@ def test_close_pairs_score_higher_than_unrelated(torch_embedder, onnx_embedder, 
         assert float(q @ g) > float(q @ h) + 0.2
 
 
+def test_query_vectors_are_remembered_per_model(torch_embedder, onnx_embedder, monkeypatch) -> None:
+    from medcite.retrieve import embed as module
+
+    monkeypatch.setattr(module, "_query_memo", module.OrderedDict())
+    q = "What is the treatment for adults with Guillain-Barré syndrome?"
+    first = module.embed_query(onnx_embedder, q)
+    assert np.allclose(first, onnx_embedder.embed([q])[0], atol=1e-6)
+    assert module.embed_query(onnx_embedder, q) is first
+    assert not first.flags.writeable  # callers share it
+    other = module.embed_query(torch_embedder, q)  # another model's vector, not the cached one
+    assert np.allclose(other, torch_embedder.embed([q])[0], atol=1e-6)
+    for i in range(5):
+        module.embed_query(onnx_embedder, f"question {i}", keep=3)
+    assert len(module._query_memo) == 3 and (ONNX_EMBEDDER, q) not in module._query_memo
+
+
+def test_embed_threads_come_from_the_environment(monkeypatch) -> None:
+    from medcite.retrieve.embed import _threads
+
+    monkeypatch.setenv("MEDCITE_EMBED_THREADS", "1")
+    assert _threads() == 1
+    monkeypatch.setenv("MEDCITE_EMBED_THREADS", "lots")
+    assert _threads() >= 1
+
+
 def test_get_embedder_caches_and_reads_env(monkeypatch, torch_embedder, onnx_embedder) -> None:
     monkeypatch.delenv("MEDCITE_EMBEDDER", raising=False)
     # The test install has the onnx extra, so the int8 model is the default there.

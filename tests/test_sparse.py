@@ -64,6 +64,20 @@ def test_analyze_agrees_with_fts_query_normalisation() -> None:
         assert analyze(text, unique=True) == list(dict.fromkeys(STEM(tokens(text))))
 
 
+def test_memoised_analysis_equals_stemming_every_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    from medcite.retrieve import analyze as module
+
+    texts = [p.text for doc in parsed_samples() for p in doc.passages]
+    texts += ["Guillain–Barré syndrome après vaccination: naïve patients (n=12), α-synuclein", "", "___ _a_"]
+    expected = [module.stem(module.words(t)) for t in texts]
+    assert [analyze(t) for t in texts] == expected
+    assert [analyze(t) for t in texts] == expected  # second pass: every token from the memo
+    monkeypatch.setattr(module._TermMemo, "limit", 50)  # outgrowing the limit clears it, same terms
+    monkeypatch.setattr(module, "_TERMS", module._TermMemo())
+    assert [analyze(t) for t in texts] == expected
+    assert len(module._TERMS) <= 50
+
+
 def test_ascii_fast_path_matches_regex() -> None:
     for text in ("Hello, World! a_b __x__ 3.5mg/kg (n=12) [IVIg]", "tab\tnew\nline", "ÀÉÎ mixed ß ﬁ"):
         assert split(text) == TOKEN.findall(fold(text))

@@ -7,6 +7,7 @@ question's key concepts the answer says so and lists the nearest sources.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import uuid
@@ -227,6 +228,12 @@ def _idf(retriever: Retriever):  # type: ignore[no-untyped-def]
     return idf
 
 
+@functools.lru_cache(maxsize=16384)
+def _passage_terms(section: str, text: str) -> frozenset[str]:
+    # Cached: the same guidelines are the top sources for question after question on a topic.
+    return frozenset(analyze(f"{section} {text}", unique=True))
+
+
 def _siblings(store: SQLiteStore, hits: Sequence[Hit], found: list[Concept], docs: int = 3) -> list[Hit]:
     """The other on-topic passages of the best-ranked guidelines and labels: retrieval keeps
     a few passages per document for diversity, but a guideline's neighbouring
@@ -235,8 +242,7 @@ def _siblings(store: SQLiteStore, hits: Sequence[Hit], found: list[Concept], doc
     out: list[Hit] = []
     for doc_id in top:
         for h in store.passages_of(doc_id, limit=400):
-            context = frozenset(analyze(f"{h.section} {h.text}", unique=True))
-            if coverage(found, context) >= 0.5:
+            if coverage(found, _passage_terms(h.section, h.text)) >= 0.5:
                 out.append(h)
     return out
 

@@ -7,6 +7,7 @@ concepts with the passage's retrieval rank. Pure functions over hits.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -62,35 +63,61 @@ class Candidate:
         return len(self.text.split())
 
 
+@dataclass(frozen=True)
+class _Sentence:
+    """What a usable sentence of a passage is, whatever the question."""
+
+    start: int
+    end: int
+    text: str
+    stems: tuple[str, ...]
+    terms: frozenset[str]
+    facet: str
+    facet_scores: dict[str, float]
+    graded: bool  # the passage's grade applies to this sentence
+
+
+@functools.lru_cache(maxsize=8192)
+def _sentences(text: str, section: str, title: str, source_type: str, grade: str,
+               min_words: int, max_words: int) -> tuple[frozenset[str], tuple[_Sentence, ...]]:
+    """(terms of heading and title, usable sentences) of one passage. Cached: the same
+    guideline passages come back for question after question on a topic, and splitting,
+    stemming and classifying their sentences is most of the composer's work."""
+    context = frozenset(analyze(f"{section} {title}", unique=True))
+    out = []
+    for start, end in sentence_spans(text):
+        label = _LABEL.match(text, start, end)
+        if label:  # "CONCLUSION: ..." - the structured-abstract label is not part of the claim
+            start = label.end()
+        sentence = " ".join(text[start:end].split())
+        n = len(sentence.split())
+        if (n < min_words or n > max_words or _NOT_A_SENTENCE.search(sentence)
+                or not _ENDS_LIKE_A_SENTENCE.search(sentence) or sentence[0].islower()):
+            continue
+        stems = tuple(analyze(sentence))
+        facet = classify(sentence, section, source_type)
+        graded = bool(grade) and (grade.lower() in sentence.lower() or len(text) <= len(sentence) + 2)
+        out.append(_Sentence(start, end, sentence, stems, frozenset(stems), facet.facet, facet.scores, graded))
+    return context, tuple(out)
+
+
 def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
                max_words: int = 80) -> list[Candidate]:
     """Every usable sentence of ``hits`` (in retrieval order), classified and covered."""
     out: list[Candidate] = []
     top_score = max((h.score for h in hits), default=0.0) or 1.0
     for rank, hit in enumerate(hits):
-        context = frozenset(analyze(f"{hit.section} {hit.title}", unique=True))
         grade = hit.meta.get("grade", "") if hit.meta else ""
-        for start, end in sentence_spans(hit.text):
-            label = _LABEL.match(hit.text, start, end)
-            if label:  # "CONCLUSION: ..." - the structured-abstract label is not part of the claim
-                start = label.end()
-            text = " ".join(hit.text[start:end].split())
-            n = len(text.split())
-            if (n < min_words or n > max_words or _NOT_A_SENTENCE.search(text)
-                    or not _ENDS_LIKE_A_SENTENCE.search(text) or text[0].islower()):
-                continue
-            stems = tuple(analyze(text))
-            facet = classify(text, hit.section, hit.source_type)
-            terms = frozenset(stems)
-            cover = coverage(found, terms)
-            cand = Candidate(
-                hit=hit, start=start, end=end, text=text, stems=stems, terms=terms, rank=rank,
-                facet=facet.facet, facet_scores=facet.scores, cover=cover,
-                context_cover=coverage(found, terms | context),
-                grade=grade if grade and (grade.lower() in text.lower() or len(hit.text) <= len(text) + 2) else "",
-                retrieval=max(0.0, hit.score) / top_score if hit.score > 0 else 1.0 / (1.0 + rank / 5.0),
-            )
-            out.append(cand)
+        context, sentences = _sentences(hit.text, hit.section, hit.title, hit.source_type, grade,
+                                        min_words, max_words)
+        retrieval = max(0.0, hit.score) / top_score if hit.score > 0 else 1.0 / (1.0 + rank / 5.0)
+        for s in sentences:
+            out.append(Candidate(
+                hit=hit, start=s.start, end=s.end, text=s.text, stems=s.stems, terms=s.terms, rank=rank,
+                facet=s.facet, facet_scores=dict(s.facet_scores), cover=coverage(found, s.terms),
+                context_cover=coverage(found, s.terms | context),
+                grade=grade if s.graded else "", retrieval=retrieval,
+            ))
     return out
 
 

@@ -77,7 +77,35 @@ def stem(tokens: Iterable[str]) -> list[str]:
     return _stemmer().stemWords(list(tokens))
 
 
+class _TermMemo(dict[str, str]):
+    """Raw token → index term ("" for a dropped token), each distinct token stemmed once.
+
+    Shared by all threads (a lost race only stems a token twice); cleared when it outgrows
+    ``limit`` so a stream of never-seen tokens cannot grow it without bound.
+    """
+
+    limit = 500_000
+
+    def __missing__(self, raw: str) -> str:
+        word = keep(raw)
+        term = _stemmer().stemWord(word) if word else ""
+        if len(self) >= self.limit:
+            self.clear()
+        self[raw] = term
+        return term
+
+
+_TERMS = _TermMemo()
+
+
 def analyze(text: str, unique: bool = False) -> list[str]:
-    """Index terms of ``text``: duplicates kept (term frequency) unless ``unique``."""
-    terms = stem(words(text or ""))
+    """Index terms of ``text``: duplicates kept (term frequency) unless ``unique``.
+
+    The same terms as ``stem(words(text))``; answers analyse thousands of sentences per
+    question, and looking each raw token up once is several times faster than stemming it.
+    """
+    if not text:
+        return []
+    memo = _TERMS
+    terms = [t for t in map(memo.__getitem__, split(text)) if t]
     return list(dict.fromkeys(terms)) if unique else terms

@@ -18,6 +18,7 @@ import re
 import sqlite3
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -64,7 +65,12 @@ def _model_dir() -> Path:
 
 
 def _threads() -> int:
-    return os.cpu_count() or 1
+    """``$MEDCITE_EMBED_THREADS``, else every core (``medcite serve`` splits the cores
+    between its worker processes, so that they do not fight over them)."""
+    try:
+        return max(1, int(os.environ.get("MEDCITE_EMBED_THREADS", "")))
+    except ValueError:
+        return os.cpu_count() or 1
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -205,6 +211,27 @@ def onnx_available() -> bool:
 def default_embedder_name() -> str:
     """``$MEDCITE_EMBEDDER``, else the int8 ONNX model where installed, else torch MiniLM."""
     return os.environ.get("MEDCITE_EMBEDDER") or (ONNX_EMBEDDER if onnx_available() else DEFAULT_EMBEDDER)
+
+
+_query_memo: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+
+
+def embed_query(embedder: Embedder, text: str, keep: int = 512) -> np.ndarray:
+    """``embedder``'s vector for one query, remembered for the last ``keep`` queries: an
+    answer searches the same question text more than once (all sources, consumer pages)."""
+    key = (embedder.name, text)
+    with _cache_lock:
+        vec = _query_memo.get(key)
+        if vec is not None:
+            _query_memo.move_to_end(key)
+            return vec
+    vec = embedder.embed([text])[0]
+    vec.flags.writeable = False
+    with _cache_lock:
+        _query_memo[key] = vec
+        while len(_query_memo) > keep:
+            _query_memo.popitem(last=False)
+    return vec
 
 
 def get_embedder(name: str | None = None) -> Embedder:

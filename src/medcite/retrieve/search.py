@@ -144,7 +144,7 @@ class Retriever:
                ) -> tuple[dict[int, float], np.ndarray | None, DenseIndex | None]:
         """Dense scores of the top ``n`` and of the lexical candidates; query vector; index."""
         from .dense import DenseIndex, embed_on_demand
-        from .embed import embedder_for_store
+        from .embed import embed_query, embedder_for_store
 
         info = self.info
         t = time.perf_counter()
@@ -164,7 +164,7 @@ class Retriever:
         if len(dindex) == 0:
             return {}, None, None
         t = time.perf_counter()
-        qvec = embedder.embed([q.dense_text()])[0]
+        qvec = embed_query(embedder, q.dense_text())
         info.timings_ms["embed_query"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         allowed_ids = None if allowed is None else index.passage_ids[allowed]

@@ -47,6 +47,8 @@ def serve_cmd(
     # A server reads the vectors there are and embeds nothing inside a request: on-demand
     # embedding cost 3x in throughput under load (docs/benchmarks.md); `medcite embed` fills in.
     os.environ.setdefault("MEDCITE_EMBED_ON_DEMAND", "0")
+    # Worker processes share the cores; each embedder using all of them oversubscribes the CPU.
+    os.environ.setdefault("MEDCITE_EMBED_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, workers))))
     settings = Settings.from_env()
     try:
         with open_store(settings) as store:
