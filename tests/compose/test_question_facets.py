@@ -119,3 +119,39 @@ def test_population_mismatch() -> None:
 ])
 def test_near_duplicates(a: str, b: str, dup: bool) -> None:
     assert similar(frozenset(analyze(a)), frozenset(analyze(b))) is dup
+
+
+@pytest.mark.parametrize(("text", "recommends"), [
+    ("IVIg should be offered to treat GBS in adults (Level A).", True),  # ngc:9085
+    ("Plasmapheresis is recommended for adults with GBS who are unable to walk unaided.", True),
+    ("IVIg combined with plasmapheresis should not be considered for treating GBS (Level B).", False),
+    ("Sequential treatment with plasma exchange followed by IVIg is not recommended.", False),
+    ("Because plasmapheresis is established as effective GBS treatment, the guideline committee "
+     "concluded that IVIg also has established effectiveness.", True),
+    ("Guillain-Barré syndrome is a rare disorder in which the immune system attacks the nerves.", False),
+])
+def test_positive_recommendation(text: str, recommends: bool) -> None:
+    from medcite.compose.build import _recommends
+
+    assert _recommends(text) is recommends
+
+
+def test_centrality_counts_shared_pairs_with_other_passages(small_store) -> None:
+    from itertools import pairwise
+
+    from medcite.compose.select import candidates, centrality
+    from medcite.retrieve.search import Retriever
+
+    question = "What is the treatment for adults with Guillain-Barré syndrome?"
+    hits = Retriever(small_store).search(question, k=30, snippets=False)
+    found = concepts(frame(question).key_terms, expand(question), lambda t: 1.0)
+    pool = candidates(hits, found)[:80]
+    assert len(pool) > 20
+    # The definition, pair by pair: what each sentence shares with sentences of other passages.
+    pairs = [set(pairwise(c.stems)) | {(t, "") for t in c.terms} for c in pool]
+    raw = [sum(len(pairs[i] & pairs[j]) for j, d in enumerate(pool) if d.hit.passage_id != c.hit.passage_id)
+           / len(pairs[i]) if pairs[i] else 0.0 for i, c in enumerate(pool)]
+    got = centrality(pool)
+    assert max(got.values()) == pytest.approx(1.0)
+    for c, r in zip(pool, raw, strict=True):
+        assert got[id(c)] == pytest.approx(r / max(raw))

@@ -252,6 +252,12 @@ def _merge_hits(first: Sequence[Hit], second: Sequence[Hit]) -> list[Hit]:
     return [*first, *[h for h in second if h.passage_id not in seen]]
 
 
+def _recommends(text: str) -> bool:
+    """A positive recommendation ("should be offered", "is recommended"), not a negated one."""
+    low = f" {text.lower()} "
+    return any(r in low for r in _RECOMMEND) and " not " not in low
+
+
 def _bottom_line(chosen: list[Candidate], ctx: _Context) -> list[Candidate]:
     """One or two sentences a clinician could act on: the best sentence of the facet the
     question asks for, preferring graded positive recommendations for treatment questions."""
@@ -269,8 +275,7 @@ def _bottom_line(chosen: list[Candidate], ctx: _Context) -> list[Candidate]:
             if c.hit.source_type == "label" and "dosage" in c.hit.section.lower():
                 bonus += 0.15
         if ctx.frame.intent in ("treatment", "prevention"):
-            low = c.text.lower()
-            if any(r in low for r in _RECOMMEND) and " not " not in f" {low} ":
+            if _recommends(c.text):
                 bonus += 0.25
             if c.grade:
                 bonus += 0.1
@@ -284,9 +289,13 @@ def _bottom_line(chosen: list[Candidate], ctx: _Context) -> list[Candidate]:
     first = ordered[0]
     out = [first]
     for c in ordered[1:]:
-        negative = " not " in f" {c.text.lower()} " and ctx.frame.intent in ("treatment", "prevention")
+        # A second sentence for a treatment question must itself recommend something, and be
+        # graded when the first is: a rationale ("Because ... the committee concluded ...")
+        # is body text.
+        acts = (_recommends(c.text) and (bool(c.grade) or not first.grade)
+                or ctx.frame.intent not in ("treatment", "prevention"))
         if (c.hit.passage_id != first.hit.passage_id and key(c) >= 0.8 * key(first)
-                and first.words + c.words <= 60 and not negative):
+                and first.words + c.words <= 60 and acts):
             out.append(c)
         break
     return out
