@@ -292,7 +292,7 @@ def _bottom_line(chosen: list[Candidate], ctx: _Context) -> list[Candidate]:
         # A second sentence for a treatment question must itself recommend something, and be
         # graded when the first is: a rationale ("Because ... the committee concluded ...")
         # is body text.
-        acts = (_recommends(c.text) and (bool(c.grade) or not first.grade)
+        acts = ((_recommends(c.text) and (bool(c.grade) or not first.grade))
                 or ctx.frame.intent not in ("treatment", "prevention"))
         if (c.hit.passage_id != first.hit.passage_id and key(c) >= 0.8 * key(first)
                 and first.words + c.words <= 60 and acts):
