@@ -37,6 +37,7 @@ from lxml import etree
 from _common import DATA, percentile, table
 from medcite.answering import ask
 from medcite.eval.corpus import bioasq_questions
+from medcite.retrieve.search import Retriever, SearchConfig
 from medcite.review import EditorialStore
 from medcite.settings import Settings
 from medcite.store import open_store
@@ -84,15 +85,17 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) 
 
 
 def baseline(home: Path, qs: list[str]) -> list[float]:
-    """``ask()`` in this process, one question at a time, nothing saved."""
+    """``ask()`` in this process, one question at a time, nothing saved, embedding nothing
+    on demand (as ``medcite serve`` does)."""
     settings = Settings.from_env(home)
     store = open_store(settings)
+    retriever = Retriever(store, SearchConfig(on_demand=0))
     out = []
     try:
-        ask(qs[0], store, save=False)  # load indexes and the model once, as the server does
+        ask(qs[0], store, retriever=retriever, save=False)  # load indexes and the model once, as the server does
         for q in qs:
             t = time.perf_counter()
-            ask(q, store, save=False)
+            ask(q, store, retriever=retriever, save=False)
             out.append(time.perf_counter() - t)
     finally:
         store.close()
