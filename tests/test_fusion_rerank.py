@@ -92,3 +92,18 @@ def test_feedback_query_is_rocchio_normalised(query, top, beta, expected) -> Non
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, expected, atol=1e-6)
     np.testing.assert_allclose(np.linalg.norm(out), 1.0, atol=1e-6)
+
+
+def test_rescored_hit_changes_only_score_and_snippet() -> None:
+    import dataclasses
+
+    from medcite.types import Hit
+
+    hit = Hit("ngc:9085", 7, "guideline", "IVIg in neuromuscular disorders", 2012, "Recommendations",
+              "IVIg should be offered to treat GBS in adults (Level A).", 0.5, "", "guideline", 3, 10, 66,
+              {"grade": "Level A"})
+    assert hit.rescored(0.9, "…IVIg…") == dataclasses.replace(hit, score=0.9, snippet="…IVIg…")
+    # Every field is carried over: a field added to Hit must be added to rescored() too.
+    changed = {f.name for f in dataclasses.fields(Hit)
+               if getattr(hit.rescored(0.9, "x"), f.name) != getattr(hit, f.name)}
+    assert changed == {"score", "snippet"}

@@ -129,6 +129,13 @@ class Hit:
     end: int = 0
     meta: dict[str, str] = field(default_factory=dict)
 
+    def rescored(self, score: float, snippet: str = "") -> Hit:
+        """This hit with another score and snippet. ``dataclasses.replace`` does the same
+        about 5x slower, and a search rescores hundreds of hits per query."""
+        return Hit(self.doc_id, self.passage_id, self.source_type, self.title, self.year, self.section,
+                   self.text, score, snippet, self.evidence_level, self.ordinal, self.start, self.end,
+                   self.meta)
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -184,5 +184,5 @@ class Retriever:
         out: list[Hit] = []
         for cand, score in rerank(cands, date.today().year, self.config.weights)[:k]:
             hit = hits[cand.passage_id]
-            out.append(replace(hit, score=round(score, 6), snippet=snippet(hit.text, terms) if snippets else ""))
+            out.append(hit.rescored(round(score, 6), snippet(hit.text, terms) if snippets else ""))
         return out
