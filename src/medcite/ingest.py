@@ -12,7 +12,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from .review.stale import flag_stale_articles
 from .sources import PARSERS, detect
 from .sources.walk import Skipped, SourceFile, Unreadable, walk
 from .store import EvidenceStore, SQLiteStore
-from .types import Document, Parsed
+from .types import Document, Parsed, Passage, VocabTerm
 
 UNKNOWN = "(unrecognised)"
 
@@ -87,6 +88,7 @@ class IngestReport:
 
 
 Progress = Callable[[int, int, int], None]  # (files done, documents done, passages done)
+Idle = Callable[[], None]
 
 
 # Generic extensions: a .json or .txt met while walking a folder may be anything
@@ -114,10 +116,44 @@ def _parse(item: SourceFile) -> tuple[str, Parsed | None, str | None]:
 
 SPLIT_BYTES = 256 * 1024  # files larger than this are parsed in parts when a parser can split
 
+# Between processes a Parsed travels as plain tuples: unpickling the frozen, slotted
+# dataclasses restores each field with a setattr call, and costs the writing process
+# (the bottleneck) half again as much as unpickling tuples and calling the constructors.
+Packed = tuple[list[tuple[Any, ...]], list[VocabTerm], list[str]]
+_DOC_FIELDS = tuple(f.name for f in fields(Document))
+_PASSAGES_AT = _DOC_FIELDS.index("passages")
+_doc_values = attrgetter(*_DOC_FIELDS)
+_passage_values = attrgetter(*(f.name for f in fields(Passage)))
+_new_document: Callable[..., Document] = Document  # positional, in field order
 
-def _parse_part(data: bytes, name: str, fmt: str) -> Parsed:
+
+def _pack(parsed: Parsed) -> Packed:
+    rows = []
+    for doc in parsed.documents:
+        row = _doc_values(doc)
+        rows.append((*row[:_PASSAGES_AT], tuple(map(_passage_values, doc.passages)), *row[_PASSAGES_AT + 1:]))
+    return rows, parsed.vocab, parsed.skipped
+
+
+def _unpack(packed: Packed) -> Parsed:
+    rows, vocab, skipped = packed
+    documents = [
+        _new_document(*row[:_PASSAGES_AT], tuple(Passage(*p) for p in row[_PASSAGES_AT]), *row[_PASSAGES_AT + 1:])
+        for row in rows
+    ]
+    return Parsed(documents=documents, vocab=vocab, skipped=skipped)
+
+
+def _parse_packed(item: SourceFile) -> tuple[str, Packed | None, str | None]:
+    """``_parse`` in a worker process."""
+    fmt, parsed, error = _parse(item)
+    return fmt, None if parsed is None else _pack(parsed), error
+
+
+def _parse_part(data: bytes, name: str, fmt: str) -> Packed:
+    """One part of a split file, in a worker process."""
     parser = next(p for p in PARSERS if fmt == p.FORMAT)
-    return parser.parse(data, name)
+    return _pack(parser.parse(data, name))
 
 
 class _Split:
@@ -127,7 +163,7 @@ class _Split:
     def __init__(self, item: SourceFile, fmt: str, futures: list[Future[Any]]) -> None:
         self.item, self.fmt, self.futures = item, fmt, futures
 
-    def results(self) -> Iterator[tuple[str, Parsed | None, str | None]]:
+    def results(self, idle: Idle | None = None) -> Iterator[tuple[str, Parsed | None, str | None]]:
         """Each part's result in order, so indexing overlaps the parsing of later parts.
 
         On an error in any part, the whole file is parsed once more to report the
@@ -136,7 +172,7 @@ class _Split:
         done = 0
         for fut in self.futures:
             try:
-                part = fut.result()
+                part = _unpack(_wait(fut, idle))
             except Exception:
                 fmt, _, error = _parse(self.item)
                 if done:
@@ -159,26 +195,35 @@ def _submit(pool: ProcessPoolExecutor, item: SourceFile) -> Future[Any] | _Split
         parts = splitter(item.data, item.name) if splitter else None
         if parser is not None and parts:
             return _Split(item, parser.FORMAT, [pool.submit(_parse_part, p, item.name, parser.FORMAT) for p in parts])
-    return pool.submit(_parse, item)
+    return pool.submit(_parse_packed, item)
 
 
 Result = tuple[str, Parsed | None, str | None]
 
 
-def _results(fut: Future[Any] | _Split | None) -> list[Result] | Iterator[Result]:
+def _wait(fut: Future[Any], idle: Idle | None) -> Any:
+    if idle is not None and not fut.done():
+        idle()  # the result is not there yet: do other work instead of waiting
+    return fut.result()
+
+
+def _results(fut: Future[Any] | _Split | None, idle: Idle | None) -> list[Result] | Iterator[Result]:
     if fut is None:
         return []
     if isinstance(fut, _Split):
-        return fut.results()
-    return [fut.result()]
+        return fut.results(idle)
+    fmt, packed, error = _wait(fut, idle)
+    return [(fmt, None if packed is None else _unpack(packed), error)]
 
 
 def _parsed_stream(
-    items: Iterable[SourceFile | Skipped | Unreadable], workers: int
+    items: Iterable[SourceFile | Skipped | Unreadable], workers: int, idle: Idle | None = None
 ) -> Iterator[tuple[SourceFile | Skipped | Unreadable, Iterable[Result]]]:
     """Pair each walked item with its parse results, in order, parsing in parallel.
 
     A file yields one result, or one per part when it was split for parallel parsing.
+    ``idle`` is called when the next result is not ready yet (the caller writes what it
+    has meanwhile), never in the single-process mode.
     """
     if workers <= 1:
         for item in items:
@@ -192,10 +237,10 @@ def _parsed_stream(
             pending.append((item, fut))
             while len(pending) >= window:
                 head, hfut = pending.popleft()
-                yield head, _results(hfut)
+                yield head, _results(hfut, idle)
         while pending:
             head, hfut = pending.popleft()
-            yield head, _results(hfut)
+            yield head, _results(hfut, idle)
 
 
 def default_workers() -> int:
@@ -240,8 +285,15 @@ def ingest(
                 report.passages += len(doc.passages)
         batch.clear()
 
+    def flush_while_waiting() -> None:
+        # Parser processes are still busy: write the documents parsed so far rather than
+        # wait for a full batch, so indexing overlaps parsing. A floor keeps transactions
+        # from getting so small that their fixed cost dominates.
+        if len(batch) >= max(1, batch_size // 5):
+            flush()
+
     walked = (item for path in paths for item in walk(path))
-    for item, results in _parsed_stream(walked, workers):
+    for item, results in _parsed_stream(walked, workers, flush_while_waiting):
         files += 1
         if isinstance(item, Skipped):
             report.skipped_files += 1

@@ -187,3 +187,32 @@ def test_other_root_is_rejected() -> None:
     path = DATA / "mesh/xml2006sample.xml"
     with pytest.raises(ParseError, match="root element is <DescriptorRecordSet>"):
         pubmed.parse(path.read_bytes(), path.name)
+
+
+def test_split_cuts_a_large_set_into_well_formed_parts_by_size() -> None:
+    data = SAMPLE.read_bytes()
+    size = 256 * 1024
+    parts = pubmed.split(data, SAMPLE.name, part_bytes=size)
+    assert parts is not None and len(parts) > 10
+    assert all(p.startswith(b"<?xml") and p.rstrip().endswith(b"</MedlineCitationSet>") for p in parts)
+    header = data.index(b"<MedlineCitation ")
+    assert all(len(p) - header > size for p in parts[:-1])  # every part but the last is full
+    pieces = [pubmed.parse(p, SAMPLE.name) for p in parts]
+    whole = load(SAMPLE)
+    assert [d for piece in pieces for d in piece.documents] == whole.documents
+    assert [s for piece in pieces for s in piece.skipped] == whole.skipped
+
+
+def test_split_of_an_efetch_set() -> None:
+    path = PM / "biopython/pubmed4.xml"
+    data = path.read_bytes()
+    parts = pubmed.split(data, path.name, part_bytes=4096)
+    assert parts is not None and len(parts) > 1
+    assert [d for p in parts for d in pubmed.parse(p, path.name).documents] == load(path).documents
+
+
+def test_split_leaves_small_or_broken_files_whole() -> None:
+    data = SAMPLE.read_bytes()
+    assert pubmed.split(data, SAMPLE.name, part_bytes=len(data)) is None
+    assert pubmed.split(data[: len(data) // 2], SAMPLE.name) is None  # not closed: parsed whole for the error
+    assert pubmed.split(NEJM.read_bytes(), NEJM.name) is None

@@ -8,6 +8,7 @@ passage sections. Also home of the small XML helpers the other lxml parsers shar
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -84,11 +85,18 @@ _SPLIT_END = {b"PubmedArticleSet": b"</PubmedArticle>", b"MedlineCitationSet": b
 _SPLIT_START = {b"PubmedArticleSet": b"<PubmedArticle>", b"MedlineCitationSet": b"<MedlineCitation "}
 
 
-def split(data: bytes, name: str, records_per_part: int = 100) -> list[bytes] | None:
+PART_BYTES = 256 * 1024
+
+
+def split(data: bytes, name: str, part_bytes: int = PART_BYTES) -> list[bytes] | None:
     """Cut a large citation set into smaller well-formed sets at record boundaries,
     so worker processes can parse the parts in parallel. Returns None when the file
     should be parsed whole (small, not a set, or not cleanly closed: the whole-file
-    parse then reports the exact error)."""
+    parse then reports the exact error).
+
+    Parts are cut by size (each ends at the first record end ``part_bytes`` or more
+    after its start), not by record count: records differ in size tenfold (long author
+    and reference lists), and a large first part would hold up the whole pipeline."""
     root = root_tag(data[:4096])
     end_tag = _SPLIT_END.get(root)
     if end_tag is None:
@@ -103,18 +111,14 @@ def split(data: bytes, name: str, records_per_part: int = 100) -> list[bytes] | 
         return None  # something other than a prolog precedes the first record
     parts: list[bytes] = []
     start = first
-    pos = first
-    count = 0
     while True:
-        nxt = data.find(end_tag, pos, close_at)
-        if nxt < 0:
+        end = data.find(end_tag, start + part_bytes, close_at)
+        if end < 0:
             break
-        pos = nxt + len(end_tag)
-        count += 1
-        if count == records_per_part:
-            parts.append(header + data[start:pos] + footer)
-            start, count = pos, 0
-    if len(parts) < 1:
+        end += len(end_tag)
+        parts.append(header + data[start:end] + footer)
+        start = end
+    if not parts:
         return None
     parts.append(header + data[start:close_at] + footer)
     return parts
@@ -166,7 +170,12 @@ def _by_tag(el: etree._Element) -> dict[str, list[etree._Element]]:
     # One pass over the children beats a dozen find() calls per citation.
     found: dict[str, list[etree._Element]] = {}
     for child in el:
-        found.setdefault(child.tag, []).append(child)
+        tag = child.tag
+        same = found.get(tag)
+        if same is None:
+            found[tag] = [child]
+        else:
+            same.append(child)
     return found
 
 
@@ -199,8 +208,8 @@ def _citation(mc: etree._Element | None, pubmed_data: etree._Element | None, out
         for tag in ("Title", "ISOAbbreviation"):
             venue = venue or text_of(journal.get(tag, _NONE)[0])
         issue = journal.get("JournalIssue", _NONE)[0]
-        if issue is not None:
-            pub_date, year = _pub_date(issue.find("PubDate"))
+        if issue is not None:  # iterchildren, not find(): find() parses its path each call
+            pub_date, year = _pub_date(next(issue.iterchildren("PubDate"), None))
     if not venue and "MedlineJournalInfo" in parts:
         venue = squash(parts["MedlineJournalInfo"][0].findtext("MedlineTA"))
     if not pub_date:
@@ -270,12 +279,28 @@ def _add_abstract(builder: DocBuilder, abstract: etree._Element) -> None:
 def _pub_date(node: etree._Element | None) -> tuple[str, int | None]:
     if node is None:
         return "", None
-    fields = {child.tag: (child.text or "").strip() for child in node}
-    if fields.get("Year"):
-        iso = iso_date(fields["Year"], fields.get("Month"), fields.get("Day"))
+    year = month = day = medline = ""
+    for child in node:  # the last of a repeated element wins
+        tag = child.tag
+        if tag == "Year":
+            year = child.text or ""
+        elif tag == "Month":
+            month = child.text or ""
+        elif tag == "Day":
+            day = child.text or ""
+        elif tag == "MedlineDate":
+            medline = child.text or ""
+    return _dated(year.strip(), month.strip(), day.strip(), medline.strip())
+
+
+@lru_cache(maxsize=4096)
+def _dated(year: str, month: str, day: str, medline: str) -> tuple[str, int | None]:
+    # Cached: a baseline file has a few hundred distinct publication dates.
+    if year:
+        iso = iso_date(year, month, day)
         return iso, year_of(iso)
     # MedlineDate is free text such as "2015 Oct-Dec" or "1998 Dec-1999 Jan".
-    found = year_of(fields.get("MedlineDate", ""))
+    found = year_of(medline)
     return (str(found), found) if found else ("", None)
 
 

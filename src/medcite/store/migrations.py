@@ -186,3 +186,27 @@ def m005_answers_to_editorial() -> list[str]:
         DROP TABLE IF EXISTS answers
         """
     )
+
+
+@migration
+def m006_external_content_fts() -> list[str]:
+    # The FTS5 index stops keeping its own copy of every passage (title, section, text):
+    # it reads them from passages and documents through a view when a query needs them
+    # (snippet(), highlight()). bm25() uses only the index. Because the index no longer
+    # holds the text it indexed, SQLiteStore removes a passage from it with FTS5's
+    # 'delete' command and the old values before the passage row goes. Existing stores are
+    # re-indexed from their rows here, once.
+    return _statements(
+        """
+        DROP TABLE passages_fts;
+        CREATE VIEW passage_search_text AS
+            SELECT p.id AS id, d.title AS title, p.section AS section, p.text AS text
+            FROM passages p JOIN documents d ON d.id = p.doc_rowid;
+        CREATE VIRTUAL TABLE passages_fts USING fts5(
+            title, section, text,
+            content = 'passage_search_text', content_rowid = 'id',
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        INSERT INTO passages_fts(passages_fts) VALUES('rebuild')
+        """
+    )
