@@ -314,3 +314,40 @@ def test_unknown_pages_and_answers_are_html_404s(client: TestClient) -> None:
         r = client.get(path)
         assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), path
     assert client.get("/api/answers/nope").headers["content-type"].startswith("application/json")
+
+
+def test_failed_logins_are_throttled_per_client(client: TestClient, services: Services) -> None:
+    services.articles.add_user("rita", PASSWORD, "reviewer")
+    burst = services.limits.login_failure_burst
+
+    def attempt(password: str) -> int:
+        r = client.post("/login", data={"csrf": token(client, "/login"), "username": "rita", "password": password},
+                        follow_redirects=False)
+        if r.status_code == 429:
+            assert int(r.headers["retry-after"]) >= 1
+            assert "Too many failed sign-ins" in Page(r.text).visible
+        return r.status_code
+
+    assert [attempt(f"guess {i}") for i in range(burst)] == [401] * burst
+    assert attempt("guess again") == 429
+    # While throttled even the right password is refused: a guesser learns nothing from it.
+    assert attempt(PASSWORD) == 429 and not client.cookies.get(SESSION_COOKIE)
+
+
+def test_successful_logins_are_not_throttled(client: TestClient, services: Services) -> None:
+    services.articles.add_user("rita", PASSWORD, "reviewer")
+    for _ in range(services.limits.login_failure_burst + 3):
+        client.cookies.clear()
+        login(client, "rita")
+
+
+def test_limiter_wait_takes_nothing() -> None:
+    from medcite.serve.limits import RateLimiter
+
+    limiter = RateLimiter(rate=6, burst=1)  # a token every 10 s
+    assert limiter.wait("a", now=0.0) == 0.0 and limiter.wait("a", now=0.0) == 0.0
+    assert limiter.take("a", now=0.0) == 0.0
+    assert limiter.wait("a", now=0.0) == pytest.approx(10.0)
+    assert limiter.wait("a", now=4.0) == pytest.approx(6.0)
+    assert limiter.wait("a", now=10.0) == 0.0 and limiter.wait("b", now=0.0) == 0.0
+    assert RateLimiter(rate=0, burst=0).wait("a") == 0.0  # 0 switches the limit off

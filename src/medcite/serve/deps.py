@@ -32,12 +32,14 @@ class Services:
     limits: Limits
     public: bool = True  # anonymous visitors may read and ask
     limiter: RateLimiter = field(init=False)
+    login_limiter: RateLimiter = field(init=False)
     _local: threading.local = field(default_factory=threading.local, init=False)
     _stores: list[SQLiteStore] = field(default_factory=list, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
         self.limiter = RateLimiter(self.limits.ask_per_minute, self.limits.ask_burst)
+        self.login_limiter = RateLimiter(self.limits.login_failures_per_minute, self.limits.login_failure_burst)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, limits: Limits | None = None,

@@ -1,4 +1,4 @@
-"""Request bounds: body size and a per-client token bucket for ``ask``."""
+"""Request bounds: body size, and per-client token buckets for ``ask`` and for failed logins."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ class Limits:
     max_body: int = 64 * 1024  # bytes; a question, a patient line and a note fit many times over
     ask_per_minute: float = 30.0
     ask_burst: int = 10
+    # Failed logins: 5 in a row, then one more every 12 s (slows password guessing to a crawl).
+    login_failures_per_minute: float = 5.0
+    login_failure_burst: int = 5
 
     @classmethod
     def from_env(cls) -> Limits:
@@ -21,7 +24,9 @@ class Limits:
 
         return cls(max_body=int(os.environ.get("MEDCITE_MAX_BODY", cls.max_body)),
                    ask_per_minute=float(os.environ.get("MEDCITE_ASK_PER_MINUTE", cls.ask_per_minute)),
-                   ask_burst=int(os.environ.get("MEDCITE_ASK_BURST", cls.ask_burst)))
+                   ask_burst=int(os.environ.get("MEDCITE_ASK_BURST", cls.ask_burst)),
+                   login_failures_per_minute=float(os.environ.get(
+                       "MEDCITE_LOGIN_FAILURES_PER_MINUTE", cls.login_failures_per_minute)))
 
 
 @dataclass
@@ -32,6 +37,16 @@ class RateLimiter:
     burst: int
     buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait(self, key: str, now: float | None = None) -> float:
+        """Seconds until ``key`` has a token again (0.0: it has one now); takes nothing."""
+        if self.rate <= 0:
+            return 0.0
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            tokens, last = self.buckets.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.rate / 60.0)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / (self.rate / 60.0)
 
     def take(self, key: str, now: float | None = None) -> float:
         """0.0 when allowed; otherwise the seconds to wait before trying again."""

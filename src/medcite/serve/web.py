@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from ..answering import MAX_QUESTION_CHARS
 from ..review.store import SESSION_TTL
 from ..types import AUDIENCES
-from .deps import SESSION_COOKIE, allow_public, check_csrf, identify, rate_limit_ask, services
+from .deps import SESSION_COOKIE, allow_public, check_csrf, client_key, identify, rate_limit_ask, services
 from .web_kit import answer_url, form_fields, local_path, render, see_other, who
 from .web_pages import router as pages_router
 from .web_review import router as review_router
@@ -111,8 +111,16 @@ def _login(request: Request, form: dict[str, str]) -> Response:
     username, password = form.get("username", "").strip()[:64], form.get("password", "")[:1024]
     target = local_path(form.get("next"))
     svc = services(request)
+    client = client_key(request)
+    wait = svc.login_limiter.wait(client)
+    if wait > 0:
+        # Checked before the password, so that a guesser learns nothing while throttled.
+        seconds = max(1, round(wait))
+        return render(request, "login.html", status=429, headers={"Retry-After": str(seconds)}, next=target,
+                      username=username, error=f"Too many failed sign-ins from here; try again in {seconds} s.")
     user = svc.articles.authenticate(username, password) if username and password else None
     if user is None:
+        svc.login_limiter.take(client)  # only failures count: a reviewer signing in often is fine
         # One message for every failure, so the page does not tell which user names exist.
         return render(request, "login.html", status=401, next=target, username=username,
                       error="Wrong user name or password.")
