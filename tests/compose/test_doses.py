@@ -397,3 +397,24 @@ def test_lipitor_label_dosage_section() -> None:
     assert (paediatric.low, paediatric.cap) == (10, "20 mg/day")
     # "therapy with LIPITOR should be limited to 20 mg" (and 40 mg): maxima stated on their own
     assert {(m.low, m.cap) for m in doses if m.unit == "mg" and m.cap} == {(20, "20 mg"), (40, "40 mg")}
+
+
+@pytest.mark.parametrize(("name", "generic"), [
+    ("Humira", "adalimumab"),  # brand → generic, from the package lexicon
+    ("sildenafil citrate", "sildenafil"),  # the salt is not the drug
+    ("intravenous methylprednisolone", "methylprednisolone"),  # nor the route
+    ("immunoglobulin", "immune globulin"),  # an alias the lexicon lacks
+    ("creatinine", ""),  # a lab analyte in the lexicon, not a drug to dose
+    ("the", ""),
+])
+def test_resolve_drug(name: str, generic: str) -> None:
+    from medcite.compose.dose_drugs import resolve_drug
+
+    assert resolve_drug(name) == generic
+
+
+def test_drug_spans_find_names_and_abbreviations() -> None:
+    from medcite.compose.dose_drugs import drug_spans
+
+    text = "IVIg 2 g/kg over 5 days, then prednisone 1 mg/kg daily"
+    assert drug_spans(text) == [(0, 4, "immune globulin"), (30, 40, "prednisone")]

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from itertools import combinations, pairwise
 from typing import TypeVar
 
-from ..retrieve.query import _drug_lexicon, abbreviations_in
-from ..store.fts_query import STOPWORDS
+from .dose_drugs import drug_spans, pick_drug
 
 _MAX_CHARS = 20_000  # a passage or an answer; bounds the work on pasted documents
 _MAX_SENTENCE = 5_000  # parse_doses is per sentence and looks around each dose
@@ -231,88 +230,6 @@ def _pop_label(m: re.Match[str]) -> str:
     return re.sub(r"paediatric", "pediatric", text, flags=re.I).lower()
 
 
-# --- Drugs -------------------------------------------------------------------------------
-_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
-# Lexicon entries that are lab analytes or plain words in dose sentences ("creatinine 2 mg/dL").
-_NOT_DRUGS = frozenset({
-    "lead", "water", "creatinine", "cholesterol", "bilirubin", "hemoglobin", "triglycerides", "diuretics",
-    "interferons", "blood glucose", "c-reactive protein", "uric acid", "glycated hemoglobin",
-    "creatine kinase",
-})
-# Names the lexicon lacks or splits: IVIg expands to "intravenous immunoglobulin".
-_ALIASES = {"low-dose aspirin": "aspirin", "penicillin": "penicillin", "protamine": "protamine",
-            "protamine sulfate": "protamine"} | {name: "immune globulin" for name in (
-    "immunoglobulin", "immunoglobulins", "immune globulin", "immune globulins", "gammaglobulin",
-    "gamma globulin", "human immunoglobulin g", "immunoglobulin g")}
-# "sildenafil citrate", "atorvastatin calcium": the salt is part of the lexicon's name, not the drug.
-_SALT = re.compile(r"\s+(?:citrate|calcium|sodium|potassium|hydrochloride|hcl|sulfate|sulphate|phosphate|"
-                   r"maleate|mesylate|tartrate|acetate|besylate|fumarate|succinate|bromide)$")
-_ROUTE_WORD = re.compile(r"^(?:intravenous|subcutaneous|intramuscular|oral|iv|sc)\s+")
-_FOLLOW_GAP = re.compile(r"[\s(\[]*(?:(?:of|the|elemental|oral|intravenous|iv|daily)\s+)*", re.I)
-
-
-def _resolve(name: str) -> str:
-    """Generic name for a drug name or synonym, '' when it is not a drug."""
-    lex = _drug_lexicon()
-    low = " ".join(name.lower().split())
-    for cand in dict.fromkeys((low, _ROUTE_WORD.sub("", low))):
-        if cand in _ALIASES:
-            return _ALIASES[cand]
-        if lex is None or cand in _NOT_DRUGS or len(cand) < 4 or cand in STOPWORDS:
-            continue
-        generic = lex.to_generic.get(cand) or (cand if cand in lex.generic_names else "")
-        base = _SALT.sub("", generic)
-        generic = base if base != generic and base in lex.generic_names else generic
-        if generic and generic not in _NOT_DRUGS:
-            return _ALIASES.get(generic, generic)
-    return ""
-
-
-def _drugs(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, generic) for each drug name and drug abbreviation, greedy longest match."""
-    tokens = list(_WORD.finditer(text))[:1024]
-    out: list[tuple[int, int, str]] = []
-    i = 0
-    while i < len(tokens):
-        for n in range(min(4, len(tokens) - i), 0, -1):
-            words = [t.group() for t in tokens[i : i + n]]
-            if any(w.isdigit() for w in words) or (n == 1 and (len(words[0]) < 4 or words[0].lower() in STOPWORDS)):
-                continue
-            generic = _resolve(" ".join(words))
-            if generic:
-                out.append((tokens[i].start(), tokens[i + n - 1].end(), generic))
-                i += n
-                break
-        else:
-            i += 1
-    for surface, expansion in abbreviations_in(text):
-        generic = "" if surface.lower() in STOPWORDS else _resolve(expansion)
-        for m in re.finditer(rf"(?<![\w-]){re.escape(surface)}(?![\w-])", text) if generic else ():
-            if not any(s < m.end() and m.start() < e for s, e, _ in out):
-                out.append((m.start(), m.end(), generic))
-    return sorted(out)
-
-
-def _pick_drug(text: str, drugs: list[tuple[int, int, str]], e: _Expr, mains: list[_Expr],
-               fallback: str) -> tuple[int, int, str]:
-    """The drug a dose belongs to: one written right after it ("400 mg of rosuvastatin"),
-    else the nearest before it, else ``fallback`` (the context's drug), else a later one
-    that no other dose sits between or directly follows ("0.4 mg ... of folic acid";
-    not "FFP 10 ml/kg with vitamin K 10 mg")."""
-    after = [d for d in drugs if d[0] >= e.end]
-    if after and _FOLLOW_GAP.fullmatch(text, e.end, after[0][0]):
-        return after[0]
-    before = [d for d in drugs if d[1] <= e.start]
-    if before:
-        return before[-1]
-    if fallback:
-        return (-1, -1, fallback)
-    if after and not any(e.end <= x.start < after[0][0] for x in mains) and not any(
-            _FOLLOW_GAP.fullmatch(text, after[0][1], x.start) for x in mains if x.start >= after[0][1]):
-        return after[0]
-    return (-1, -1, "")
-
-
 # Where one dose's description ends: table cells, clauses, the next drug of a combination.
 _CLAUSE_END = re.compile(r"[|;+]|\b(?:plus|versus|vs|followed\s+by|then)\b", re.I)
 
@@ -376,13 +293,13 @@ def parse_doses(sentence: str, *, context: str = "") -> list[DoseMention]:
         mains.append(e)
         if is_cap:
             caps[len(mains) - 1] = e  # a maximum stated alone ("give a maximum dose of 500 mg/kg")
-    drugs = _drugs(text)
+    drugs = drug_spans(text)
     populations = list(_POPULATION.finditer(text))
-    ctx_drugs = _drugs(context[:2000]) if context else []
+    ctx_drugs = drug_spans(context[:2000]) if context else []
     out: list[DoseMention] = []
     for i, e in enumerate(mains):
         limit = mains[i + 1].start if i + 1 < len(mains) else len(text)
-        own = _pick_drug(text, drugs, e, mains, ctx_drugs[0][2] if ctx_drugs else "")
+        own = pick_drug(text, drugs, e, mains, ctx_drugs[0][2] if ctx_drugs else "")
         # The words after a dose describe it up to the next dose, clause or other drug.
         stop = min([limit, e.end + 120] + [d[0] for d in drugs if d[0] >= e.end and d != own])
         after = text[e.end : stop]
