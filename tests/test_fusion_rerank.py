@@ -107,3 +107,14 @@ def test_rescored_hit_changes_only_score_and_snippet() -> None:
     changed = {f.name for f in dataclasses.fields(Hit)
                if getattr(hit.rescored(0.9, "x"), f.name) != getattr(hit, f.name)}
     assert changed == {"score", "snippet"}
+
+
+def test_snippet_markers_are_removed_or_replaced_in_one_place() -> None:
+    from medcite.retrieve.analyze import analyze
+    from medcite.retrieve.highlight import HIGHLIGHT, mark, snippet, unmark
+
+    text = "IVIg should be offered to treat GBS in adults (Level A)."
+    marked = snippet(text, set(analyze("IVIg adults")))
+    assert marked.count(HIGHLIGHT[0]) == 2 and marked.count(HIGHLIGHT[1]) == 2
+    assert unmark(marked) == text
+    assert mark(marked, "<b>", "</b>") == "<b>IVIg</b> should be offered to treat GBS in <b>adults</b> (Level A)."

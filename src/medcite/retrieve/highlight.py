@@ -8,7 +8,7 @@ import re
 from ..store.sqlite import HIGHLIGHT
 from .analyze import analyze
 
-__all__ = ["HIGHLIGHT", "snippet"]
+__all__ = ["HIGHLIGHT", "mark", "snippet", "unmark"]
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -38,3 +38,13 @@ def snippet(text: str, query_terms: set[str], words: int = 32) -> str:
     out.append(text[pos:hi])
     out.append("…" if hi < len(text) else "")
     return " ".join("".join(out).split())
+
+
+def unmark(snippet: str) -> str:
+    """``snippet`` without its ``HIGHLIGHT`` match markers (for JSON and plain text)."""
+    return snippet.replace(HIGHLIGHT[0], "").replace(HIGHLIGHT[1], "")
+
+
+def mark(snippet: str, start: str, end: str) -> str:
+    """``snippet`` with its ``HIGHLIGHT`` match markers replaced by ``start`` and ``end``."""
+    return snippet.replace(HIGHLIGHT[0], start).replace(HIGHLIGHT[1], end)

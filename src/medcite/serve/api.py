@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from ..render import render
+from ..retrieve.highlight import unmark
 from ..retrieve.search import MODES, Retriever
 from ..review import ArticleInfo, AuditEntry, Comment, VersionInfo
 from ..types import SOURCE_TYPES, Answer, ReviewStatus
@@ -143,7 +144,7 @@ def search(request: Request, svc: Svc, q: str = Query(..., min_length=1, max_len
     hits = retriever.search(q, k=k, mode=mode, source_types=source_type or None, since=since)
     return SearchResponse(query=q, mode=retriever.info.mode, note=retriever.info.note, hits=[
         SearchHit(doc_id=h.doc_id, passage_id=h.passage_id, source_type=h.source_type, title=h.title, year=h.year,
-                  section=h.section, text=h.text, snippet=h.snippet.replace("\x02", "").replace("\x03", ""),
+                  section=h.section, text=h.text, snippet=unmark(h.snippet),
                   score=h.score, evidence_level=h.evidence_level) for h in hits])
 
 

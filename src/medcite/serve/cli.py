@@ -26,11 +26,11 @@ from rich.text import Text
 
 from ..errors import MedciteError
 from ..ingest import IngestReport, ingest
+from ..retrieve.highlight import mark, unmark
 from ..retrieve.search import MODES, Retriever
 from ..review import open_editorial
 from ..settings import Settings
 from ..store import SQLiteStore, open_store
-from ..store.sqlite import HIGHLIGHT
 from ..types import SOURCE_TYPES
 
 app = typer.Typer(
@@ -212,7 +212,7 @@ def _print_report(report: IngestReport) -> None:
 
 def _highlight(snippet: str) -> str:
     text = escape(snippet)
-    return text.replace(HIGHLIGHT[0], "[bold yellow]").replace(HIGHLIGHT[1], "[/bold yellow]")
+    return mark(text, "[bold yellow]", "[/bold yellow]")
 
 
 @app.command("search")
@@ -246,7 +246,7 @@ def search_cmd(
         out = []
         for h in hits:
             d = h.to_dict()
-            d["snippet"] = h.snippet.replace(HIGHLIGHT[0], "").replace(HIGHLIGHT[1], "")
+            d["snippet"] = unmark(h.snippet)
             out.append(d)
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return

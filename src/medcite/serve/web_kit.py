@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..render._common import format_date, safe_url
+from ..retrieve.highlight import HIGHLIGHT, mark, unmark
 from ..types import AUDIENCES
 from .deps import Identity, csrf_token, identify
 
@@ -36,9 +37,9 @@ MAX_FIELD = 10_000  # characters; the body limit bounds the request, this bounds
 
 def highlight(snippet: str) -> Markup:
     """A search snippet with its \\x02…\\x03 match markers as ``<mark>``, everything else escaped."""
-    text = str(escape(snippet.replace("\x02", "").replace("\x03", "")))
-    if "\x02" in snippet:
-        text = str(escape(snippet)).replace("\x02", "<mark>").replace("\x03", "</mark>")
+    text = str(escape(unmark(snippet)))
+    if HIGHLIGHT[0] in snippet:
+        text = mark(str(escape(snippet)), "<mark>", "</mark>")
         if text.count("<mark>") != text.count("</mark>"):  # a marker cut off by the snippet's end
             text = text.replace("<mark>", "").replace("</mark>", "")
     return Markup(text)
