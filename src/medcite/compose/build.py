@@ -228,7 +228,7 @@ def _idf(retriever: Retriever):  # type: ignore[no-untyped-def]
     return idf
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=8192)  # ~3 KB a passage: under 25 MB per process
 def _passage_terms(section: str, text: str) -> frozenset[str]:
     # Cached: the same guidelines are the top sources for question after question on a topic.
     return frozenset(analyze(f"{section} {text}", unique=True))

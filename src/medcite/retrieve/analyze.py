@@ -84,7 +84,7 @@ class _TermMemo(dict[str, str]):
     ``limit`` so a stream of never-seen tokens cannot grow it without bound.
     """
 
-    limit = 500_000
+    limit = 200_000  # ~150 bytes an entry: about 30 MB at most
 
     def __missing__(self, raw: str) -> str:
         word = keep(raw)
