@@ -214,20 +214,23 @@ def default_embedder_name() -> str:
 
 
 _query_memo: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+# Not _cache_lock: that one is held while a model loads (1-2 s), and a remembered query
+# vector must not wait for that.
+_query_lock = threading.Lock()
 
 
 def embed_query(embedder: Embedder, text: str, keep: int = 512) -> np.ndarray:
     """``embedder``'s vector for one query, remembered for the last ``keep`` queries: an
     answer searches the same question text more than once (all sources, consumer pages)."""
     key = (embedder.name, text)
-    with _cache_lock:
+    with _query_lock:
         vec = _query_memo.get(key)
         if vec is not None:
             _query_memo.move_to_end(key)
             return vec
     vec = embedder.embed([text])[0]
     vec.flags.writeable = False
-    with _cache_lock:
+    with _query_lock:
         _query_memo[key] = vec
         while len(_query_memo) > keep:
             _query_memo.popitem(last=False)
