@@ -10,7 +10,6 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from ..render import render
-from ..retrieve.highlight import unmark
 from ..retrieve.search import MODES, Retriever
 from ..review import ArticleInfo, AuditEntry, Comment, VersionInfo
 from ..types import SOURCE_TYPES, Answer, ReviewStatus
@@ -142,10 +141,8 @@ def search(request: Request, svc: Svc, q: str = Query(..., min_length=1, max_len
         raise HTTPException(422, f"unknown source type {bad[0]!r}; choose from {', '.join(SOURCE_TYPES)}")
     retriever = Retriever(svc.store())
     hits = retriever.search(q, k=k, mode=mode, source_types=source_type or None, since=since)
-    return SearchResponse(query=q, mode=retriever.info.mode, note=retriever.info.note, hits=[
-        SearchHit(doc_id=h.doc_id, passage_id=h.passage_id, source_type=h.source_type, title=h.title, year=h.year,
-                  section=h.section, text=h.text, snippet=unmark(h.snippet),
-                  score=h.score, evidence_level=h.evidence_level) for h in hits])
+    return SearchResponse(query=q, mode=retriever.info.mode, note=retriever.info.note,
+                          hits=[SearchHit.from_hit(h) for h in hits])
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, tags=["evidence"])

@@ -7,7 +7,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..answering import MAX_QUESTION_CHARS
-from ..types import Audience, ReviewStatus
+from ..retrieve.highlight import unmark
+from ..types import Audience, Hit, ReviewStatus
 
 ExportFormat = Literal["md", "html", "json", "text", "ris", "bibtex"]
 
@@ -43,6 +44,8 @@ class CommentRequest(_Body):
 
 
 class SearchHit(BaseModel):
+    """The API's view of a ``types.Hit``: these fields, the snippet without match markers."""
+
     doc_id: str
     passage_id: int
     source_type: str
@@ -53,6 +56,10 @@ class SearchHit(BaseModel):
     snippet: str
     score: float
     evidence_level: str
+
+    @classmethod
+    def from_hit(cls, hit: Hit) -> SearchHit:
+        return cls.model_validate(hit.rescored(hit.score, unmark(hit.snippet)), from_attributes=True)
 
 
 class SearchResponse(BaseModel):
