@@ -13,7 +13,16 @@ from ..render import render
 from ..retrieve.search import MODES, Retriever
 from ..review import ArticleInfo, AuditEntry, Comment, VersionInfo
 from ..types import SOURCE_TYPES, Answer, ReviewStatus
-from .deps import Services, allow_public, rate_limit_ask, require, require_transition, services
+from .deps import (
+    AnswerId,
+    DocId,
+    Services,
+    allow_public,
+    rate_limit_ask,
+    require,
+    require_transition,
+    services,
+)
 from .schemas import (
     AskRequest,
     CommentRequest,
@@ -37,9 +46,9 @@ SUFFIX = {"md": "md", "html": "html", "json": "json", "text": "txt", "ris": "ris
 
 def _known(svc: Services, answer_id: str) -> str:
     """The id, if such an article exists (404 otherwise: an empty list would hide a typo)."""
-    if svc.articles.article(answer_id[:64]) is None:
-        raise HTTPException(404, f"no answer with id {answer_id[:64]!r}")
-    return answer_id[:64]
+    if svc.articles.article(answer_id) is None:
+        raise HTTPException(404, f"no answer with id {answer_id!r}")
+    return answer_id
 
 
 @router.get("/health", response_model=Health, tags=["service"])
@@ -68,62 +77,62 @@ def list_answers(request: Request, svc: Svc, status: ReviewStatus | None = None,
 
 
 @router.get("/answers/{answer_id}", response_model=Answer, tags=["answers"])
-def get_answer(answer_id: str, request: Request, svc: Svc,
+def get_answer(answer_id: AnswerId, request: Request, svc: Svc,
                version: int | None = Query(None, ge=1, le=1_000_000)) -> Answer:
     allow_public(request, "read")
-    answer = svc.articles.get_answer(answer_id[:64], version)
+    answer = svc.articles.get_answer(answer_id, version)
     if answer is None:
-        raise HTTPException(404, f"no answer with id {answer_id[:64]!r}" + (f" version {version}" if version else ""))
+        raise HTTPException(404, f"no answer with id {answer_id!r}" + (f" version {version}" if version else ""))
     return answer
 
 
 @router.get("/answers/{answer_id}/export", tags=["answers"],
             responses={200: {"content": {m: {} for m in MEDIA.values()}}})
-def export_answer(answer_id: str, request: Request, svc: Svc, format: ExportFormat = "md") -> Response:
+def export_answer(answer_id: AnswerId, request: Request, svc: Svc, format: ExportFormat = "md") -> Response:
     answer = get_answer(answer_id, request, svc, None)
     return Response(render(answer, format), media_type=MEDIA[format], headers={
         "Content-Disposition": f'attachment; filename="medcite-{answer.id}.{SUFFIX[format]}"'})
 
 
 @router.get("/answers/{answer_id}/versions", response_model=list[VersionInfo], tags=["review"])
-def versions(answer_id: str, request: Request, svc: Svc) -> list[VersionInfo]:
+def versions(answer_id: AnswerId, request: Request, svc: Svc) -> list[VersionInfo]:
     allow_public(request, "read")
     return svc.articles.versions(_known(svc, answer_id))
 
 
 @router.get("/answers/{answer_id}/audit", response_model=list[AuditEntry], tags=["review"])
-def audit(answer_id: str, request: Request, svc: Svc) -> list[AuditEntry]:
+def audit(answer_id: AnswerId, request: Request, svc: Svc) -> list[AuditEntry]:
     require(request, "comment")
     return svc.articles.audit(_known(svc, answer_id))
 
 
 @router.get("/answers/{answer_id}/comments", response_model=list[Comment], tags=["review"])
-def comments(answer_id: str, request: Request, svc: Svc) -> list[Comment]:
+def comments(answer_id: AnswerId, request: Request, svc: Svc) -> list[Comment]:
     require(request, "comment")
     return svc.articles.comments(_known(svc, answer_id))
 
 
 @router.post("/answers/{answer_id}/comments", response_model=Comment, status_code=201, tags=["review"])
-def add_comment(answer_id: str, body: CommentRequest, request: Request, svc: Svc) -> Comment:
+def add_comment(answer_id: AnswerId, body: CommentRequest, request: Request, svc: Svc) -> Comment:
     user = require(request, "comment")
-    return svc.articles.comment(answer_id[:64], user, body.body)
+    return svc.articles.comment(answer_id, user, body.body)
 
 
 @router.post("/answers/{answer_id}/transitions", response_model=ArticleInfo, tags=["review"],
              responses={409: {"description": "not allowed from this status, or the article changed"}})
-def transition(answer_id: str, body: TransitionRequest, request: Request, svc: Svc) -> ArticleInfo:
+def transition(answer_id: AnswerId, body: TransitionRequest, request: Request, svc: Svc) -> ArticleInfo:
     """Move an article through review (Submitted → Under Review → Approved, …)."""
     user = require_transition(request, body.to)
-    return svc.articles.transition(answer_id[:64], body.to, user, body.note, body.expected_version)
+    return svc.articles.transition(answer_id, body.to, user, body.note, body.expected_version)
 
 
 @router.post("/answers/{answer_id}/revisions", response_model=Answer, status_code=201, tags=["review"])
-async def revise(answer_id: str, request: Request, svc: Svc) -> Answer:
+async def revise(answer_id: AnswerId, request: Request, svc: Svc) -> Answer:
     """Answer the article's question again from the index as it is now: a new version."""
     user = require(request, "revise")
-    current = svc.articles.get_answer(answer_id[:64])
+    current = svc.articles.get_answer(answer_id)
     if current is None:
-        raise HTTPException(404, f"no answer with id {answer_id[:64]!r}")
+        raise HTTPException(404, f"no answer with id {answer_id!r}")
     rate_limit_ask(request)
     return await run_in_threadpool(svc.revise, current, user.username)
 
@@ -146,12 +155,12 @@ def search(request: Request, svc: Svc, q: str = Query(..., min_length=1, max_len
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, tags=["evidence"])
-def document(doc_id: str, request: Request, svc: Svc) -> DocumentOut:
+def document(doc_id: DocId, request: Request, svc: Svc) -> DocumentOut:
     allow_public(request, "read")
     store = svc.store()
-    doc = store.document(doc_id[:200])
+    doc = store.document(doc_id)
     if doc is None:
-        raise HTTPException(404, f"no document {doc_id[:200]!r}")
+        raise HTTPException(404, f"no document {doc_id!r}")
     passages = store.passages_of(doc.doc_id, limit=10_000)
     return DocumentOut(
         doc_id=doc.doc_id, source_type=doc.source_type, title=doc.title, authors=list(doc.authors),

@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import threading
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from fastapi import HTTPException, Request
+from pydantic import AfterValidator
 
 from ..answering import ask
 from ..review import EditorialStore, User, open_editorial
@@ -22,6 +24,9 @@ from ..types import Answer
 from .limits import Limits, RateLimiter
 
 SESSION_COOKIE = "medcite_session"
+# Path ids longer than any real one are cut, not refused: an unknown id is a 404 like any other.
+AnswerId = Annotated[str, AfterValidator(lambda s: s[:64])]
+DocId = Annotated[str, AfterValidator(lambda s: s[:200])]
 CSRF_COOKIE = "medcite_csrf"
 
 

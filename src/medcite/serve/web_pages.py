@@ -10,7 +10,7 @@ from ..render import to_html
 from ..retrieve.search import Retriever
 from ..review import allowed_targets
 from ..types import SOURCE_TYPES
-from .deps import allow_public, identify, services
+from .deps import AnswerId, DocId, allow_public, identify, services
 from .web_kit import render
 
 router = APIRouter(include_in_schema=False)
@@ -18,10 +18,9 @@ EXPORTS = (("md", "Markdown"), ("html", "HTML"), ("json", "JSON"), ("ris", "RIS"
 
 
 @router.get("/answers/{answer_id}", response_class=HTMLResponse)
-def answer_page(request: Request, answer_id: str, version: str = "") -> HTMLResponse:
+def answer_page(request: Request, answer_id: AnswerId, version: str = "") -> HTMLResponse:
     """The article; editors and reviewers also get the review panel."""
     allow_public(request, "read")
-    answer_id = answer_id[:64]
     wanted = int(version) if version.isdigit() and 0 < int(version) < 1_000_000 else None
     if version and wanted is None:
         raise HTTPException(404, "no such version")
@@ -59,13 +58,13 @@ def search_page(request: Request, q: str = "", source_type: str = "") -> HTMLRes
 
 
 @router.get("/documents/{doc_id:path}", response_class=HTMLResponse)
-def document_page(request: Request, doc_id: str) -> HTMLResponse:
+def document_page(request: Request, doc_id: DocId) -> HTMLResponse:
     """A source document with every passage anchored (``#p-<passage id>``) for citations."""
     allow_public(request, "read")
     store = services(request).store()
-    doc = store.document(doc_id[:200])
+    doc = store.document(doc_id)
     if doc is None:
-        raise HTTPException(404, f"No document {doc_id[:200]!r}.")
+        raise HTTPException(404, f"No document {doc_id!r}.")
     passages = store.passages_of(doc.doc_id, limit=10_000)
     return render(request, "document.html", doc=doc, passages=passages,
                   identifiers=sorted((str(k), str(v)) for k, v in doc.identifiers.items()))

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..review import ArticleInfo
 from ..types import REVIEW_STATUSES
-from .deps import check_csrf, identify, rate_limit_ask, require, require_transition, services
+from .deps import AnswerId, check_csrf, identify, rate_limit_ask, require, require_transition, services
 from .web_kit import QUEUE_STATUSES, answer_url, form_fields, render, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +35,7 @@ def queue(request: Request) -> Response:
 
 
 @router.post("/answers/{answer_id}/transition")
-async def transition(request: Request, answer_id: str) -> Response:
+async def transition(request: Request, answer_id: AnswerId) -> Response:
     return await run_in_threadpool(_transition, request, answer_id, await form_fields(request))
 
 
@@ -48,12 +48,12 @@ def _transition(request: Request, answer_id: str, form: dict[str, str]) -> Respo
     raw = form.get("expected_version", "")
     if not raw.isdigit():
         raise HTTPException(400, "The form lacks the version you reviewed; reload the page.")
-    services(request).articles.transition(answer_id[:64], target, user, form.get("note", "")[:4000], int(raw))
-    return see_other(answer_url(answer_id[:64]))
+    services(request).articles.transition(answer_id, target, user, form.get("note", "")[:4000], int(raw))
+    return see_other(answer_url(answer_id))
 
 
 @router.post("/answers/{answer_id}/comment")
-async def comment(request: Request, answer_id: str) -> Response:
+async def comment(request: Request, answer_id: AnswerId) -> Response:
     return await run_in_threadpool(_comment, request, answer_id, await form_fields(request))
 
 
@@ -63,12 +63,12 @@ def _comment(request: Request, answer_id: str, form: dict[str, str]) -> Response
     body = form.get("body", "").strip()
     if not body:
         raise HTTPException(400, "A comment needs some text.")
-    services(request).articles.comment(answer_id[:64], user, body[:8000])
-    return see_other(answer_url(answer_id[:64]) + "#comments")
+    services(request).articles.comment(answer_id, user, body[:8000])
+    return see_other(answer_url(answer_id) + "#comments")
 
 
 @router.post("/answers/{answer_id}/revise")
-async def revise(request: Request, answer_id: str) -> Response:
+async def revise(request: Request, answer_id: AnswerId) -> Response:
     """Answer the article's question again from the index as it is now: a new version."""
     return await run_in_threadpool(_revise, request, answer_id, await form_fields(request))
 
@@ -77,9 +77,9 @@ def _revise(request: Request, answer_id: str, form: dict[str, str]) -> Response:
     check_csrf(request, form.get("csrf"))
     user = require(request, "revise")
     svc = services(request)
-    current = svc.articles.get_answer(answer_id[:64])
+    current = svc.articles.get_answer(answer_id)
     if current is None:
-        raise HTTPException(404, f"No answer with id {answer_id[:64]!r}.")
+        raise HTTPException(404, f"No answer with id {answer_id!r}.")
     rate_limit_ask(request)
     svc.revise(current, user.username)
     return see_other(answer_url(current.id))
