@@ -101,7 +101,7 @@ def _heading_scores(heading: str) -> tuple[tuple[str, float], ...]:
 
 
 def classify(sentence: str, heading: str = "", source_type: str = "") -> FacetScore:
-    """The facet a sentence belongs to, with every facet's score (for ranking and tests)."""
+    """The facet a sentence belongs to, with every facet's score (to see why)."""
     scores = dict.fromkeys(FACETS, 0.0)
     low = sentence.lower()
     for facet, weight, pattern in _SENTENCE_CUES:

@@ -11,7 +11,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import pairwise
 
 from ..retrieve.analyze import analyze
@@ -52,7 +52,6 @@ class Candidate:
     terms: frozenset[str]
     rank: int  # of its passage in retrieval
     facet: str = "background"
-    facet_scores: dict[str, float] = field(default_factory=dict)
     cover: float = 0.0  # concept coverage of the sentence
     context_cover: float = 0.0  # of sentence + heading + title
     score: float = 0.0
@@ -74,7 +73,6 @@ class _Sentence:
     stems: tuple[str, ...]
     terms: frozenset[str]
     facet: str
-    facet_scores: dict[str, float]
     graded: bool  # the passage's grade applies to this sentence
 
 
@@ -96,9 +94,9 @@ def _sentences(text: str, section: str, title: str, source_type: str, grade: str
                 or not _ENDS_LIKE_A_SENTENCE.search(sentence) or sentence[0].islower()):
             continue
         stems = tuple(analyze(sentence))
-        facet = classify(sentence, section, source_type)
+        facet = classify(sentence, section, source_type).facet
         graded = bool(grade) and (grade.lower() in sentence.lower() or len(text) <= len(sentence) + 2)
-        out.append(_Sentence(start, end, sentence, stems, frozenset(stems), facet.facet, facet.scores, graded))
+        out.append(_Sentence(start, end, sentence, stems, frozenset(stems), facet, graded))
     return context, tuple(out)
 
 
@@ -115,7 +113,7 @@ def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
         for s in sentences:
             out.append(Candidate(
                 hit=hit, start=s.start, end=s.end, text=s.text, stems=s.stems, terms=s.terms, rank=rank,
-                facet=s.facet, facet_scores=dict(s.facet_scores), cover=coverage(found, s.terms),
+                facet=s.facet, cover=coverage(found, s.terms),
                 context_cover=coverage(found, s.terms | context),
                 grade=grade if s.graded else "", retrieval=retrieval,
             ))
