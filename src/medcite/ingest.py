@@ -7,12 +7,17 @@ ingest leaves a consistent store and re-running it finishes the job.
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -21,7 +26,7 @@ from .errors import MedciteError, UnsupportedFormat
 from .review import EditorialStore
 from .review.stale import flag_stale_articles
 from .sources import PARSERS, detect
-from .sources.walk import Skipped, SourceFile, Unreadable, walk
+from .sources.walk import Budget, Skipped, SourceFile, Unreadable, walk
 from .store import EvidenceStore, SQLiteStore
 from .types import Document, Parsed, Passage, VocabTerm
 
@@ -55,6 +60,7 @@ class IngestReport:
     tallies: dict[str, Tally] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     skipped_files: int = 0
+    skips: list[Failure] = field(default_factory=list)  # each skipped file with its reason
     documents: int = 0
     passages: int = 0
     vocab_terms: int = 0
@@ -84,6 +90,7 @@ class IngestReport:
             "failures": [
                 {"path": f.path, "member": f.member, "reason": f.reason} for f in self.failures
             ],
+            "skipped": [{"path": f.path, "member": f.member, "reason": f.reason} for f in self.skips],
         }
 
 
@@ -216,24 +223,75 @@ def _results(fut: Future[Any] | _Split | None, idle: Idle | None) -> list[Result
     return [(fmt, None if packed is None else _unpack(packed), error)]
 
 
+def _end_with_parent(parent: int, method: str) -> None:
+    """Runs first in each parser process: it ends when the ingest that started it does, even
+    one killed with SIGKILL (no cleanup runs then, and an idle worker would wait on its task
+    queue for ever). On Linux the kernel kills it (PR_SET_PDEATHSIG); everywhere a thread
+    checks every half second that its parent is still the one it started with. (Under the
+    "forkserver" start method the parent is the fork server, which exits with the ingest.)"""
+    try:
+        if sys.platform.startswith("linux"):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        started_by = os.getppid()
+        if method != "forkserver" and started_by != parent:  # the ingest died before we got here
+            os._exit(1)
+        threading.Thread(target=_watch_parent, args=(started_by,), name="medcite-parent-watch",
+                         daemon=True).start()
+    except Exception:  # an initializer that raises breaks the pool; the queue still works
+        pass
+
+
+def _watch_parent(started_by: int) -> None:
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != started_by:  # orphaned: adopted by init or a subreaper
+            os._exit(1)
+
+
+def _name_for_parsers(item: SourceFile, folder: str | None) -> SourceFile:
+    """The file as parsers see it: named relative to the folder the user gave (``folder``,
+    absolute), or by its own name when the file was named directly (None), so that ids
+    derived from the name do not depend on how the path was typed (absolute, relative,
+    through "." or ".."). An archive member keeps its name inside the archive. Reports and
+    the stored source path keep the path as typed."""
+    if item.member is not None:
+        return item
+    name = os.path.relpath(os.path.abspath(item.path), folder) if folder else os.path.basename(item.path)
+    return replace(item, path=name)
+
+
+Walked = tuple[SourceFile | Skipped | Unreadable, SourceFile | None]
+
+
+def _walk_all(paths: Iterable[str | Path], budget: Budget) -> Iterator[Walked]:
+    """Each walked item, with the file to hand to a parser (None for a skip or failure)."""
+    for path in paths:
+        folder = os.path.abspath(path) if os.path.isdir(path) else None
+        for item in walk(path, budget=budget):
+            yield item, (_name_for_parsers(item, folder) if isinstance(item, SourceFile) else None)
+
+
 def _parsed_stream(
-    items: Iterable[SourceFile | Skipped | Unreadable], workers: int, idle: Idle | None = None
+    items: Iterable[Walked], workers: int, idle: Idle | None = None
 ) -> Iterator[tuple[SourceFile | Skipped | Unreadable, Iterable[Result]]]:
-    """Pair each walked item with its parse results, in order, parsing in parallel.
+    """Pair each walked item with the parse results of its file, in order, parsing in parallel.
 
     A file yields one result, or one per part when it was split for parallel parsing.
     ``idle`` is called when the next result is not ready yet (the caller writes what it
     has meanwhile), never in the single-process mode.
     """
     if workers <= 1:
-        for item in items:
-            yield item, ([_parse(item)] if isinstance(item, SourceFile) else [])
+        for item, job in items:
+            yield item, ([_parse(job)] if job is not None else [])
         return
     window = workers * 8
     pending: deque[tuple[SourceFile | Skipped | Unreadable, Future[Any] | _Split | None]] = deque()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for item in items:
-            fut = _submit(pool, item) if isinstance(item, SourceFile) else None
+    context = multiprocessing.get_context()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_end_with_parent,
+                             initargs=(os.getpid(), context.get_start_method())) as pool:
+        for item, job in items:
+            fut = _submit(pool, job) if job is not None else None
             pending.append((item, fut))
             while len(pending) >= window:
                 head, hfut = pending.popleft()
@@ -292,11 +350,13 @@ def ingest(
         if len(batch) >= max(1, batch_size // 5):
             flush()
 
-    walked = (item for path in paths for item in walk(path))
+    budget = Budget()  # decompression limits hold for the whole run, not per path
+    walked = _walk_all(paths, budget)
     for item, results in _parsed_stream(walked, workers, flush_while_waiting):
         files += 1
         if isinstance(item, Skipped):
             report.skipped_files += 1
+            report.skips.append(Failure(item.path, item.member, item.reason))
         elif isinstance(item, Unreadable):
             report.tally(UNKNOWN).failed += 1
             report.failures.append(Failure(item.path, item.member, item.reason))
@@ -305,6 +365,7 @@ def ingest(
             for fmt, parsed, error in results:
                 if error == NOT_A_SOURCE:
                     report.skipped_files += 1
+                    report.skips.append(Failure(item.path, item.member, NOT_A_SOURCE))
                     continue
                 tally = report.tally(fmt)
                 tally.read += first

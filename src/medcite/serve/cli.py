@@ -199,8 +199,15 @@ def _print_report(report: IngestReport) -> None:
     console.print(
         f"{report.documents:,} documents, {report.passages:,} passages, "
         f"{report.vocab_terms:,} vocabulary terms in {report.seconds:.1f} s ({rate:,.0f} documents/s); "
-        f"{report.skipped_files:,} files skipped (not evidence)."
+        f"{report.skipped_files:,} files skipped."
     )
+    # Documentation files are skipped as a matter of course; any other reason (a symbolic
+    # link leaving the folder, a FIFO) is something the operator should see by name.
+    unusual = [f for f in report.skips if not f.reason.startswith(_ROUTINE_SKIPS)]
+    if unusual:
+        console.print(f"[yellow]{len(unusual)} skipped:[/yellow]")
+        for f in unusual:
+            console.print(f"  [yellow]SKIPPED[/yellow] {escape(f.location())}: {escape(f.reason)}", soft_wrap=True)
     if report.flagged:
         console.print(f"[yellow]{len(report.flagged)} approved article(s) cite a changed source and now "
                       f"need re-review:[/yellow] {', '.join(report.flagged)}")
@@ -208,6 +215,10 @@ def _print_report(report: IngestReport) -> None:
         console.print(f"[red]{len(report.failures)} failed:[/red]")
         for f in report.failures:
             console.print(f"  [red]FAILED[/red] {escape(f.location())}: {escape(f.reason)}", soft_wrap=True)
+
+
+_ROUTINE_SKIPS = ("documentation file", "not a recognised source format", "unsupported file type",
+                  "benchmark")
 
 
 def _highlight(snippet: str) -> str:
