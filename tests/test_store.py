@@ -170,7 +170,7 @@ def test_a_store_from_before_m006_is_migrated_in_place(tmp_path: Path, data_dir:
 
     with SQLiteStore(db_path) as store:
         names = [r[0] for r in store.db.execute("SELECT name FROM _migrations ORDER BY name")]
-        assert names[-1] == "m006_external_content_fts"
+        assert "m006_external_content_fts" in names
         assert [(h.passage_id, h.doc_id, h.score, h.snippet) for h in store.search(query, k=10)] == expected
         assert_index_matches_rows(store)
         # Writing to the migrated store keeps the index exact.

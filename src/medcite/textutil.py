@@ -23,18 +23,41 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
+        # ``text`` has single spaces only and a boundary follows [.!?], so the candidate
+        # text[start:end] needs no rstrip. Its last word is found without copying the
+        # candidate: a run of abbreviations ("Dr. A Dr. A ...") would otherwise copy a
+        # growing prefix at every boundary, quadratic in the line's length.
         end = match.start()
-        candidate = text[start:end].rstrip()
-        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".!?\"')]").lower()
+        space = text.rfind(" ", start, end)
+        last_word = text[space + 1 if space >= 0 else start : end].rstrip(".!?\"')]").lower()
         if last_word in _ABBREV or (len(last_word) == 1 and last_word.isalpha()):
             continue
-        if candidate:
-            sentences.append(candidate)
+        if end > start:
+            sentences.append(text[start:end])
         start = match.end()
     tail = text[start:].strip()
     if tail:
         sentences.append(tail)
     return sentences
+
+
+def _cut_words(sentence: str, limit: int) -> list[str]:
+    """A sentence (single-spaced, stripped) in pieces of at most ``limit`` characters, cut
+    at the last space in each window (or hard at ``limit`` when that space comes before
+    half of it). Moves an offset along the sentence rather than slicing off what is left,
+    which copied the rest of the line at every cut: quadratic for a long unpunctuated line."""
+    pieces: list[str] = []
+    start, end = 0, len(sentence)
+    while end - start > limit:
+        cut = sentence.rfind(" ", start, start + limit) - start
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(sentence[start : start + cut].strip())
+        start += cut
+        while start < end and sentence[start].isspace():
+            start += 1
+    if start < end:
+        pieces.append(sentence[start:end])
+    return pieces
 
 
 def chunk_text(text: str, target: int = 900, limit: int = 1600) -> list[str]:
@@ -49,13 +72,7 @@ def chunk_text(text: str, target: int = 900, limit: int = 1600) -> list[str]:
     units: list[str] = []
     for para in re.split(r"\n\s*\n", text):
         for sentence in split_sentences(para):
-            while len(sentence) > limit:
-                cut = sentence.rfind(" ", 0, limit)
-                cut = cut if cut > limit // 2 else limit
-                units.append(sentence[:cut].strip())
-                sentence = sentence[cut:].strip()
-            if sentence:
-                units.append(sentence)
+            units.extend(_cut_words(sentence, limit))
         units.append("\n")
     chunks: list[str] = []
     current = ""
@@ -90,12 +107,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         offset += len(body) - len(stripped)
         start = 0
         for match in _BOUNDARY.finditer(stripped):
-            candidate = stripped[start:match.start()].rstrip()
-            last_word = candidate.rsplit(" ", 1)[-1].rstrip(".!?\"')]").lower()
+            # As in split_sentences: the candidate stripped[start:end] ends with [.!?], so
+            # it is neither copied nor stripped (that was quadratic on a long line).
+            end = match.start()
+            space = stripped.rfind(" ", start, end)
+            last_word = stripped[space + 1 if space >= 0 else start : end].rstrip(".!?\"')]").lower()
             if last_word in _ABBREV or (len(last_word) == 1 and last_word.isalpha()):
                 continue
-            if candidate.strip():
-                spans.append((offset + start, offset + start + len(candidate)))
+            if end > start:
+                spans.append((offset + start, offset + end))
             start = match.end()
         tail = stripped[start:].rstrip()
         if tail.strip():

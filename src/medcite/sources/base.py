@@ -13,6 +13,22 @@ from typing import Any
 from ..errors import ParseError
 from ..types import Document, Passage
 
+# The id namespaces the source parsers give their documents ("ngc:9085"), with what they
+# hold. A document a user wrote (Markdown, HTML) may not take an id in one of them, or it
+# would replace that source's record; local documents live in "local:".
+SOURCE_NAMESPACES: dict[str, str] = {
+    "ngc": "NGC guideline summaries",
+    "pmid": "PubMed citations (PubMed/MEDLINE XML and text, PubMedQA, PMC)",
+    "pmc": "PubMed Central full-text articles",
+    "doi": "PubMed Central articles identified by DOI",
+    "spl": "FDA drug labels (SPL)",
+    "medquad": "MedQuAD question-answer records",
+    "medlineplus": "MedlinePlus health topics",
+    "mplus": "MedlinePlus vocabulary",
+    "mesh": "MeSH vocabulary",
+}
+LOCAL_NAMESPACE = "local"
+
 _WS = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANKS = re.compile(r"\n\s*\n+")
 

@@ -20,12 +20,12 @@ import lxml.html
 import yaml
 from lxml import etree
 from markdown_it import MarkdownIt
-from markdown_it.tree import SyntaxTreeNode
+from markdown_it.token import Token
 
 from ..errors import ParseError
 from ..textutil import chunk_text
 from ..types import EVIDENCE_LEVELS, SOURCE_TYPES, Parsed
-from .base import DocBuilder, clean_text, iso_date, one_line, year_of
+from .base import LOCAL_NAMESPACE, SOURCE_NAMESPACES, DocBuilder, clean_text, iso_date, one_line, year_of
 
 FORMAT = "markup"
 
@@ -37,6 +37,15 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", r
 _XML_DECL = re.compile(r"\A\s*<\?xml[^>]*\?>")
 _DATE_NUM = re.compile(r"^\s*(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?\b")
 _DATE_WORDS = re.compile(r"(?:(\d{1,2})\s+)?([A-Za-z]{3,9})\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})")
+
+# Bounds on hostile input. Front matter is a few lines of metadata: 64 KiB is plenty, and
+# YAML aliases may add at most a few thousand nodes to what is written out (a 445-byte
+# "billion laughs" expands to 9**9 strings). Nesting: Markdown lists and quotes 100
+# levels deep (a list level takes two), HTML as deep as libxml2 reads (256 elements).
+_MAX_FRONT_MATTER = 64 * 1024
+_MAX_ALIAS_NODES = 5000
+_MAX_MD_NESTING = 100
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9._~:-]")
 
 Event = tuple[str, int, str]  # ("h", level, text) or ("b", 0, text)
 
@@ -69,17 +78,70 @@ def _decode(data: bytes, is_html: bool) -> str:
     return text
 
 
+def _yaml_children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _check_aliases(root: yaml.Node) -> None:
+    """Refuse a node graph whose aliases expand to more than ``_MAX_ALIAS_NODES`` nodes
+    beyond the nodes written, or that refers to itself. PyYAML shares an aliased value,
+    so loading is cheap; what later walks the values (JSON for ``meta``, ``str()``) expands
+    every alias. Iterative, so deep nesting cannot exhaust the stack here."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            on_path.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in _yaml_children(node))
+            if sizes[key] - len(sizes) > _MAX_ALIAS_NODES:
+                raise ParseError(f"invalid YAML front matter: aliases expand to more than "
+                                 f"{_MAX_ALIAS_NODES} extra values (an alias bomb?)")
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise ParseError("invalid YAML front matter: an alias refers to the value that contains it")
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in _yaml_children(node) if id(c) not in sizes)
+
+
+def _load_yaml(source: str) -> Any:
+    """``yaml.safe_load`` with the alias check between composing and constructing."""
+    loader = yaml.SafeLoader(source)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_aliases(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _front_matter(text: str) -> tuple[dict[str, Any], str]:
     match = _FRONT.match(text)
     if not match:
         return {}, text
+    if len(match.group(1)) > _MAX_FRONT_MATTER:
+        raise ParseError(f"YAML front matter too large ({len(match.group(1))} characters; "
+                         f"the limit is {_MAX_FRONT_MATTER})")
     try:
-        loaded = yaml.safe_load(match.group(1))
+        loaded = _load_yaml(match.group(1))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         where = f" (line {mark.line + 2})" if mark is not None else ""  # +1 for '---', +1 1-based
         raise ParseError(f"invalid YAML front matter: {problem}{where}") from None
+    except RecursionError:
+        raise ParseError("invalid YAML front matter: nested too deeply") from None
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, dict):
@@ -107,13 +169,43 @@ def _date(value: Any) -> str:
 
 
 def _slug(name: str) -> str:
-    """"Protocols/Sepsis Bundle v2.md" -> "protocols/sepsis-bundle-v2"."""
+    """"Protocols/Sepsis Bundle v2.md" -> "protocols--sepsis-bundle-v2": the folders are
+    kept, joined by "--", so the id is one URL path segment."""
     parts = []
     for part in posixpath.splitext(name.replace("\\", "/"))[0].split("/"):
         part = re.sub(r"[^a-z0-9_-]+", "-", part.lower()).strip("-")
         if part and part != "..":
             parts.append(part)
-    return "/".join(parts) or "document"
+    return "--".join(parts) or "document"
+
+
+def _id_body(text: str) -> str:
+    """An id made URL-safe: "/" becomes "--" and any other character outside
+    ``A-Za-z0-9._~:-`` becomes "-" (store migration m007 rewrites stored ids the same way)."""
+    return _ID_UNSAFE.sub("-", text.replace("/", "--"))
+
+
+def _local_id(value: Any, where: str) -> str:
+    """The id a document gives itself, in the ``local:`` namespace.
+
+    ``local:x`` and a bare ``x`` become ``local:x``; an id in a namespace of another
+    source (``ngc:9085``) is refused, so a file cannot replace that source's record.
+    """
+    if isinstance(value, (list, tuple, dict, set)):
+        raise ParseError(f"{where} id must be a single value, not a list or mapping")
+    raw = one_line(str(value))
+    namespace, colon, rest = raw.partition(":")
+    key = namespace.strip().lower()
+    if colon and key in SOURCE_NAMESPACES:
+        raise ParseError(
+            f"{where} id {raw!r} is in the {key}: namespace, which belongs to {SOURCE_NAMESPACES[key]}; "
+            f"a document of your own takes an id in {LOCAL_NAMESPACE}: (e.g. "
+            f"'{LOCAL_NAMESPACE}:{_id_body(rest.strip()) or 'my-protocol'}')"
+        )
+    body = _id_body(rest.strip() if colon and key == LOCAL_NAMESPACE else raw)
+    if not body:
+        raise ParseError(f"{where} id {raw!r} is empty")
+    return f"{LOCAL_NAMESPACE}:{body}"
 
 
 def _choice(fm: dict[str, Any], key: str, allowed: tuple[str, ...], default: str) -> str:
@@ -157,11 +249,47 @@ def _chunks(block: str) -> Iterator[str]:
 
 # -- Markdown ----------------------------------------------------------------------
 
-_MD = MarkdownIt("commonmark").enable("table")
+_MD = MarkdownIt("commonmark", {"maxNesting": _MAX_MD_NESTING}).enable("table")
 _SKIP_HTML = re.compile(r"<(script|style)\b", re.I)
 
 
-def _md_inline(node: SyntaxTreeNode) -> str:
+class _Node:
+    """A block of the Markdown token stream: a container (its opening token's type without
+    "_open", with children) or a single token (inline, fence, html_block...). Like
+    markdown_it's SyntaxTreeNode, built without recursion and without turning inline
+    tokens into nodes (``***`` nested a thousand deep would exhaust the stack)."""
+
+    __slots__ = ("children", "content", "info", "tag", "token", "type")
+
+    def __init__(self, tok: Token, container: bool) -> None:
+        self.type = tok.type.removesuffix("_open") if container else tok.type
+        self.tag, self.info, self.content = tok.tag, tok.info, tok.content
+        self.token = None if container else tok
+        self.children: list[_Node] = []
+
+
+def _md_blocks(tokens: list[Token]) -> list[_Node]:
+    for tok in tokens:
+        # markdown-it silently drops everything past maxNesting: refuse instead.
+        if tok.type in ("blockquote_open", "list_item_open") and tok.level + 1 >= _MAX_MD_NESTING:
+            raise ParseError(f"Markdown nested more than {_MAX_MD_NESTING} levels deep (lists and "
+                             "block quotes; a list level counts two): the text below would be lost")
+    root: list[_Node] = []
+    stack = [root]
+    for tok in tokens:
+        if tok.nesting == 1:
+            node = _Node(tok, container=True)
+            stack[-1].append(node)
+            stack.append(node.children)
+        elif tok.nesting == -1:
+            if len(stack) > 1:
+                stack.pop()
+        else:
+            stack[-1].append(_Node(tok, container=False))
+    return root
+
+
+def _md_inline(node: _Node) -> str:
     out: list[str] = []
     skipping = False
     children = node.token.children if node.token is not None else None
@@ -182,11 +310,22 @@ def _md_inline(node: SyntaxTreeNode) -> str:
     return clean_text("".join(out))
 
 
+def _check_depth(parser: etree.HTMLParser) -> None:
+    """libxml2 stops reading at 256 nested elements and returns what it has so far: the
+    rest of the file would be lost without a word, so such a file is refused."""
+    if any(e.type == etree.ErrorTypes.ERR_RESOURCE_LIMIT for e in parser.error_log):
+        raise ParseError("HTML nested more than 256 elements deep: the parser stops there, "
+                         "so the text below would be lost")
+
+
 def _html_fragment_text(markup: str) -> str:
+    parser = lxml.html.HTMLParser()
     try:
-        parts = lxml.html.fragments_fromstring(markup)
+        parts = lxml.html.fragments_fromstring(markup, parser=parser)
     except (etree.ParserError, ValueError):
+        _check_depth(parser)
         return ""
+    _check_depth(parser)
     texts = []
     for part in parts:
         if isinstance(part, str):
@@ -197,7 +336,7 @@ def _html_fragment_text(markup: str) -> str:
     return one_line(" ".join(texts))
 
 
-def _md_text(node: SyntaxTreeNode) -> str:
+def _md_text(node: _Node) -> str:
     """All text of a block node (paragraphs inside list items, table cells)."""
     if node.type == "inline":
         return _md_inline(node)
@@ -208,7 +347,7 @@ def _md_text(node: SyntaxTreeNode) -> str:
     return " ".join(t for t in (_md_text(c) for c in node.children) if t)
 
 
-def _md_item(item: SyntaxTreeNode, depth: int, ordered: bool) -> list[str]:
+def _md_item(item: _Node, depth: int, ordered: bool) -> list[str]:
     own: list[str] = []
     nested: list[str] = []
     for child in item.children:
@@ -224,7 +363,7 @@ def _md_item(item: SyntaxTreeNode, depth: int, ordered: bool) -> list[str]:
     return [head.rstrip(), *nested] if own or nested else []
 
 
-def _md_events(nodes: list[SyntaxTreeNode]) -> Iterator[Event]:
+def _md_events(nodes: list[_Node]) -> Iterator[Event]:
     for node in nodes:
         kind = node.type
         if kind == "heading":
@@ -246,7 +385,7 @@ def _md_events(nodes: list[SyntaxTreeNode]) -> Iterator[Event]:
 
 def _markdown(text: str) -> tuple[list[Event], dict[str, Any]]:
     fm, body = _front_matter(text)
-    return list(_md_events(SyntaxTreeNode(_MD.parse(body)).children)), fm
+    return list(_md_events(_md_blocks(_MD.parse(body)))), fm
 
 
 # -- HTML --------------------------------------------------------------------------
@@ -330,10 +469,13 @@ def _html_events(el: etree._Element) -> Iterator[Event]:
 
 
 def _html(text: str) -> tuple[list[Event], dict[str, Any]]:
+    parser = lxml.html.HTMLParser()
     try:
-        root = lxml.html.document_fromstring(_XML_DECL.sub("", text))
+        root = lxml.html.document_fromstring(_XML_DECL.sub("", text), parser=parser)
     except (etree.ParserError, ValueError) as exc:
+        _check_depth(parser)
         raise ParseError(f"not readable HTML: {exc}") from None
+    _check_depth(parser)
     fm: dict[str, Any] = {}
     title = root.find(".//title")
     if title is not None and one_line(title.text_content()):
@@ -367,6 +509,9 @@ def parse(data: bytes, name: str) -> Parsed:
     if not text.strip():
         return Parsed(skipped=[_EMPTY])
     events, fm = _html(text) if is_html else _markdown(text)
+    has_id = fm.get("id") is not None and fm.get("id") != ""
+    doc_id = _local_id(fm["id"], 'the <meta name="medcite:id">' if is_html else "front-matter") if has_id \
+        else f"{LOCAL_NAMESPACE}:{_slug(name)}"
 
     source_type = _choice(fm, "source_type", SOURCE_TYPES, "other")
     default_level = source_type if source_type in ("guideline", "label", "consumer") else "other"
@@ -404,7 +549,7 @@ def parse(data: bytes, name: str) -> Parsed:
     if fm.get("date") and not pub_date:
         meta["date"] = str(fm["date"])
     doc = builder.build(
-        doc_id=one_line(str(fm.get("id") or "")) or f"local:{_slug(name)}",
+        doc_id=doc_id,
         source_type=source_type,
         title=title,
         format=FORMAT,

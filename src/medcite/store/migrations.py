@@ -7,9 +7,11 @@ recorded in ``_migrations``. Never edit a released migration: add a new one.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+
+from ..errors import StoreError
 
 Migration = Callable[[], list[str]]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -103,12 +105,52 @@ def immediate(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     db.execute("COMMIT")
 
 
+class NewerSchema(StoreError):
+    """A database written by a newer medcite: refused before anything is written to it."""
+
+
+def schema_number(name: str) -> int:
+    """The number of a migration: ``m006_external_content_fts`` -> 6 (0 when it has none)."""
+    head = name.split("_", 1)[0]
+    return int(head[1:]) if head[1:].isdigit() else 0
+
+
+def refuse_newer(where: str, known: Sequence[str], recorded: Iterable[str] = (), version: int = 0,
+                 remedy: str = "use another MEDCITE_HOME") -> None:
+    """Raise :class:`NewerSchema` when ``recorded`` names a migration that is not one of
+    ``known``, or when ``version`` (a file's ``PRAGMA user_version``) is past the newest of
+    them: a newer medcite wrote the database, and this one must not write to it."""
+    latest = max(known, key=schema_number)
+    ours = latest.split("_", 1)[0]
+    unknown = sorted(set(recorded) - set(known), key=lambda n: (schema_number(n), n))
+    if version > schema_number(latest):
+        theirs = f"{ours[0]}{version:03d}"
+    elif unknown:
+        newest = unknown[-1]
+        theirs = newest.split("_", 1)[0] if schema_number(newest) > schema_number(latest) else newest
+    else:
+        return
+    raise NewerSchema(f"{where} was written by a newer medcite (schema {theirs}, this medcite knows up to "
+                      f"{ours}); upgrade medcite or {remedy}")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
-    """Apply pending migrations; returns the names applied now."""
+    """Apply pending migrations; returns the names applied now.
+
+    A store written by a newer medcite (a ``PRAGMA user_version`` past our newest migration,
+    or a migration recorded that we do not know) is refused with :class:`NewerSchema` before
+    anything is written. The store's ``user_version`` is the number of its newest migration.
+    """
+    known = [name for name, _ in MIGRATIONS]
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").fetchone()
+    recorded = [row[0] for row in db.execute("SELECT name FROM _migrations")] if has_table else []
+    files = [row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"]
+    refuse_newer(files[0] if files and files[0] else "the store", known, recorded, version)
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+    done = set(recorded)
     applied: list[str] = []
     for name, fn in MIGRATIONS:
         if name in done:
@@ -123,6 +165,10 @@ def migrate(db: sqlite3.Connection) -> list[str]:
                 (name, datetime.now(UTC).isoformat(timespec="seconds")),
             )
         applied.append(name)
+    latest = max(schema_number(name) for name in known)
+    if version < latest:
+        with immediate(db):
+            db.execute(f"PRAGMA user_version = {latest}")
     return applied
 
 
@@ -208,5 +254,67 @@ def m006_external_content_fts() -> list[str]:
             tokenize = 'porter unicode61 remove_diacritics 2'
         );
         INSERT INTO passages_fts(passages_fts) VALUES('rebuild')
+        """
+    )
+
+
+# The namespaces of the source parsers when m007 was written (sources.base.SOURCE_NAMESPACES).
+_M007_SOURCE_NAMESPACES = "'ngc', 'pmid', 'pmc', 'doi', 'spl', 'medquad', 'medlineplus', 'mplus', 'mesh'"
+
+
+@migration
+def m007_url_safe_local_ids() -> list[str]:
+    # Ids of local documents (format 'markup': the user's Markdown and HTML) become what the
+    # parser gives them now: always in "local:", and one URL path segment ("/" becomes "--",
+    # any other character outside A-Za-z0-9._~:- becomes "-"), so GET /api/documents/{id}
+    # can fetch them. "local:protocols/sepsis" -> "local:protocols--sepsis", a bare front-
+    # matter id "sepsis" -> "local:sepsis", "hosp:falls" -> "local:hosp:falls". A markup
+    # document holding a source's id ("ngc:9085", possible before) is left as it is: the
+    # source's next ingest puts its record back. Where the new id is taken, the row number
+    # is appended. Only documents.doc_id changes: passages, the FTS index (by rowid) and
+    # vectors (by text hash) do not refer to it. document_aliases keeps old -> new, so
+    # links and citations that name an old id still find the document.
+    return _statements(
+        f"""
+        CREATE TABLE document_aliases (
+            old_doc_id TEXT PRIMARY KEY,
+            doc_id TEXT NOT NULL
+        );
+        CREATE TEMP TABLE m007_ids AS
+            WITH RECURSIVE
+            todo(id, body) AS (
+                SELECT id, CASE
+                    WHEN instr(doc_id, ':') > 0
+                         AND lower(trim(substr(doc_id, 1, instr(doc_id, ':') - 1))) = 'local'
+                    THEN trim(substr(doc_id, instr(doc_id, ':') + 1))
+                    ELSE doc_id END
+                FROM documents
+                WHERE format = 'markup'
+                  AND NOT (instr(doc_id, ':') > 0 AND lower(trim(substr(doc_id, 1, instr(doc_id, ':') - 1)))
+                           IN ({_M007_SOURCE_NAMESPACES}))
+            ),
+            chars(id, body, i, out) AS (
+                SELECT id, body, 1, '' FROM todo
+                UNION ALL
+                SELECT id, body, i + 1, out || CASE
+                    WHEN substr(body, i, 1) = '/' THEN '--'
+                    WHEN substr(body, i, 1) GLOB '[A-Za-z0-9._~:-]' THEN substr(body, i, 1)
+                    ELSE '-' END
+                FROM chars WHERE i <= length(body)
+            )
+            SELECT id, 'local:' || out AS new_id FROM chars WHERE i = length(body) + 1;
+        DELETE FROM m007_ids WHERE new_id = (SELECT doc_id FROM documents d WHERE d.id = m007_ids.id);
+        CREATE TEMP TABLE m007_taken AS
+            SELECT r.id FROM m007_ids r
+            WHERE EXISTS (SELECT 1 FROM documents d
+                          WHERE d.doc_id = r.new_id AND d.id NOT IN (SELECT id FROM m007_ids))
+               OR EXISTS (SELECT 1 FROM m007_ids o WHERE o.new_id = r.new_id AND o.id < r.id);
+        UPDATE m007_ids SET new_id = new_id || '-' || id WHERE id IN (SELECT id FROM m007_taken);
+        INSERT INTO document_aliases (old_doc_id, doc_id)
+            SELECT d.doc_id, r.new_id FROM m007_ids r JOIN documents d ON d.id = r.id;
+        UPDATE documents SET doc_id = (SELECT new_id FROM m007_ids r WHERE r.id = documents.id)
+            WHERE id IN (SELECT id FROM m007_ids);
+        DROP TABLE m007_ids;
+        DROP TABLE m007_taken
         """
     )

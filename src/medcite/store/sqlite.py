@@ -58,7 +58,11 @@ class SQLiteStore(DocumentsMetaMixin):
             self.db.execute("PRAGMA busy_timeout=30000")
             migrate(self.db)
         except sqlite3.DatabaseError as exc:
+            self.db.close()
             raise StoreError(f"{self.path} is not a medcite store: {exc}") from exc
+        except StoreError:
+            self.db.close()  # a store written by a newer medcite: refused, and not held open
+            raise
 
     # -- writing ---------------------------------------------------------------
 
@@ -255,8 +259,13 @@ class SQLiteStore(DocumentsMetaMixin):
         return self.passages_by_id(ids)
 
     def document(self, doc_id: str) -> Document | None:
-        """A stored document with its passages, or None."""
+        """A stored document with its passages, or None. An id the document had before
+        migration m007 made local ids URL-safe finds it too (under its id now)."""
         row = self.db.execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        if row is None:
+            row = self.db.execute(
+                """SELECT d.* FROM document_aliases a JOIN documents d ON d.doc_id = a.doc_id
+                   WHERE a.old_doc_id = ?""", (doc_id,)).fetchone()
         if row is None:
             return None
         passages = tuple(
