@@ -133,7 +133,7 @@ class PostgresDriver:
                                        open=True, timeout=30)
             self.pool.wait(timeout=30)
         except Exception as exc:
-            raise StoreError(f"cannot connect to PostgreSQL at {_redact(url)}: {exc}") from exc
+            raise StoreError(f"cannot connect to PostgreSQL at {redact(url)}: {exc}") from exc
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -147,7 +147,7 @@ class PostgresDriver:
         self.pool.close()
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
     """The URL without its password, fit for an error message."""
     if "@" not in url or "://" not in url:
         return url
@@ -163,4 +163,4 @@ def open_driver(url: str) -> Driver:
         return SQLiteDriver(url[len("sqlite:///"):])
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresDriver(url)
-    raise StoreError(f"unsupported database URL {_redact(url)!r}: use sqlite:///PATH or postgresql://…")
+    raise StoreError(f"unsupported database URL {redact(url)!r}: use sqlite:///PATH or postgresql://…")

@@ -8,8 +8,11 @@ way in both.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from .drivers import Driver, Tx
+from ..store.migrations import MIGRATIONS as STORE_MIGRATIONS
+from ..store.migrations import refuse_newer
+from .drivers import Driver, Tx, redact
 
 SERIAL = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgresql": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"}
 
@@ -88,12 +91,33 @@ def e001_editorial() -> list[str]:
     ]
 
 
-MIGRATIONS: list[Callable[[], list[str]]] = [e001_editorial]
+def e002_rate_buckets() -> list[str]:
+    # Token buckets of the rate limits (asks, failed logins), shared by every server process
+    # and kept across restarts: key is "<scope>:<client>", tokens what is left at ``updated``
+    # (Unix seconds). A bucket untouched for longer than a full refill equals no bucket, so
+    # such rows are deleted now and then (medcite.serve.limits.SharedRateLimiter).
+    return [
+        """CREATE TABLE rate_buckets (
+            key TEXT PRIMARY KEY,
+            tokens DOUBLE PRECISION NOT NULL,
+            updated DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX rate_buckets_updated ON rate_buckets(updated)",
+    ]
+
+
+MIGRATIONS: list[Callable[[], list[str]]] = [e001_editorial, e002_rate_buckets]
 
 
 def migrate(driver: Driver, now: str) -> list[str]:
-    """Apply pending migrations, each in its own transaction; returns the names applied."""
+    """Apply pending migrations, each in its own transaction; returns the names applied.
+
+    A database written by a newer medcite (a migration recorded that this one does not know;
+    on SQLite also a ``PRAGMA user_version`` past the evidence store's newest migration, the
+    file being shared by default) is refused with :class:`NewerSchema` before anything is
+    written to it.
+    """
     with driver.transaction() as tx:
+        _refuse_newer(tx, driver)
         tx.run("CREATE TABLE IF NOT EXISTS editorial_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     applied: list[str] = []
     for step in MIGRATIONS:
@@ -105,6 +129,25 @@ def migrate(driver: Driver, now: str) -> list[str]:
             tx.run("INSERT INTO editorial_migrations (name, applied_at) VALUES (?, ?)", (step.__name__, now))
             applied.append(step.__name__)
     return applied
+
+
+def _refuse_newer(tx: Tx, driver: Driver) -> None:
+    where = f"the editorial database {redact(driver.url)}"
+    remedy = "use another database (MEDCITE_HOME, MEDCITE_DATABASE_URL or MEDCITE_EDITORIAL_URL)"
+    if driver.dialect == "sqlite":
+        version = int(_first(tx.one("PRAGMA user_version")))
+        refuse_newer(where, [name for name, _ in STORE_MIGRATIONS], version=version, remedy=remedy)
+        present = tx.one("SELECT 1 AS present FROM sqlite_master WHERE type = 'table' "
+                         "AND name = 'editorial_migrations'") is not None
+    else:
+        present = bool(_first(tx.one("SELECT to_regclass('editorial_migrations') IS NOT NULL AS present")))
+    if present:
+        recorded = [r["name"] for r in tx.query("SELECT name FROM editorial_migrations")]
+        refuse_newer(where, [m.__name__ for m in MIGRATIONS], recorded, remedy=remedy)
+
+
+def _first(row: dict[str, Any] | None) -> Any:
+    return next(iter(row.values())) if row else 0
 
 
 def _done(tx: Tx, name: str) -> bool:

@@ -21,7 +21,7 @@ from ..review import security as sec
 from ..settings import Settings
 from ..store import SQLiteStore, open_store
 from ..types import Answer
-from .limits import Limits, RateLimiter
+from .limits import Limiter, Limits, SharedRateLimiter
 
 SESSION_COOKIE = "medcite_session"
 # Path ids longer than any real one are cut, not refused: an unknown id is a 404 like any other.
@@ -36,15 +36,19 @@ class Services:
     articles: EditorialStore
     limits: Limits
     public: bool = True  # anonymous visitors may read and ask
-    limiter: RateLimiter = field(init=False)
-    login_limiter: RateLimiter = field(init=False)
+    # Asks and failed logins per client, shared by every worker process through the editorial
+    # database (a test may swap in the in-process RateLimiter).
+    limiter: Limiter = field(init=False)
+    login_limiter: Limiter = field(init=False)
     _local: threading.local = field(default_factory=threading.local, init=False)
     _stores: list[SQLiteStore] = field(default_factory=list, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
-        self.limiter = RateLimiter(self.limits.ask_per_minute, self.limits.ask_burst)
-        self.login_limiter = RateLimiter(self.limits.login_failures_per_minute, self.limits.login_failure_burst)
+        driver = self.articles.driver
+        self.limiter = SharedRateLimiter(driver, "ask", self.limits.ask_per_minute, self.limits.ask_burst)
+        self.login_limiter = SharedRateLimiter(driver, "login", self.limits.login_failures_per_minute,
+                                               self.limits.login_failure_burst)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, limits: Limits | None = None,

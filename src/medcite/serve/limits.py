@@ -1,12 +1,20 @@
-"""Request bounds: body size, and per-client token buckets for ``ask`` and for failed logins."""
+"""Request bounds: body size, and per-client token buckets for ``ask`` and for failed logins.
+
+The server keeps its buckets in the editorial database (:class:`SharedRateLimiter`), so that
+every worker process draws on the same ones and a restart does not refill them;
+:class:`RateLimiter` is the same contract in one process's memory.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..review.drivers import Driver
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,93 @@ class RateLimiter:
                 return 0.0
             self.buckets[key] = (tokens, now)
             return (1.0 - tokens) / per_second
+
+
+class Limiter(Protocol):
+    rate: float
+    burst: int
+
+    def wait(self, key: str, now: float | None = None) -> float: ...
+    def take(self, key: str, now: float | None = None) -> float: ...
+
+
+class SharedRateLimiter:
+    """:class:`RateLimiter`'s token buckets, kept in the editorial database's ``rate_buckets``
+    table: shared by all server processes (SQLite or PostgreSQL) and surviving restarts.
+
+    ``take`` is one atomic read-modify-write: an upsert that spends a token only where the
+    refilled bucket holds one (``INSERT … ON CONFLICT … DO UPDATE … WHERE … RETURNING``, in
+    a ``BEGIN IMMEDIATE`` transaction on SQLite, a row lock on PostgreSQL), so concurrent
+    requests in several processes never get more than the bucket holds. A refused request
+    writes nothing; ``wait`` only reads. Times are Unix seconds (``time.time``), the one
+    clock that processes share. Keys are ``"<scope>:<key>"``; rows of this scope untouched
+    for longer than a full refill are deleted about once a minute.
+    """
+
+    EXPIRE_EVERY = 60.0  # seconds between sweeps of idle buckets, per process and scope
+
+    def __init__(self, driver: Driver, scope: str, rate: float, burst: int) -> None:
+        self.driver = driver
+        self.scope = scope
+        self.rate = rate
+        self.burst = max(1, burst)
+        self._next_expiry = 0.0
+
+    def _key(self, key: str) -> str:
+        return f"{self.scope}:{key}"
+
+    def _wait(self, tokens: float, updated: float, now: float) -> float:
+        per_second = self.rate / 60.0
+        tokens = min(float(self.burst), tokens + max(0.0, now - updated) * per_second)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / per_second
+
+    def wait(self, key: str, now: float | None = None) -> float:
+        """Seconds until ``key`` has a token again (0.0: it has one now); takes nothing."""
+        if self.rate <= 0:
+            return 0.0
+        now = time.time() if now is None else now
+        with self.driver.transaction() as tx:
+            row = tx.one("SELECT tokens, updated FROM rate_buckets WHERE key = ?", (self._key(key),))
+        return 0.0 if row is None else self._wait(float(row["tokens"]), float(row["updated"]), now)
+
+    def take(self, key: str, now: float | None = None) -> float:
+        """0.0 when allowed (a token is spent); otherwise the seconds to wait before trying again."""
+        if self.rate <= 0:
+            return 0.0
+        now = time.time() if now is None else now
+        per_second, burst = self.rate / 60.0, float(self.burst)
+        # The bucket refilled to now, capped at the burst (portable SQL: no LEAST/GREATEST).
+        refill = ("(rate_buckets.tokens"
+                  " + (CASE WHEN ? > rate_buckets.updated THEN ? - rate_buckets.updated ELSE 0 END) * ?)")
+        refill_args = [now, now, per_second]
+        full = f"(CASE WHEN {refill} > ? THEN ? ELSE {refill} END)"
+        full_args = [*refill_args, burst, burst, *refill_args]
+        sql = (f"INSERT INTO rate_buckets (key, tokens, updated) VALUES (?, ?, ?) "
+               f"ON CONFLICT (key) DO UPDATE SET tokens = {full} - 1, "
+               f"updated = CASE WHEN ? > rate_buckets.updated THEN ? ELSE rate_buckets.updated END "
+               f"WHERE {full} >= 1 RETURNING tokens")
+        args = [self._key(key), burst - 1.0, now, *full_args, now, now, *full_args]
+        with self.driver.transaction() as tx:
+            if tx.one(sql, args) is not None:
+                wait = 0.0
+            else:  # refused: the row is ours until the transaction ends (lock), so read it here
+                row = tx.one("SELECT tokens, updated FROM rate_buckets WHERE key = ?", (self._key(key),))
+                wait = 0.0 if row is None else max(
+                    self._wait(float(row["tokens"]), float(row["updated"]), now), 1e-3)
+        if now >= self._next_expiry:
+            self._next_expiry = now + self.EXPIRE_EVERY
+            self.expire(now)
+        return wait
+
+    def expire(self, now: float | None = None) -> int:
+        """Delete this scope's buckets that have refilled to the full burst (the same as none)."""
+        if self.rate <= 0:
+            return 0
+        now = time.time() if now is None else now
+        full_after = self.burst / (self.rate / 60.0)
+        with self.driver.transaction() as tx:
+            return tx.run("DELETE FROM rate_buckets WHERE key LIKE ? AND updated < ?",
+                          (f"{self.scope}:%", now - full_after))
 
 
 class BodyLimit:
