@@ -7,6 +7,7 @@ import logging
 import time
 
 from .compose.build import ComposeConfig, compose
+from .compose.patient import check_patient
 from .errors import MedciteError
 from .retrieve.search import Retriever
 from .review import EditorialStore
@@ -44,12 +45,21 @@ def ask(
     The answer is saved as an article in ``articles`` (default: the editorial tables of
     ``store``'s own file) with status Submitted; ``revise`` names an article to which it is
     added as a new version instead.
+
+    Patient details that cannot be used as given ("-5 kg", "45-50 kg") raise
+    ``PatientError`` (a ``MedciteError``) before anything is composed, except in a revision.
     """
     if audience not in AUDIENCES:
         raise MedciteError(f"unknown audience {audience!r}; choose from {', '.join(AUDIENCES)}")
     if not isinstance(question, str) or not question.strip():
         raise MedciteError("the question is empty")
     question = question[:MAX_QUESTION_CHARS]
+    if patient and patient.strip() and not revise:
+        # Explicit patient details are used as given or refused (PatientError says what
+        # was not understood): a dose must never be computed from a misread weight. A
+        # revision re-reads the saved details, which it cannot change: it is answered, and
+        # compose leaves any uncertain value unused, with its note.
+        check_patient(patient, question)
     own = articles is None and (save or bool(follow_up) or bool(revise))
     if own:
         articles = EditorialStore.open(f"sqlite:///{store.path}")

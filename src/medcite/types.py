@@ -253,16 +253,28 @@ class VerificationReport(_Model):
 
 
 class PatientContext(_Model):
-    """What is known about the patient, from ``--patient`` or the question itself."""
+    """What is known about the patient, from ``--patient`` or the question itself.
+
+    ``weight_kg`` and ``age_years`` are set only when the text states them unambiguously;
+    ``issues`` says, for each value that was given but not used, what was not understood
+    ("weight not used: '45-50 kg' is a range, give one weight"). Doses are never computed
+    from a weight named in ``issues``.
+    """
 
     raw: str = ""
     age_years: float | None = None
+    age_from_word: bool = False  # a representative age for "child", "elderly", ...: not stated
     sex: Literal["female", "male"] | None = None
     weight_kg: float | None = None
     pregnant: bool = False
     lactating: bool = False
     renal_impairment: bool = False
     hepatic_impairment: bool = False
+    issues: tuple[str, ...] = ()  # what was given but not understood, so not used
+
+    def issues_about(self, what: str) -> tuple[str, ...]:
+        """The issues about ``what`` ("weight", "age"), each starting "<what> not used:"."""
+        return tuple(i for i in self.issues if i.startswith(f"{what} not used:"))
 
     def populations(self) -> tuple[str, ...]:
         """Special populations this patient belongs to (keys of the population table)."""

@@ -17,6 +17,7 @@ from itertools import combinations, pairwise
 from typing import TypeVar
 
 from .dose_drugs import drug_spans, pick_drug
+from .patient import WEIGHT_MAX_KG, WEIGHT_MIN_KG
 
 _MAX_CHARS = 20_000  # a passage or an answer; bounds the work on pasted documents
 _MAX_SENTENCE = 5_000  # parse_doses is per sentence and looks around each dose
@@ -349,7 +350,7 @@ def dose_in_mg_for_weight(m: DoseMention, weight_kg: float) -> str:
         w = float(weight_kg)
     except (TypeError, ValueError):
         return ""
-    if not m.per_kg or not math.isfinite(w) or not 0 < w < 1000 or "/kg" not in m.unit:
+    if not m.per_kg or not math.isfinite(w) or not WEIGHT_MIN_KG <= w <= WEIGHT_MAX_KG or "/kg" not in m.unit:
         return ""
     unit = m.unit.replace("/kg", "", 1)
     lo, hi = m.low * w, m.high * w

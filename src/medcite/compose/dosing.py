@@ -3,11 +3,13 @@ weight where a source doses by kg, and "Sources differ" notes where sources disa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..types import DoseRow, PatientContext, Statement
 from .doses import DoseMention, dose_in_mg_for_weight, find_conflicts, parse_doses, same_dose
+from .patient import WEIGHT_MAX_KG, WEIGHT_MIN_KG
 from .populations import mismatch
 from .references import Numbering
 from .select import Candidate
@@ -38,11 +40,26 @@ def rows(cands: Sequence[Candidate], patient: PatientContext, asked_population: 
             if any(r.dose.drug_key == m.drug_key and r.dose.population == m.population and same_dose(r.dose, m)
                    for r in out):
                 continue
-            computed = dose_in_mg_for_weight(m, patient.weight_kg) if patient.weight_kg and m.per_kg else ""
-            out.append(Row(c, m, computed))
+            out.append(Row(c, m, _for_patient(m, patient)))
             if len(out) >= MAX_ROWS:
                 return out
     return out
+
+
+def _for_patient(m: DoseMention, patient: PatientContext) -> str:
+    """A per-kg dose in mg for the patient's weight; when a weight was given but not
+    understood, no figure but why ("not computed: '45-50 kg' is a range; ...")."""
+    if not m.per_kg:
+        return ""
+    unsure = patient.issues_about("weight")
+    if unsure:  # never a figure from a weight the parser was unsure of
+        return "not computed: " + "; ".join(i.removeprefix("weight not used: ") for i in unsure)
+    w = patient.weight_kg
+    if w is None:
+        return ""
+    if not (math.isfinite(w) and WEIGHT_MIN_KG <= w <= WEIGHT_MAX_KG):  # e.g. from an answer saved before
+        return f"not computed: {w:g} kg is not a plausible weight ({WEIGHT_MIN_KG:g}-{WEIGHT_MAX_KG:g} kg)"
+    return dose_in_mg_for_weight(m, w)
 
 
 def drugs(table: Sequence[Row]) -> list[str]:

@@ -232,22 +232,61 @@ def meta_line(answer: Answer) -> str:
     return " · ".join(parts)
 
 
-def patient_line(answer: Answer) -> str:
-    """What the answer assumes about the patient, or "" when nothing is known."""
+def _age_text(years: float) -> str:
+    if years < 2 / 12:
+        n, unit = round(years * 52), "week"
+    elif years < 1:
+        n, unit = round(years * 12), "month"
+    else:
+        return f"{years:g} years"
+    return f"{n} {unit}" + ("" if n == 1 else "s")
+
+
+def patient_facts(answer: Answer) -> list[str]:
+    """What the answer took from the patient details: stated age, sex, the weight doses are
+    computed from, special populations (an age set from a word shows as its population)."""
     p = answer.patient
-    if p.raw:
-        return f"Patient: {clean(p.raw)}"
-    if p.is_empty():
-        return ""
     bits = []
-    if p.age_years is not None:
-        bits.append(f"{p.age_years:g} years")
+    if p.age_years is not None and not p.age_from_word:
+        bits.append(_age_text(p.age_years))
     if p.sex:
         bits.append(p.sex)
     if p.weight_kg is not None:
         bits.append(f"{p.weight_kg:g} kg")
     bits.extend(p.populations())
-    return f"Patient: {', '.join(dict.fromkeys(bits))}"
+    return list(dict.fromkeys(bits))
+
+
+def patient_line(answer: Answer) -> str:
+    """What the answer assumes about the patient, or "" when nothing is known: the text as
+    given and how it was read, so a clinician sees the weight a dose was computed from."""
+    p = answer.patient
+    facts = ", ".join(patient_facts(answer))
+    if p.raw.strip():
+        return f"Patient: {clean(p.raw)} — read as: {facts or 'nothing recognised'}"
+    return f"Patient: {facts}" if facts else ""
+
+
+PATIENT_NOTES_HEADING = "Check the patient details:"
+
+
+def patient_notes(answer: Answer) -> list[str]:
+    """Each value in the patient details (or the question) that was given but not used, and
+    why: "weight not used: '45-50 kg' is a range, give one weight"."""
+    return [clean(i) for i in answer.patient.issues if clean(i)]
+
+
+def dosing_note(answer: Answer) -> str:
+    """Above a dosing table with per-kg doses: the weight they are computed for, or why none."""
+    if not any("/kg" in r.unit for r in answer.dosing):
+        return ""
+    unsure = answer.patient.issues_about("weight")
+    if unsure:
+        return ("Per-kg doses are not computed for this patient: "
+                + "; ".join(clean(i.removeprefix("weight not used: ")) for i in unsure) + ".")
+    if answer.patient.weight_kg is not None:
+        return f"Per-kg doses are computed for {answer.patient.weight_kg:g} kg, the patient's weight as read above."
+    return ""
 
 
 def readability_line(answer: Answer) -> str:

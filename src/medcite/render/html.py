@@ -20,6 +20,7 @@ article{max-width:46rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;line-height:1.25}h2{font-size:1.15rem;margin-top:1.5rem}
 .alert{border-left:4px solid;padding:.5rem .75rem;margin:.5rem 0}
 .failed{border-color:#b00020;background:#fdecee}.pending{border-color:#b26a00;background:#fff4e0}
+.patient-notes{border-color:#b00020;background:#fdecee}.dose-note{font-size:.9rem}
 .badge{display:inline-block;padding:0 .5rem;border-radius:1rem;background:#e8e8e8;font-size:.85rem}
 .badge.approved{background:#dff3e4}.meta,.question,.patient{color:#555;font-size:.9rem}
 .bottom-line{font-size:1.05rem}
@@ -82,7 +83,9 @@ def _dosing(answer: Answer, known: set[int]) -> str:
         cells = "".join(f"<td>{_e(cell)}</td>" for cell in row[:-1])
         source = f"[{_cite(number, c.clean(dose.source_text), known)}]"
         body.append(f"<tr>{cells}<td>{source}</td></tr>")
-    return (f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+    note = c.dosing_note(answer)
+    lead = f'<p class="dose-note">{_e(note)}</p>' if note else ""
+    return (f'{lead}<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
@@ -147,6 +150,11 @@ def to_html(answer: Answer, *, standalone: bool = True) -> str:
     for cls, line in (("patient", c.patient_line(answer)), ("readability", c.readability_line(answer))):
         if line:
             head.append(f'<p class="{cls}">{_e(line)}</p>')
+    notes = c.patient_notes(answer)
+    if notes:
+        items = "".join(f"<li>{_e(n)}</li>" for n in notes)
+        head.append(f'<div class="alert patient-notes" role="alert"><p><strong>{_e(c.PATIENT_NOTES_HEADING)}'
+                    f"</strong></p><ul>{items}</ul></div>")
 
     body: list[str] = []
     bottom = []

@@ -59,7 +59,9 @@ def _reference(ref: Reference, numbered: bool = True) -> str:
 
 def _dosing(answer: Answer) -> list[str]:
     headers, rows, _ = c.dose_table(answer)
-    out = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+    note = c.dosing_note(answer)
+    out = [f"*{md_escape(note)}*", ""] if note else []
+    out += ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
     # The last cell is the citation, printed as is so it reads (and parses) like every other one.
     out += ["| " + " | ".join([*(md_escape(cell) for cell in row[:-1]), row[-1]]) + " |" for row in rows]
     return out
@@ -84,6 +86,9 @@ def to_markdown(answer: Answer) -> str:
     for line in (c.patient_line(answer), c.readability_line(answer)):
         if line:
             block(md_escape(line))
+    notes = c.patient_notes(answer)
+    if notes:
+        block(f"> **{md_escape(c.PATIENT_NOTES_HEADING)}**", ">", *(f"> - {md_escape(n)}" for n in notes))
 
     if answer.abstained and not answer.bottom_line:
         block(f"**{md_escape(c.ABSTAINED_DEFAULT)}**")

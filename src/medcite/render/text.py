@@ -91,6 +91,9 @@ def to_text(answer: Answer, width: int = 88) -> str:
     for line in (c.patient_line(answer), c.readability_line(answer)):
         if line:
             block(*_wrap(line, width))
+    notes = c.patient_notes(answer)
+    if notes:
+        block(f"!! {c.PATIENT_NOTES_HEADING}", *(line for n in notes for line in _wrap(n, width, "  - ")))
 
     if answer.abstained and not answer.bottom_line:
         block(*_wrap(c.ABSTAINED_DEFAULT, width))
@@ -101,9 +104,10 @@ def to_text(answer: Answer, width: int = 88) -> str:
 
     def dosing() -> list[str]:
         headers, rows, _ = c.dose_table(answer)
+        note = c.dosing_note(answer)
         # Disagreements between sources are composed (and verified) as statements of the
         # Dosing section, never inferred here from the rows.
-        return _table(headers, rows, width)
+        return [*([*_wrap(note, width), ""] if note else []), *_table(headers, rows, width)]
 
     has_dosing_section = any(sec.key == "dosing" for sec in answer.sections)
     for sec in answer.sections:
