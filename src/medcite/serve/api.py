@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from ..render import render
+from ..render.html import CSP as HTML_EXPORT_CSP
 from ..retrieve.search import MODES, Retriever
 from ..review import ArticleInfo, AuditEntry, Comment, VersionInfo
 from ..types import SOURCE_TYPES, Answer, ReviewStatus
@@ -51,8 +52,14 @@ def _known(svc: Services, answer_id: str) -> str:
     return answer_id
 
 
-@router.get("/health", response_model=Health, tags=["service"])
-def health(svc: Svc) -> Health:
+@router.get("/health", response_model=Health, response_model_exclude_none=True, tags=["service"])
+def health(request: Request, svc: Svc) -> Health:
+    """The index and the editorial database in numbers. On a ``--private`` server, without a
+    login only ``{"status": "ok"}``: enough for a load balancer, nothing about the contents."""
+    try:
+        allow_public(request, "read")
+    except HTTPException:
+        return Health(status="ok")
     stats = svc.store().stats()
     return Health(status="ok", version=__version__, documents=int(stats.get("documents", 0)),
                   passages=int(stats.get("passages", 0)), database=svc.articles.dialect,
@@ -64,7 +71,7 @@ def health(svc: Svc) -> Health:
 async def ask_endpoint(body: AskRequest, request: Request, svc: Svc) -> Answer:
     """Answer a clinical question; the answer is saved as a Submitted article."""
     user = allow_public(request, "ask")
-    rate_limit_ask(request)
+    await run_in_threadpool(rate_limit_ask, request)  # a database write: not on the event loop
     return await run_in_threadpool(svc.ask, body.question, audience=body.audience, patient=body.patient,
                                    follow_up=body.follow_up_of, actor=user.username if user else None)
 
@@ -90,8 +97,10 @@ def get_answer(answer_id: AnswerId, request: Request, svc: Svc,
             responses={200: {"content": {m: {} for m in MEDIA.values()}}})
 def export_answer(answer_id: AnswerId, request: Request, svc: Svc, format: ExportFormat = "md") -> Response:
     answer = get_answer(answer_id, request, svc, None)
-    return Response(render(answer, format), media_type=MEDIA[format], headers={
-        "Content-Disposition": f'attachment; filename="medcite-{answer.id}.{SUFFIX[format]}"'})
+    headers = {"Content-Disposition": f'attachment; filename="medcite-{answer.id}.{SUFFIX[format]}"'}
+    if format == "html":  # a standalone page with its styles inline: its own (as strict) policy
+        headers["Content-Security-Policy"] = HTML_EXPORT_CSP
+    return Response(render(answer, format), media_type=MEDIA[format], headers=headers)
 
 
 @router.get("/answers/{answer_id}/versions", response_model=list[VersionInfo], tags=["review"])
@@ -133,7 +142,7 @@ async def revise(answer_id: AnswerId, request: Request, svc: Svc) -> Answer:
     current = svc.articles.get_answer(answer_id)
     if current is None:
         raise HTTPException(404, f"no answer with id {answer_id!r}")
-    rate_limit_ask(request)
+    await run_in_threadpool(rate_limit_ask, request)  # a database write: not on the event loop
     return await run_in_threadpool(svc.revise, current, user.username)
 
 

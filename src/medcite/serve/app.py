@@ -24,6 +24,7 @@ from ..settings import Settings
 from .api import router as api_router
 from .deps import CSRF_COOKIE, Services, new_csrf_cookie
 from .limits import BodyLimit, Limits
+from .transport import HeadAsGet, trusted_proxies_from_env
 from .web import error_page, static_app, wants_html
 from .web import router as web_router
 
@@ -35,7 +36,11 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def create_app(services: Services | None = None, settings: Settings | None = None,
-               limits: Limits | None = None, public: bool = True, warm: bool = False) -> FastAPI:
+               limits: Limits | None = None, public: bool = True, warm: bool = False,
+               trusted_proxies: str = "") -> FastAPI:
+    """``trusted_proxies``: addresses (comma-separated, or ``*``) of reverse proxies whose
+    ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are believed, so that cookies are ``Secure``
+    behind a TLS proxy and limits count real clients; empty (the default) believes no one."""
     svc = services or Services.from_settings(settings, limits, public)
 
     @asynccontextmanager
@@ -48,7 +53,10 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
         if services is None:  # ours to close; a caller's Services is the caller's
             svc.close()
 
+    # No /docs or /redoc from FastAPI (they load scripts from a CDN): web_docs renders the
+    # API reference here, and /openapi.json is served there too, behind --private's login.
     app = FastAPI(title="medcite", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url=None,
                   description="Clinical questions answered as structured articles in which every "
                               "sentence cites a real source, with editorial review.")
     app.state.services = svc
@@ -59,15 +67,22 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     app.include_router(api_router)
     app.include_router(web_router)
     app.mount("/static", static_app(), name="static")
+    # Outermost, so that every layer inside sees a GET and the client's real scheme.
+    app.add_middleware(HeadAsGet)
+    if trusted_proxies:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)
     return app
 
 
 def app_from_env() -> FastAPI:
     """The app ``medcite serve`` runs in each worker process: everything from the environment
-    (``MEDCITE_HOME``, ``MEDCITE_DATABASE_URL``, ``MEDCITE_PUBLIC``, limits)."""
+    (``MEDCITE_HOME``, ``MEDCITE_DATABASE_URL``, ``MEDCITE_PUBLIC``, ``MEDCITE_TRUST_PROXY``, limits)."""
     import os
 
-    return create_app(public=os.environ.get("MEDCITE_PUBLIC", "1") not in ("0", "false", "no"), warm=True)
+    return create_app(public=os.environ.get("MEDCITE_PUBLIC", "1") not in ("0", "false", "no"), warm=True,
+                      trusted_proxies=trusted_proxies_from_env())
 
 
 async def _headers(request: Request, call_next: RequestResponseEndpoint) -> Response:
@@ -77,8 +92,7 @@ async def _headers(request: Request, call_next: RequestResponseEndpoint) -> Resp
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if not request.url.path.startswith(("/docs", "/redoc")):  # FastAPI's docs load their own assets
-        response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("Content-Security-Policy", CSP)
     if fresh and response.headers.get("content-type", "").startswith("text/html"):
         response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response

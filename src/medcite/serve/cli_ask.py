@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,15 +14,44 @@ from rich.markup import escape
 from ..errors import MedciteError
 from ..settings import Settings
 from ..store import open_store
-from ..types import AUDIENCES
+from ..types import AUDIENCES, REVIEW_STATUSES
+from .fields import question_problem
 
 err = Console(stderr=True)
 FORMAT_HELP = "md, html, json, text, ris or bibtex (the last two: the reference list)."
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}")
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why ``path`` cannot be written, or None: checked before asking, so a typo in ``-o``
+    costs nothing (writing can still fail later, e.g. on a full disk)."""
+    if path.is_dir():
+        return f"cannot write {path}: it is a folder"
+    folder = path.parent
+    if not folder.is_dir():
+        return f"cannot write {path}: " + (f"{folder} is not a folder" if folder.exists()
+                                           else f"the folder {folder} does not exist")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        return f"cannot write {path}: permission denied"
+    return None
+
+
+def _check_patient(patient: str, question: str) -> None:
+    """Refuse (status 2) ``--patient`` text with a value that cannot be used as given, before
+    any work: a dose computed from a misread weight is worse than no answer."""
+    from ..compose.patient import PatientError, check_patient
+
+    try:
+        check_patient(patient, question)
+    except PatientError as exc:
+        err.print(f"[red]error:[/red] --patient: {escape(str(exc))}", soft_wrap=True)
+        err.print('Nothing was answered. Give the details again, e.g. --patient "62-year-old woman, 70 kg".',
+                  soft_wrap=True, markup=False, highlight=False)
+        raise typer.Exit(2) from None
 
 
 def ask_cmd(
@@ -40,6 +70,10 @@ def ask_cmd(
 
     if fmt not in FORMATS:
         raise _fail(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
+    problem = question_problem(question) or (_unwritable(output) if output else None)
+    if problem:
+        raise _fail(problem)
+    _check_patient(patient, question)
     try:
         store = open_store(Settings.from_env(home))
     except MedciteError as exc:
@@ -54,8 +88,16 @@ def ask_cmd(
     finally:
         store.close()
     if output:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output} (answer id {answer.id})")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            # The answer is saved: say where to get it back rather than lose it in a traceback.
+            err.print(f"[red]error:[/red] could not write {escape(str(output))}: {escape(exc.strerror or str(exc))}",
+                      soft_wrap=True)
+            err.print(f"the answer was saved as {answer.id}: medcite answers show {answer.id} -f {fmt}",
+                      soft_wrap=True)
+            raise typer.Exit(1) from None
+        err.print(f"wrote {escape(str(output))} (answer id {answer.id})", soft_wrap=True)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         # On stderr, so piped output stays a clean document.
@@ -76,11 +118,14 @@ def show_answer_cmd(
         raise _fail(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     from ..review import open_editorial
 
-    articles = open_editorial(Settings.from_env(home))
     try:
-        answer = articles.get_answer(answer_id)
-    finally:
-        articles.close()
+        articles = open_editorial(Settings.from_env(home))
+        try:
+            answer = articles.get_answer(answer_id)
+        finally:
+            articles.close()
+    except MedciteError as exc:
+        raise _fail(str(exc)) from exc
     if answer is None:
         raise _fail(f"no answer with id {answer_id!r}", 1)
     sys.stdout.write(render(answer, fmt).rstrip("\n") + "\n")
@@ -88,7 +133,7 @@ def show_answer_cmd(
 
 def list_answers_cmd(
     limit: Annotated[int, typer.Option("-n", help="How many, newest first.")] = 20,
-    status: Annotated[str | None, typer.Option(help="Only articles in this review status.")] = None,
+    status: Annotated[str | None, typer.Option(help=f"Only articles in this review status ({', '.join(REVIEW_STATUSES)}).")] = None,
     home: Annotated[Path | None, typer.Option("--home", envvar="MEDCITE_HOME", show_envvar=False)] = None,
 ) -> None:
     """List saved answers (articles), newest first, with their review status."""
@@ -96,11 +141,21 @@ def list_answers_cmd(
 
     from ..review import open_editorial
 
-    articles = open_editorial(Settings.from_env(home))
+    if not 1 <= limit <= 10_000:
+        raise _fail(f"-n must be between 1 and 10000, not {limit}")
+    if status is not None:
+        wanted = {s.lower(): s for s in REVIEW_STATUSES}.get(status.strip().lower())
+        if wanted is None:
+            raise _fail(f"unknown status {status!r}; choose from {', '.join(REVIEW_STATUSES)}")
+        status = wanted
     try:
-        rows = articles.list_articles(limit=limit, status=status)
-    finally:
-        articles.close()
+        articles = open_editorial(Settings.from_env(home))
+        try:
+            rows = articles.list_articles(limit=limit, status=status)
+        finally:
+            articles.close()
+    except MedciteError as exc:
+        raise _fail(str(exc)) from exc
     table = Table("id", "status", "version", "audience", "updated", "question")
     for r in rows:
         table.add_row(r.id, r.status, str(r.version), r.audience, r.updated_at[:19], escape(r.question[:80]))

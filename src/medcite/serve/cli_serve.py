@@ -33,17 +33,29 @@ def serve_cmd(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Server processes (one per core is a good start).")] = 1,
     private: Annotated[bool, typer.Option("--private", help="Require a login to read or ask.")] = False,
+    behind_proxy: Annotated[bool, typer.Option(
+        "--behind-proxy", help="A TLS reverse proxy on this machine forwards requests: believe its "
+                               "X-Forwarded-Proto/-For (Secure cookies, real client addresses).")] = False,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        "--forwarded-allow-ips", help="The proxy's addresses, comma-separated, or * (implies --behind-proxy; "
+                                      "default 127.0.0.1).")] = None,
     home: HomeOption = None,
 ) -> None:
-    """Serve the web page (/) and the JSON API (/api, docs at /docs)."""
+    """Serve the web page (/) and the JSON API (/api, reference at /docs)."""
     import uvicorn
 
     from ..store import open_store
+    from .transport import LOOPBACK, trusted_proxies_from_env
 
     if home is not None:
         os.environ["MEDCITE_HOME"] = str(home)  # worker processes read the environment
     if private:
         os.environ["MEDCITE_PUBLIC"] = "0"
+    if forwarded_allow_ips is not None and not forwarded_allow_ips.strip():
+        raise _fail("--forwarded-allow-ips needs an address, a comma-separated list of them, or *")
+    if behind_proxy or forwarded_allow_ips:
+        os.environ["MEDCITE_TRUST_PROXY"] = (forwarded_allow_ips or "").strip() or trusted_proxies_from_env() or LOOPBACK
+    proxies = trusted_proxies_from_env()  # also MEDCITE_TRUST_PROXY set by the operator
     # A server reads the vectors there are and embeds nothing inside a request: on-demand
     # embedding cost 3x in throughput under load (docs/benchmarks.md); `medcite embed` fills in.
     os.environ.setdefault("MEDCITE_EMBED_ON_DEMAND", "0")
@@ -60,9 +72,12 @@ def serve_cmd(
         err.print("[yellow]the evidence store is empty:[/yellow] questions will abstain until you run "
                   "`medcite ingest PATH`")
     err.print(f"medcite on http://{host}:{port}/ (API docs: /docs) · store {settings.db_path} · "
-              f"{documents:,} documents · editorial database {settings.editorial_url.split('://')[0]}")
+              f"{documents:,} documents · editorial database {settings.editorial_url.split('://')[0]}"
+              + (f" · trusting proxy headers from {escape(proxies)}" if proxies else ""))
+    # The app itself applies the proxy headers (create_app(trusted_proxies=…)); uvicorn does too,
+    # only so that its access log shows the real clients. Without a trusted proxy it believes none.
     uvicorn.run("medcite.serve.app:app_from_env", factory=True, host=host, port=port, workers=max(1, workers),
-                log_level="info", proxy_headers=False)
+                log_level="info", proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
 
 users_app = typer.Typer(help="Accounts for editors, reviewers and admins.", no_args_is_help=True)

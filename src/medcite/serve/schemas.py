@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from ..answering import MAX_QUESTION_CHARS
+from ..compose.patient import PatientError, check_patient
 from ..retrieve.highlight import unmark
 from ..types import Audience, Hit, ReviewStatus
+from .fields import nul_problem, question_problem
 
 ExportFormat = Literal["md", "html", "json", "text", "ris", "bibtex"]
 
@@ -20,17 +23,38 @@ class _Body(BaseModel):
     def _no_nul(self) -> _Body:
         """No NUL characters in text: PostgreSQL cannot store them, so no backend accepts them."""
         for name, value in self:
-            if isinstance(value, str) and "\x00" in value:
-                raise ValueError(f"{name} contains a NUL character")
+            problem = nul_problem(name, value)
+            if problem:
+                raise ValueError(problem)
         return self
 
 
 class AskRequest(_Body):
-    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, examples=[
+    # The length is checked by fields.question_problem, so the CLI and the web page say the same.
+    question: str = Field(min_length=1, json_schema_extra={"maxLength": MAX_QUESTION_CHARS}, examples=[
         "What is the treatment for adults with Guillain-Barré syndrome?"])
     audience: Audience = "clinician"
     patient: str = Field("", max_length=1000, description='e.g. "62-year-old woman, 70 kg, pregnant"')
     follow_up_of: str | None = Field(None, max_length=64, description="id of an earlier answer")
+
+    @field_validator("question")
+    @classmethod
+    def _question_length(cls, question: str) -> str:
+        problem = question_problem(question)
+        if problem:
+            raise PydanticCustomError("string_too_long", problem)
+        return question
+
+    @field_validator("patient")
+    @classmethod
+    def _patient_understood(cls, patient: str, info: ValidationInfo) -> str:
+        """422 for patient details with a value that cannot be used as given ("-5 kg",
+        "45-50 kg"): the message names it. A dose is never computed from a misread weight."""
+        try:
+            check_patient(patient, str(info.data.get("question") or ""))
+        except PatientError as exc:
+            raise PydanticCustomError("patient_not_understood", "{problem}", {"problem": str(exc)}) from None
+        return patient
 
 
 class TransitionRequest(_Body):
@@ -97,12 +121,15 @@ class DocumentOut(BaseModel):
 
 
 class Health(BaseModel):
+    """Only ``status`` for someone not logged in on a ``--private`` server (a load balancer's
+    probe); the rest for everyone else."""
+
     status: Literal["ok"]
-    version: str
-    documents: int
-    passages: int
-    database: str
-    articles: int
+    version: str | None = None
+    documents: int | None = None
+    passages: int | None = None
+    database: str | None = None
+    articles: int | None = None
 
 
 class ErrorBody(BaseModel):

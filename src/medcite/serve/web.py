@@ -18,6 +18,8 @@ from ..answering import MAX_QUESTION_CHARS
 from ..review.store import SESSION_TTL
 from ..types import AUDIENCES
 from .deps import SESSION_COOKIE, allow_public, check_csrf, client_key, identify, rate_limit_ask, services
+from .fields import question_problem
+from .web_docs import router as docs_router
 from .web_kit import answer_url, form_fields, local_path, render, see_other, who
 from .web_pages import router as pages_router
 from .web_review import router as review_router
@@ -25,6 +27,7 @@ from .web_review import router as review_router
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_router)
 router.include_router(review_router)
+router.include_router(docs_router)
 STATIC = Path(__file__).parent / "static"
 MAX_PATIENT_CHARS = 1000
 
@@ -35,7 +38,7 @@ def static_app() -> StaticFiles:
 
 def wants_html(request: Request) -> bool:
     """Errors on the web page's paths are pages unless the client asked for JSON only."""
-    if request.url.path.startswith(("/api", "/openapi.json", "/docs", "/redoc")):
+    if request.url.path.startswith(("/api/", "/openapi.json")) or request.url.path == "/api":
         return False
     accept = request.headers.get("accept", "")
     return "text/html" in accept or "json" not in accept
@@ -77,11 +80,11 @@ def _ask(request: Request, form: dict[str, str]) -> Response:
     user = allow_public(request, "ask")
     question, audience = form.get("question", "").strip(), form.get("audience", "clinician")
     patient, follow_up = form.get("patient", "").strip(), form.get("follow_up_of", "").strip() or None
-    error = ""
+    error, too_long = "", question_problem(question)
     if not question:
         error = "Type a question first."
-    elif len(question) > MAX_QUESTION_CHARS:
-        error = f"A question may have at most {MAX_QUESTION_CHARS:,} characters; this one has {len(question):,}."
+    elif too_long:
+        error = too_long[0].upper() + too_long[1:] + "."  # the API's and the CLI's words
     elif audience not in AUDIENCES:
         error = "Choose who you are from the list."
     elif len(patient) > MAX_PATIENT_CHARS:

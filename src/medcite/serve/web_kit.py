@@ -23,6 +23,7 @@ from ..render._common import format_date, safe_url
 from ..retrieve.highlight import HIGHLIGHT, mark, unmark
 from ..types import AUDIENCES
 from .deps import Identity, csrf_token, identify
+from .fields import nul_problem
 
 TEMPLATES = Path(__file__).parent / "templates"
 AUDIENCE_LABELS = {"clinician": "Physician / clinician", "nurse": "Nurse", "pharmacist": "Pharmacist",
@@ -121,9 +122,15 @@ def see_other(url: str) -> RedirectResponse:
 
 
 async def form_fields(request: Request) -> dict[str, str]:
-    """A form's text fields (files are refused by ignoring them), each cut to ``MAX_FIELD``."""
+    """A form's text fields (files are refused by ignoring them), each cut to ``MAX_FIELD``.
+    A field with a NUL character is refused (400) as the API refuses it: no form saves one."""
     try:
         form = await request.form(max_files=0, max_fields=50)
     except StarletteHTTPException as exc:  # malformed or oversized multipart: re-raised as a page
         raise HTTPException(exc.status_code, f"the form could not be read: {exc.detail}") from exc
-    return {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
+    fields = {k: v[:MAX_FIELD] for k, v in form.items() if isinstance(v, str)}
+    for name, value in fields.items():
+        problem = nul_problem(name[:40], value)
+        if problem:
+            raise HTTPException(400, f"The form could not be sent: {problem}.")
+    return fields
