@@ -15,18 +15,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from ..clinical.sentences import is_fragment
+from ..retrieve import scope as scopes
 from ..retrieve.analyze import analyze
-from ..retrieve.query import expand
 from ..retrieve.search import Retriever
 from ..store import SQLiteStore
 from ..types import Answer, Hit, PatientContext, Section, Statement
+from ..understand.frame import Frame, understand
 from . import audience as lay
 from . import dosing
+from .aspects import aspect_bonus
 from .concepts import Concept, concepts, coverage
 from .facets import SECTIONS
-from .patient import merge, parse_patient, population_from_question
-from .populations import POPULATIONS, asked_population, mentions, mismatch
-from .question import QuestionFrame, frame, intent_of, key_terms
+from .patient import merge, parse_patient
+from .populations import POPULATIONS, mentions, mismatch
+from .question import GENERIC_WORDS, QuestionFrame, frame, intent_of
 from .references import Numbering
 from .select import INTENT_FACETS, Budget, Candidate, ScoreWeights, candidates, pick, score
 
@@ -50,6 +53,8 @@ class ComposeConfig:
     population_passages: int = 15
     abstain_cover: float = 0.4  # best concept coverage under which the answer abstains
     min_sentence_cover: float = 0.3  # context coverage a sentence needs to be used at all
+    scope_weight: float = 0.3  # bonus for sentences of the documents whose scope fits the question
+    aspect_weight: float = 0.35  # bonus for a bottom line that states the asked aspect
     weights: ScoreWeights = field(default_factory=ScoreWeights)
     budgets: dict[str, Budget] = field(default_factory=lambda: {
         "clinician": Budget(), "nurse": Budget(), "pharmacist": Budget(),
@@ -61,7 +66,8 @@ class ComposeConfig:
 @dataclass
 class _Context:
     question: str
-    frame: QuestionFrame
+    frame: QuestionFrame  # the title, intent and topic words of the question as typed
+    understood: Frame  # conditions, drugs, aspect, population, relevance terms
     audience: str
     patient: PatientContext
     found: list[Concept]
@@ -89,9 +95,14 @@ def compose(
     retriever = retriever or Retriever(store)
     question = (question or "").strip()[:2000]
     ctx = _context(question, audience, patient, follow_up_of, retriever, store)
+    if ctx.understood.unknown:
+        return _not_covered(ctx, retriever, store, t0)
+    # The question as typed retrieves best (measured on the clinical set: the frame's
+    # reduced query lost details that tell guidelines apart); the frame decides relevance.
     query = f"{follow_up_of.question} {question}" if follow_up_of else question
     hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
-    hits = _merge_hits(hits, _siblings(store, hits, ctx.found))
+    documents = _best_documents(hits, ctx.lay) if ctx.found else {}
+    hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents))
     if ctx.lay:
         hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
     ctx.timings["retrieve"] = _ms(t0)
@@ -101,12 +112,14 @@ def compose(
     if not cands or best_cover < config.abstain_cover:
         return _abstain(ctx, hits, store, t0)
 
-    ranked = score(cands, ctx.frame.intent, date.today().year, lay=ctx.lay, w=config.weights)
+    ranked = score(cands, ctx.frame.intent, date.today().year, lay=ctx.lay, w=config.weights,
+                   doc_bonus={d: config.scope_weight * v for d, v in documents.items()})
+    ranked = _prefer_asked(ranked, ctx, config)
     budget = config.budgets.get(audience, Budget())
     chosen = pick(ranked, budget, min_cover=config.min_sentence_cover)
     chosen = [c for c in chosen if not (ctx.asked_population and mismatch(c.text, ctx.asked_population)
                                         and c.facet != "populations")] or chosen
-    bottom = _bottom_line(chosen, ctx)
+    bottom = _bottom_line(chosen, ranked, ctx, config, next(iter(documents), ""))
     body = [c for c in chosen if c not in bottom]
 
     # Doses come from dosing sentences only: a pharmacokinetics or trial sentence quotes
@@ -188,23 +201,63 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
         # A follow-up ("and in pregnancy?") keeps the earlier question's topic and intent
         # unless it asks something of its own.
         base = frame(prior.question)
-        own = tuple(t for t in key_terms(question) if t not in _population_stems())
         intent = intent_of(question)
         f = QuestionFrame(
             text=question, intent=base.intent if intent == "general" else intent, topic=base.topic,
-            population=f.population or base.population, key_terms=tuple(dict.fromkeys((*base.key_terms, *own))),
-            title=base.title,
+            population=f.population or base.population, key_terms=base.key_terms, title=base.title,
         )
-    # The question's own facts count, but the patient line shows only what was given as one.
-    patient_ctx = merge(population_from_question(question).model_copy(update={"raw": ""}), parse_patient(patient))
-    if prior is not None:
-        patient_ctx = merge(prior.patient, patient_ctx)
-    expanded = expand(f"{prior.question} {question}" if prior else question, store)
     idf = _idf(retriever)
-    asked = asked_population(f.population) if f.population else ""
-    return _Context(question=question, frame=f, audience=audience, patient=patient_ctx,
-                    found=concepts(f.key_terms, expanded, idf), asked_population=asked,
-                    lay=audience in ("patient", "student"))
+    generic = _generic_stems()
+    given = parse_patient(patient) if patient else None
+    if prior is not None:
+        given = merge(prior.patient, given) if given is not None else prior.patient
+    understood = understand(f"{prior.question} {question}" if prior else question, store, given,
+                            scopes.load(store, generic), generic, idf, _occurs(store))
+    if understood.aspect in ("starting-dose", "titration") and f.intent not in ("dosing", "adverse"):
+        f = QuestionFrame(text=f.text, intent="dosing", topic=f.topic, population=f.population,
+                          key_terms=f.key_terms, title=f.title)
+    return _Context(question=question, frame=f, understood=understood, audience=audience,
+                    patient=understood.patient, found=_concepts(understood, idf),
+                    asked_population=understood.population, lay=audience in ("patient", "student"))
+
+
+def _occurs(store: SQLiteStore):  # type: ignore[no-untyped-def]
+    """Whether a word or phrase occurs in any indexed passage (an FTS5 phrase query)."""
+    from ..store.fts_query import tokens
+
+    def occurs(text: str) -> bool:
+        words = tokens(text)[:8]
+        if not words:
+            return True
+        return bool(store.search('"' + " ".join(words) + '"', k=1, snippet_tokens=1))
+
+    return occurs
+
+
+@functools.cache
+def _generic_stems() -> frozenset[str]:
+    return frozenset(analyze(" ".join(GENERIC_WORDS), unique=True))
+
+
+def _concepts(u: Frame, idf) -> list[Concept]:  # type: ignore[no-untyped-def]
+    """The concepts relevance is judged on: the asked clause's terms, the conditions and the
+    drugs (a vignette's other details describe the patient, not the topic), the conditions
+    and drugs weighing most."""
+    strong = {t for key in u.focus_keys for t in key} | set(analyze(" ".join(u.focus_drugs)))
+    history = ({t for key in u.condition_keys for t in key} | set(analyze(" ".join(u.drugs)))) - strong
+    terms = list(dict.fromkeys([*strong, *u.focus_terms, *history])) or list(u.terms)
+    found = concepts(terms, u.expanded, idf)
+
+    def weight(c: Concept) -> float:
+        if any(f & strong for f in c.forms):
+            return c.weight * 2.0
+        if any(f & history for f in c.forms):
+            return c.weight * 0.6  # named in the patient's history, not in what is asked
+        # Other words of the asking clause: what it asks ("capnography", "binder") or how the
+        # patient presents ("lethargic", "mottled"); they count, less than what it is about.
+        return c.weight * (0.6 if strong else 1.0)
+
+    return [Concept(c.label, c.forms, weight(c)) for c in found]
 
 
 def _population_stems() -> frozenset[str]:
@@ -234,11 +287,57 @@ def _passage_terms(section: str, text: str) -> frozenset[str]:
     return frozenset(analyze(f"{section} {text}", unique=True))
 
 
-def _siblings(store: SQLiteStore, hits: Sequence[Hit], found: list[Concept], docs: int = 3) -> list[Hit]:
-    """The other on-topic passages of the best-ranked guidelines and labels: retrieval keeps
-    a few passages per document for diversity, but a guideline's neighbouring
-    recommendations on the same condition are exactly what an answer needs."""
+# How much each kind of document's scope counts when documents are ranked for a question.
+_SCOPE_PRIOR = {"guideline": 1.0, "label": 0.9, "consumer": 0.3, "research": 0.4}
+
+
+def _best_documents(hits: Sequence[Hit], lay: bool = False, k: int = 3) -> dict[str, float]:
+    """The documents of the best-ranked passages, best first (doc_id -> weight, the first 1):
+    an answer's bottom line should come from the document that answers the question, not
+    from a sentence of a lesser one that happens to share its words. For a clinician a
+    guideline or a label near the top outranks a consumer page or an abstract."""
+    prior = dict(_SCOPE_PRIOR, consumer=1.0) if lay else _SCOPE_PRIOR
+    kinds = {h.doc_id: h.source_type for h in hits}
+    docs = list(dict.fromkeys(h.doc_id for h in hits))[:k + 2]
+    scored = sorted(((prior.get(kinds[d], 0.5) / (i + 1), d) for i, d in enumerate(docs)), reverse=True)[:k]
+    top = scored[0][0] if scored else 1.0
+    return {d: v / top for v, d in scored}
+
+
+def _scope_documents(ctx: _Context, store: SQLiteStore, k: int = 5) -> dict[str, float]:
+    """The documents whose scope best fits the question (doc_id -> 0..1): the guideline about
+    the asked condition for the asked population, the label of the asked drug."""
+    u = ctx.understood
+    index = scopes.load(store, _generic_stems())
+    weights: dict[str, float] = {}
+    for key in u.condition_keys:
+        for t in key:
+            weights[t] = max(weights.get(t, 0.0), 2.0 if key in u.focus_keys else 1.0)
+    for d in u.drugs:
+        for t in analyze(d):
+            weights[t] = max(weights.get(t, 0.0), 1.5 if d in u.focus_drugs else 0.5)
+    for t in u.focus_terms:
+        weights.setdefault(t, 1.0)
+    for t in u.terms:
+        weights.setdefault(t, 0.5)
+    if u.population:
+        for t in analyze(POPULATIONS[u.population][1] if u.population in POPULATIONS else u.population):
+            weights.setdefault(t, 0.5)
+    prior = dict(_SCOPE_PRIOR, consumer=1.0) if ctx.lay else _SCOPE_PRIOR
+    ranked = [(d, s * prior.get(index.source_type_of(d), 0.5)) for d, s in index.rank(weights.items(), k=50)]
+    ranked.sort(key=lambda kv: -kv[1])
+    top = ranked[0][1] if ranked else 0.0
+    return {d: s / top for d, s in ranked[:k] if top > 0 and s >= 0.5 * top}
+
+
+def _siblings(store: SQLiteStore, hits: Sequence[Hit], found: list[Concept],
+              documents: dict[str, float] | None = None, docs: int = 3) -> list[Hit]:
+    """The other on-topic passages of the best-ranked guidelines and labels, and of the
+    documents whose scope fits the question best: retrieval keeps a few passages per
+    document for diversity, but a guideline's neighbouring recommendations on the same
+    condition are exactly what an answer needs."""
     top = list(dict.fromkeys(h.doc_id for h in hits[:15] if h.source_type in ("guideline", "label")))[:docs]
+    top = list(dict.fromkeys([*list(documents or {})[:docs], *top]))
     out: list[Hit] = []
     for doc_id in top:
         for h in store.passages_of(doc_id, limit=400):
@@ -258,16 +357,48 @@ def _recommends(text: str) -> bool:
     return any(r in low for r in _RECOMMEND) and " not " not in low
 
 
-def _bottom_line(chosen: list[Candidate], ctx: _Context) -> list[Candidate]:
-    """One or two sentences a clinician could act on: the best sentence of the facet the
-    question asks for, preferring graded positive recommendations for treatment questions."""
+def _asked(ctx: _Context, c: Candidate) -> float:
+    """How plainly a sentence states what was asked (0..1): the mean over the asked aspects,
+    so "treat with X for 10 days" beats "treat with X" for "what, and for how long?"."""
+    aspects = ctx.understood.aspects or (ctx.understood.aspect,)
+    return sum(aspect_bonus(a, c.text) for a in aspects) / len(aspects)
+
+
+def _prefer_asked(ranked: list[Candidate], ctx: _Context, config: ComposeConfig) -> list[Candidate]:
+    """Fragments out; sentences that state the asked aspect up (the answer should be about
+    the starting dose when that was asked, not the maintenance dose)."""
+    out = [c for c in ranked if not is_fragment(c.text)]
+    for c in out:
+        c.score += config.aspect_weight * _asked(ctx, c) * c.context_cover
+    return sorted(out, key=lambda c: (-c.score, c.rank, c.start))
+
+
+def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context,
+                 config: ComposeConfig, top_doc: str = "") -> list[Candidate]:
+    """One or two sentences a clinician could act on: the best sentence that states what
+    was asked (a starting dose, a target, a duration …) for the asked population, from the
+    document that best answers the question; graded positive recommendations are preferred
+    for treatment questions. A sentence about another population is never the bottom line."""
+    def asked(c: Candidate) -> float:
+        return _asked(ctx, c)
+
+    from_top = _from_document(ranked, ctx, config, top_doc)
+    if from_top:
+        return from_top
     wanted = INTENT_FACETS.get(ctx.frame.intent, ())
-    pool = [c for c in chosen if not wanted or c.facet in wanted] or chosen
+    # The best statement of the asked aspect may not have made the body's budget.
+    extra = [c for c in ranked[:60] if c not in chosen and c.context_cover >= config.min_sentence_cover
+             and asked(c) > 0]
+    pool = [c for c in [*chosen, *extra] if not wanted or c.facet in wanted or asked(c) > 0] or chosen
+    if ctx.asked_population:
+        pool = [c for c in pool if not mismatch(c.text, ctx.asked_population)]
+    # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
+    pool = [c for c in pool if asked(c) > 0] or pool
     if not pool:
         return []
 
     def key(c: Candidate) -> float:
-        bonus = 0.0
+        bonus = config.aspect_weight * asked(c)
         if ctx.frame.intent == "dosing":
             low = c.text.lower()
             if "recommended dose" in low or "usual dose" in low or "starting dose" in low:
@@ -279,10 +410,8 @@ def _bottom_line(chosen: list[Candidate], ctx: _Context) -> list[Candidate]:
                 bonus += 0.25
             if c.grade:
                 bonus += 0.1
-        if ctx.asked_population and mismatch(c.text, ctx.asked_population):
-            bonus -= 0.5
-        elif not ctx.asked_population and mentions(c.text):
-            bonus -= 0.3  # a general question's bottom line is about the general population
+        if _other_population(ctx, c.text):
+            bonus -= 0.3  # the bottom line is about the asked population, not a subgroup
         return c.score + bonus
 
     ordered = sorted(pool, key=key, reverse=True)
@@ -299,6 +428,42 @@ def _bottom_line(chosen: list[Candidate], ctx: _Context) -> list[Candidate]:
             out.append(c)
         break
     return out
+
+
+def _other_population(ctx: _Context, text: str) -> bool:
+    """A sentence about a special population neither the question nor the patient is in
+    ("in patients who are pregnant, nursing …" for a question about adults)."""
+    named = mentions(text)
+    if not named:
+        return False
+    own = {ctx.asked_population, *ctx.patient.populations()}
+    return bool(named - own)
+
+
+def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig,
+                   doc_id: str) -> list[Candidate]:
+    """The bottom line from one document: its sentence that states the asked aspect about
+    the asked condition, judged on what the sentence says rather than on how its passage
+    was retrieved, so that two wordings of one question get the same bottom line.
+    Empty when the document has no such sentence."""
+    pool = [c for c in ranked if c.hit.doc_id == doc_id and c.context_cover >= config.min_sentence_cover
+            and not (ctx.asked_population and mismatch(c.text, ctx.asked_population))]
+    pool = [c for c in pool if _asked(ctx, c) > 0 and c.cover >= 0.3]
+    if not pool:
+        return []
+
+    def key(c: Candidate) -> tuple[float, int, int]:
+        value = _asked(ctx, c) + 0.6 * c.cover + 0.3 * c.context_cover
+        if _recommends(c.text):
+            value += 0.25
+        if c.grade:
+            value += 0.1
+        if _other_population(ctx, c.text):
+            value -= 0.3  # the bottom line is about the asked population, not a subgroup
+        # Ties go to the earlier sentence of the document: the same one, however it was asked.
+        return (round(value, 6), -c.hit.ordinal, -c.start)
+
+    return [max(pool, key=key)]
 
 
 def _nest(items: list[Candidate], make) -> list[Statement]:  # type: ignore[no-untyped-def]
@@ -382,7 +547,17 @@ def _follow_ups(ctx: _Context, sections: Sequence[Section], rows: Sequence[objec
     return tuple(out[:3])
 
 
-def _abstain(ctx: _Context, hits: Sequence[Hit], store: SQLiteStore, t0: float) -> Answer:
+def _not_covered(ctx: _Context, retriever: Retriever, store: SQLiteStore, t0: float) -> Answer:
+    """The asked condition or drug is in no indexed document: say so plainly, and list the
+    nearest sources uncited, as being about something else."""
+    name = ctx.understood.unknown
+    hits = retriever.search(ctx.understood.query or ctx.question, k=10, snippets=False)
+    text = (f"No indexed source addresses {name}. The sources listed below are about related topics, "
+            "not about it, and no answer is drawn from them.")
+    return _abstain(ctx, hits, store, t0, text)
+
+
+def _abstain(ctx: _Context, hits: Sequence[Hit], store: SQLiteStore, t0: float, text: str = "") -> Answer:
     """No passage covers the question: say so, and list the nearest sources uncited."""
     numbering = Numbering()
     for h in hits[:10]:
@@ -391,8 +566,8 @@ def _abstain(ctx: _Context, hits: Sequence[Hit], store: SQLiteStore, t0: float) 
         numbering.number(h.doc_id)
     nearest = numbering.references(store.documents_meta(list(numbering.by_doc)))
     concepts_text = ", ".join(c.label for c in ctx.found) or "the question"
-    text = (f"The indexed sources do not cover this question: no passage addresses {concepts_text}. "
-            "No answer is given rather than one written without evidence.")
+    text = text or (f"The indexed sources do not cover this question: no passage addresses {concepts_text}. "
+                    "No answer is given rather than one written without evidence.")
     now = _now()
     ctx.timings["total"] = _ms(t0)
     return Answer(

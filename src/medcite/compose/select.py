@@ -149,8 +149,10 @@ INTENT_FACETS: dict[str, tuple[str, ...]] = {
 
 
 def score(cands: list[Candidate], intent: str, now_year: int, lay: bool = False,
-          w: ScoreWeights | None = None) -> list[Candidate]:
-    """Fill ``score`` on each candidate; returns them best first."""
+          w: ScoreWeights | None = None, doc_bonus: dict[str, float] | None = None) -> list[Candidate]:
+    """Fill ``score`` on each candidate; returns them best first. ``doc_bonus`` adds to the
+    relevance of sentences of the documents whose scope fits the question."""
+    doc_bonus = doc_bonus or {}
     w = w or ScoreWeights()
     weights = LAY_EVIDENCE_WEIGHT if lay else EVIDENCE_WEIGHT
     wanted = INTENT_FACETS.get(intent, ())
@@ -162,6 +164,7 @@ def score(cands: list[Candidate], intent: str, now_year: int, lay: bool = False,
             relevance += w.intent_facet
         if c.grade:
             relevance += w.grade
+        relevance += doc_bonus.get(c.hit.doc_id, 0.0)
         if _DANGLING_START.match(c.text):
             relevance -= w.dangling
         age = now_year - c.hit.year if c.hit.year else w.recency_span

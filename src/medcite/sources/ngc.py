@@ -46,6 +46,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\ufeff"))
 
 
 _USED = frozenset({FIELD, *EXTRA_FIELDS, "Guideline Title", "Guideline Developer(s)", "Date Released",
+                   "Intended Users", "Clinical Specialty", "Guideline Category",
                    "Bibliographic Source(s)", "Rating Scheme for the Strength of the Evidence",
                    "Rating Scheme for the Strength of the Recommendations",
                    "Rating Scheme for the Strength of the Evidence/Recommendations"})
@@ -129,6 +130,12 @@ def _text(fields: dict[str, list[str]], name: str) -> str:
     return "\n\n".join(t for t in (html_to_text(v) for v in fields.get(name, ())) if t)
 
 
+def _items(fields: dict[str, list[str]], name: str) -> str:
+    """A scope field's list items joined by "; " (one line each in the source's HTML)."""
+    lines = (one_line(line) for line in _text(fields, name).split("\n"))
+    return "; ".join(line.rstrip(";:") for line in lines if line)
+
+
 def parse(data: bytes, name: str) -> Parsed:
     """Parse one NGC summary file; stubs come back as a skip."""
     gid = ngc_id(name)
@@ -173,8 +180,13 @@ def parse(data: bytes, name: str) -> Parsed:
     meta = {
         "archived": True,
         "date_released": released,
-        "diseases": one_line(_text(fields, "Disease/Condition(s)")),
-        "target_population": one_line(_text(fields, "Target Population")),
+        "diseases": _items(fields, "Disease/Condition(s)"),
+        "target_population": _items(fields, "Target Population"),
+        # The rest of the guideline's scope: what it considers, for whom it is written.
+        "interventions": _items(fields, "Interventions and Practices Considered")[:4000],
+        "intended_users": _items(fields, "Intended Users"),
+        "specialties": _items(fields, "Clinical Specialty"),
+        "category": _items(fields, "Guideline Category"),
         "rating_scheme": rating[:2000],
         "bibliographic_source": " | ".join(c for c in citations if c),
         "developer_types": dev_kinds,

@@ -9,6 +9,7 @@ section feeds metadata only; package-label panels and the Highlights excerpts
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from lxml import etree
 
@@ -78,6 +79,7 @@ SECTION_NAMES = {
     "60561-8": "Other Safety Information",
 }
 # Drug Facts panels reuse Rx codes under their own headings.
+INDICATIONS_CODE = "34067-9"  # LOINC: Indications and Usage (Uses on OTC labels)
 OTC_NAMES = {"34067-9": "Uses", "34068-7": "Directions", "34071-1": "Warnings"}
 
 # Product data (metadata only) and carton/label images.
@@ -319,4 +321,10 @@ def parse(data: bytes, name: str) -> Parsed:
         url=f"https://dailymed.nlm.nih.gov/dailymed/lookup.cfm?setid={set_id}",
         meta=meta,
     )
+    # What the label is for, kept with its scope: documents are ranked on it for a question.
+    tops = (SECTION_NAMES[INDICATIONS_CODE], OTC_NAMES[INDICATIONS_CODE])
+    indications = " ".join(f"{p.section.rsplit(' > ', 1)[-1]}: {p.text}" if " > " in p.section else p.text
+                           for p in doc.passages if p.meta.get("section_top") in tops)
+    if indications:
+        doc = replace(doc, meta={**meta, "indications": " ".join(indications.split())[:3000]})
     return Parsed(documents=[doc])

@@ -38,3 +38,9 @@ class DocumentsMetaMixin:
                 f"SELECT doc_id, content_hash FROM documents WHERE doc_id IN ({','.join('?' * len(chunk))})", chunk)
             out.update({r[0]: r[1] for r in rows})
         return out
+
+    def document_scopes(self) -> list[tuple[str, str, str, dict[str, Any], list[str]]]:
+        """(doc_id, source_type, title, meta, MeSH terms) of every document: what each one is
+        about, for ranking documents on their scope. No text."""
+        return [(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4])) for r in self.db.execute(
+            "SELECT doc_id, source_type, title, meta, mesh_terms FROM documents ORDER BY id")]

@@ -1,0 +1,100 @@
+"""Abbreviations defined in a text: "community-acquired pneumonia (CAP)" -> ("CAP", "community-acquired pneumonia").
+
+The Schwartz–Hearst algorithm (Pac. Symp. Biocomput. 2003): a short form in parentheses,
+and as its long form the shortest run of preceding words in which the short form's
+characters occur in order, right to left, the first one at the start of a word. It needs
+no dictionary, so every indexed document teaches medcite its own abbreviations.
+Pure functions; linear in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+_PAREN = re.compile(r"\(([^()\n]{2,24})\)")
+# One token, starting with a letter or digit, holding at least one capital: "CAP", "IVIg",
+# "HbA1c", "LDL-C". Lower-case-only words in brackets are asides, not abbreviations.
+_SHORT = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/&.']{1,9}")
+# Grades, levels and classes in guideline text are labels, never abbreviations.
+_NOT_SHORT = re.compile(r"^(?:level|grade|class|rec|loe|sor|cor|i{1,3}|iv|v|vi{1,3}|[a-e][+-]?|n|na|nr)$", re.I)
+_CLAUSE_END = re.compile(r"[.;:!?]\s|[\[\]{}]")
+_MAX_LONG_CHARS = 120
+
+
+def _short_form(inner: str) -> str:
+    """The short form written in brackets, or '' ("CAP; see below" -> "CAP")."""
+    short = re.split(r"[;,]\s|\s[-–=]\s", inner.strip(), maxsplit=1)[0].strip()
+    if not _SHORT.fullmatch(short) or _NOT_SHORT.match(short):
+        return ""
+    if not any(c.isupper() for c in short) or not any(c.isalpha() for c in short):
+        return ""
+    return short
+
+
+def best_long_form(short: str, candidate: str) -> str:
+    """The shortest suffix of ``candidate`` in which the characters of ``short`` occur in
+    order (right to left), the first one at the start of a word; '' when there is none."""
+    s, text = short.lower(), candidate.lower()
+    si, li = len(s) - 1, len(text) - 1
+    while si >= 0:
+        c = s[si]
+        if not c.isalnum():
+            si -= 1
+            continue
+        while li >= 0 and (text[li] != c or (si == 0 and li > 0 and text[li - 1].isalnum())):
+            li -= 1
+        if li < 0:
+            return ""
+        li -= 1
+        si -= 1
+    start = text.rfind(" ", 0, li + 1) + 1
+    return candidate[start:].strip()
+
+
+def definitions(text: str) -> list[tuple[str, str]]:
+    """(short form, long form) for every abbreviation defined in ``text``, in order."""
+    out: list[tuple[str, str]] = []
+    for m in _PAREN.finditer(text):
+        short = _short_form(m.group(1))
+        if not short:
+            continue
+        before = text[max(0, m.start() - _MAX_LONG_CHARS * 2):m.start()]
+        ends = list(_CLAUSE_END.finditer(before))
+        if ends:
+            before = before[ends[-1].end():]
+        words = before.split()
+        n_letters = sum(c.isalnum() for c in short)
+        window = words[-min(n_letters + 5, 2 * n_letters):]
+        if not window:
+            continue
+        long = best_long_form(short, " ".join(window)).strip(" ,-–")
+        if _acceptable(short, long):
+            out.append((short, long))
+    return out
+
+
+def _acceptable(short: str, long: str) -> bool:
+    if not long or len(long) <= len(short) or len(long) > _MAX_LONG_CHARS:
+        return False
+    words = long.split()
+    if len(words) < 2 and "-" not in long:
+        return False  # "(CAP)" after a single word is a label or a name, rarely a definition
+    low = long.lower()
+    if short.lower() in re.findall(r"[\w\-]+", low):
+        return False  # "ASCVD risk (ASCVD)": the short form is already in the long form
+    return low[0].isalpha()
+
+
+def normalise_long(long: str) -> str:
+    """The key under which long forms are counted: case and spacing folded."""
+    return " ".join(long.replace("–", "-").split()).lower()
+
+
+def mine(texts: Iterable[str]) -> Counter[tuple[str, str]]:
+    """Documents defining each (short form, normalised long form), over ``texts``."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for text in texts:
+        counts.update({(short, normalise_long(long)) for short, long in definitions(text)})
+    return counts

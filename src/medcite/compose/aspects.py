@@ -1,0 +1,92 @@
+"""Whether a source sentence states the aspect a question asks about.
+
+A starting-dose question wants "the recommended starting dose is 10 mg once daily", not
+"the dose may be increased to 80 mg"; a duration question wants "for 10 to 14 days"; a
+target question a value to reach. ``aspect_bonus`` scores a sentence 0..1 for the asked
+aspect by cue patterns (matched on lower-cased text), so the bottom line answers what was
+asked instead of a neighbouring aspect. Pure.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_NUM = r"\d+(?:[.,]\d+)?"
+_DOSE = rf"{_NUM}\s*(?:-|–|to)?\s*(?:{_NUM})?\s*(?:mg|g|mcg|µg|μg|units?|iu|ml|meq|mmol)(?:/(?:kg|m2|m²|day|d|dose|h|hour))*\b"
+_TIME = r"(?:hours?|days?|weeks?|months?|years?)"
+
+# aspect -> ((weight, pattern), ...); the bonus is the best weight that matches.
+_CUES: dict[str, tuple[tuple[float, str], ...]] = {
+    "starting-dose": (
+        (1.0, rf"\b(?:starting|initial|recommended|usual|loading) (?:adult |oral |daily )?dos(?:e|age)\b.{{0,80}}{_DOSE}"),
+        (1.0, rf"\b(?:start(?:ed|ing)?|initiat\w+|begin|begun) (?:at|with|on)\b.{{0,40}}{_DOSE}"),
+        (0.8, rf"{_DOSE}.{{0,60}}\b(?:once|twice|three times|every|daily|per day|q\d+h|bid|tid)\b"),
+        (0.6, rf"\b(?:dose|dosage|dosing)\b.{{0,60}}{_DOSE}"),
+        (0.4, _DOSE),
+    ),
+    "titration": (
+        (1.0, r"\b(?:titrat\w+|taper\w*|increase[sd]? (?:the dose )?(?:by|every|to|gradually|in)|"
+              r"decrease[sd]? (?:the dose )?(?:by|every|gradually)|reduc\w+ (?:the dose )?(?:by|gradually|every)|"
+              r"step(?:ped)?[- ](?:up|down)|escalat\w+|wean\w*)\b"),
+        (0.6, rf"\b(?:every|after) {_NUM} {_TIME}\b.{{0,60}}{_DOSE}|{_DOSE}.{{0,60}}\b(?:every|after) {_NUM} {_TIME}\b"),
+        (0.4, r"\b(?:maximum|max) (?:daily )?dose\b"),
+    ),
+    "target": (
+        (1.0, rf"\b(?:target|goal|aim)\w*\b.{{0,80}}(?:{_NUM}|below|under|less than|<|≤)"),
+        (0.9, rf"\b(?:maintain\w*|keep|achiev\w+|reach\w*|lower\w*|reduc\w+)\b.{{0,60}}"
+              rf"(?:below|under|less than|<|≤|between|to)\s*{_NUM}"),
+        (0.6, rf"(?:<|≤|less than|below)\s*{_NUM}\s*(?:mm ?hg|mg/dl|mmol|%|g/dl|µmol|umol|ng/ml)"),
+    ),
+    "duration": (
+        (1.0, rf"\bfor (?:at least |a minimum of |up to |a total of )?{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME}\b"),
+        (1.0, rf"\b(?:duration|course|continue\w*|maintain\w*)\b.{{0,60}}\b{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME}\b"),
+        (0.8, r"\b(?:lifelong|indefinite\w*|long-term|for life|until)\b"),
+        (0.5, rf"\b{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?[- ](?:hour|day|week|month|year)s? (?:course|treatment|therapy|regimen)\b"),
+    ),
+    "alternative": (
+        (1.0, r"\b(?:alternative\w*|instead|second[- ]line|in (?:patients|those|women|children) (?:who|with)\b.{0,40}"
+              r"(?:cannot|can't|unable|intoleran\w+|contraindicat\w+|allerg\w+|fail\w*|not respond\w*|inadequate)|"
+              r"if .{0,60}(?:not tolerated|contraindicated|fails?|ineffective|inadequate|unsuccessful|allerg\w+|"
+              r"not (?:possible|available|effective|respond\w*)))\b"),
+        (0.6, r"\b(?:switch\w* to|add\w* (?:on )?|consider\w* (?:another|a different)|refractory|resistant)\b"),
+    ),
+    "stop": (
+        (1.0, r"\b(?:discontinu\w+|stop\w*|withdraw\w*|cease\w*|cessation|deprescrib\w+|no longer (?:needed|required|"
+              r"recommended|be)|taper\w* off|hold\w*|withh[eo]ld\w*)\b"),
+        (0.5, r"\b(?:after|until|once)\b.{0,60}\b(?:remission|normal|resolved|negative|stable)\b"),
+    ),
+    "monitoring": (
+        (1.0, rf"\b(?:monitor\w*|surveillance|check\w*|measur\w+|test\w*|follow[- ]?up)\b.{{0,60}}"
+              rf"\b(?:every|each|at|before|after|within|baseline|periodic\w*|annual\w*|regular\w*|monthly|weekly|"
+              rf"{_NUM} {_TIME})\b"),
+        (0.7, r"\b(?:monitor\w*|surveillance|follow[- ]?up)\b"),
+    ),
+    "threshold": (
+        (1.0, rf"\b(?:if|when|whose|with|at)\b.{{0,60}}(?:<|>|≤|≥|below|above|less than|greater than|more than|"
+              rf"exceed\w*|under|over|at least)\s*{_NUM}"),
+        (0.9, r"\b(?:threshold|cut-?off|trigger|indicated (?:when|if|for|in)|should (?:be )?(?:offered|started|"
+              r"considered|performed|given|treated) (?:when|if|to|in)|is (?:not )?(?:required|necessary|indicated))\b"),
+    ),
+    "diagnosis": (
+        (1.0, r"\b(?:diagnos\w+|confirm\w*|rule[sd]? (?:out|in)|criteria|test\w*|assay|biopsy|imaging|ultrasound|"
+              r"ct\b|mri\b|x-ray|radiograph\w*|screen\w*|measure\w*|serolog\w+|culture)\b"),
+    ),
+    "first-line": (
+        (1.0, r"\b(?:first[- ]line|treatment of choice|drug of choice|(?:is|are) (?:the )?(?:preferred|recommended)|"
+              r"should be (?:offered|used|given|treated|started|prescribed|initiated)|(?:we )?recommend\w*|"
+              r"initial (?:therapy|treatment|management|regimen))\b"),
+        (0.6, r"\b(?:treat\w*|therap\w+|manag\w+|regimen|administer\w*|offer\w*|prescrib\w+|give\w*)\b"),
+    ),
+}
+
+
+@functools.cache
+def _compiled(aspect: str) -> tuple[tuple[float, re.Pattern[str]], ...]:
+    return tuple((w, re.compile(p)) for w, p in _CUES.get(aspect, ()))
+
+
+def aspect_bonus(aspect: str, sentence: str) -> float:
+    """How plainly ``sentence`` states ``aspect`` (0 when it does not, 1 when it does)."""
+    low = sentence.lower()
+    return max((w for w, p in _compiled(aspect) if p.search(low)), default=0.0)

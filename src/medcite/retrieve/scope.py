@@ -1,0 +1,229 @@
+"""What each document is about — its scope — and ranking documents on it for a question.
+
+A guideline's scope is its title, the diseases or conditions it covers, its target
+population and the interventions it considers (the NGC summaries carry these fields); a
+label's is its product names and indications; a consumer page's its focus; an article's
+its title and MeSH terms. Ranking documents on their scope first finds the guideline
+*about* a question's condition rather than one that mentions it in passing, and the
+conditions named in scopes are the lexicon by which a question's condition is recognised
+("febrile neutropenia", "Guillain-Barré syndrome (GBS)"): a condition in no scope is one
+the index does not address.
+
+The index is built from ``store.document_scopes()`` once per process and store version.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .analyze import analyze
+
+FIELD_WEIGHTS = {"title": 1.0, "conditions": 1.3, "population": 0.4, "interventions": 0.7}
+_SPLIT = re.compile(r"\s*(?:;|\n|•)\s*")
+_PAREN = re.compile(r"\s*\(([^()]{1,60})\)\s*")
+_LEAD = re.compile(r"^(?:including|such as|e\.g\.,?|and|or|other|any|all)\s+", re.I)
+_MAX_PHRASE_TOKENS = 8
+_MAX_PHRASES_PER_DOC = 60
+_COMMON_SHARE = 0.01  # a one-word condition named in more scopes than this is a category
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The fields a document is ranked on, as plain text, and the condition phrases it names."""
+
+    doc_id: str
+    source_type: str
+    title: str
+    conditions: tuple[str, ...]
+    population: str
+    interventions: tuple[str, ...]
+
+
+def _items(value: Any) -> list[str]:
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    if not isinstance(value, str):
+        return []
+    out = []
+    for raw in _SPLIT.split(value):
+        item = _LEAD.sub("", raw.strip(" .,:"))
+        if item and len(item) <= 200:
+            out.append(item)
+    return out
+
+
+def scope_of(doc_id: str, source_type: str, title: str, meta: dict[str, Any], mesh: Sequence[str]) -> Scope:
+    """A document's scope from its stored fields (pure)."""
+    conditions: list[str] = []
+    population = ""
+    interventions: list[str] = []
+    if source_type == "guideline":
+        conditions = _items(meta.get("diseases"))
+        population = str(meta.get("target_population") or "")
+        interventions = _items(meta.get("interventions"))
+    elif source_type == "label":
+        names = [*_items(meta.get("brand_names")), *_items(meta.get("generic_names"))]
+        indications = str(meta.get("indications") or "")
+        # "Rheumatoid Arthritis: HUMIRA is indicated for …": the headings name the conditions.
+        heads = re.findall(r"(?:^|\.\s)([A-Z][\w’' -]{2,60}):\s", indications)
+        conditions = [*heads, indications[:600]] if indications else []
+        interventions = names
+    elif source_type == "consumer":
+        conditions = [str(meta.get("focus") or title)]
+    else:
+        conditions = [str(t) for t in mesh]
+    return Scope(doc_id, source_type, title, tuple(conditions), population, tuple(interventions))
+
+
+def condition_phrases(scope: Scope) -> list[str]:
+    """The phrases by which a scope names its conditions (with their abbreviations)."""
+    if scope.source_type not in ("guideline", "label", "consumer"):
+        return []  # an article's MeSH terms are indexing terms ("Humans", "Plasma"), not its topic
+    out: list[str] = []
+    for item in scope.conditions[:_MAX_PHRASES_PER_DOC]:
+        inner = _PAREN.findall(item)
+        bare = _PAREN.sub(" ", item).strip()
+        if bare and len(bare.split()) <= _MAX_PHRASE_TOKENS:
+            out.append(bare)
+        out += [x for x in inner if 2 <= len(x) <= 12 and any(c.isupper() for c in x)]
+    if scope.source_type == "consumer" and scope.title and len(scope.title.split()) <= _MAX_PHRASE_TOKENS:
+        out.append(scope.title)
+    return out
+
+
+class ScopeIndex:
+    """BM25 over documents' weighted scope fields, and the lexicon of condition phrases."""
+
+    def __init__(self, scopes: Sequence[Scope], generic: frozenset[str] = frozenset()) -> None:
+        self.doc_ids = [s.doc_id for s in scopes]
+        self._position = {d: i for i, d in enumerate(self.doc_ids)}
+        self.source_types = [s.source_type for s in scopes]
+        self.titles = [s.title for s in scopes]
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.lengths: list[float] = []
+        self.doc_terms: list[frozenset[str]] = []
+        # stemmed phrase -> documents whose scope names it
+        self.phrases: dict[tuple[str, ...], set[int]] = defaultdict(set)
+        self.surface: dict[tuple[str, ...], str] = {}
+        # Keys written in capitals in every scope ("MG", "CO"): matched only where the question
+        # writes them in capitals too, or "mg" and "co-" would be conditions.
+        self.capitals: set[tuple[str, ...]] = set()
+        lower_seen: set[tuple[str, ...]] = set()
+        for i, s in enumerate(scopes):
+            tf: dict[str, float] = defaultdict(float)
+            fields = {"title": s.title, "conditions": " ; ".join(s.conditions), "population": s.population,
+                      "interventions": " ; ".join(s.interventions)}
+            length = 0.0
+            for name, text in fields.items():
+                for term in analyze(text):
+                    tf[term] += FIELD_WEIGHTS[name]
+                    length += FIELD_WEIGHTS[name]
+            for term, w in tf.items():
+                self.postings[term].append((i, w))
+            self.doc_terms.append(frozenset(tf))
+            self.lengths.append(length)
+            for phrase in condition_phrases(s):
+                key = tuple(analyze(phrase))
+                if not key or (len(key) == 1 and key[0] in generic) or len(key) > _MAX_PHRASE_TOKENS:
+                    continue
+                # One word is a condition when a guideline or a label lists it as one ("Gout");
+                # a consumer page's one-word topic is often a category ("Antibiotics", "Blood").
+                if len(key) == 1 and s.source_type == "consumer" and not phrase.isupper():
+                    continue
+                self.phrases[key].add(i)
+                self.surface.setdefault(key, phrase)
+                if len(key) == 1 and phrase.isupper() and len(phrase) <= 6:
+                    self.capitals.add(key)
+                else:
+                    lower_seen.add(key)
+        self.capitals -= lower_seen
+        # Words every other scope mentions ("bleeding", "infection") anchor nothing.
+        n_docs = max(1, len(scopes))
+        for key in [k for k in self.phrases if len(k) == 1 and k not in self.capitals]:
+            if len(self.postings.get(key[0], ())) > _COMMON_SHARE * n_docs:
+                del self.phrases[key]
+        self.n = max(1, len(scopes))
+        self.avg_length = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
+        self.longest = max((len(k) for k in self.phrases), default=1)
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    def idf(self, term: str) -> float:
+        df = len(self.postings.get(term, ()))
+        return math.log(1.0 + (self.n - df + 0.5) / (df + 0.5))
+
+    def rank(self, weighted_terms: Iterable[tuple[str, float]], k: int = 20, k1: float = 1.2,
+             b: float = 0.5) -> list[tuple[str, float]]:
+        """Documents by BM25 over their scope for (stemmed term, weight) pairs, best first."""
+        scores: dict[int, float] = defaultdict(float)
+        for term, weight in weighted_terms:
+            postings = self.postings.get(term)
+            if not postings or weight <= 0:
+                continue
+            idf = self.idf(term)
+            for i, tf in postings:
+                norm = tf + k1 * (1 - b + b * self.lengths[i] / self.avg_length)
+                scores[i] += weight * idf * tf * (k1 + 1) / norm
+        best = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
+        return [(self.doc_ids[i], s) for i, s in best]
+
+    def find_phrases(self, stems: Sequence[str]) -> list[tuple[int, int, tuple[str, ...]]]:
+        """Condition phrases of the lexicon in a stemmed token sequence: (start, end, key),
+        longest match first at each position, non-overlapping."""
+        out: list[tuple[int, int, tuple[str, ...]]] = []
+        i = 0
+        while i < len(stems):
+            for n in range(min(self.longest, len(stems) - i), 0, -1):
+                key = tuple(stems[i:i + n])
+                if key in self.phrases:
+                    out.append((i, i + n, key))
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
+
+    def context_score(self, phrase_stems: Sequence[str], context: set[str], k: int = 10) -> float:
+        """How much the documents naming a phrase share a question's other words: the idf of
+        each context word found in the scopes of the top ``k`` documents for the phrase."""
+        words: set[str] = set()
+        for doc_id, _ in self.rank([(t, 1.0) for t in phrase_stems], k=k):
+            words |= self.doc_terms[self._position[doc_id]]
+        own = set(phrase_stems)
+        return sum(self.idf(t) for t in context - own if t in words)
+
+    def source_type_of(self, doc_id: str) -> str:
+        i = self._position.get(doc_id)
+        return self.source_types[i] if i is not None else ""
+
+    def docs_naming(self, key: tuple[str, ...]) -> list[str]:
+        return [self.doc_ids[i] for i in sorted(self.phrases.get(key, ()))]
+
+
+_CACHE: dict[str, tuple[str, ScopeIndex]] = {}
+_LOCK = threading.Lock()
+
+
+def load(store: Any, generic: frozenset[str] = frozenset()) -> ScopeIndex:
+    """The store's scope index, built once per process and store version."""
+    from .sparse import _current_stamp
+
+    path = str(getattr(store, "path", id(store)))
+    stamp = _current_stamp(store)
+    cached = _CACHE.get(path)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    with _LOCK:
+        cached = _CACHE.get(path)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        index = ScopeIndex([scope_of(*row) for row in store.document_scopes()], generic)
+        _CACHE[path] = (stamp, index)
+        return index

@@ -1,0 +1,94 @@
+"""The aspect a clinical question asks about: the choice of first treatment, a starting dose,
+a titration or taper, a target value, a duration, an alternative when first-line fails or
+cannot be used, when to stop, monitoring, a threshold for acting, or diagnosis.
+
+Read from clinicians' own phrasing ("what dose to start?", "how long do I treat?", "goal
+INR?", "allergic to PCN - what instead?", "when can I stop the bisphosphonate?").
+The first rule that matches decides; the order puts the specific before the general
+("how long to continue the starting dose" is a duration; "what if metformin fails" an
+alternative, though it names a first-line drug). Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Aspect = Literal["first-line", "starting-dose", "titration", "target", "duration", "alternative", "stop",
+                 "monitoring", "threshold", "diagnosis", "general"]
+ASPECTS: tuple[Aspect, ...] = ("first-line", "starting-dose", "titration", "target", "duration", "alternative",
+                               "stop", "monitoring", "threshold", "diagnosis", "general")
+
+_RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
+    ("alternative", re.compile(
+        r"\b(?:alternatives?|instead|second[- ]line|third[- ]line|refractory|resistant|non-?responders?|"
+        r"(?:not|no|poorly|didn'?t|doesn'?t|did not|does not|failed to) respond\w*|failed|fails|failing|failure of|"
+        r"(?:if|when|after) .{0,40}(?:fails?|not (?:work|tolerat\w*|possible|an option|available)|contraindicated)|"
+        r"can'?t (?:take|use|tolerate|have|get)|cannot (?:take|use|tolerate|have|receive)|unable to (?:take|tolerate|use)|"
+        r"intoleran\w*|(?:is|are|if|when) contraindicated|allerg\w+ to|other options?|what else|next step|"
+        r"switch(?:ed|ing)? to|add-?on|next (?:med|medication|drug|step|option|line|agent|regimen|choice|abx)s?)\b", re.I)),
+    ("stop", re.compile(
+        r"\b(?:when (?:to|can (?:i|we|you)|should (?:i|we|you|it|they)) (?:stop|discontinue|d/?c|hold|come off)|"
+        r"(?:stop|stopping|discontinu\w+|deprescrib\w+|withdraw\w*|hold(?:ing)?|wean(?:ing)? off|come off|d/c)"
+        r"(?: the| his| her| their)? .{0,40}\b(?:when|after|if|safe)|can (?:i|we|you|he|she) stop|"
+        r"safe to stop|stopping rules?|how long before stopping|drug holiday|keep (?:going|it going)|continue or stop|"
+        r"stop or continue|(?:still|any longer) (?:need|needed|indicated)|does (?:she|he|the patient|pt) need any more|"
+        r"when (?:can|should|may|is|are) .{0,60}\b(?:be )?(?:stopped|discontinued|withdrawn|held))\b", re.I)),
+    ("duration", re.compile(
+        r"\b(?:how long|duration|for how many (?:days|weeks|months|years)|length of (?:treatment|therapy|course)|"
+        r"how many (?:days|weeks|months|years)|(?:course|treatment|therapy) length|(?:\d+|seven|ten|five|fourteen)"
+        r"[- ](?:day|week|month)s? (?:vs\.?|or|versus) (?:\d+|seven|ten|five|fourteen)[- ](?:day|week|month)s?)\b",
+        re.I)),
+    ("titration", re.compile(
+        r"\b(?:titrat\w*|up-?titrat\w*|taper\w*|wean\w*|increase the dose|dose (?:increase|escalation)|"
+        r"escalat\w*|step[- ]?(?:up|down)|(?:go|going) up on|how fast (?:to |can (?:i|we) )?(?:increase|reduce|lower|go up)|"
+        r"how (?:do|should|can) (?:i|we|you) (?:stop|come off|discontinue|get (?:her|him|them) off))\b", re.I)),
+    ("target", re.compile(
+        r"\b(?:target\w*|goals?|aim(?:ing)? (?:for|at)|keep (?:the |her |his )?[\w\s]{0,20}(?:below|under|above|between)|"
+        r"target range|therapeutic range|how low|treat to)\b", re.I)),
+    ("monitoring", re.compile(
+        r"\b(?:monitor\w*|follow[- ]?up|surveillance|how often (?:to |should (?:i|we|you) )?(?:check|test|measure|"
+        r"repeat|screen|see|image)|recheck|labs? to (?:check|follow)|what to (?:check|follow)|check(?:ing)? levels?|"
+        r"level monitoring|repeat (?:testing|imaging|labs?))\b", re.I)),
+    ("threshold", re.compile(
+        r"\b(?:threshold|cut-?off|at what (?:level|value|point|number|count|age|bp|blood pressure|hb|hemoglobin|"
+        r"glucose|score)|when (?:to|should (?:i|we|you)) (?:start|begin|initiate|treat|transfuse|intubate|refer|"
+        r"admit|operate|give|offer|add)|when is .{0,30}(?:indicated|needed|required)|indications? for|"
+        r"should (?:i|we|you) (?:start|treat|transfuse|give|admit|refer)|(?:start|treat|transfuse) (?:if|when|at|below|above)|"
+        r"does (?:she|he|this|the patient|pt) (?:need|require|qualify)|need (?:a |an )?(?:transfusion|admission|"
+        r"referral|treatment|tx|therapy|surgery))\b|\b(?:is|are) \w+(?: \w+)? enough\b|"
+        r"^\W*(?:\w+[- ]?){1,2}(?: here| now| first)?\s*\?\s*$", re.I)),
+    ("starting-dose", re.compile(
+        r"\b(?:dos(?:e|es|age|ing)|how much|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
+        r"starting|initial dose|start (?:at|on|with) (?:what|which|how)|what strength)\b", re.I)),
+    ("diagnosis", re.compile(
+        r"\b(?:diagnos\w*|dx|work-?up|w/u|test(?:s|ing)? (?:for|to)|which tests?|what tests?|screen\w*|"
+        r"imaging|rule (?:in|out)|r/o|confirm\w*|how (?:to|do (?:i|we|you)) (?:tell|know|distinguish)|"
+        r"criteria for|detect\w*|biopsy|what (?:study|studies|scan)|(?:ct|mri|ultrasound|us|x-?ray|v/q|cta) or|"
+        r"call this|can i call)\b|\b(?:ct|mri|cta|x-?ray|ultrasound|echo|scan)(?: head| chest| brain| abdomen)?\s*\?", re.I)),
+    ("first-line", re.compile(
+        r"\b(?:first[- ]line|1st[- ]line|initial (?:treatment|therapy|management|choice|agent|drug|antibiotic)|"
+        r"treatment of choice|drug of choice|(?:which|what) (?:[\w-]+ ){0,2}(?:drug|med|medication|medicine|antibiotic|abx|agent|"
+        r"treatment|therapy|regimen|anticoagulant|antiplatelet|antihypertensive|antidepressant|antiepileptic|"
+        r"analgesic|insulin|inhaler|statin|class|option)s?|best (?:treatment|therapy|drug|option|management|"
+        r"approach)|how (?:to|do (?:i|we|you)|should (?:i|we|you|it|they) be) (?:treat|manage)\w*|"
+        r"treat\w*|manag\w*|therap\w*|tx|mgmt|rx|what (?:to|do (?:i|we|you)) (?:give|start|use|prescribe)|"
+        r"start (?:on|her on|him on)|should (?:i|we|you) (?:give|start|use|prescribe|offer)|recommended)\b", re.I)),
+)
+
+
+def asked_aspect(question: str) -> Aspect:
+    """The aspect ``question`` asks about; "general" when none is recognised."""
+    text = " ".join((question or "")[:2000].split())
+    for aspect, pattern in _RULES:
+        if pattern.search(text):
+            return aspect
+    return "general"
+
+
+def asked_aspects(question: str) -> tuple[Aspect, ...]:
+    """Every aspect ``question`` asks about, the most specific first ("what do I start and
+    for how long" asks for a duration and a first-line choice); ("general",) when none."""
+    text = " ".join((question or "")[:2000].split())
+    found = tuple(aspect for aspect, pattern in _RULES if pattern.search(text))
+    return found or ("general",)

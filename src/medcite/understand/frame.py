@@ -1,0 +1,290 @@
+"""``understand()``: a clinical question read once, into a typed ``Frame`` later stages only read.
+
+The frame holds what the question is about — its condition(s), as the index's scopes
+name them, and its drug(s) or intervention —, what it asks (the aspect), where (the
+setting), for whom (the asked population and the patient details typed into it, merged
+with ``--patient``), the stemmed terms that decide relevance, the text to search for,
+and, when its main condition is in no indexed document's scope, that condition's name.
+
+Bedside shorthand is handled here: patient details (ages, labs, times) are set apart,
+abbreviations are expanded (the packaged table and those the indexed documents define),
+and brand names become generic names, so a vignette and its textbook paraphrase come to
+the same frame.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..retrieve.analyze import analyze
+from ..retrieve.query import ExpandedQuery, expand
+from ..retrieve.scope import ScopeIndex
+from ..types import PatientContext
+from .aspect import Aspect, asked_aspects
+from .vignette import CHATTER, ask_clause, clauses, detail_spans
+
+_SETTINGS = (
+    ("emergency department", re.compile(r"\b(?:ED|ER|A&E|emergency (?:department|room|dept)|trauma bay|triage)\b")),
+    ("intensive care", re.compile(r"\b(?:[MSNPC]?ICU|CCU|intensive care|critical care)\b")),
+    ("inpatient", re.compile(r"\b(?:inpatient|admitted|on the ward|ward|hospitali[sz]ed)\b", re.I)),
+    ("perioperative", re.compile(r"\b(?:pre-?op|post-?op|perioperative|intraoperative|OR)\b")),
+    ("outpatient", re.compile(r"\b(?:outpatient|clinic|primary care|GP|office|community)\b")),
+)
+_PREGNANT = re.compile(r"\bG\d{1,2}\s?P\d|\b(?:at|@)\s*\d{1,2}(?:\+\d)?\s*(?:wks?|weeks?)\b(?!\s*old)|\bpregnan|\bGA\s*\d", re.I)
+# A drug's non-proprietary name; chemical names ("3'-phospho-5'-adenylyl sulfate", matched by
+# "Paps") come from the lexicon's synonyms of laboratory compounds, not from prescribing.
+_PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z -]{2,40}")
+_ASPECT_WORDS: dict[str, str] = {
+    "first-line": "recommended first-line treatment", "starting-dose": "recommended starting dose",
+    "titration": "dose titration taper", "target": "target goal", "duration": "duration weeks months",
+    "alternative": "alternative if not tolerated or contraindicated", "stop": "discontinue stop",
+    "monitoring": "monitoring", "threshold": "threshold indication", "diagnosis": "diagnosis test",
+}
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a question asks, about what, for whom. Built by ``understand``; read-only after."""
+
+    question: str
+    aspect: Aspect  # the most specific aspect asked
+    conditions: tuple[str, ...]  # as the index's scopes name them, the asked one first
+    drugs: tuple[str, ...]  # generic names
+    setting: str
+    population: str  # "adults", "children", "pregnancy", "older adults" or ""
+    patient: PatientContext
+    terms: tuple[str, ...]  # stemmed terms that decide relevance: conditions, drugs, the asked words
+    focus_terms: tuple[str, ...]  # those of the clause that asks (and the one before it)
+    query: str  # the text retrieval searches for
+    unknown: str = ""  # the asked condition when no indexed scope names it
+    expanded: ExpandedQuery | None = field(default=None, compare=False, repr=False)
+    condition_keys: tuple[tuple[str, ...], ...] = ()  # stemmed phrases of ``conditions``
+    # What the asking clause names (the rest of a vignette is the patient's history): stemmed
+    # condition phrases and drug names; all of them when the question is one clause.
+    focus_keys: tuple[tuple[str, ...], ...] = ()
+    focus_drugs: tuple[str, ...] = ()
+    aspects: tuple[Aspect, ...] = ()  # every aspect the asking clause names, ``aspect`` first
+
+    @property
+    def topic(self) -> str:
+        parts = [*self.conditions[:1], *self.drugs[:1]]
+        return " and ".join(parts) if parts else self.unknown
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    out = text
+    for s, e in sorted(spans, reverse=True):
+        out = out[:s] + " , " + out[e:]
+    return out
+
+
+def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) -> str:
+    """``text`` with each abbreviation followed by its expansion (the one an indexed scope
+    names, when the table gives several) and each brand followed by its generic name."""
+    by_surface: dict[str, list[str]] = {}
+    for surface, expansion in expanded.abbreviations:
+        by_surface.setdefault(surface, []).append(expansion)
+    for surface, generic in expanded.drugs:
+        by_surface.setdefault(surface, []).append(generic)
+    if not by_surface:
+        return text
+
+    context = set(analyze(text))
+
+    def pick(options: list[str]) -> str:
+        if scopes is None or len(options) == 1:
+            return options[0]
+        named = [o for o in options if tuple(analyze(o)) in scopes.phrases] or options
+        # "HD pt 3x/wk … phos … binder": the sense whose documents share the question's other
+        # words (dialysis guidelines), not the first sense in the table (Huntington disease).
+        return max(named, key=lambda o: scopes.context_score(analyze(o), context))
+
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(by_surface, key=len, reverse=True))
+                         + r")(?![\w-])")
+    return pattern.sub(lambda m: f"{m.group(1)} ({pick(by_surface[m.group(1)])})", text)
+
+
+def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
+    from ..retrieve.query import _drug_lexicon
+
+    out = [g.lower() for _, g in expanded.drugs if _PLAIN_NAME.fullmatch(g)]
+    lex = _drug_lexicon()
+    if lex is not None:
+        for word in re.findall(r"[A-Za-z][A-Za-z-]{3,}", text):
+            low = word.lower()
+            if low in lex.generic_names and low not in CHATTER:
+                out.append(low)
+    return list(dict.fromkeys(out))
+
+
+def _setting(text: str) -> str:
+    for name, pattern in _SETTINGS:
+        if pattern.search(text):
+            return name
+    return ""
+
+
+def _population(question: str, patient: PatientContext) -> str:
+    from ..compose.populations import asked_population
+    from ..compose.question import _topic_and_population
+
+    _, said = _topic_and_population(question)
+    asked = asked_population(said) if said else ""
+    if asked:
+        return asked
+    pops = patient.populations()
+    for key in ("pregnancy", "children", "older adults"):
+        if key in pops:
+            return key
+    return "adults" if patient.age_years is not None and patient.age_years >= 18 else ""
+
+
+def _patient(question: str, details: list[tuple[int, int]], given: PatientContext | None) -> PatientContext:
+    from ..compose.patient import merge, parse_patient, population_from_question
+
+    from_question = population_from_question(question)
+    # Bedside forms ("68F", "pt in her 50s", "6-wk-old") are read from the detail spans only,
+    # where a loose reading cannot mistake "10-year risk" for an age.
+    bedside = parse_patient(" ; ".join(question[s:e] for s, e in details))
+    ctx = merge(bedside, from_question)
+    if not ctx.pregnant and _PREGNANT.search(question) and not re.search(r"\b(?:born|preterm infant|neonate)\b",
+                                                                           question, re.I):
+        ctx = ctx.model_copy(update={"pregnant": True, "sex": "female"})
+    ctx = ctx.model_copy(update={"raw": ""})  # the patient line shows only what was given as one
+    return merge(ctx, given) if given is not None else ctx
+
+
+def understand(question: str, store: Any = None, patient: PatientContext | None = None,
+               scopes: ScopeIndex | None = None, generic: frozenset[str] = frozenset(),
+               idf: Any = None, occurs: Callable[[str], bool] | None = None) -> Frame:
+    """The frame of ``question``; never raises on odd text. ``store`` gives vocabulary
+    synonyms, ``scopes`` the condition lexicon, ``idf`` the rarity of a stemmed term and
+    ``occurs`` whether a word or phrase occurs anywhere in the index."""
+    q = " ".join((question or "")[:2000].split())
+    details = detail_spans(q)
+    masked = _mask(q, details)
+    expanded = expand(masked, store)
+    text = _substituted(masked, expanded, scopes)
+    stems = analyze(text)
+    a, b = ask_clause(q)
+    focus_text = _focus_text(q, a, b, details, expanded, scopes)
+    focus = set(analyze(focus_text))
+
+    conditions: list[tuple[bool, float, str, tuple[str, ...]]] = []
+    if scopes is not None:
+        for _, _, key in scopes.find_phrases(stems):
+            if all(t in generic for t in key):
+                continue
+            if key in scopes.capitals and not re.search(rf"\b{re.escape(scopes.surface[key])}\b", text):
+                continue
+            weight = max((idf(t) for t in key), default=1.0) if idf else 1.0
+            conditions.append((set(key) <= focus, weight, scopes.surface[key], key))
+    conditions.sort(key=lambda c: (not c[0], -c[1]))
+    seen_keys: list[tuple[str, ...]] = []
+    focus_keys: list[tuple[str, ...]] = []
+    names: list[str] = []
+    for in_focus, _, surface, key in conditions:
+        if key not in seen_keys:
+            seen_keys.append(key)
+            names.append(surface)
+            if in_focus:
+                focus_keys.append(key)
+
+    drugs = _drugs(text, expanded)
+    focus_drugs = [d for d in drugs if set(analyze(d)) & focus or d in focus_text.lower()]
+    generic_all = generic | frozenset(analyze(" ".join(CHATTER)))
+    # Relevance terms come from the words as typed: an expansion is another form of its
+    # abbreviation (``concepts`` pairs them), not a concept of its own.
+    content = [t for t in analyze(masked) if t not in generic_all and not t.isdigit() and len(t) > 1]
+    terms = list(dict.fromkeys([*(t for k in seen_keys for t in k), *analyze(" ".join(drugs)), *content]))
+    typed_focus = set(analyze(_focus_text(q, a, b, details, expanded, None)))
+    focus_terms = tuple(t for t in terms if t in typed_focus)
+    aspects = asked_aspects(q[a:b])
+    if aspects == ("general",):
+        aspects = asked_aspects(q)
+    aspect = aspects[0]
+    ctx = _patient(q, details, patient)
+    unknown = _unknown(_focus_text(q, a, b, details, expanded, None), expanded, drugs,
+                       bool(focus_keys or focus_drugs), occurs) if occurs else ""
+    # Retrieval looks for what the question is about: the asking sentence's words, with the
+    # conditions and drugs the rest of a vignette names (its other details describe the patient).
+    query_words = [w for w in re.findall(r"[\w'-]+", focus_text) if w.lower() not in CHATTER]
+    query = " ".join([*names[:3], *drugs[:3], *query_words])
+    return Frame(
+        question=q, aspect=aspect, conditions=tuple(names), drugs=tuple(drugs), setting=_setting(q),
+        population=_population(q, ctx), patient=ctx, aspects=aspects, unknown=unknown, terms=tuple(terms), focus_terms=focus_terms,
+        query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
+        # A clause that names nothing ("what now?") leaves the whole question in focus.
+        focus_keys=tuple(focus_keys if focus_keys or focus_drugs else seen_keys),
+        focus_drugs=tuple(focus_drugs if focus_keys or focus_drugs else drugs),
+    )
+
+
+_SPECIES = r"(?:[A-Z][a-z]{3,}|[A-Z]\.)\s(?!(?:virus|disease|fever|infection)\b)[a-z]{2,}(?:ae|us|is|um|ii|i)\b"
+# Words that never begin or continue a condition's name ("people with cirrhosis").
+_PLAIN = r"(?:with|without|where|against|after|before|from|into|have|having|people|adults|children|women|" \
+         r"patients|settings?|routine|about|other|their|which|what|when|should|during|among|while)"
+# Words that end the name of a condition ("Kikuchi disease", "Kounis syndrome").
+_HEADS = r"(?:disease|syndrome|disorder|infection|fever|virus|deficiency|tumou?r|cancer|carcinoma|lymphoma|" \
+         r"[a-z]+itis|myopathy|neuropathy|dystrophy|anemia|anaemia|sarcoma|palsy|sign|toxicity|[a-z]+osis)"
+_NAME = re.compile(
+    rf"\b({_SPECIES}"  # a species: "Candida auris", "C. auris"
+    rf"|[A-Z][\w'-]*(?:[- ][A-Z][\w'-]*)*(?:\s+{_HEADS})?"  # a name: "Kikuchi disease", "MIS-C", "VEXAS"
+    rf"|(?:(?!{_PLAIN}\b)[a-z][a-z-]{{3,}}\s+){{1,3}}{_HEADS})(?![\w-])")  # "histiocytic necrotizing lymphadenitis"
+
+
+def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_condition: bool,
+             occurs: Callable[[str], bool]) -> str:
+    """The name of what the asking clause is about when no indexed document mentions it:
+    a drug the index never names ("tirzepatide"), or a named condition ("Kikuchi disease",
+    "MIS-C") that occurs nowhere. Abbreviations the table expands, words of bedside
+    shorthand and names beside a recognised condition (a rating scale, a test) are not
+    taken for the subject."""
+    low = focus.lower()
+    for d in drugs:
+        if d in low and not occurs(d):
+            return d
+    known_abbrev = {s for s, _ in expanded.abbreviations}
+    for m in _NAME.finditer(focus):
+        name = m.group(1)
+        words = name.split()
+        head = bool(re.fullmatch(_HEADS, words[-1], re.I)) and len(words) > 1
+        species = bool(re.fullmatch(_SPECIES, name))
+        first = words[0].strip("'-")
+        if first in known_abbrev or first.lower() in CHATTER or (len(first) < 3 and not species):
+            continue
+        if has_condition and not (species or (head and name[:1].isupper())):
+            continue  # "Vanderbilts c/w ADHD": the condition is what the question is about
+        if not (head or species or first[:1].isupper() or "-" in first):
+            continue  # ordinary lower-case words are the question's wording, not a name
+        if species:
+            # "C. auris": the epithet alone, as the genus is not written out
+            if not occurs(words[-1] if words[0].endswith(".") else name):
+                return name
+        elif head and name[:1].islower():
+            # "routine cervical cancer", "histiocytic necrotizing lymphadenitis": known when the
+            # head with any of the words before it occurs ("cervical cancer").
+            if not any(occurs(" ".join(words[i:])) for i in range(len(words) - 2, -1, -1)):
+                return name
+        elif not occurs(name if head else first):
+            return name
+    return ""
+
+
+def _focus_text(q: str, a: int, b: int, details: list[tuple[int, int]], expanded: ExpandedQuery,
+                scopes: ScopeIndex | None) -> str:
+    """The clause that asks and the one before it (where a short question's subject is),
+    abbreviations expanded when ``scopes`` is given."""
+    # The sentence that holds the asking clause ("starting tirzepatide - 2.5 mg weekly? how fast
+    # can I titrate?"), and the one before it when the question is a bare "what now?".
+    ends = [m.end() for m in re.finditer(r"(?<!\d)[.;:\n](?!\d)", q[:a])]
+    start = ends[-1] if ends else 0
+    if len(q[start:b].split()) <= 4:
+        before = [s for s in clauses(q) if s[1] <= start]
+        start = before[-1][0] if before else start
+    inside = [(max(s, start), min(e, b)) for s, e in details if e > start and s < b]
+    masked = _mask(q[start:b], [(s - start, e - start) for s, e in inside])
+    return _substituted(masked, expanded, scopes) if scopes is not None else masked

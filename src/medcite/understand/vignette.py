@@ -1,0 +1,105 @@
+"""The parts of a bedside question that describe the patient rather than what is asked.
+
+"68F day 6 of cipro for UTI, now 5-6 watery BMs/day, C diff PCR positive, WBC 11 …
+mild-mod CDI - what do I start and for how long": the age and sex, the day count, the
+lab values and the chatter ("now", "pt", "planning") say who the patient is and how
+they got here; what the question is about is in the clinical terms, and what it asks is
+in its last clause. ``detail_spans`` finds the patient-detail spans so that retrieval and
+the relevance of sentences are not diluted by them; ``ask_clause`` finds the clause that
+asks. Pure, linear, and never raises.
+"""
+
+from __future__ import annotations
+
+import re
+
+_H = r"[\s\-‐‑–]*"
+# Labs and vital signs that bedside notes give with a value.
+_LABS = "|".join(sorted("""WBC ANC ALC Hb Hgb Hct plt plts platelets T temp Tmax BP SBP DBP MAP HR RR SpO2 sats O2 sat
+    FiO2 EF LVEF eGFR GFR CrCl Cr creat creatinine K Na Cl Ca Mg phos glucose BG BGs BS fingerstick HbA1c A1c A1C INR PT
+    aPTT PTT TSH fT4 T4 LDL LDL-C HDL TG CK CPK ALT AST ALP GGT bili bilirubin albumin lactate pH pCO2 PaCO2 PaO2 HCO3
+    bicarb troponin trop BNP NT-proBNP CRP ESR PCT ferritin TSAT B12 urate QTc QTC QRS CVP GCS BMI FEV1 FVC PEF MUAC
+    lipase amylase D-dimer IGF-1 AFP CD4 VL osm sodium potassium Hb% weight wt height ht age""".split(),
+    key=len, reverse=True))
+_DETAIL_PATTERNS = (
+    # ages and sexes: "68F", "72 M", "6yo", "6-wk-old", "4-month-old", "pt in her 50s", "70 y/o M"
+    r"\b\d{1,3}\s?(?:[MF]|yo|y/o|y\.o\.|yr?s?(?:\s+old)?|years?\s+old)\b",
+    rf"\b\d{{1,3}}(?:\.\d)?{_H}(?:day|d|week|wk|month|mo|year|yr)s?{_H}old\b",
+    r"\b(?:pt|patient|man|woman|male|female|F|M)\s+in\s+(?:his|her|their)\s+(?:early\s+|late\s+|mid\s*-?\s*)?\d0s\b",
+    r"\bin\s+(?:his|her|their)\s+\d0s\b",
+    # obstetric history and gestation: "G2P1", "G1 at 27+3 wks", "at 26 wks"
+    r"\bG\d{1,2}(?:\s?P\d{1,2}(?:[-+]\d{1,2}){0,3})?\b",
+    r"\b(?:at\s+)?\d{1,2}(?:\+\d)?\s*(?:wks?|weeks?)(?:'?\s*(?:gestation|GA))?\b",
+    # weights and heights
+    r"\b\d{1,3}(?:\.\d+)?\s*(?:kg|kgs|lbs?|g|cm|m)\b",
+    # lab and vital values: "WBC 11", "ANC 0.3", "T 38.6", "BP 150/100", "EF 25%", "eGFR 28", "Na 116",
+    # "plt 35k", "QTc 510 ms", "HR 88", "pH 7.05", "NT-proBNP 250", "Hb 8.4" (a drug and its dose,
+    # "sertraline 100 mg", is not a detail: the drug is what the question may be about)
+    rf"\b(?:{_LABS})\s?(?:of\s+|=\s*|:\s*|was\s+|is\s+|now\s+|at\s+|<\s*|>\s*|~\s*)?"
+    r"\d+(?:[.,]\d+)?(?:/\d+)?\s*(?:%|k|x\s*ULN|mm(?:ol/L|Hg)?|mg/dL|g/dL|g/L|ms|bpm|mL/min(?:/1\.73\s?m2)?|"
+    r"iu/kg/d|min|h|hr|hrs|s|sec|mm|°C|C|F)?(?=[\s,.;)?]|$)",
+    # settings: "ED:", "in the ICU" - kept in the frame's setting, never read as a condition ("ED")
+    r"\b(?:ED|ER|A&E|[MSNPC]?ICU|CCU|trauma bay)\b",
+    # times: "day 6 of", "10 days ago", "4 mo ago", "x 6 wks", "x5d", "~9 months", "yesterday", "last month"
+    r"\bday\s+\d{1,3}(?:\s+of)?\b",
+    r"~?\d{1,3}\s*(?:h|hr|hrs|hours?|d|days?|wks?|weeks?|mo|mos|months?|y|yrs?|years?)\s+(?:ago|prior|later|after)\b",
+    r"\bx\s?\d{1,3}\s?(?:d|days?|wks?|weeks?|mo|months?)\b",
+    r"~\d{1,3}\s*(?:d|days?|wks?|weeks?|mo|months?|y|yrs?|years?)\b",
+    r"\b(?:yesterday|today|tonight|last\s+(?:night|week|month|year)|this\s+morning|an\s+hour\s+ago)\b",
+)
+_DETAILS = re.compile("|".join(f"(?:{p})" for p in _DETAIL_PATTERNS), re.I)
+
+# Words of bedside shorthand that say nothing about the clinical topic.
+CHATTER = frozenset(
+    """pt pts patient patients now still currently just recently new newly known hx h/o c/o s/p w/ w/o
+    presents presenting presented comes came brought seen seeing got getting has had having keeps kept
+    wants want wanted asking asks asked family planning plan planned thinking considering started starting
+    running doing going done sent says said ok okay fine ago yesterday today day days week weeks wk wks
+    month months mo mos year years yr yrs old yo y/o otherwise only other also back again first second
+    please quick q question help anyone thoughts pls vs versus and or but so then if what which how when
+    who why where do does did can could should would will shall may might must is are was were be been
+    am i we you he she they him her his their my our me us it its this that these those there here a an
+    the of in on for to with without at by from as about into than after before over under up down off
+    out any some no not none all each every both either neither very much many more most less least
+    enough good bad best better worse big small mild moderate severe mod
+    long start stop goal aim target dose doses dosing much many often soon fast
+    take takes taking took give gives giving gave use uses using used prescribe prescribing get""".split()
+)
+_ASK = re.compile(r"\?|\b(?:what|which|how|when|should|can|could|do|does|is|are|any|ok|need|needs|worth)\b", re.I)
+_CLAUSE = re.compile(r"(?<!\d)[.;:](?!\d)|\s[-–—]+\s|\?|\n")
+
+
+def detail_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that state patient details: ages, sexes, gestation, weights, lab and
+    vital values, and times."""
+    return [(m.start(), m.end()) for m in _DETAILS.finditer(text[:4000])]
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause: split at sentence punctuation, dashes and question marks
+    (a decimal point or a ratio is not a break)."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for m in _CLAUSE.finditer(text):
+        if text[start:m.start()].strip():
+            out.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        out.append((start, len(text)))
+    return out
+
+
+def ask_clause(text: str) -> tuple[int, int]:
+    """The clause that asks: the last one holding a question mark or a question word;
+    the whole text when none does."""
+    spans = clauses(text)
+    for s, e in reversed(spans):
+        if _ASK.search(text[s:e]):
+            # "… mild-mod CDI - what do I start": a short question clause leans on the one
+            # before it for its subject.
+            if len(text[s:e].split()) <= 4:
+                prev = [p for p in spans if p[1] <= s]
+                if prev:
+                    return prev[-1][0], e
+            return s, e
+    return 0, len(text)

@@ -1,0 +1,57 @@
+"""Abbreviation definitions mined from text (Schwartz-Hearst), on sentences from the real sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from medcite.clinical.abbreviations import best_long_form, definitions, mine
+
+CASES = [
+    # (sentence as it appears in an indexed guideline or label, expected definitions)
+    ("Secondary prevention in patients with clinical atherosclerotic cardiovascular disease (ASCVD) is recommended.",
+     [("ASCVD", "atherosclerotic cardiovascular disease")]),
+    ("Unexplained alanine aminotransferase (ALT) elevations ≥3 times the upper limit of normal (ULN)",
+     [("ALT", "alanine aminotransferase"), ("ULN", "upper limit of normal")]),
+    ("a comprehensive set of data from randomized control trials (RCTs)", [("RCTs", "randomized control trials")]),
+    ("adults with community-acquired pneumonia (CAP) who are treated as outpatients", [("CAP", "community-acquired pneumonia")]),
+    ("IV immunoglobulin (IVIg) benefit is uncertain", [("IVIg", "IV immunoglobulin")]),
+    ("low-density lipoprotein cholesterol (LDL-C) of 190 mg/dL or higher", [("LDL-C", "low-density lipoprotein cholesterol")]),
+    ("hemoglobin A1c (HbA1c) below 7%", [("HbA1c", "hemoglobin A1c")]),
+    # grades, levels, references and asides are not abbreviations
+    ("IVIg should be offered to treat GBS in adults (Level A).", []),
+    ("NHLBI Grade: A (Strong)", []),
+    ("as described previously (see below)", []),
+    ("ACC/AHA LOE: C (Eckel, 2010)", []),
+    ("statin therapy (I)", []),
+    ("Baseline measurement of hepatic transaminase levels (ALT)", []),
+    # the long form is never taken across a sentence boundary
+    ("Stop the drug. Pulmonary embolism (PE) is rare.", [("PE", "Pulmonary embolism")]),
+    ("", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_definitions(text: str, expected: list[tuple[str, str]]) -> None:
+    assert definitions(text) == expected
+
+
+def test_best_long_form_needs_first_letter_at_a_word_start() -> None:
+    assert best_long_form("CK", "elevated creatine kinase") == "creatine kinase"
+    assert best_long_form("XYZ", "creatine kinase") == ""
+
+
+def test_mine_counts_documents_not_mentions() -> None:
+    texts = ["deep vein thrombosis (DVT) ... deep vein thrombosis (DVT)", "Deep vein thrombosis (DVT)",
+             "digital video tape (DVT)"]
+    counts = mine(texts)
+    assert counts[("DVT", "deep vein thrombosis")] == 2
+    assert counts[("DVT", "digital video tape")] == 1
+
+
+def test_linear_on_hostile_text() -> None:
+    import time
+
+    text = "(AB) " * 200_000 + "word " * 200_000
+    t = time.perf_counter()
+    definitions(text)
+    assert time.perf_counter() - t < 10

@@ -1,0 +1,69 @@
+"""Sentence splitting of guideline and label text, and the fragment test, on real sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from medcite.clinical.sentences import is_fragment, sentence_spans, split_sentences
+
+SPLITS = [
+    # AAP otitis media (NGC): the grade tail stays with the recommendation it grades, and
+    # "Rec." inside the brackets ends nothing.
+    ("Clinicians should diagnose acute otitis media (AOM) in children who present with moderate to severe "
+     "bulging of the tympanic membrane (TM) or new onset of otorrhea not due to acute otitis externa. "
+     "(Evidence Quality: Grade B, Rec. Strength: Recommendation)",
+     ["Clinicians should diagnose acute otitis media (AOM) in children who present with moderate to severe "
+      "bulging of the tympanic membrane (TM) or new onset of otorrhea not due to acute otitis externa. "
+      "(Evidence Quality: Grade B, Rec. Strength: Recommendation)"]),
+    ("Offer a statin to adults with ASCVD. (Level of Evidence: B) Check lipids after 4 to 12 weeks.",
+     ["Offer a statin to adults with ASCVD. (Level of Evidence: B)", "Check lipids after 4 to 12 weeks."]),
+    ("Offer ondansetron. [2004, amended 2015] Review after 24 hours.",
+     ["Offer ondansetron. [2004, amended 2015]", "Review after 24 hours."]),
+    # numbered recommendations lose their numbers
+    ("1.1. Offer IVIg to adults with GBS. 1.2. Do not combine IVIg with plasmapheresis.",
+     ["Offer IVIg to adults with GBS.", "Do not combine IVIg with plasmapheresis."]),
+    ("Recommendation 3. Give aspirin 81 mg daily.", ["Give aspirin 81 mg daily."]),
+    # dosing abbreviations do not end sentences
+    ("Give 1 g i.v. every 12 hours. Then switch to oral dosing.",
+     ["Give 1 g i.v. every 12 hours.", "Then switch to oral dosing."]),
+    ("Chronic or resistant patients: 3 mg to 5 mg b.i.d. or t.i.d. Adjust as needed.",
+     ["Chronic or resistant patients: 3 mg to 5 mg b.i.d. or t.i.d. Adjust as needed."]),
+    ("Surgery vs. medical therapy was compared. Outcomes were similar.",
+     ["Surgery vs. medical therapy was compared.", "Outcomes were similar."]),
+    # line breaks always end a sentence
+    ("Stop the statin\nRecheck CK in 2 weeks.", ["Stop the statin", "Recheck CK in 2 weeks."]),
+    ("", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SPLITS)
+def test_split(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_spans_point_into_the_original_text() -> None:
+    text = "  - Offer a statin.  (Grade A)\n2. Check lipids."
+    for s, e in sentence_spans(text):
+        assert text[s:e] == text[s:e].strip()
+    assert [text[s:e] for s, e in sentence_spans(text)] == ["Offer a statin.  (Grade A)", "Check lipids."]
+
+
+FRAGMENTS = [
+    ("(Evidence Quality: Grade B, Rec.", True),
+    ("(Level of Evidence: B)", True),
+    ("Chronic inflammatory demyelinating polyneuropathy (CIDP)", True),
+    ("Variant 4: Chronic Wrist Pain.", True),
+    ("PASI 75 | 578 (71%) | 26 (7%)", True),
+    ("Strength of Recommendation: Inconclusive", True),
+    ("Give aspirin.", True),  # under 5 words
+    ("IVIg should be offered to treat GBS in adults (Level A).", False),
+    ("Offer a statin to adults with clinical ASCVD.", False),
+    ("If failure with one medication, try another from the same class.", False),
+    ("The recommended starting dose of HUMIRA is 40 mg every other week.", False),
+    ("Vancomycin 15 to 20 mg/kg every 8 to 12 hours is recommended for most patients.", False),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), FRAGMENTS)
+def test_fragments(text: str, fragment: bool) -> None:
+    assert is_fragment(text) is fragment
