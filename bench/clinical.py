@@ -155,16 +155,6 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else float("nan")
 
 
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    v = sorted(values)
-    pos = (len(v) - 1) * q / 100
-    lo = int(pos)
-    hi = min(lo + 1, len(v) - 1)
-    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
-
-
 def score(items: list[dict[str, Any]], dumps: list[dict[str, Any]]) -> dict[str, Any]:
     """Metrics for one system over ``items`` (already restricted to a split)."""
     by = {(d["id"], d["form"]): d for d in dumps}
@@ -206,8 +196,12 @@ def score(items: list[dict[str, Any]], dumps: list[dict[str, Any]]) -> dict[str,
     mine = [d for d in dumps if any(d["id"] == it["id"] for it in items)]
     m["dangling"] = sum(1 for d in mine if d["dangling"])
     m["unsupported"] = sum(d["unsupported"] for d in mine)
-    m["p50_ms"] = _pct([d["ms"] for d in mine], 50)
-    m["p95_ms"] = _pct([d["ms"] for d in mine], 95)
+    # Scoring runs in the main process only: the dump processes must not import _common,
+    # which puts this checkout's src first on the path (the baseline would run today's code).
+    from _common import percentile
+
+    m["p50_ms"] = percentile([d["ms"] for d in mine], 50)
+    m["p95_ms"] = percentile([d["ms"] for d in mine], 95)
     return m
 
 
@@ -288,7 +282,6 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    sys.path.insert(0, str(ROOT / "bench"))
     from _common import table
 
     for split, res in results.items():

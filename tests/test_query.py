@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from medcite.clinical import drugs
+from medcite.clinical.stopwords import STOPWORDS
 from medcite.retrieve import query
 from medcite.retrieve.query import (
     ExpandedQuery,
@@ -19,7 +21,6 @@ from medcite.retrieve.query import (
     parse_abbreviations,
     vocab_synonyms,
 )
-from medcite.store.fts_query import STOPWORDS
 
 TSV = importlib.resources.files("medcite") / "data" / "abbreviations.tsv"
 
@@ -240,9 +241,9 @@ def test_brand_to_generic_skips_generics_and_words(drug_lexicon: None) -> None:
 
 
 def test_missing_drug_package_means_no_lexicon(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(query.importlib.util, "find_spec", lambda name: None)
-    assert query._drug_lexicon.__wrapped__() is None
-    monkeypatch.setattr(query, "_drug_lexicon", lambda: None)
+    monkeypatch.setattr(drugs.importlib.util, "find_spec", lambda name: None)
+    assert drugs.drug_lexicon.__wrapped__() is None
+    monkeypatch.setattr(drugs, "drug_lexicon", lambda: None)
     assert not has_drug_lexicon()
     assert brand_to_generic("Humira") == []
     assert expand("Is Humira safe?").drugs == ()

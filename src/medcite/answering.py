@@ -7,12 +7,12 @@ import logging
 import time
 
 from .compose.build import ComposeConfig, compose
-from .compose.patient import check_patient
 from .errors import MedciteError
 from .retrieve.search import Retriever
 from .review import EditorialStore
-from .store import SQLiteStore
+from .store import EvidenceStore
 from .types import AUDIENCES, Answer, Section, Statement, VerificationReport
+from .understand.patient import check_patient
 from .verify import verify_answer
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ class AnswerNotFound(MedciteError):
 
 def ask(
     question: str,
-    store: SQLiteStore,
+    store: EvidenceStore,
     audience: str = "clinician",
     patient: str = "",
     follow_up: str | None = None,
@@ -70,7 +70,7 @@ def ask(
             articles.close()
 
 
-def _ask(question: str, store: SQLiteStore, audience: str, patient: str, follow_up: str | None,
+def _ask(question: str, store: EvidenceStore, audience: str, patient: str, follow_up: str | None,
          retriever: Retriever | None, config: ComposeConfig | None, save: bool,
          articles: EditorialStore | None, revise: str | None, actor: str | None) -> Answer:
     prior = original = None
@@ -108,7 +108,7 @@ def _cited_docs(answer: Answer) -> list[str]:
     return docs
 
 
-def _drop_rejected(answer: Answer, report: VerificationReport, store: SQLiteStore) -> tuple[Answer, VerificationReport]:
+def _drop_rejected(answer: Answer, report: VerificationReport, store: EvidenceStore) -> tuple[Answer, VerificationReport]:
     """Remove claims the verifier rejected (with any children) and verify again."""
     rejected = {i.statement for i in (*report.unsupported, *report.dose_mismatches) if i.statement}
     if not rejected:

@@ -22,6 +22,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from .clinical.abbreviations import document_definitions
 from .errors import MedciteError, UnsupportedFormat
 from .review import EditorialStore
 from .review.stale import flag_stale_articles
@@ -104,13 +105,20 @@ _GENERIC = (".json", ".txt")
 NOT_A_SOURCE = "not a recognised source format"
 
 
+def _with_definitions(parsed: Parsed) -> Parsed:
+    """``parsed`` with the abbreviations each document defines read (in the parser process:
+    the writing process, the bottleneck, only inserts them)."""
+    parsed.abbreviations = [document_definitions(d.title, d.text) for d in parsed.documents]
+    return parsed
+
+
 def _parse(item: SourceFile) -> tuple[str, Parsed | None, str | None]:
     """Parse one file; returns (format, parsed, error). Runs in a worker process."""
     fmt = UNKNOWN
     try:
         parser = detect(item.name, item.data[:4096])
         fmt = parser.FORMAT
-        return fmt, parser.parse(item.data, item.name), None
+        return fmt, _with_definitions(parser.parse(item.data, item.name)), None
     except UnsupportedFormat as exc:
         if not item.explicit and item.name.lower().endswith(_GENERIC):
             return fmt, None, NOT_A_SOURCE
@@ -126,7 +134,7 @@ SPLIT_BYTES = 256 * 1024  # files larger than this are parsed in parts when a pa
 # Between processes a Parsed travels as plain tuples: unpickling the frozen, slotted
 # dataclasses restores each field with a setattr call, and costs the writing process
 # (the bottleneck) half again as much as unpickling tuples and calling the constructors.
-Packed = tuple[list[tuple[Any, ...]], list[VocabTerm], list[str]]
+Packed = tuple[list[tuple[Any, ...]], list[VocabTerm], list[str], list[list[tuple[str, str]]] | None]
 _DOC_FIELDS = tuple(f.name for f in fields(Document))
 _PASSAGES_AT = _DOC_FIELDS.index("passages")
 _doc_values = attrgetter(*_DOC_FIELDS)
@@ -139,16 +147,16 @@ def _pack(parsed: Parsed) -> Packed:
     for doc in parsed.documents:
         row = _doc_values(doc)
         rows.append((*row[:_PASSAGES_AT], tuple(map(_passage_values, doc.passages)), *row[_PASSAGES_AT + 1:]))
-    return rows, parsed.vocab, parsed.skipped
+    return rows, parsed.vocab, parsed.skipped, parsed.abbreviations
 
 
 def _unpack(packed: Packed) -> Parsed:
-    rows, vocab, skipped = packed
+    rows, vocab, skipped, abbreviations = packed
     documents = [
         _new_document(*row[:_PASSAGES_AT], tuple(Passage(*p) for p in row[_PASSAGES_AT]), *row[_PASSAGES_AT + 1:])
         for row in rows
     ]
-    return Parsed(documents=documents, vocab=vocab, skipped=skipped)
+    return Parsed(documents=documents, vocab=vocab, skipped=skipped, abbreviations=abbreviations)
 
 
 def _parse_packed(item: SourceFile) -> tuple[str, Packed | None, str | None]:
@@ -160,7 +168,7 @@ def _parse_packed(item: SourceFile) -> tuple[str, Packed | None, str | None]:
 def _parse_part(data: bytes, name: str, fmt: str) -> Packed:
     """One part of a split file, in a worker process."""
     parser = next(p for p in PARSERS if fmt == p.FORMAT)
-    return _pack(parser.parse(data, name))
+    return _pack(_with_definitions(parser.parse(data, name)))
 
 
 class _Split:
@@ -324,18 +332,19 @@ def ingest(
     report = IngestReport()
     started = time.perf_counter()
     workers = default_workers() if workers is None else workers
-    batch: list[tuple[Document, str, str]] = []
+    batch: list[tuple[Document, str, str, list[tuple[str, str]]]] = []
     files = 0
 
     def flush() -> None:
         if not batch:
             return
-        by_source: dict[str, list[tuple[Document, str]]] = {}
-        for doc, fmt, src in batch:
-            by_source.setdefault(src, []).append((doc, fmt))
+        by_source: dict[str, list[tuple[Document, str, list[tuple[str, str]]]]] = {}
+        for doc, fmt, src, defined in batch:
+            by_source.setdefault(src, []).append((doc, fmt, defined))
         for src, pairs in by_source.items():
-            statuses = store.upsert([d for d, _ in pairs], source_path=src)
-            for (doc, fmt), status in zip(pairs, statuses, strict=True):
+            statuses = store.upsert([d for d, _, _ in pairs], source_path=src,
+                                    abbreviations=[a for _, _, a in pairs])
+            for (doc, fmt, _), status in zip(pairs, statuses, strict=True):
                 setattr(report.tally(fmt), status, getattr(report.tally(fmt), status) + 1)
                 if status == "updated":
                     report.changed.append(doc.doc_id)
@@ -378,7 +387,10 @@ def ingest(
                 if parsed.vocab:
                     report.vocab_terms += store.add_vocab(parsed.vocab)
                 source = f"{item.path}::{item.member}" if item.member else item.path
-                batch.extend((doc, fmt, source) for doc in parsed.documents)
+                defined = parsed.abbreviations
+                if defined is None or len(defined) != len(parsed.documents):
+                    defined = _with_definitions(parsed).abbreviations or []
+                batch.extend((doc, fmt, source, d) for doc, d in zip(parsed.documents, defined, strict=True))
                 if len(batch) >= batch_size:
                     flush()
         if progress is not None:

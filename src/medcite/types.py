@@ -108,6 +108,9 @@ class Parsed:
     documents: list[Document] = field(default_factory=list)
     vocab: list[VocabTerm] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    # Per document, the (short form, long form) abbreviations its title and text define:
+    # read by ingest in the parser process (parsers leave it None), counted by the store.
+    abbreviations: list[list[tuple[str, str]]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,9 @@ import pytest
 from render_answers import HOSTILE, HOSTILE_ATTR
 from render_helpers import parse_html, visible
 
-from medcite.compose.patient import parse_patient
 from medcite.render import to_html, to_json, to_markdown, to_text
 from medcite.types import Answer
+from medcite.understand.patient import parse_patient
 
 RENDERERS = [to_markdown, to_html, to_text]
 

@@ -98,3 +98,27 @@ def mine(texts: Iterable[str]) -> Counter[tuple[str, str]]:
     for text in texts:
         counts.update({(short, normalise_long(long)) for short, long in definitions(text)})
     return counts
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def long_key(long: str) -> str:
+    """The key under which long forms are one sense: letters and digits only, case folded, so
+    "non-small cell lung cancer", "Non-small-cell lung cancer" and "non small cell lung cancer"
+    meet (a long form written in a question is looked up by the same key)."""
+    return _NOT_ALNUM.sub("", long.casefold())
+
+
+def document_definitions(title: str, text: str) -> list[tuple[str, str]]:
+    """(short form, long form as first written) for each abbreviation a document defines in its
+    title or text, once per (short form, normalised long form)."""
+    seen: set[tuple[str, str]] = set()
+    out: list[tuple[str, str]] = []
+    # A title is a clause of its own: its last words never begin a long form in the text.
+    for short, long in definitions(f"{title}.\n{text}" if title else text):
+        key = (short, normalise_long(long))
+        if key not in seen:
+            seen.add(key)
+            out.append((short, long))
+    return out

@@ -19,19 +19,20 @@ from ..clinical.sentences import is_fragment
 from ..retrieve import scope as scopes
 from ..retrieve.analyze import analyze
 from ..retrieve.search import Retriever
-from ..store import SQLiteStore
+from ..store import EvidenceStore
 from ..types import Answer, Hit, PatientContext, Section, Statement
+from ..understand.concepts import Concept, concepts, coverage
 from ..understand.frame import Frame, understand
+from ..understand.patient import merge, parse_patient
+from ..understand.populations import POPULATIONS, mentions, mismatch
+from ..understand.question import GENERIC_WORDS, QuestionFrame, frame, intent_of
+from ..understand.vignette import CHATTER
 from . import audience as lay
 from . import dosing
 from .aspects import aspect_bonus
-from .concepts import Concept, concepts, coverage
 from .facets import SECTIONS
-from .patient import merge, parse_patient
-from .populations import POPULATIONS, mentions, mismatch
-from .question import GENERIC_WORDS, QuestionFrame, frame, intent_of
 from .references import Numbering
-from .select import INTENT_FACETS, Budget, Candidate, ScoreWeights, candidates, pick, score
+from .select import INTENT_FACETS, Budget, Candidate, ScoreWeights, candidates, pick, score, similar
 
 DISCLAIMER = (
     "For healthcare professionals. This answer is assembled from the indexed sources it cites; "
@@ -55,6 +56,7 @@ class ComposeConfig:
     min_sentence_cover: float = 0.3  # context coverage a sentence needs to be used at all
     scope_weight: float = 0.3  # bonus for sentences of the documents whose scope fits the question
     aspect_weight: float = 0.35  # bonus for a bottom line that states the asked aspect
+    aspect_extra: int = 4  # statements of the asked aspect from the best document, beyond the budget
     weights: ScoreWeights = field(default_factory=ScoreWeights)
     budgets: dict[str, Budget] = field(default_factory=lambda: {
         "clinician": Budget(), "nurse": Budget(), "pharmacist": Budget(),
@@ -71,6 +73,8 @@ class _Context:
     audience: str
     patient: PatientContext
     found: list[Concept]
+    subject: list[Concept]  # what the asking clause names (its conditions and drugs)
+    asked_terms: list[Concept]  # the asking clause's other words ("transfuse", "CT head", "pheo")
     asked_population: str
     lay: bool
     timings: dict[str, float] = field(default_factory=dict)
@@ -82,7 +86,7 @@ def _now() -> str:
 
 def compose(
     question: str,
-    store: SQLiteStore,
+    store: EvidenceStore,
     audience: str = "clinician",
     patient: str = "",
     follow_up_of: Answer | None = None,
@@ -119,8 +123,17 @@ def compose(
     chosen = pick(ranked, budget, min_cover=config.min_sentence_cover)
     chosen = [c for c in chosen if not (ctx.asked_population and mismatch(c.text, ctx.asked_population)
                                         and c.facet != "populations")] or chosen
+    if not ctx.lay:
+        chosen += _asked_statements(ranked, chosen, ctx, config, next(iter(documents), ""))
     bottom = _bottom_line(chosen, ranked, ctx, config, next(iter(documents), ""))
+    aspect_gap = _aspect_gap(ctx, bottom) or ("" if bottom else _no_bottom_line(ctx))
+    if aspect_gap and not any(_asked(ctx, c) > 0 for c in bottom):
+        bottom = []  # say what is missing rather than answer a neighbouring aspect
     body = [c for c in chosen if c not in bottom]
+    for c in body:
+        # Another population's recommendation is shown only as a subgroup, labelled as one.
+        if c.facet not in ("populations", "subgroups") and _other_population(ctx, c.text):
+            c.facet = "subgroups"
 
     # Doses come from dosing sentences only: a pharmacokinetics or trial sentence quotes
     # doses that were studied, not doses to give.
@@ -175,6 +188,7 @@ def compose(
     answer = Answer(
         id=_new_id(), question=question, title=_title(ctx, follow_up_of), audience=audience,  # type: ignore[arg-type]
         patient=ctx.patient, bottom_line=bottom_line, sections=tuple(sections), dosing=dose_rows,
+        gaps=(Statement(text=aspect_gap, kind="gap"),) if aspect_gap else (),
         references=numbering.references(meta), evidence=numbering.evidence(),
         follow_ups=_follow_ups(ctx, sections, dose_rows),
         disclaimer=LAY_DISCLAIMER if ctx.lay else DISCLAIMER, created=now, updated=now,
@@ -195,7 +209,7 @@ def _new_id() -> str:
 
 
 def _context(question: str, audience: str, patient: str, prior: Answer | None,
-             retriever: Retriever, store: SQLiteStore) -> _Context:
+             retriever: Retriever, store: EvidenceStore) -> _Context:
     f = frame(question)
     if prior is not None:
         # A follow-up ("and in pregnancy?") keeps the earlier question's topic and intent
@@ -216,12 +230,18 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
     if understood.aspect in ("starting-dose", "titration") and f.intent not in ("dosing", "adverse"):
         f = QuestionFrame(text=f.text, intent="dosing", topic=f.topic, population=f.population,
                           key_terms=f.key_terms, title=f.title)
+    found = _concepts(understood, idf)
+    strong = {t for key in understood.focus_keys for t in key} | set(analyze(" ".join(understood.focus_drugs)))
     return _Context(question=question, frame=f, understood=understood, audience=audience,
-                    patient=understood.patient, found=_concepts(understood, idf),
+                    patient=understood.patient, found=found,
+                    subject=[c for c in found if any(form & strong for form in c.forms)],
+                    asked_terms=[c for c in found if any(form & (set(understood.focus_terms) - strong)
+                                                         for form in c.forms)
+                                 and not any(form & strong for form in c.forms)],
                     asked_population=understood.population, lay=audience in ("patient", "student"))
 
 
-def _occurs(store: SQLiteStore):  # type: ignore[no-untyped-def]
+def _occurs(store: EvidenceStore):  # type: ignore[no-untyped-def]
     """Whether a word or phrase occurs in any indexed passage (an FTS5 phrase query)."""
     from ..store.fts_query import tokens
 
@@ -236,7 +256,8 @@ def _occurs(store: SQLiteStore):  # type: ignore[no-untyped-def]
 
 @functools.cache
 def _generic_stems() -> frozenset[str]:
-    return frozenset(analyze(" ".join(GENERIC_WORDS), unique=True))
+    """Words that say how a question is asked or how severe, never what it is about."""
+    return frozenset(analyze(" ".join((*GENERIC_WORDS, *CHATTER, *_QUALIFIERS)), unique=True))
 
 
 def _concepts(u: Frame, idf) -> list[Concept]:  # type: ignore[no-untyped-def]
@@ -287,6 +308,8 @@ def _passage_terms(section: str, text: str) -> frozenset[str]:
     return frozenset(analyze(f"{section} {text}", unique=True))
 
 
+_QUALIFIERS = ("acute", "chronic", "mild", "moderate", "severe", "early", "late", "advanced", "stable",
+               "unstable", "recurrent", "primary", "secondary", "initial", "general", "other")
 # How much each kind of document's scope counts when documents are ranked for a question.
 _SCOPE_PRIOR = {"guideline": 1.0, "label": 0.9, "consumer": 0.3, "research": 0.4}
 
@@ -304,7 +327,7 @@ def _best_documents(hits: Sequence[Hit], lay: bool = False, k: int = 3) -> dict[
     return {d: v / top for v, d in scored}
 
 
-def _scope_documents(ctx: _Context, store: SQLiteStore, k: int = 5) -> dict[str, float]:
+def _scope_documents(ctx: _Context, store: EvidenceStore, k: int = 5) -> dict[str, float]:
     """The documents whose scope best fits the question (doc_id -> 0..1): the guideline about
     the asked condition for the asked population, the label of the asked drug."""
     u = ctx.understood
@@ -330,7 +353,7 @@ def _scope_documents(ctx: _Context, store: SQLiteStore, k: int = 5) -> dict[str,
     return {d: s / top for d, s in ranked[:k] if top > 0 and s >= 0.5 * top}
 
 
-def _siblings(store: SQLiteStore, hits: Sequence[Hit], found: list[Concept],
+def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],
               documents: dict[str, float] | None = None, docs: int = 3) -> list[Hit]:
     """The other on-topic passages of the best-ranked guidelines and labels, and of the
     documents whose scope fits the question best: retrieval keeps a few passages per
@@ -392,6 +415,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     pool = [c for c in [*chosen, *extra] if not wanted or c.facet in wanted or asked(c) > 0] or chosen
     if ctx.asked_population:
         pool = [c for c in pool if not mismatch(c.text, ctx.asked_population)]
+    pool = [c for c in pool if _about_subject(ctx, c)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if asked(c) > 0] or pool
     if not pool:
@@ -406,12 +430,9 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
             if c.hit.source_type == "label" and "dosage" in c.hit.section.lower():
                 bonus += 0.15
         if ctx.frame.intent in ("treatment", "prevention"):
-            if _recommends(c.text):
-                bonus += 0.25
-            if c.grade:
-                bonus += 0.1
-        if _other_population(ctx, c.text):
-            bonus -= 0.3  # the bottom line is about the asked population, not a subgroup
+            bonus += _acts_for(ctx, c)
+        elif _other_population(ctx, c.text):
+            bonus -= 0.3
         return c.score + bonus
 
     ordered = sorted(pool, key=key, reverse=True)
@@ -430,6 +451,69 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     return out
 
 
+# Aspects whose statement a sentence either gives or does not (a dose, a value, a length of
+# time); for a first-line choice or a diagnosis the cues are too broad to say "not stated".
+_STATED_ASPECTS = {
+    "starting-dose": "starting dose", "titration": "titration or taper", "target": "target value",
+    "duration": "duration of treatment", "stop": "when to stop", "monitoring": "monitoring",
+    "threshold": "threshold for acting",
+}
+
+
+def _no_bottom_line(ctx: _Context) -> str:
+    """The evidence gap shown when no sentence found answers the question itself."""
+    topic = ctx.understood.topic or ctx.frame.topic or "this question"
+    return (f"No sentence of the indexed sources found answers this question about {topic} directly; "
+            "the statements below are what they say nearby.")
+
+
+def _aspect_gap(ctx: _Context, bottom: list[Candidate]) -> str:
+    """When no sentence found states the asked aspect, the evidence gap that says so."""
+    aspect = ctx.understood.aspect
+    label = _STATED_ASPECTS.get(aspect)
+    if label is None or any(aspect_bonus(aspect, c.text) > 0 for c in bottom):
+        return ""
+    topic = ctx.understood.topic or ctx.frame.topic or "this question"
+    return f"The indexed sources found do not state the {label} for {topic}."
+
+
+def _asked_statements(ranked: list[Candidate], chosen: list[Candidate], ctx: _Context,
+                      config: ComposeConfig, doc_id: str) -> list[Candidate]:
+    """Up to ``aspect_extra`` more sentences of the best document that state the asked aspect
+    (the dose, the target, the duration …) about the asked condition: a guideline's several
+    statements of what was asked are the answer, and the general budget would cut them."""
+    if not doc_id or ctx.understood.aspect == "general":
+        return []
+    out: list[Candidate] = []
+    for c in ranked:
+        if len(out) >= config.aspect_extra:
+            break
+        if (c.hit.doc_id != doc_id or c in chosen or c.context_cover < 0.5 or _asked(ctx, c) < 0.6
+                or _other_population(ctx, c.text) or c.words > 60
+                or any(similar(c.terms, o.terms) for o in [*chosen, *out])):
+            continue
+        out.append(c)
+    return out
+
+
+def _about_subject(ctx: _Context, c: Candidate) -> bool:
+    """The sentence, its heading or its document names what the question is about (one of
+    its conditions or drugs): a bottom line about something else is never shown."""
+    terms = c.terms | c.context
+    if ctx.subject and not any(concept.covered_by(terms) for concept in ctx.subject):
+        return False
+    # "… on warfarin for AF, hit his head. CT head?": a sentence about AF that says nothing of
+    # what the asking clause asks about answers the patient's history, not the question. The
+    # asked words may come in another form ("allergic" / "allergy"): a shared five-letter
+    # stem prefix counts.
+    if not ctx.asked_terms:
+        return True
+    prefixes = {t[:5] for t in terms if len(t) >= 5}
+    return any(concept.covered_by(terms) or any(t[:5] in prefixes for form in concept.forms for t in form
+                                                   if len(t) >= 5)
+               for concept in ctx.asked_terms)
+
+
 def _other_population(ctx: _Context, text: str) -> bool:
     """A sentence about a special population neither the question nor the patient is in
     ("in patients who are pregnant, nursing …" for a question about adults)."""
@@ -440,6 +524,15 @@ def _other_population(ctx: _Context, text: str) -> bool:
     return bool(named - own)
 
 
+def _acts_for(ctx: _Context, c: Candidate) -> float:
+    """What makes a sentence a bottom line beyond its relevance: a positive recommendation
+    (+0.25), a grade (+0.1), and not being about another population (-0.3)."""
+    value = (0.25 if _recommends(c.text) else 0.0) + (0.1 if c.grade else 0.0)
+    if _other_population(ctx, c.text):
+        value -= 0.3  # the bottom line is about the asked population, not a subgroup
+    return value
+
+
 def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig,
                    doc_id: str) -> list[Candidate]:
     """The bottom line from one document: its sentence that states the asked aspect about
@@ -447,19 +540,13 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     was retrieved, so that two wordings of one question get the same bottom line.
     Empty when the document has no such sentence."""
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c.context_cover >= config.min_sentence_cover
-            and not (ctx.asked_population and mismatch(c.text, ctx.asked_population))]
+            and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)]
     pool = [c for c in pool if _asked(ctx, c) > 0 and c.cover >= 0.3]
     if not pool:
         return []
 
     def key(c: Candidate) -> tuple[float, int, int]:
-        value = _asked(ctx, c) + 0.6 * c.cover + 0.3 * c.context_cover
-        if _recommends(c.text):
-            value += 0.25
-        if c.grade:
-            value += 0.1
-        if _other_population(ctx, c.text):
-            value -= 0.3  # the bottom line is about the asked population, not a subgroup
+        value = _asked(ctx, c) + 0.6 * c.cover + 0.3 * c.context_cover + _acts_for(ctx, c)
         # Ties go to the earlier sentence of the document: the same one, however it was asked.
         return (round(value, 6), -c.hit.ordinal, -c.start)
 
@@ -547,7 +634,7 @@ def _follow_ups(ctx: _Context, sections: Sequence[Section], rows: Sequence[objec
     return tuple(out[:3])
 
 
-def _not_covered(ctx: _Context, retriever: Retriever, store: SQLiteStore, t0: float) -> Answer:
+def _not_covered(ctx: _Context, retriever: Retriever, store: EvidenceStore, t0: float) -> Answer:
     """The asked condition or drug is in no indexed document: say so plainly, and list the
     nearest sources uncited, as being about something else."""
     name = ctx.understood.unknown
@@ -557,7 +644,7 @@ def _not_covered(ctx: _Context, retriever: Retriever, store: SQLiteStore, t0: fl
     return _abstain(ctx, hits, store, t0, text)
 
 
-def _abstain(ctx: _Context, hits: Sequence[Hit], store: SQLiteStore, t0: float, text: str = "") -> Answer:
+def _abstain(ctx: _Context, hits: Sequence[Hit], store: EvidenceStore, t0: float, text: str = "") -> Answer:
     """No passage covers the question: say so, and list the nearest sources uncited."""
     numbering = Numbering()
     for h in hits[:10]:

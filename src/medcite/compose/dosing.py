@@ -7,10 +7,17 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..clinical.doses import (
+    WEIGHT_MAX_KG,
+    WEIGHT_MIN_KG,
+    DoseMention,
+    dose_in_mg_for_weight,
+    find_conflicts,
+    parse_doses,
+    same_dose,
+)
 from ..types import DoseRow, PatientContext, Statement
-from .doses import DoseMention, dose_in_mg_for_weight, find_conflicts, parse_doses, same_dose
-from .patient import WEIGHT_MAX_KG, WEIGHT_MIN_KG
-from .populations import mismatch
+from ..understand.populations import mismatch
 from .references import Numbering
 from .select import Candidate
 

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from ..clinical.sentences import sentence_spans
 from ..retrieve.analyze import analyze
-from ..textutil import sentence_spans
 from ..types import Hit
-from .concepts import Concept, coverage
+from ..understand.concepts import Concept, coverage
 from .facets import classify
 
 # How much each kind of source counts, per audience. Lay readers are better served by
@@ -37,7 +37,8 @@ _NOT_A_SENTENCE = re.compile(
 _LABEL = re.compile(r"(?:BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|METHODS?|RESULTS?|CONCLUSIONS?|"
                     r"INTERPRETATION|FINDINGS|SIGNIFICANCE|IMPORTANCE|SUMMARY)\s*:\s*")
 # A sentence ends like one; list items and headings ("Genetic Testing Registry: ...") do not.
-_ENDS_LIKE_A_SENTENCE = re.compile(r"[.!?][\"')\]]*$")
+# A graded recommendation ends in its grade: "… otitis externa. (Evidence Quality: Grade B)".
+_ENDS_LIKE_A_SENTENCE = re.compile(r"[.!?][\"')\]]*(?:\s*[(\[][^()\[\]]{1,160}[)\]]\.?)?$")
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Candidate:
     score: float = 0.0
     grade: str = ""
     retrieval: float = 0.0  # the passage's retrieval score relative to the best passage
+    context: frozenset[str] = frozenset()  # stemmed terms of the passage heading and document title
 
     @property
     def words(self) -> int:
@@ -115,7 +117,7 @@ def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
                 hit=hit, start=s.start, end=s.end, text=s.text, stems=s.stems, terms=s.terms, rank=rank,
                 facet=s.facet, cover=coverage(found, s.terms),
                 context_cover=coverage(found, s.terms | context),
-                grade=grade if s.graded else "", retrieval=retrieval,
+                grade=grade if s.graded else "", retrieval=retrieval, context=context,
             ))
     return out
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..clinical.abbreviations import document_definitions
 from ..store.sqlite import SQLiteStore
 from ..types import Document
 from .corpus import EvalQuestion
@@ -42,7 +43,9 @@ def build_eval_store(
     """Open (or create) a store at ``path`` and upsert ``docs`` in batches, as ingest does."""
     store = SQLiteStore(path)
     for i in range(0, len(docs), UPSERT_BATCH):
-        store.upsert(docs[i : i + UPSERT_BATCH], source_path=source_path)
+        batch = docs[i : i + UPSERT_BATCH]
+        store.upsert(batch, source_path=source_path,
+                     abbreviations=[document_definitions(d.title, d.text) for d in batch])
     return store
 
 

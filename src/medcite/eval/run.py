@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from ..clinical.abbreviations import document_definitions
 from ..retrieve.search import Retriever, SearchConfig
 from ..store import SQLiteStore
 from ..types import Document
@@ -33,7 +34,8 @@ def prepare_store(docs: Sequence[Document], path: Path) -> SQLiteStore:
     """The evaluation store at ``path``, holding exactly ``docs`` (upserted in batches)."""
     store = SQLiteStore(path)
     for i in range(0, len(docs), 500):
-        store.upsert(docs[i : i + 500], source_path="eval")
+        batch = docs[i : i + 500]
+        store.upsert(batch, source_path="eval", abbreviations=[document_definitions(d.title, d.text) for d in batch])
     return store
 
 

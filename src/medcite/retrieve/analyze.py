@@ -15,7 +15,7 @@ from functools import cache
 
 import Stemmer
 
-from ..store.fts_query import STOPWORDS
+from ..clinical.stopwords import STOPWORDS
 
 TOKEN = re.compile(r"\w+", re.UNICODE)  # the same split as fts_query
 _local = threading.local()

@@ -3,25 +3,25 @@
 ``expand(question, store)`` returns plain phrases to OR into a lexical query and to
 append to a dense query, so a passage is found when the question says "IVIg" and
 the source says "intravenous immunoglobulin", or "Tylenol" against "acetaminophen".
-Everything here is cheap after warm-up (a few dict lookups and a few indexed SQL
-lookups per question) and ``expand`` never raises.
+Abbreviations come from the packaged table, then from the definitions the indexed
+documents give (``corpus_abbreviations``: both ways, an ambiguous one resolved by the
+question's other words). Everything here is cheap after warm-up (a few dict lookups and
+a few indexed SQL lookups per question) and ``expand`` never raises.
 """
 
 from __future__ import annotations
 
-import bz2
 import functools
-import importlib.util
 import logging
-import pickle
 import re
-import unicodedata
 from dataclasses import dataclass
 from importlib.resources import files
-from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from ..store.fts_query import STOPWORDS
+from ..clinical.drugs import brand_to_generic, drug_lexicon, has_drug_lexicon, other_names
+from ..clinical.drugs import norm_phrase as _norm
+from ..clinical.stopwords import STOPWORDS
+from .corpus_abbreviations import corpus_abbreviations
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,11 @@ def _is_shouting(tokens: list[str]) -> bool:
     return len(words) >= 2 and sum(w.isupper() for w in words) > 0.5 * len(words)
 
 
+def _in_table(short: str, long: str) -> bool:
+    """Whether the packaged table expands ``short`` to ``long``."""
+    return any(_norm(e) == _norm(long) for _, e in _lookup(short, False))
+
+
 def abbreviations_in(text: str) -> list[tuple[str, str]]:
     """(surface form, expansion) for each abbreviation in ``text``, in order, without repeats."""
     tokens = [m.group() for m in _TOKEN.finditer(text[:20_000])][: _MAX_TOKENS * 4]
@@ -137,107 +142,6 @@ def abbreviations_in(text: str) -> list[tuple[str, str]]:
                 out.append(pair)
         if len(out) >= _MAX_TOKENS:
             break
-    return out
-
-
-# Lexicon entries that are mostly ordinary words in clinical text ("luminal A breast cancer").
-_DRUG_EXCLUDE = frozenset({"luminal", "caps", "phospholipids", "sunscreen"})
-_DRUG_MAX_WORDS = 4
-
-
-class _DrugLexicon(NamedTuple):
-    to_generic: dict[str, str]  # lower-cased brand or synonym -> generic name
-    generic_names: frozenset[str]  # non-proprietary names, to rank vocabulary synonyms
-
-
-@functools.cache
-def _drug_lexicon() -> _DrugLexicon | None:
-    """A flat dict built once from drug_named_entity_recognition's bundled dictionary.
-
-    Importing that package costs ~2.7 s (it builds a fuzzy-match n-gram index we do not
-    use), so its pickle is read directly (~1 s, mostly bz2) and reduced to the entries we need.
-    """
-    try:
-        spec = importlib.util.find_spec("drug_named_entity_recognition")
-        if spec is None or spec.origin is None:
-            return None
-        with bz2.open(Path(spec.origin).parent / "drug_ner_dictionary.pkl.bz2", "rb") as fh:
-            data = pickle.load(fh)  # the package's own data file, trusted like its code
-        variants: dict[str, list[str]] = data["drug_variant_to_canonical"]
-        canon: dict[str, dict[str, Any]] = data["drug_canonical_to_data"]
-        variant_data: dict[str, dict[str, Any]] = data["drug_variant_to_variant_data"]
-    except Exception as exc:  # any failure just means "no drug lexicon"
-        log.warning("drug lexicon unavailable: %s", exc)
-        return None
-    # Only real drugs (DrugBank or MedlinePlus entries): MeSH-only entries are proteins,
-    # organisms and drug classes whose "synonyms" are mostly plurals or inversions.
-    drugs = {c for c, d in canon.items() if d.get("drugbank_id") or d.get("medline_plus_id")}
-    to_generic: dict[str, str] = {}
-    for variant, canonicals in variants.items():
-        generic = canonicals[0] if canonicals else ""
-        if (
-            generic not in drugs
-            or len(variant) < 4
-            or variant.count(" ") >= _DRUG_MAX_WORDS
-            or variant in STOPWORDS
-            or variant in _DRUG_EXCLUDE
-        ):
-            continue
-        # "l-carnitine" or "vasopressin" add nothing to "carnitine" or "vasopressins"; the
-        # prefix test keeps the costlier word comparison off the ~45k unrelated pairs.
-        if variant[:4] in generic or generic[:4] in variant:
-            v, g = f" {_norm(variant)} ", f" {_norm(generic)} "
-            if v in g or g in v:
-                continue
-        to_generic[variant] = generic
-    generic_names = frozenset(drugs) | {v for v, d in variant_data.items() if d.get("is_brand") is False}
-    return _DrugLexicon(to_generic, generic_names)
-
-
-@functools.cache
-def _brands_by_generic() -> dict[str, tuple[str, ...]]:
-    lexicon = _drug_lexicon()
-    out: dict[str, list[str]] = {}
-    if lexicon is not None:
-        for variant, generic in lexicon.to_generic.items():
-            out.setdefault(generic.lower(), []).append(variant)
-    return {g: tuple(v) for g, v in out.items()}
-
-
-def other_names(generic: str, limit: int = 40) -> tuple[str, ...]:
-    """Brand names and synonyms of a generic drug name ("adalimumab" -> "humira", ...)."""
-    return _brands_by_generic().get(generic.lower(), ())[:limit]
-
-
-def has_drug_lexicon() -> bool:
-    """True when the drug lexicon is installed and loaded (loads it on first call)."""
-    return _drug_lexicon() is not None
-
-
-def brand_to_generic(text: str) -> list[tuple[str, str]]:
-    """(surface form, generic name) for brand names and drug synonyms in ``text``.
-
-    Greedy longest match over 1-4 word n-grams, e.g. "Humira" -> "adalimumab".
-    Empty when drug_named_entity_recognition is not installed.
-    """
-    lex = _drug_lexicon()
-    if lex is None or not text:
-        return []
-    tokens = [m.group() for m in _TOKEN.finditer(text[:20_000])][:_MAX_TOKENS]
-    lowered = [t.lower() for t in tokens]
-    out: list[tuple[str, str]] = []
-    i = 0
-    while i < len(tokens):
-        for n in range(min(_DRUG_MAX_WORDS, len(tokens) - i), 0, -1):
-            generic = lex.to_generic.get(" ".join(lowered[i : i + n]))
-            if generic:
-                pair = (" ".join(tokens[i : i + n]), generic)
-                if pair not in out:
-                    out.append(pair)
-                i += n
-                break
-        else:
-            i += 1
     return out
 
 
@@ -274,7 +178,7 @@ def vocab_synonyms(store: _SynonymSource | None, text: str, limit: int = 6) -> l
     if store is None or not text or limit <= 0:
         return []
     tokens = [m.group() for m in _TOKEN.finditer(text[:20_000])][:_MAX_VOCAB_TOKENS]
-    lex = _drug_lexicon()
+    lex = drug_lexicon()
     generic_names = lex.generic_names if lex else frozenset()
     covered: set[int] = set()
     seen = {_norm(" ".join(tokens))}
@@ -331,14 +235,6 @@ class ExpandedQuery:
         return f"{self.text} ({'; '.join(self.expansions)})" if self.expansions else self.text
 
 
-def _norm(text: str) -> str:
-    """Lower-case, diacritics folded, punctuation to spaces, possessives and plurals dropped."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    words = re.sub(r"'s\b|[^\w]+|_", " ", folded).split()
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
-
-
 def expand(text: str, store: _SynonymSource | None = None, max_expansions: int = 12) -> ExpandedQuery:
     """Abbreviation expansions, generic names and vocabulary synonyms for ``text``.
 
@@ -350,6 +246,11 @@ def expand(text: str, store: _SynonymSource | None = None, max_expansions: int =
     try:
         head = text[:20_000]
         abbrevs = tuple(abbreviations_in(head))
+        # Then those the indexed documents define, both ways ("CEA" -> "carotid endarterectomy",
+        # "Clostridium difficile infection" -> "CDI"), for what the table does not expand.
+        shouting = _is_shouting([m.group() for m in _TOKEN.finditer(head)][:_MAX_TOKENS])
+        abbrevs += tuple(corpus_abbreviations(head, store, {s for s, _ in abbrevs}, shouting,
+                                              known=_in_table))
         drugs = tuple(brand_to_generic(head))
         synonyms = tuple(vocab_synonyms(store, head))
         present = f" {_norm(head)} "

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ..errors import MedciteError
-from ..store import SQLiteStore
+from ..store import EvidenceStore, SQLiteStore
 from ..types import Hit
 from . import sparse
 from .analyze import analyze
@@ -47,6 +47,8 @@ class SearchConfig:
     feedback_beta: float = 0.5
     on_demand: int = int(os.environ.get("MEDCITE_EMBED_ON_DEMAND", "8"))
     expand_query: bool = True
+    # Hybrid search needs vectors for nearly every passage; below this share it is lexical.
+    min_dense_coverage: float = 0.9
     weights: RerankWeights = field(default_factory=RerankWeights)
 
 
@@ -70,10 +72,16 @@ class SearchInfo:
 
 
 class Retriever:
-    """Searches one store. Cheap to create; indexes are cached per process."""
+    """Searches one store. Cheap to create; indexes are cached per process.
 
-    def __init__(self, store: SQLiteStore, config: SearchConfig | None = None,
+    Takes any ``EvidenceStore`` (what the composer holds) but searches only a
+    ``SQLiteStore``: its BM25 and vector indexes are built from, and stamped by, the
+    store's own tables."""
+
+    def __init__(self, store: EvidenceStore, config: SearchConfig | None = None,
                  embedder_name: str | None = None) -> None:
+        if not isinstance(store, SQLiteStore):
+            raise MedciteError(f"hybrid search needs a SQLite store, not {type(store).__name__}")
         self.store = store
         self.config = config or SearchConfig()
         self.embedder_name = embedder_name
@@ -155,6 +163,14 @@ class Retriever:
             info.note = str(exc)
             return {}, None, None
         info.embedder = embedder.name
+        coverage = len(DenseIndex.load(self.store, embedder.name)) / max(1, len(index))
+        if coverage < self.config.min_dense_coverage:
+            # Dense search over a partly embedded store finds only the passages that have
+            # vectors, and fusion then ranks them above better passages that have none (on
+            # the clinical set, the right guideline came first half as often).
+            info.note = (f"{coverage:.0%} of passages have vectors: lexical ranking until "
+                         "`medcite embed` has embedded the rest")
+            return {}, None, None
         if lexical and self.config.on_demand:
             # Candidates the background embedding has not reached yet get vectors now.
             top = [pid for pid, _ in ranked(lexical, self.config.on_demand)]

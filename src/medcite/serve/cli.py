@@ -158,7 +158,7 @@ def _print_embedding(result: dict[str, object]) -> None:
     console.print(
         f"embedded {result['embedded']:,} passages with {result['model']} in {result['seconds']} s "
         f"({result['per_second']}/s); {result['pending']:,} still pending"
-        + (" — run `medcite embed` to continue (searches embed the top candidates meanwhile)."
+        + (" — run `medcite embed` to continue (search is lexical until 90% of passages have vectors)."
            if result["pending"] else ".")
     )
 

@@ -43,7 +43,7 @@ def _unwritable(path: Path) -> str | None:
 def _check_patient(patient: str, question: str) -> None:
     """Refuse (status 2) ``--patient`` text with a value that cannot be used as given, before
     any work: a dose computed from a misread weight is worse than no answer."""
-    from ..compose.patient import PatientError, check_patient
+    from ..understand.patient import PatientError, check_patient
 
     try:
         check_patient(patient, question)

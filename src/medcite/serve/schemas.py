@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import PydanticCustomError
 
 from ..answering import MAX_QUESTION_CHARS
-from ..compose.patient import PatientError, check_patient
 from ..retrieve.highlight import unmark
 from ..types import Audience, Hit, ReviewStatus
+from ..understand.patient import PatientError, check_patient
 from .fields import nul_problem, question_problem
 
 ExportFormat = Literal["md", "html", "json", "text", "ris", "bibtex"]

@@ -1,6 +1,7 @@
 """Numbered schema migrations for the SQLite store (after simonw/llm's migrations.py).
 
-Each migration is a list of SQL statements run once, in order, in one transaction; applied names are
+Each migration is a list of steps run once, in order, in one transaction: SQL statements, or a
+function of the connection where data must be computed in Python (a backfill); applied names are
 recorded in ``_migrations``. Never edit a released migration: add a new one.
 """
 
@@ -13,7 +14,8 @@ from datetime import UTC, datetime
 
 from ..errors import StoreError
 
-Migration = Callable[[], list[str]]
+Step = str | Callable[[sqlite3.Connection], None]  # an SQL statement, or Python run on the connection
+Migration = Callable[[], Sequence[Step]]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
 
@@ -158,8 +160,11 @@ def migrate(db: sqlite3.Connection) -> list[str]:
         # The connection is in autocommit mode; each migration is one transaction,
         # so a crash mid-migration leaves the previous schema intact.
         with immediate(db):
-            for statement in fn():
-                db.execute(statement)
+            for step in fn():
+                if isinstance(step, str):
+                    db.execute(step)
+                else:
+                    step(db)
             db.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
                 (name, datetime.now(UTC).isoformat(timespec="seconds")),
@@ -318,3 +323,36 @@ def m007_url_safe_local_ids() -> list[str]:
         DROP TABLE m007_taken
         """
     )
+
+
+@migration
+def m008_abbreviations() -> list[Step]:
+    # The abbreviations each document defines ("community-acquired pneumonia (CAP)"), so that
+    # a question's "CAP" finds passages that say "community-acquired pneumonia" and back. One
+    # row per document and definition: the rows go with their document (ON DELETE CASCADE;
+    # an update replaces them), and the view counts documents from what is indexed now. short
+    # keeps its case; long is case- and space-folded; key (letters and digits of long) makes
+    # hyphen and spacing variants one sense; display is the long form as written. Existing
+    # stores are mined here, once, from their documents' titles and text (~1 s per 10k).
+    from .abbreviations import backfill
+
+    return [
+        *_statements(
+            """
+            CREATE TABLE doc_abbreviations (
+                doc_rowid INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                short TEXT NOT NULL,
+                long TEXT NOT NULL,
+                key TEXT NOT NULL,
+                display TEXT NOT NULL,
+                PRIMARY KEY (short, long, doc_rowid)
+            ) WITHOUT ROWID;
+            CREATE INDEX doc_abbreviations_doc ON doc_abbreviations(doc_rowid);
+            CREATE INDEX doc_abbreviations_key ON doc_abbreviations(key, short);
+            CREATE VIEW abbreviations AS
+                SELECT short, long, MIN(display) AS display, COUNT(*) AS documents
+                FROM doc_abbreviations GROUP BY short, long
+            """
+        ),
+        backfill,
+    ]

@@ -15,6 +15,8 @@ from typing import Any
 
 from ..errors import StoreError
 from ..types import Document, Hit, Passage, VocabTerm
+from .abbreviations import INSERT_SQL as ABBREVIATIONS_SQL
+from .abbreviations import AbbreviationsMixin, Definitions, abbreviation_rows
 from .meta import DocumentsMetaMixin
 from .migrations import immediate, migrate
 
@@ -32,7 +34,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-class SQLiteStore(DocumentsMetaMixin):
+class SQLiteStore(DocumentsMetaMixin, AbbreviationsMixin):
     """Documents, passages, vocabulary and the FTS5 index in one SQLite file.
 
     Writes happen in explicit transactions (``BEGIN IMMEDIATE`` … ``COMMIT``) so a
@@ -72,16 +74,23 @@ class SQLiteStore(DocumentsMetaMixin):
         with self.lock, immediate(self.db):
             yield self.db
 
-    def upsert(self, documents: Sequence[Document], source_path: str = "") -> list[str]:
+    def upsert(self, documents: Sequence[Document], source_path: str = "",
+               abbreviations: Sequence[Definitions | None] | None = None) -> list[str]:
         """Insert or update documents in one transaction.
 
         Returns one status per document: ``added``, ``updated`` or ``unchanged``.
         A changed document has its passages replaced and its version incremented.
+        ``abbreviations``, when given, holds for each document the (short form, long form)
+        pairs its text defines (``clinical.abbreviations.document_definitions``): they
+        replace those stored for an added or changed document.
         """
+        if abbreviations is not None and len(abbreviations) != len(documents):
+            raise ValueError("upsert: one list of abbreviations per document")
         with self.transaction():
-            return self._upsert_batch(documents, source_path, _now())
+            return self._upsert_batch(documents, source_path, _now(), abbreviations)
 
-    def _upsert_batch(self, documents: Sequence[Document], source_path: str, now: str) -> list[str]:
+    def _upsert_batch(self, documents: Sequence[Document], source_path: str, now: str,
+                      abbreviations: Sequence[Definitions | None] | None = None) -> list[str]:
         # Work per batch, not per document: one lookup of existing rows, ids
         # allocated up front, and one executemany per table.
         existing: dict[str, tuple[int, str]] = {}
@@ -99,7 +108,8 @@ class SQLiteStore(DocumentsMetaMixin):
         new_rows: list[tuple[Any, ...]] = []
         passage_rows: list[tuple[Any, ...]] = []
         fts_rows: list[tuple[Any, ...]] = []
-        for doc in documents:
+        abbrev_rows: list[tuple[Any, ...]] = []
+        for i, doc in enumerate(documents):
             digest = doc.content_hash()
             found = existing.get(doc.doc_id)
             if found is not None and found[1] == digest:
@@ -113,9 +123,10 @@ class SQLiteStore(DocumentsMetaMixin):
                 statuses.append("added")
             else:
                 # Flush first: the earlier version may still be pending in this batch.
-                self._flush_rows(new_rows, passage_rows, fts_rows)
+                self._flush_rows(new_rows, passage_rows, fts_rows, abbrev_rows)
                 rowid = found[0]
                 self._delete_passages(rowid)
+                self.db.execute("DELETE FROM doc_abbreviations WHERE doc_rowid=?", (rowid,))
                 self.db.execute(
                     """UPDATE documents SET source_type=?, format=?, title=?, authors=?, issuer=?,
                        venue=?, pub_date=?, year=?, pub_types=?, evidence_level=?, mesh_terms=?,
@@ -125,6 +136,8 @@ class SQLiteStore(DocumentsMetaMixin):
                 )
                 statuses.append("updated")
             existing[doc.doc_id] = (rowid, digest)
+            if abbreviations is not None and abbreviations[i]:
+                abbrev_rows.extend(abbreviation_rows(rowid, abbreviations[i] or ()))
             for p in doc.passages:
                 passage_rows.append((
                     next_passage, rowid, p.ordinal, p.section, p.text, p.start, p.end,
@@ -133,12 +146,13 @@ class SQLiteStore(DocumentsMetaMixin):
                 fts_rows.append((next_passage, doc.title, p.section, p.text))
                 next_passage += 1
             if found is None and len(new_rows) >= 200:
-                self._flush_rows(new_rows, passage_rows, fts_rows)
-        self._flush_rows(new_rows, passage_rows, fts_rows)
+                self._flush_rows(new_rows, passage_rows, fts_rows, abbrev_rows)
+        self._flush_rows(new_rows, passage_rows, fts_rows, abbrev_rows)
         return statuses
 
     def _flush_rows(
-        self, docs: list[tuple[Any, ...]], passages: list[tuple[Any, ...]], fts: list[tuple[Any, ...]]
+        self, docs: list[tuple[Any, ...]], passages: list[tuple[Any, ...]], fts: list[tuple[Any, ...]],
+        abbreviations: list[tuple[Any, ...]],
     ) -> None:
         if docs:
             self.db.executemany(
@@ -157,9 +171,12 @@ class SQLiteStore(DocumentsMetaMixin):
             self.db.executemany(
                 "INSERT INTO passages_fts (rowid, title, section, text) VALUES (?,?,?,?)", fts
             )
+        if abbreviations:  # after their documents (foreign key)
+            self.db.executemany(ABBREVIATIONS_SQL, abbreviations)
         docs.clear()
         passages.clear()
         fts.clear()
+        abbreviations.clear()
 
     def _delete_passages(self, rowid: int) -> None:
         # passages_fts is an external-content index (migration m006): it must be told the

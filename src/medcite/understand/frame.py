@@ -108,7 +108,7 @@ def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) 
 
 
 def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
-    from ..retrieve.query import _drug_lexicon
+    from ..clinical.drugs import drug_lexicon as _drug_lexicon
 
     out = [g.lower() for _, g in expanded.drugs if _PLAIN_NAME.fullmatch(g)]
     lex = _drug_lexicon()
@@ -128,10 +128,10 @@ def _setting(text: str) -> str:
 
 
 def _population(question: str, patient: PatientContext) -> str:
-    from ..compose.populations import asked_population
-    from ..compose.question import _topic_and_population
+    from .populations import asked_population
+    from .question import topic_and_population
 
-    _, said = _topic_and_population(question)
+    _, said = topic_and_population(question)
     asked = asked_population(said) if said else ""
     if asked:
         return asked
@@ -143,7 +143,7 @@ def _population(question: str, patient: PatientContext) -> str:
 
 
 def _patient(question: str, details: list[tuple[int, int]], given: PatientContext | None) -> PatientContext:
-    from ..compose.patient import merge, parse_patient, population_from_question
+    from .patient import merge, parse_patient, population_from_question
 
     from_question = population_from_question(question)
     # Bedside forms ("68F", "pt in her 50s", "6-wk-old") are read from the detail spans only,

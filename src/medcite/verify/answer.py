@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..compose.doses import dose_signature
+from ..clinical.doses import dose_signature
 from ..retrieve.embed import Embedder
-from ..store.sqlite import SQLiteStore
+from ..store import EvidenceStore
 from ..types import Answer, DoseRow, Hit, Statement, VerificationIssue, VerificationReport
 from .citations import check_citations, is_conflict, segments
 from .facts import facts
@@ -121,7 +121,7 @@ def _dose_row(row: DoseRow, hit: Hit | None, doc_id: str, th: Thresholds) -> lis
 
 def verify_answer(
     answer: Answer,
-    store: SQLiteStore,
+    store: EvidenceStore,
     embedder: Embedder | None = None,
     thresholds: Thresholds | None = None,
 ) -> VerificationReport:

@@ -9,10 +9,10 @@ import functools
 import re
 from dataclasses import dataclass
 
-from ..compose.doses import dose_signature
+from ..clinical.doses import dose_signature
+from ..clinical.drugs import drug_lexicon
+from ..clinical.stopwords import STOPWORDS
 from ..retrieve.analyze import keep, split, stem
-from ..retrieve.query import _drug_lexicon
-from ..store.fts_query import STOPWORDS
 
 NEG = "\x00neg"  # a negation in a token sequence; no stem can look like it
 BOS, EOS = "\x00bos", "\x00eos"
@@ -186,7 +186,7 @@ def populations_in(words: list[str]) -> set[str]:
 def _drug_names() -> tuple[dict[str, str], dict[str, int]]:
     """Lower-cased drug name (brand, synonym or generic) -> generic name, and the most
     words a name starting with a given word has; empty without the drug lexicon."""
-    lex = _drug_lexicon()
+    lex = drug_lexicon()
     if lex is None:
         return {}, {}
     names = {n: n for n in lex.generic_names if len(n) >= 4 and n not in _NOT_DRUGS}

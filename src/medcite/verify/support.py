@@ -12,7 +12,7 @@ import functools
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
-from ..compose.doses import dose_signature, parse_doses
+from ..clinical.doses import dose_signature, parse_doses
 from .facts import BOS, EOS, NEG, Facts, facts, is_unit
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from medcite.compose.patient import merge, parse_patient, population_from_question
 from medcite.types import PatientContext
+from medcite.understand.patient import merge, parse_patient, population_from_question
 
 # (text, the fields that must have these values; every other field must be its default)
 PATIENTS: list[tuple[str, dict[str, Any]]] = [

@@ -89,7 +89,8 @@ _INTENT_WORD = re.compile(r"(?<=\w)\s+(?:dos(?:e|es|age|ing)|treatment|therapy|m
 _HOW_IS = re.compile(r"^how (?:is|are|should|do you|can)\s+(.+?)\s+(?:be\s+)?(?:treated|managed|diagnosed|prevented|dosed)$", re.I)
 
 
-def _topic_and_population(question: str) -> tuple[str, str]:
+def topic_and_population(question: str) -> tuple[str, str]:
+    """The topic of a question and the population it names ("adults", "pregnancy", "")."""
     text = " ".join(question.strip().split()).rstrip("?.! ")
     how = _HOW_IS.match(text)
     if how:
@@ -141,7 +142,7 @@ def frame(question: str) -> QuestionFrame:
     question = question if isinstance(question, str) else ""
     q = question[:2000]
     intent = intent_of(q)
-    topic, population = _topic_and_population(q)
+    topic, population = topic_and_population(q)
     return QuestionFrame(
         text=q, intent=intent, topic=topic, population=population,
         key_terms=key_terms(topic) or key_terms(q), title=make_title(intent, topic, population, q),

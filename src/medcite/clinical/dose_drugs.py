@@ -1,7 +1,7 @@
 """Drug names in dose sentences: which words name a drug (the lexicon of the
 ``drug-named-entity-recognition`` package, the abbreviation table, a few aliases), and
 which drug a dose belongs to. Pure functions over text; the lexicon is loaded once by
-``retrieve.query``.
+``clinical.drugs``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
-from ..retrieve.query import _drug_lexicon, abbreviations_in
-from ..store.fts_query import STOPWORDS
+# The abbreviation table stays in retrieve.query for now: the one import of a pipeline stage
+# left in this package (tests/clinical/test_boundaries.py names it).
+from ..retrieve.query import abbreviations_in
+from .drugs import drug_lexicon
+from .stopwords import STOPWORDS
 
 
 class Span(Protocol):
@@ -45,7 +48,7 @@ _FOLLOW_GAP = re.compile(r"[\s(\[]*(?:(?:of|the|elemental|oral|intravenous|iv|da
 
 def resolve_drug(name: str) -> str:
     """Generic name for a drug name or synonym, '' when it is not a drug."""
-    lex = _drug_lexicon()
+    lex = drug_lexicon()
     low = " ".join(name.lower().split())
     for cand in dict.fromkeys((low, _ROUTE_WORD.sub("", low))):
         if cand in _ALIASES:

@@ -14,8 +14,9 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ..clinical.drugs import other_names
 from ..retrieve.analyze import analyze
-from ..retrieve.query import ExpandedQuery, load_abbreviations, other_names
+from ..retrieve.query import ExpandedQuery, load_abbreviations
 from .question import GENERIC_WORDS
 
 

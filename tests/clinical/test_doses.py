@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from datapath import DATA
-from medcite.compose.doses import (
+from medcite.clinical.doses import (
     DoseMention,
     conflict_note,
     dose_in_mg_for_weight,
@@ -408,13 +408,13 @@ def test_lipitor_label_dosage_section() -> None:
     ("the", ""),
 ])
 def test_resolve_drug(name: str, generic: str) -> None:
-    from medcite.compose.dose_drugs import resolve_drug
+    from medcite.clinical.dose_drugs import resolve_drug
 
     assert resolve_drug(name) == generic
 
 
 def test_drug_spans_find_names_and_abbreviations() -> None:
-    from medcite.compose.dose_drugs import drug_spans
+    from medcite.clinical.dose_drugs import drug_spans
 
     text = "IVIg 2 g/kg over 5 days, then prednisone 1 mg/kg daily"
     assert drug_spans(text) == [(0, 4, "immune globulin"), (30, 40, "prednisone")]

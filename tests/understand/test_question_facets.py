@@ -2,14 +2,14 @@
 
 import pytest
 
-from medcite.compose.concepts import concepts, coverage
 from medcite.compose.facets import classify
-from medcite.compose.populations import asked_population, mentions, mismatch
-from medcite.compose.question import frame
 from medcite.compose.select import similar
 from medcite.retrieve.analyze import analyze
 from medcite.retrieve.query import expand
 from medcite.textutil import sentence_spans
+from medcite.understand.concepts import concepts, coverage
+from medcite.understand.populations import asked_population, mentions, mismatch
+from medcite.understand.question import frame
 
 FRAMES = [
     ("What is the treatment for adults with Guillain-Barré syndrome?", "treatment",

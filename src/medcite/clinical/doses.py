@@ -4,7 +4,7 @@
 400 mg/day) IV/PO") into a ``DoseMention``; ``dose_signature`` gives the normalised
 amounts a verifier compares between an answer and its passage; ``find_conflicts``
 groups sources that state different doses of one drug. Pure functions: the only I/O
-is the drug lexicon and abbreviation table, loaded once by ``retrieve.query``.
+is the drug lexicon and abbreviation table, loaded once (``clinical.drugs``, ``retrieve.query``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from itertools import combinations, pairwise
 from typing import TypeVar
 
 from .dose_drugs import drug_spans, pick_drug
-from .patient import WEIGHT_MAX_KG, WEIGHT_MIN_KG
 
+WEIGHT_MIN_KG, WEIGHT_MAX_KG = 0.3, 350.0  # a 23-week preterm baby to the heaviest adults dosed
 _MAX_CHARS = 20_000  # a passage or an answer; bounds the work on pasted documents
 _MAX_SENTENCE = 5_000  # parse_doses is per sentence and looks around each dose
 
@@ -469,5 +469,5 @@ def conflict_note(group: Sequence[tuple[K, DoseMention]]) -> str:
     return "Sources differ: " + " vs ".join(f"{dose} {''.join(refs)}" for dose, refs in cited.items())
 
 
-__all__ = ["DoseMention", "conflict_note", "dose_in_mg_for_weight", "dose_signature", "find_conflicts",
+__all__ = ["WEIGHT_MAX_KG", "WEIGHT_MIN_KG", "DoseMention", "conflict_note", "dose_in_mg_for_weight", "dose_signature", "find_conflicts",
            "format_dose", "parse_doses", "same_dose"]

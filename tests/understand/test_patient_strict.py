@@ -10,18 +10,18 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from medcite.clinical.doses import dose_in_mg_for_weight, parse_doses
 from medcite.compose import dosing
-from medcite.compose.doses import dose_in_mg_for_weight, parse_doses
-from medcite.compose.patient import (
+from medcite.compose.select import Candidate
+from medcite.store import SQLiteStore
+from medcite.types import Hit, PatientContext
+from medcite.understand.patient import (
     PatientError,
     check_patient,
     merge,
     parse_patient,
     population_from_question,
 )
-from medcite.compose.select import Candidate
-from medcite.store import SQLiteStore
-from medcite.types import Hit, PatientContext
 
 # Text a clinician types -> the weight in kg it must give (no issue recorded).
 UNDERSTOOD: list[tuple[str, float]] = [

@@ -50,12 +50,12 @@ import unicodedata
 from collections.abc import Callable
 from typing import Literal
 
+from ..clinical.doses import WEIGHT_MAX_KG, WEIGHT_MIN_KG
 from ..errors import MedciteError
 from ..types import PatientContext
 
 log = logging.getLogger(__name__)
 
-WEIGHT_MIN_KG, WEIGHT_MAX_KG = 0.3, 350.0  # a 23-week preterm baby to the heaviest adults dosed
 AGE_MAX_YEARS = 120.0
 
 
