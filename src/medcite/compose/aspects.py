@@ -16,6 +16,10 @@ _NUM = r"\d+(?:[.,]\d+)?"
 _DOSE = rf"{_NUM}\s*(?:-|–|to)?\s*(?:{_NUM})?\s*(?:mg|g|mcg|µg|μg|units?|iu|ml|meq|mmol)(?:/(?:kg|m2|m²|day|d|dose|h|hour))*\b"
 _TIME = r"(?:hours?|days?|weeks?|months?|years?)"
 
+_FOR_OR_AGAINST = (r"\b(?:do not (?:use|give|offer|prescribe|routinely|start|treat)|(?:is|are) not recommended|"
+                   r"should not (?:be )?(?:used|given|offered|prescribed|administered|routinely)|should not (?:use|give|administer)|not (?:be )?routinely|avoid\w*|"
+                   r"should (?:be )?(?:offered|given|used|considered|prescribed|started))\b")
+
 # aspect -> ((weight, pattern), ...); the bonus is the best weight that matches.
 _CUES: dict[str, tuple[tuple[float, str], ...]] = {
     "starting-dose": (
@@ -67,12 +71,15 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               rf"exceed\w*|under|over|at least)\s*{_NUM}"),
         (0.9, r"\b(?:threshold|cut-?off|trigger|indicated (?:when|if|for|in)|should (?:be )?(?:offered|started|"
               r"considered|performed|given|treated) (?:when|if|to|in)|is (?:not )?(?:required|necessary|indicated))\b"),
+        # "should I give X?" is answered by a recommendation for or against giving it
+        (0.6, _FOR_OR_AGAINST),
     ),
     "diagnosis": (
         (1.0, r"\b(?:diagnos\w+|confirm\w*|rule[sd]? (?:out|in)|criteria|test\w*|assay|biopsy|imaging|ultrasound|"
               r"ct\b|mri\b|x-ray|radiograph\w*|screen\w*|measure\w*|serolog\w+|culture)\b"),
     ),
     "first-line": (
+        (1.0, _FOR_OR_AGAINST),
         (1.0, r"\b(?:first[- ]line|treatment of choice|drug of choice|(?:is|are) (?:the )?(?:preferred|recommended)|"
               r"should be (?:offered|used|given|treated|started|prescribed|initiated)|(?:we )?recommend\w*|"
               r"initial (?:therapy|treatment|management|regimen))\b"),

@@ -500,12 +500,14 @@ def _about_subject(ctx: _Context, c: Candidate) -> bool:
     """The sentence, its heading or its document names what the question is about (one of
     its conditions or drugs): a bottom line about something else is never shown."""
     terms = c.terms | c.context
-    if ctx.subject and not any(concept.covered_by(terms) for concept in ctx.subject):
-        return False
-    # "… on warfarin for AF, hit his head. CT head?": a sentence about AF that says nothing of
-    # what the asking clause asks about answers the patient's history, not the question. The
-    # asked words may come in another form ("allergic" / "allergy"): a shared five-letter
-    # stem prefix counts.
+    if ctx.subject:
+        # Most of it: "nursing home" alone does not make a sentence about haloperidol for
+        # delirium in a nursing home resident.
+        total = sum(concept.weight for concept in ctx.subject)
+        return sum(concept.weight for concept in ctx.subject if concept.covered_by(terms)) >= 0.5 * total
+    # Nothing recognised as the subject: the sentence must at least share one of the asking
+    # clause's own words ("hep C screening"), in any form ("allergic" / "allergy": a shared
+    # five-letter stem prefix counts).
     if not ctx.asked_terms:
         return True
     prefixes = {t[:5] for t in terms if len(t) >= 5}

@@ -24,7 +24,7 @@ from ..retrieve.query import ExpandedQuery, expand
 from ..retrieve.scope import ScopeIndex
 from ..types import PatientContext
 from .aspect import Aspect, asked_aspects
-from .vignette import CHATTER, ask_clause, clauses, detail_spans
+from .vignette import CHATTER, ask_clause, clauses, detail_spans, expand_shorthand
 
 _SETTINGS = (
     ("emergency department", re.compile(r"\b(?:ED|ER|A&E|emergency (?:department|room|dept)|trauma bay|triage)\b")),
@@ -163,7 +163,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     """The frame of ``question``; never raises on odd text. ``store`` gives vocabulary
     synonyms, ``scopes`` the condition lexicon, ``idf`` the rarity of a stemmed term and
     ``occurs`` whether a word or phrase occurs anywhere in the index."""
-    q = " ".join((question or "")[:2000].split())
+    q = expand_shorthand((question or "")[:2000])
     details = detail_spans(q)
     masked = _mask(q, details)
     expanded = expand(masked, store)

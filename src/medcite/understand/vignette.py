@@ -64,10 +64,31 @@ CHATTER = frozenset(
     enough good bad best better worse big small mild moderate severe mod
     long start stop goal aim target dose doses dosing much many often soon fast
     take takes taking took give gives giving gave use uses using used prescribe prescribing get
-    dx tx rx sx med meds medication medications instead else next line""".split()
+    dx tx rx sx med meds medication medications instead else next line need needs needed born""".split()
 )
 _ASK = re.compile(r"\?|\b(?:what|which|how|when|should|can|could|do|does|is|are|any|ok|need|needs|worth)\b", re.I)
 _CLAUSE = re.compile(r"(?<!\d)[.;:](?!\d)|\s[-–—]+\s|\?|\n")
+
+
+# Bedside shorthand written as more than one token, and what it stands for.
+_SHORTHAND = (
+    (re.compile(r"\bhep\.?\s?([ABCDE])\b", re.I), r"hepatitis \1"),
+    (re.compile(r"\bon (?:RA|r/a)\b"), "on room air"),
+    (re.compile(r"\bs/p\b", re.I), "status post"),
+    (re.compile(r"\bc/w\b", re.I), "consistent with"),
+    (re.compile(r"\bh/o\b", re.I), "history of"),
+    (re.compile(r"\br/o\b", re.I), "rule out"),
+    (re.compile(r"\bw/o\b", re.I), "without"),
+    (re.compile(r"\bw/(?=\s|\w)", re.I), "with "),
+)
+
+
+def expand_shorthand(text: str) -> str:
+    """``text`` with multi-token bedside shorthand written out ("hep C" -> "hepatitis C",
+    "on RA" -> "on room air", "s/p" -> "status post")."""
+    for pattern, replacement in _SHORTHAND:
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
 
 
 def detail_spans(text: str) -> list[tuple[int, int]]:
