@@ -20,19 +20,6 @@ GBS = "What is the treatment for adults with Guillain-Barré syndrome?"
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture()
-def services(serve_home: Path) -> Iterator[Services]:
-    svc = Services.from_settings(Settings.from_env(serve_home), Limits(ask_per_minute=0))
-    yield svc
-    svc.close()
-
-
-@pytest.fixture()
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services), headers={"accept": "text/html"}) as c:
-        yield c
-
-
 def _csrf(client: TestClient, path: str = "/") -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
     assert match, "page has no form token"

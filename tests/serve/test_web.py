@@ -4,18 +4,13 @@ real answers, real accounts. Forms carry the CSRF token a browser would read fro
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from medcite.retrieve.search import Retriever
-from medcite.serve.app import create_app
 from medcite.serve.deps import CSRF_COOKIE, SESSION_COOKIE, Services
-from medcite.serve.limits import Limits
-from medcite.settings import Settings
 
 GBS = "What is the treatment for adults with Guillain-Barré syndrome?"
 BANNER = "Pending medical review"
@@ -48,20 +43,6 @@ class Page(HTMLParser):
     @property
     def visible(self) -> str:
         return " ".join(" ".join(self.text).split())
-
-
-@pytest.fixture()
-def services(serve_home: Path) -> Iterator[Services]:
-    # No rate limit here: the limiter has its own tests, and these ask several times.
-    svc = Services.from_settings(Settings.from_env(serve_home), Limits(ask_per_minute=0))
-    yield svc
-    svc.close()
-
-
-@pytest.fixture()
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services), headers={"accept": "text/html"}) as c:
-        yield c
 
 
 def csrf_of(html: str) -> str:
