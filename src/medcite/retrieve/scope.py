@@ -30,7 +30,9 @@ _PAREN = re.compile(r"\s*\(([^()]{1,60})\)\s*")
 _LEAD = re.compile(r"^(?:including|such as|e\.g\.,?|and|or|other|any|all)\s+", re.I)
 _MAX_PHRASE_TOKENS = 8
 _MAX_PHRASES_PER_DOC = 60
-_COMMON_SHARE = 0.01  # a one-word condition named in more scopes than this is a category
+_HEAD_STEMS = frozenset({"diseas", "syndrom", "disord"})
+_COMMON_SHARE = 0.01
+_RARE_SHARE = 0.002  # a consumer page's one-word topic this rare is a condition ("Pheochromocytoma")  # a one-word condition named in more scopes than this is a category
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class ScopeIndex:
         # writes them in capitals too, or "mg" and "co-" would be conditions.
         self.capitals: set[tuple[str, ...]] = set()
         lower_seen: set[tuple[str, ...]] = set()
+        consumer_words: set[tuple[str, ...]] = set()
         for i, s in enumerate(scopes):
             tf: dict[str, float] = defaultdict(float)
             fields = {"title": s.title, "conditions": " ; ".join(s.conditions), "population": s.population,
@@ -133,9 +136,10 @@ class ScopeIndex:
                 if not key or (len(key) == 1 and key[0] in generic) or len(key) > _MAX_PHRASE_TOKENS:
                     continue
                 # One word is a condition when a guideline or a label lists it as one ("Gout");
-                # a consumer page's one-word topic is often a category ("Antibiotics", "Blood").
+                # a consumer page's one-word topic is often a category ("Antibiotics", "Blood"),
+                # kept only when rare (checked below, once all scopes are counted).
                 if len(key) == 1 and s.source_type == "consumer" and not phrase.isupper():
-                    continue
+                    consumer_words.add(key)
                 self.phrases[key].add(i)
                 self.surface.setdefault(key, phrase)
                 if len(key) == 1 and phrase.isupper() and len(phrase) <= 6:
@@ -143,8 +147,19 @@ class ScopeIndex:
                 else:
                     lower_seen.add(key)
         self.capitals -= lower_seen
+        # "celiac" for "Celiac disease", "Kawasaki" for "Kawasaki disease": clinicians drop the
+        # head noun; the distinctive word alone names the same condition.
+        for key in [k for k in self.phrases if len(k) == 2 and k[1] in _HEAD_STEMS]:
+            alias = (key[0],)
+            if len(key[0]) >= 5 and key[0] not in generic and alias not in self.phrases:
+                self.phrases[alias] = set(self.phrases[key])
+                self.surface[alias] = self.surface[key]
         # Words every other scope mentions ("bleeding", "infection") anchor nothing.
         n_docs = max(1, len(scopes))
+        for key in consumer_words:
+            others = {i for i in self.phrases.get(key, ()) if self.source_types[i] != "consumer"}
+            if not others and len(self.postings.get(key[0], ())) > _RARE_SHARE * n_docs:
+                del self.phrases[key]  # a category only consumer pages name, and common
         for key in [k for k in self.phrases if len(k) == 1 and k not in self.capitals]:
             if len(self.postings.get(key[0], ())) > _COMMON_SHARE * n_docs:
                 del self.phrases[key]

@@ -120,6 +120,15 @@ def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+_NEGATION = re.compile(r"\b(?:no|not|without|denies|denied|negative for|neg for|ruled out|r/o|never had)\s+"
+                       r"((?:[\w'-]+(?:\s+or\s+|\s*,\s*|\s+)){0,3}[\w'-]+)", re.I)
+
+
+def _negated_terms(text: str) -> set[str]:
+    """Stemmed words a negation governs ("no lymphoma", "no DM or CKD", "denies chest pain")."""
+    return {t for m in _NEGATION.finditer(text) for t in analyze(m.group(1))}
+
+
 def _setting(text: str) -> str:
     for name, pattern in _SETTINGS:
         if pattern.search(text):
@@ -174,10 +183,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     focus = set(analyze(focus_text))
 
     conditions: list[tuple[bool, float, str, tuple[str, ...]]] = []
+    negated = _negated_terms(text)
     if scopes is not None:
         for _, _, key in scopes.find_phrases(stems):
-            if all(t in generic for t in key):
-                continue
+            if all(t in generic for t in key) or set(key) <= negated:
+                continue  # "no lymphoma", "no DM or CKD": ruled out, not what is asked about
             if key in scopes.capitals and not re.search(rf"\b{re.escape(scopes.surface[key])}\b", text):
                 continue
             weight = max((idf(t) for t in key), default=1.0) if idf else 1.0
@@ -198,7 +208,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     generic_all = generic | frozenset(analyze(" ".join(CHATTER)))
     # Relevance terms come from the words as typed: an expansion is another form of its
     # abbreviation (``concepts`` pairs them), not a concept of its own.
-    content = [t for t in analyze(masked) if t not in generic_all and not t.isdigit() and len(t) > 1]
+    content = [t for t in analyze(masked) if t not in generic_all and not t.isdigit() and len(t) > 1
+               and t not in negated]
     terms = list(dict.fromkeys([*(t for k in seen_keys for t in k), *analyze(" ".join(drugs)), *content]))
     typed_focus = set(analyze(_focus_text(q, a, b, details, expanded, None)))
     focus_terms = tuple(t for t in terms if t in typed_focus)
