@@ -12,7 +12,7 @@ import re
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from ..clinical.sentences import is_fragment
@@ -57,6 +57,7 @@ class ComposeConfig:
     scope_weight: float = 0.3  # bonus for sentences of the documents whose scope fits the question
     aspect_weight: float = 0.35  # bonus for a bottom line that states the asked aspect
     aspect_extra: int = 4  # statements of the asked aspect from the best document, beyond the budget
+    aspect_sentences: int = 2  # more room in the body when a dose, target, duration … is asked
     weights: ScoreWeights = field(default_factory=ScoreWeights)
     budgets: dict[str, Budget] = field(default_factory=lambda: {
         "clinician": Budget(), "nurse": Budget(), "pharmacist": Budget(),
@@ -120,6 +121,11 @@ def compose(
                    doc_bonus={d: config.scope_weight * v for d, v in documents.items()})
     ranked = _prefer_asked(ranked, ctx, config)
     budget = config.budgets.get(audience, Budget())
+    if not ctx.lay and ctx.understood.aspect in _STATED_ASPECTS:
+        # A dose, a target, a duration: the guideline's several statements of it (for each
+        # situation it distinguishes) are the answer, and they are short.
+        budget = replace(budget, max_sentences=budget.max_sentences + config.aspect_sentences,
+                         max_words=budget.max_words + 15 * config.aspect_sentences)
     chosen = pick(ranked, budget, min_cover=config.min_sentence_cover)
     chosen = [c for c in chosen if not (ctx.asked_population and mismatch(c.text, ctx.asked_population)
                                         and c.facet != "populations")] or chosen
