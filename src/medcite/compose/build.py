@@ -76,6 +76,7 @@ class _Context:
     found: list[Concept]
     subject: list[Concept]  # what the asking clause names (its conditions and drugs)
     asked_terms: list[Concept]  # the asking clause's other words ("transfuse", "CT head", "pheo")
+    ask_clause: list[Concept]  # the words of the asking clause itself, when it names no subject
     asked_population: str
     lay: bool
     timings: dict[str, float] = field(default_factory=dict)
@@ -244,6 +245,9 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
                     asked_terms=[c for c in found if any(form & (set(understood.focus_terms) - strong)
                                                          for form in c.forms)
                                  and not any(form & strong for form in c.forms)],
+                    ask_clause=[] if understood.ask_names_subject else
+                    [c for c in found if any(form & set(understood.ask_terms) for form in c.forms)
+                     and not any(form & strong for form in c.forms)],
                     asked_population=understood.population, lay=audience in ("patient", "student"))
 
 
@@ -510,16 +514,23 @@ def _about_subject(ctx: _Context, c: Candidate) -> bool:
         # Most of it: "nursing home" alone does not make a sentence about haloperidol for
         # delirium in a nursing home resident.
         total = sum(concept.weight for concept in ctx.subject)
-        return sum(concept.weight for concept in ctx.subject if concept.covered_by(terms)) >= 0.5 * total
+        if sum(concept.weight for concept in ctx.subject if concept.covered_by(terms)) < 0.5 * total:
+            return False
+        # "70M on warfarin for AF, hit his head. CT head? how soon?": the subject came from the
+        # history; a sentence about AF and warfarin must also speak to what the clause asks.
+        return not ctx.ask_clause or _shares(ctx.ask_clause, terms)
     # Nothing recognised as the subject: the sentence must at least share one of the asking
-    # clause's own words ("hep C screening"), in any form ("allergic" / "allergy": a shared
-    # five-letter stem prefix counts).
-    if not ctx.asked_terms:
-        return True
+    # clause's own words ("hep C screening").
+    return not ctx.asked_terms or _shares(ctx.asked_terms, terms)
+
+
+def _shares(concepts: list[Concept], terms: frozenset[str]) -> bool:
+    """Some concept is in ``terms``, in any form ("allergic" / "allergy": a shared five-letter
+    stem prefix counts)."""
     prefixes = {t[:5] for t in terms if len(t) >= 5}
     return any(concept.covered_by(terms) or any(t[:5] in prefixes for form in concept.forms for t in form
                                                    if len(t) >= 5)
-               for concept in ctx.asked_terms)
+               for concept in concepts)
 
 
 def _other_population(ctx: _Context, text: str) -> bool:

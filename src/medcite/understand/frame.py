@@ -67,6 +67,11 @@ class Frame:
     focus_keys: tuple[tuple[str, ...], ...] = ()
     focus_drugs: tuple[str, ...] = ()
     aspects: tuple[Aspect, ...] = ()  # every aspect the asking clause names, ``aspect`` first
+    # The asking clause itself ("CT head? how soon?"): its own content words, and whether it
+    # names one of the question's conditions or drugs (when it does not, the subject came
+    # from the vignette's history, and an answer must also speak to these words).
+    ask_terms: tuple[str, ...] = ()
+    ask_names_subject: bool = True
 
     @property
     def topic(self) -> str:
@@ -213,6 +218,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     terms = list(dict.fromkeys([*(t for k in seen_keys for t in k), *analyze(" ".join(drugs)), *content]))
     typed_focus = set(analyze(_focus_text(q, a, b, details, expanded, None)))
     focus_terms = tuple(t for t in terms if t in typed_focus)
+    ask_text = _substituted(q[a:b], expanded, scopes)
+    ask_stems = set(analyze(ask_text))
+    ask_terms = tuple(t for t in analyze(q[a:b]) if t in set(content))
+    ask_names_subject = (any(set(k) <= ask_stems for k in focus_keys)
+                         or any(set(analyze(d)) <= ask_stems for d in focus_drugs))
     aspects = asked_aspects(q[a:b])
     if aspects == ("general",):
         aspects = asked_aspects(q)
@@ -226,7 +236,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     query = " ".join([*names[:3], *drugs[:3], *query_words])
     return Frame(
         question=q, aspect=aspect, conditions=tuple(names), drugs=tuple(drugs), setting=_setting(q),
-        population=_population(q, ctx), patient=ctx, aspects=aspects, unknown=unknown, terms=tuple(terms), focus_terms=focus_terms,
+        population=_population(q, ctx), patient=ctx, aspects=aspects, unknown=unknown,
+        ask_terms=ask_terms, ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.
         focus_keys=tuple(focus_keys if focus_keys or focus_drugs else seen_keys),
