@@ -293,12 +293,16 @@ def _read_all(fh: IO[bytes], limit: int) -> bytes:
     return out.getvalue()
 
 
-def _read_capped(stream: _Readable, meter: _Meter, raw: _CountingFile, *, charge: bool, what: str) -> bytes:
+def _read_capped(stream: _Readable, meter: _Meter, raw: _CountingFile, *, charge: bool, what: str,
+                 compressed: int | None = None) -> bytes:
     """All of ``stream``, read in chunks, refused as soon as a limit is passed.
 
     ``raw`` is the compressed file underneath (its count gives the ratio); ``charge``
     counts the bytes against the archive and run limits (False where the stream is a tar
-    member, whose bytes the tar stream already counted).
+    member, whose bytes the tar stream already counted). ``compressed``, a zip member's
+    compressed size, caps the ratio's denominator: zipfile reads ahead of what it has
+    decompressed, so the file's count alone let a deflate bomb grow to the member limit.
+    A header that overstates it only loosens the ratio; the member limit still holds.
     """
     lim = meter.limits
     start = raw.count
@@ -313,7 +317,8 @@ def _read_capped(stream: _Readable, meter: _Meter, raw: _CountingFile, *, charge
             raise _LimitPassed(f"{what} exceeds {_size(lim.max_member_bytes)} after decompression")
         if charge:
             meter.add(len(chunk))
-        if n > lim.ratio_after_bytes and n > lim.max_ratio * max(1, raw.count - start):
+        consumed = raw.count - start if compressed is None else min(raw.count - start, compressed)
+        if n > lim.ratio_after_bytes and n > lim.max_ratio * max(1, consumed):
             raise _LimitPassed(f"compression ratio above {lim.max_ratio}:1")
         out.write(chunk)
 
@@ -578,7 +583,8 @@ def _zip(raw: _CountingFile, display: str, budget: Budget) -> Iterator[Item]:
                 if info.file_size > limit:  # the header may lie the other way: reading is capped too
                     raise _LimitPassed(f"member exceeds {_size(limit)} after decompression")
                 with _zip_open(zf, info, raw) as stream:
-                    item = SourceFile(display, inner, _read_member(stream, gz, meter, raw, charge=True))
+                    item = SourceFile(display, inner, _read_member(stream, gz, meter, raw, charge=True,
+                                                                   compressed=info.compress_size))
             except _LimitPassed as exc:
                 yield Unreadable(display, name, exc.reason)
                 if exc.whole_archive:
@@ -589,11 +595,12 @@ def _zip(raw: _CountingFile, display: str, budget: Budget) -> Iterator[Item]:
             yield item
 
 
-def _read_member(stream: IO[bytes], gz: bool, meter: _Meter, raw: _CountingFile, charge: bool) -> bytes:
+def _read_member(stream: IO[bytes], gz: bool, meter: _Meter, raw: _CountingFile, charge: bool,
+                 compressed: int | None = None) -> bytes:
     if gz:  # a .gz member is decompressed one level more; its bytes are always charged
         with gzip.GzipFile(fileobj=stream, mode="rb") as inner:
-            return _read_capped(inner, meter, raw, charge=True, what="member")
-    return _read_capped(stream, meter, raw, charge=charge, what="member")
+            return _read_capped(inner, meter, raw, charge=True, what="member", compressed=compressed)
+    return _read_capped(stream, meter, raw, charge=charge, what="member", compressed=compressed)
 
 
 def _tar(raw: _CountingFile, display: str, budget: Budget) -> Iterator[Item]:
