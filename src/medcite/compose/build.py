@@ -320,8 +320,9 @@ def _passage_terms(section: str, text: str) -> frozenset[str]:
 
 _QUALIFIERS = ("acute", "chronic", "mild", "moderate", "severe", "early", "late", "advanced", "stable",
                "unstable", "recurrent", "primary", "secondary", "initial", "general", "other")
-# How much each kind of document's scope counts when documents are ranked for a question.
-_SCOPE_PRIOR = {"guideline": 1.0, "label": 0.9, "consumer": 0.3, "research": 0.4}
+# How much each kind of document counts when choosing the one a clinician's bottom line comes
+# from: a guideline or label a few places down outranks a consumer page or an abstract above it.
+_SOURCE_PRIOR = {"guideline": 1.0, "label": 0.9, "consumer": 0.3, "research": 0.4}
 
 
 def _best_documents(hits: Sequence[Hit], lay: bool = False, k: int = 3) -> dict[str, float]:
@@ -329,38 +330,12 @@ def _best_documents(hits: Sequence[Hit], lay: bool = False, k: int = 3) -> dict[
     an answer's bottom line should come from the document that answers the question, not
     from a sentence of a lesser one that happens to share its words. For a clinician a
     guideline or a label near the top outranks a consumer page or an abstract."""
-    prior = dict(_SCOPE_PRIOR, consumer=1.0) if lay else _SCOPE_PRIOR
+    prior = dict(_SOURCE_PRIOR, consumer=1.0) if lay else _SOURCE_PRIOR
     kinds = {h.doc_id: h.source_type for h in hits}
     docs = list(dict.fromkeys(h.doc_id for h in hits))[:k + 2]
     scored = sorted(((prior.get(kinds[d], 0.5) / (i + 1), d) for i, d in enumerate(docs)), reverse=True)[:k]
     top = scored[0][0] if scored else 1.0
     return {d: v / top for v, d in scored}
-
-
-def _scope_documents(ctx: _Context, store: EvidenceStore, k: int = 5) -> dict[str, float]:
-    """The documents whose scope best fits the question (doc_id -> 0..1): the guideline about
-    the asked condition for the asked population, the label of the asked drug."""
-    u = ctx.understood
-    index = scopes.load(store, _generic_stems())
-    weights: dict[str, float] = {}
-    for key in u.condition_keys:
-        for t in key:
-            weights[t] = max(weights.get(t, 0.0), 2.0 if key in u.focus_keys else 1.0)
-    for d in u.drugs:
-        for t in analyze(d):
-            weights[t] = max(weights.get(t, 0.0), 1.5 if d in u.focus_drugs else 0.5)
-    for t in u.focus_terms:
-        weights.setdefault(t, 1.0)
-    for t in u.terms:
-        weights.setdefault(t, 0.5)
-    if u.population:
-        for t in analyze(POPULATIONS[u.population][1] if u.population in POPULATIONS else u.population):
-            weights.setdefault(t, 0.5)
-    prior = dict(_SCOPE_PRIOR, consumer=1.0) if ctx.lay else _SCOPE_PRIOR
-    ranked = [(d, s * prior.get(index.source_type_of(d), 0.5)) for d, s in index.rank(weights.items(), k=50)]
-    ranked.sort(key=lambda kv: -kv[1])
-    top = ranked[0][1] if ranked else 0.0
-    return {d: s / top for d, s in ranked[:k] if top > 0 and s >= 0.5 * top}
 
 
 def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],

@@ -1,13 +1,15 @@
-"""What each document is about — its scope — and ranking documents on it for a question.
+"""What each document is about — its scope — as a lexicon of conditions and a small index.
 
 A guideline's scope is its title, the diseases or conditions it covers, its target
 population and the interventions it considers (the NGC summaries carry these fields); a
 label's is its product names and indications; a consumer page's its focus; an article's
-its title and MeSH terms. Ranking documents on their scope first finds the guideline
-*about* a question's condition rather than one that mentions it in passing, and the
-conditions named in scopes are the lexicon by which a question's condition is recognised
-("febrile neutropenia", "Guillain-Barré syndrome (GBS)"): a condition in no scope is one
-the index does not address.
+its title and MeSH terms. The conditions named in scopes are the lexicon by which a
+question's condition is recognised ("febrile neutropenia", "Guillain-Barré syndrome (GBS)",
+"celiac" for "Celiac disease"). BM25 over the scope fields ranks the documents naming a
+phrase, which resolves an ambiguous abbreviation by the question's other words ("HD" beside
+"phos" and "binder" is haemodialysis). Ranking the documents for a question on their scope
+was measured too, alone and fused with passage retrieval, and did not beat passage retrieval
+on the clinical question set (docs/benchmarks.md), so answers do not use it.
 
 The index is built from ``store.document_scopes()`` once per process and store version.
 """
@@ -213,13 +215,6 @@ class ScopeIndex:
             words |= self.doc_terms[self._position[doc_id]]
         own = set(phrase_stems)
         return sum(self.idf(t) for t in context - own if t in words)
-
-    def source_type_of(self, doc_id: str) -> str:
-        i = self._position.get(doc_id)
-        return self.source_types[i] if i is not None else ""
-
-    def docs_naming(self, key: tuple[str, ...]) -> list[str]:
-        return [self.doc_ids[i] for i in sorted(self.phrases.get(key, ()))]
 
 
 _CACHE: dict[str, tuple[str, ScopeIndex]] = {}
