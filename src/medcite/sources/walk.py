@@ -468,11 +468,11 @@ def _zip_open(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw: _CountingFile) ->
     whole chunk of input at once, so those are decompressed here from the raw bytes.
     """
     if info.flag_bits & 0x1:
-        raise RuntimeError("encrypted member (password protected), not read")
+        raise _UnreadableMember("encrypted member (password protected), not read")
     if info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         return zf.open(info)
     if info.compress_type not in (zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA):
-        raise NotImplementedError(f"unsupported zip compression method {info.compress_type}")
+        raise _UnreadableMember(f"unsupported zip compression method {info.compress_type}")
     raw.seek(info.header_offset)
     header = raw.read(30)
     if len(header) != 30 or header[:4] != b"PK\x03\x04":
@@ -484,6 +484,11 @@ def _zip_open(zf: zipfile.ZipFile, info: zipfile.ZipInfo, raw: _CountingFile) ->
     else:
         new = _zip_lzma(window)
     return io.BufferedReader(_Decompressing(window, new, concatenated=False, end_marker=False, crc=info.CRC))
+
+
+class _UnreadableMember(ValueError):
+    """A zip member medcite will not decompress (encrypted, or an unknown method); reported,
+    and the rest of the archive goes on."""
 
 
 def _zip_lzma(window: _Window) -> Callable[[], _Decompressor]:
@@ -522,8 +527,7 @@ def _not_evidence(path: str, member: str) -> Skipped | None:
     return None
 
 
-_CORRUPT = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, ValueError, RuntimeError,
-            NotImplementedError)
+_CORRUPT = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, ValueError, RuntimeError)
 
 
 def _archive(p: Path, display: str, budget: Budget, follow: bool) -> Iterator[Item]:
