@@ -11,7 +11,7 @@ import functools
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
@@ -54,7 +54,7 @@ class ComposeConfig:
     population_passages: int = 15
     abstain_cover: float = 0.4  # best concept coverage under which the answer abstains
     min_sentence_cover: float = 0.3  # context coverage a sentence needs to be used at all
-    scope_weight: float = 0.3  # bonus for sentences of the documents whose scope fits the question
+    document_weight: float = 0.3  # bonus for sentences of the best-ranked documents (the first most)
     aspect_weight: float = 0.35  # bonus for a bottom line that states the asked aspect
     aspect_extra: int = 4  # statements of the asked aspect from the best document, beyond the budget
     aspect_sentences: int = 2  # more room in the body when a dose, target, duration … is asked
@@ -119,7 +119,7 @@ def compose(
         return _abstain(ctx, hits, store, t0)
 
     ranked = score(cands, ctx.frame.intent, date.today().year, lay=ctx.lay, w=config.weights,
-                   doc_bonus={d: config.scope_weight * v for d, v in documents.items()})
+                   doc_bonus={d: config.document_weight * v for d, v in documents.items()})
     ranked = _prefer_asked(ranked, ctx, config)
     budget = config.budgets.get(audience, Budget())
     if not ctx.lay and ctx.understood.aspect in _STATED_ASPECTS:
@@ -130,9 +130,10 @@ def compose(
     chosen = pick(ranked, budget, min_cover=config.min_sentence_cover)
     chosen = [c for c in chosen if not (ctx.asked_population and mismatch(c.text, ctx.asked_population)
                                         and c.facet != "populations")] or chosen
+    top_doc = next(iter(documents), "")
     if not ctx.lay:
-        chosen += _asked_statements(ranked, chosen, ctx, config, next(iter(documents), ""))
-    bottom = _bottom_line(chosen, ranked, ctx, config, next(iter(documents), ""))
+        chosen += _asked_statements(ranked, chosen, ctx, config, top_doc)
+    bottom = _bottom_line(chosen, ranked, ctx, config, top_doc)
     aspect_gap = _aspect_gap(ctx, bottom) or ("" if bottom else _no_bottom_line(ctx))
     if aspect_gap and not any(_asked(ctx, c) > 0 for c in bottom):
         bottom = []  # say what is missing rather than answer a neighbouring aspect
@@ -238,7 +239,7 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
         f = QuestionFrame(text=f.text, intent="dosing", topic=f.topic, population=f.population,
                           key_terms=f.key_terms, title=f.title)
     found = _concepts(understood, idf)
-    strong = {t for key in understood.focus_keys for t in key} | set(analyze(" ".join(understood.focus_drugs)))
+    strong = set(understood.subject_terms)
     return _Context(question=question, frame=f, understood=understood, audience=audience,
                     patient=understood.patient, found=found,
                     subject=[c for c in found if any(form & strong for form in c.forms)],
@@ -251,7 +252,7 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
                     asked_population=understood.population, lay=audience in ("patient", "student"))
 
 
-def _occurs(store: EvidenceStore):  # type: ignore[no-untyped-def]
+def _occurs(store: EvidenceStore) -> Callable[[str], bool]:
     """Whether a word or phrase occurs in any indexed passage (an FTS5 phrase query)."""
     from ..store.fts_query import tokens
 
@@ -274,26 +275,23 @@ def _concepts(u: Frame, idf) -> list[Concept]:  # type: ignore[no-untyped-def]
     """The concepts relevance is judged on: the asked clause's terms, the conditions and the
     drugs (a vignette's other details describe the patient, not the topic), the conditions
     and drugs weighing most."""
-    strong = {t for key in u.focus_keys for t in key} | set(analyze(" ".join(u.focus_drugs)))
-    history = ({t for key in u.condition_keys for t in key} | set(analyze(" ".join(u.drugs)))) - strong
-    terms = list(dict.fromkeys([*strong, *u.focus_terms, *history])) or list(u.terms)
+    ordered = u.subject_terms
+    strong = set(ordered)
+    named = [*(t for key in u.condition_keys for t in key), *analyze(" ".join(u.drugs))]
+    history = [t for t in dict.fromkeys(named) if t not in strong]
+    terms = list(dict.fromkeys([*ordered, *u.focus_terms, *history])) or list(u.terms)
     found = concepts(terms, u.expanded, idf)
 
     def weight(c: Concept) -> float:
         if any(f & strong for f in c.forms):
             return c.weight * 2.0
-        if any(f & history for f in c.forms):
+        if any(f & set(history) for f in c.forms):
             return c.weight * 0.6  # named in the patient's history, not in what is asked
         # Other words of the asking clause: what it asks ("capnography", "binder") or how the
         # patient presents ("lethargic", "mottled"); they count, less than what it is about.
         return c.weight * (0.6 if strong else 1.0)
 
     return [Concept(c.label, c.forms, weight(c)) for c in found]
-
-
-def _population_stems() -> frozenset[str]:
-    words = " ".join(w for _, words, label in POPULATIONS.values() for w in (words, label))
-    return frozenset(analyze(words, unique=True))
 
 
 def _idf(retriever: Retriever):  # type: ignore[no-untyped-def]
@@ -340,10 +338,10 @@ def _best_documents(hits: Sequence[Hit], lay: bool = False, k: int = 3) -> dict[
 
 def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],
               documents: dict[str, float] | None = None, docs: int = 3) -> list[Hit]:
-    """The other on-topic passages of the best-ranked guidelines and labels, and of the
-    documents whose scope fits the question best: retrieval keeps a few passages per
-    document for diversity, but a guideline's neighbouring recommendations on the same
-    condition are exactly what an answer needs."""
+    """The other on-topic passages of the best-ranked guidelines and labels, the documents
+    chosen for the bottom line first: retrieval keeps a few passages per document for
+    diversity, but a guideline's neighbouring recommendations on the same condition are
+    exactly what an answer needs."""
     top = list(dict.fromkeys(h.doc_id for h in hits[:15] if h.source_type in ("guideline", "label")))[:docs]
     top = list(dict.fromkeys([*list(documents or {})[:docs], *top]))
     out: list[Hit] = []
@@ -387,27 +385,24 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     was asked (a starting dose, a target, a duration …) for the asked population, from the
     document that best answers the question; graded positive recommendations are preferred
     for treatment questions. A sentence about another population is never the bottom line."""
-    def asked(c: Candidate) -> float:
-        return _asked(ctx, c)
-
     from_top = _from_document(ranked, ctx, config, top_doc)
     if from_top:
         return from_top
     wanted = INTENT_FACETS.get(ctx.frame.intent, ())
     # The best statement of the asked aspect may not have made the body's budget.
     extra = [c for c in ranked[:60] if c not in chosen and c.context_cover >= config.min_sentence_cover
-             and asked(c) > 0]
-    pool = [c for c in [*chosen, *extra] if not wanted or c.facet in wanted or asked(c) > 0] or chosen
+             and _asked(ctx, c) > 0]
+    pool = [c for c in [*chosen, *extra] if not wanted or c.facet in wanted or _asked(ctx, c) > 0] or chosen
     if ctx.asked_population:
         pool = [c for c in pool if not mismatch(c.text, ctx.asked_population)]
     pool = [c for c in pool if _about_subject(ctx, c)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
-    pool = [c for c in pool if asked(c) > 0] or pool
+    pool = [c for c in pool if _asked(ctx, c) > 0] or pool
     if not pool:
         return []
 
     def key(c: Candidate) -> float:
-        bonus = config.aspect_weight * asked(c)
+        bonus = config.aspect_weight * _asked(ctx, c)
         if ctx.frame.intent == "dosing":
             low = c.text.lower()
             if "recommended dose" in low or "usual dose" in low or "starting dose" in low:

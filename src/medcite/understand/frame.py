@@ -37,12 +37,6 @@ _PREGNANT = re.compile(r"\bG\d{1,2}\s?P\d|\b(?:at|@)\s*\d{1,2}(?:\+\d)?\s*(?:wks
 # A drug's non-proprietary name; chemical names ("3'-phospho-5'-adenylyl sulfate", matched by
 # "Paps") come from the lexicon's synonyms of laboratory compounds, not from prescribing.
 _PLAIN_NAME = re.compile(r"[A-Za-z][A-Za-z -]{2,40}")
-_ASPECT_WORDS: dict[str, str] = {
-    "first-line": "recommended first-line treatment", "starting-dose": "recommended starting dose",
-    "titration": "dose titration taper", "target": "target goal", "duration": "duration weeks months",
-    "alternative": "alternative if not tolerated or contraindicated", "stop": "discontinue stop",
-    "monitoring": "monitoring", "threshold": "threshold indication", "diagnosis": "diagnosis test",
-}
 
 
 @dataclass(frozen=True)
@@ -72,6 +66,12 @@ class Frame:
     # from the vignette's history, and an answer must also speak to these words).
     ask_terms: tuple[str, ...] = ()
     ask_names_subject: bool = True
+
+    @property
+    def subject_terms(self) -> tuple[str, ...]:
+        """Stemmed words of what the asking clause names, its conditions then its drugs, in
+        order (an order that does not depend on string hashing keeps answers reproducible)."""
+        return tuple(dict.fromkeys([*(t for key in self.focus_keys for t in key), *analyze(" ".join(self.focus_drugs))]))
 
     @property
     def topic(self) -> str:
