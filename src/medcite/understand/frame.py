@@ -216,7 +216,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     content = [t for t in analyze(masked) if t not in generic_all and not t.isdigit() and len(t) > 1
                and t not in negated]
     terms = list(dict.fromkeys([*(t for k in seen_keys for t in k), *analyze(" ".join(drugs)), *content]))
-    typed_focus = set(analyze(_focus_text(q, a, b, details, expanded, None)))
+    focus_typed = _focus_text(q, a, b, details, expanded, None)  # without expansions
+    typed_focus = set(analyze(focus_typed))
     focus_terms = tuple(t for t in terms if t in typed_focus)
     ask_text = _substituted(q[a:b], expanded, scopes)
     ask_stems = set(analyze(ask_text))
@@ -228,7 +229,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         aspects = asked_aspects(q)
     aspect = aspects[0]
     ctx = _patient(q, details, patient)
-    unknown = _unknown(_focus_text(q, a, b, details, expanded, None), expanded, drugs,
+    unknown = _unknown(focus_typed, expanded, drugs,
                        bool(focus_keys or focus_drugs), occurs) if occurs else ""
     # Retrieval looks for what the question is about: the asking sentence's words, with the
     # conditions and drugs the rest of a vignette names (its other details describe the patient).
