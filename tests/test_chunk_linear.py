@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from medcite.textutil import _ABBREV, _BOUNDARY, chunk_text, sentence_spans, split_sentences
+from medcite.textutil import _ABBREV, _BOUNDARY, chunk_text, split_sentences
 
 # -- the algorithm as it was (quadratic on long lines), as the reference for output --------
 
@@ -68,28 +68,6 @@ def _old_chunk_text(text: str, target: int = 900, limit: int = 1600) -> list[str
     return chunks
 
 
-def _old_sentence_spans(text: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        body = line.group()
-        offset = line.start()
-        stripped = body.lstrip(" \t-*•·")
-        offset += len(body) - len(stripped)
-        start = 0
-        for match in _BOUNDARY.finditer(stripped):
-            candidate = stripped[start:match.start()].rstrip()
-            last_word = candidate.rsplit(" ", 1)[-1].rstrip(".!?\"')]").lower()
-            if last_word in _ABBREV or (len(last_word) == 1 and last_word.isalpha()):
-                continue
-            if candidate.strip():
-                spans.append((offset + start, offset + start + len(candidate)))
-            start = match.end()
-        tail = stripped[start:].rstrip()
-        if tail.strip():
-            spans.append((offset + start, offset + start + len(tail)))
-    return spans
-
-
 _PIECES = ["word", "Dr.", "e.g.", "A.", "B", "3.5", "mg.", "end.", "Why?", "Yes!", "(note)", "“quoted.”",
            "x" * 700, "y" * 1700, "\n", "\n\n", "\t", "  ", "•", "1.", "\u00a0", "i.e.", "St.", "Ok."]
 
@@ -104,7 +82,6 @@ def test_output_is_unchanged(seed: int) -> None:
     text = _random_text(rng, rng.choice([5, 50, 400, 3000]))
     limits = rng.choice([(900, 1600), (100, 200), (300, 400), (50, 60)])
     assert split_sentences(text) == _old_split_sentences(text)
-    assert sentence_spans(text) == _old_sentence_spans(text)
     assert chunk_text(text, *limits) == _old_chunk_text(text, *limits)
 
 
@@ -135,20 +112,6 @@ def _seconds(text: str, runs: int = 3) -> float:
         chunk_text(text)
         best = min(best, time.perf_counter() - started)
     return best
-
-
-def test_sentence_spans_of_a_long_line_of_abbreviations_take_linear_time() -> None:
-    def seconds(n: int) -> float:
-        text = ("Dr. A " * (n // 6 + 1))[:n]
-        best = float("inf")
-        for _ in range(3):
-            started = time.perf_counter()
-            sentence_spans(text)
-            best = min(best, time.perf_counter() - started)
-        return best
-
-    t_small, t_large = seconds(64 * 1024), seconds(16 * 64 * 1024)
-    assert t_large < max(64 * t_small, 0.05), (t_small, t_large)
 
 
 @pytest.mark.parametrize("kind", GENERATORS)

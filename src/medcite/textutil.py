@@ -93,31 +93,3 @@ def chunk_text(text: str, target: int = 900, limit: int = 1600) -> list[str]:
 
 
 _LINE_ITEM = re.compile(r"\n\s*(?:[-*•·]\s+|\d+[.)]\s+)?")
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """``(start, end)`` of each sentence in ``text`` itself (offsets into the original,
-    whitespace untouched), so a citation can point at the exact span. Line breaks
-    (list items, paragraphs) always end a sentence."""
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        body = line.group()
-        offset = line.start()
-        stripped = body.lstrip(" \t-*•·")
-        offset += len(body) - len(stripped)
-        start = 0
-        for match in _BOUNDARY.finditer(stripped):
-            # As in split_sentences: the candidate stripped[start:end] ends with [.!?], so
-            # it is neither copied nor stripped (that was quadratic on a long line).
-            end = match.start()
-            space = stripped.rfind(" ", start, end)
-            last_word = stripped[space + 1 if space >= 0 else start : end].rstrip(".!?\"')]").lower()
-            if last_word in _ABBREV or (len(last_word) == 1 and last_word.isalpha()):
-                continue
-            if end > start:
-                spans.append((offset + start, offset + end))
-            start = match.end()
-        tail = stripped[start:].rstrip()
-        if tail.strip():
-            spans.append((offset + start, offset + start + len(tail)))
-    return spans

@@ -67,3 +67,19 @@ FRAGMENTS = [
 @pytest.mark.parametrize(("text", "fragment"), FRAGMENTS)
 def test_fragments(text: str, fragment: bool) -> None:
     assert is_fragment(text) is fragment
+
+
+def test_a_long_line_of_abbreviations_splits_in_linear_time() -> None:
+    import time
+
+    def seconds(n: int) -> float:
+        text = ("Dr. A " * (n // 6 + 1))[:n]
+        best = float("inf")
+        for _ in range(3):  # the best of three: other work on the machine only ever adds time
+            started = time.perf_counter()
+            sentence_spans(text)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    t_small, t_large = seconds(64 * 1024), seconds(16 * 64 * 1024)
+    assert t_large < max(64 * t_small, 0.05), (t_small, t_large)

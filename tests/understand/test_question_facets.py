@@ -2,11 +2,11 @@
 
 import pytest
 
+from medcite.clinical.sentences import sentence_spans
 from medcite.compose.facets import classify
 from medcite.compose.select import similar
 from medcite.retrieve.analyze import analyze
 from medcite.retrieve.query import expand
-from medcite.textutil import sentence_spans
 from medcite.understand.concepts import concepts, coverage
 from medcite.understand.populations import asked_population, mentions, mismatch
 from medcite.understand.question import frame

@@ -68,8 +68,13 @@ def _line_spans(line: str) -> list[tuple[int, int]]:
     for end, next_start, after_tail in _boundaries(line):
         if end <= start:
             continue
-        candidate = line[start:end].rstrip()
-        last_word = candidate.rsplit(" ", 1)[-1].rstrip(".!?\"')]").lower()
+        # The last word is found by looking back from ``end`` only: copying line[start:end] for
+        # each skipped boundary was quadratic on a long line of abbreviations ("Dr. A Dr. A …").
+        seg_end = end
+        while seg_end > start and line[seg_end - 1].isspace():
+            seg_end -= 1
+        space = line.rfind(" ", start, seg_end)
+        last_word = line[(space + 1 if space >= 0 else start):seg_end].rstrip(".!?\"')]").lower()
         if not after_tail and (last_word in ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha())):
             continue
         # Never inside brackets: "(Evidence Quality: Grade B, Rec. Strength: …)". The depth is
@@ -77,8 +82,8 @@ def _line_spans(line: str) -> list[tuple[int, int]]:
         last = end - 1 + len(line[end:next_start].rstrip())
         if depth and depth[last] > 0:
             continue
-        if candidate.strip():
-            spans.append((start, start + len(candidate)))
+        if line[start:seg_end].strip():
+            spans.append((start, seg_end))
         start = next_start
     tail = line[start:].rstrip()
     if tail.strip():

@@ -153,7 +153,7 @@ INTENT_FACETS: dict[str, tuple[str, ...]] = {
 def score(cands: list[Candidate], intent: str, now_year: int, lay: bool = False,
           w: ScoreWeights | None = None, doc_bonus: dict[str, float] | None = None) -> list[Candidate]:
     """Fill ``score`` on each candidate; returns them best first. ``doc_bonus`` adds to the
-    relevance of sentences of the documents whose scope fits the question."""
+    relevance of sentences of the documents chosen to answer (the best-ranked first)."""
     doc_bonus = doc_bonus or {}
     w = w or ScoreWeights()
     weights = LAY_EVIDENCE_WEIGHT if lay else EVIDENCE_WEIGHT
