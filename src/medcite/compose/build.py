@@ -56,7 +56,12 @@ class ComposeConfig:
     min_sentence_cover: float = 0.3  # context coverage a sentence needs to be used at all
     document_weight: float = 0.3  # bonus for sentences of the best-ranked documents (the first most)
     aspect_weight: float = 0.35  # bonus for a bottom line that states the asked aspect
-    aspect_extra: int = 4  # statements of the asked aspect from the best document, beyond the budget
+    ask_weight: float = 0.2  # bonus for a sentence that says what the asking clause names
+    # Within the chosen document (about the condition already), the concept coverage the
+    # bottom-line sentence itself needs: "Stop metformin if the eGFR is below 30" need not
+    # repeat "type 2 diabetes".
+    document_sentence_cover: float = 0.15
+    aspect_extra: int = 5  # statements of the asked aspect from the best document, beyond the budget
     aspect_sentences: int = 2  # more room in the body when a dose, target, duration … is asked
     weights: ScoreWeights = field(default_factory=ScoreWeights)
     budgets: dict[str, Budget] = field(default_factory=lambda: {
@@ -105,7 +110,7 @@ def compose(
         return _not_covered(ctx, retriever, store, t0)
     # The question as typed retrieves best (measured on the clinical set: the frame's
     # reduced query lost details that tell guidelines apart); the frame decides relevance.
-    query = f"{follow_up_of.question} {question}" if follow_up_of else question
+    query = f"{follow_up_of.question} {question}" if follow_up_of else ctx.understood.search_text
     hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
     documents = _best_documents(hits, ctx.lay) if ctx.found else {}
     hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents))
@@ -347,7 +352,9 @@ def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],
     out: list[Hit] = []
     for doc_id in top:
         for h in store.passages_of(doc_id, limit=400):
-            if coverage(found, _passage_terms(h.section, h.text)) >= 0.5:
+            # The title counts: a guideline on type 2 diabetes need not repeat its name in
+            # "Stop metformin if the eGFR is below 30".
+            if coverage(found, _passage_terms(f"{h.title} {h.section}", h.text)) >= 0.5:
                 out.append(h)
     return out
 
@@ -355,6 +362,22 @@ def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],
 def _merge_hits(first: Sequence[Hit], second: Sequence[Hit]) -> list[Hit]:
     seen = {h.passage_id for h in first}
     return [*first, *[h for h in second if h.passage_id not in seen]]
+
+
+# A bottom line says what to do or what is so; a sentence that reports a study ("Research
+# indicates …", "In the … trial, …", "There is only one published report …") or points
+# elsewhere ("Table 1 in the original guideline document provides …") is body text.
+_NOT_A_BOTTOM_LINE = re.compile(
+    r"^(?:research|studies|trials?|(?:a|one|two|several|many|some|most|the) (?:[\w-]+ ){0,3}"
+    r"(?:study|studies|trials?|reports?|review|meta-analys[ie]s|analysis|cohort|survey|rcts?)\b)"
+    r"|^in (?:the|a|this|one|two|an?) (?:[\w-]+ ){0,5}(?:study|trial|studies|trials|review|cohort)\b"
+    r"|^there (?:is|are|was|were) (?:only |no |little |limited |few |insufficient )*(?:one |two |a )?"
+    r"(?:published )?(?:reports?|stud(?:y|ies)|trials?|data|evidence)\b"
+    r"|\b(?:original guideline document|table \d+ (?:in|of) the)\b", re.I)
+
+
+def _bottom_line_material(text: str) -> bool:
+    return not _NOT_A_BOTTOM_LINE.search(text.strip())
 
 
 def _recommends(text: str) -> bool:
@@ -370,12 +393,25 @@ def _asked(ctx: _Context, c: Candidate) -> float:
     return sum(aspect_bonus(a, c.text) for a in aspects) / len(aspects)
 
 
+def _ask_share(ctx: _Context, c: Candidate) -> float:
+    """The weighted share of what the asking clause names beyond the subject ("continued",
+    "remission"; "capnography") that the sentence or its heading says: within a guideline
+    on the subject, these words tell the sentence that answers from its neighbours."""
+    asked = ctx.asked_terms or ctx.ask_clause
+    if not asked:
+        return 0.0
+    terms = c.terms | c.context
+    total = sum(x.weight for x in asked) or 1.0
+    return sum(x.weight for x in asked if _shares([x], terms)) / total
+
+
 def _prefer_asked(ranked: list[Candidate], ctx: _Context, config: ComposeConfig) -> list[Candidate]:
     """Fragments out; sentences that state the asked aspect up (the answer should be about
-    the starting dose when that was asked, not the maintenance dose)."""
+    the starting dose when that was asked, not the maintenance dose), and those that say
+    what the asking clause names."""
     out = [c for c in ranked if not is_fragment(c.text)]
     for c in out:
-        c.score += config.aspect_weight * _asked(ctx, c) * c.context_cover
+        c.score += (config.aspect_weight * _asked(ctx, c) + config.ask_weight * _ask_share(ctx, c)) * c.context_cover
     return sorted(out, key=lambda c: (-c.score, c.rank, c.start))
 
 
@@ -395,7 +431,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     pool = [c for c in [*chosen, *extra] if not wanted or c.facet in wanted or _asked(ctx, c) > 0] or chosen
     if ctx.asked_population:
         pool = [c for c in pool if not mismatch(c.text, ctx.asked_population)]
-    pool = [c for c in pool if _about_subject(ctx, c)]
+    pool = [c for c in pool if _about_subject(ctx, c) and _bottom_line_material(c.text)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
     if not pool:
@@ -462,17 +498,23 @@ def _asked_statements(ranked: list[Candidate], chosen: list[Candidate], ctx: _Co
     """Up to ``aspect_extra`` more sentences of the best document that state the asked aspect
     (the dose, the target, the duration …) about the asked condition: a guideline's several
     statements of what was asked are the answer, and the general budget would cut them."""
-    if not doc_id or ctx.understood.aspect == "general":
+    if not doc_id:
         return []
+    general = ctx.understood.aspect == "general"
+
+    def says(c: Candidate) -> float:
+        # States the asked aspect, or says what the asking clause names ("capnography").
+        return max(0.0 if general else _asked(ctx, c), _ask_share(ctx, c))
+
+    pool = [c for c in ranked if c.hit.doc_id == doc_id and c not in chosen
+            and c.context_cover >= config.min_sentence_cover and says(c) >= 0.6 and not _other_population(ctx, c.text) and c.words <= 60]
+    pool.sort(key=lambda c: (-(says(c) + c.cover), c.hit.ordinal, c.start))
     out: list[Candidate] = []
-    for c in ranked:
+    for c in pool:
         if len(out) >= config.aspect_extra:
             break
-        if (c.hit.doc_id != doc_id or c in chosen or c.context_cover < 0.5 or _asked(ctx, c) < 0.6
-                or _other_population(ctx, c.text) or c.words > 60
-                or any(similar(c.terms, o.terms) for o in [*chosen, *out])):
-            continue
-        out.append(c)
+        if not any(similar(c.terms, o.terms) for o in [*chosen, *out]):
+            out.append(c)
     return out
 
 
@@ -529,13 +571,14 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     was retrieved, so that two wordings of one question get the same bottom line.
     Empty when the document has no such sentence."""
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c.context_cover >= config.min_sentence_cover
-            and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)]
-    pool = [c for c in pool if _asked(ctx, c) > 0 and c.cover >= 0.3]
+            and _bottom_line_material(c.text) and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)]
+    pool = [c for c in pool if _asked(ctx, c) > 0 and c.cover >= config.document_sentence_cover]
     if not pool:
         return []
 
     def key(c: Candidate) -> tuple[float, int, int]:
-        value = _asked(ctx, c) + 0.6 * c.cover + 0.3 * c.context_cover + _acts_for(ctx, c)
+        value = (_asked(ctx, c) + 0.6 * c.cover + 0.3 * c.context_cover + _acts_for(ctx, c)
+                 + config.ask_weight * 3 * _ask_share(ctx, c))
         # Ties go to the earlier sentence of the document: the same one, however it was asked.
         return (round(value, 6), -c.hit.ordinal, -c.start)
 

@@ -15,6 +15,7 @@ from functools import cache
 
 import Stemmer
 
+from ..clinical.spelling import american
 from ..clinical.stopwords import STOPWORDS
 
 TOKEN = re.compile(r"\w+", re.UNICODE)  # the same split as fts_query
@@ -73,8 +74,9 @@ def words(text: str) -> list[str]:
 
 
 def stem(tokens: Iterable[str]) -> list[str]:
-    """Snowball English stems of already-folded tokens."""
-    return _stemmer().stemWords(list(tokens))
+    """Snowball English stems of already-folded tokens, British spellings written the
+    American way first ("anaemia" and "anemia" are one term)."""
+    return _stemmer().stemWords([american(t) for t in tokens])
 
 
 class _TermMemo(dict[str, str]):
@@ -88,7 +90,7 @@ class _TermMemo(dict[str, str]):
 
     def __missing__(self, raw: str) -> str:
         word = keep(raw)
-        term = _stemmer().stemWord(word) if word else ""
+        term = _stemmer().stemWord(american(word)) if word else ""
         if len(self) >= self.limit:
             self.clear()
         self[raw] = term

@@ -29,7 +29,7 @@ from ..store.fts_query import MAX_TERMS
 from .analyze import analyze, keep, split, stem
 
 FIELD_WEIGHTS = (2.0, 0.5, 1.0)  # title, section, text
-FORMAT = 1
+FORMAT = 2  # 2: British spellings indexed the American way (clinical.spelling)
 ARRAYS = ("indptr", "indices", "data", "passage_ids", "source_type", "year")
 ROWS_SQL = """SELECT p.id, d.title, p.section, p.text, d.source_type, d.year
               FROM passages p JOIN documents d ON d.id = p.doc_rowid ORDER BY p.id"""

@@ -62,7 +62,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\b(?:dos(?:e|es|age|ing)|how much|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
         r"starting|initial dose|start (?:at|on|with) (?:what|which|how)|what strength)\b", re.I)),
     ("diagnosis", re.compile(
-        r"\b(?:diagnos\w*|dx|work-?up|w/u|test(?:s|ing)? (?:for|to)|which tests?|what tests?|screen\w*|"
+        r"\b(?:(?<!newly )(?<!recently )(?<!just )diagnos\w*|(?<!newly )(?<!new )(?<!recently )(?<!just )dx|work-?up|w/u|test(?:s|ing)? (?:for|to)|which tests?|what tests?|screen\w*|"
         r"imaging|rule (?:in|out)|r/o|confirm\w*|how (?:to|do (?:i|we|you)) (?:tell|know|distinguish)|"
         r"criteria for|detect\w*|biopsy|what (?:study|studies|scan)|(?:ct|mri|ultrasound|us|x-?ray|v/q|cta) or|"
         r"call this|can i call)\b|\b(?:ct|mri|cta|x-?ray|ultrasound|echo|scan)(?: head| chest| brain| abdomen)?\s*\?", re.I)),
@@ -72,18 +72,17 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"treatment|therapy|regimen|anticoagulant|antiplatelet|antihypertensive|antidepressant|antiepileptic|"
         r"analgesic|insulin|inhaler|statin|class|option)s?|best (?:treatment|therapy|drug|option|management|"
         r"approach)|how (?:to|do (?:i|we|you)|should (?:i|we|you|it|they) be) (?:treat|manage)\w*|"
-        r"treat\w*|manag\w*|therap\w*|tx|mgmt|rx|what (?:to|do (?:i|we|you)) (?:give|start|use|prescribe)|"
-        r"start (?:on|her on|him on)|should (?:i|we|you) (?:give|start|use|prescribe|offer)|recommended)\b", re.I)),
+        r"what (?:to|do (?:i|we|you)) (?:give|start|use|prescribe)|"
+        r"start (?:on|her on|him on)|should (?:i|we|you) (?:give|start|use|prescribe|offer))\b", re.I)),
 )
+# Words that name treatment without asking for a choice ("how long should treatment be
+# continued"): a first-line question only when nothing more specific is asked.
+_TREATMENT_WORDS = re.compile(r"\b(?:treat\w*|manag\w*|therap\w*|tx|mgmt|rx|recommended)\b", re.I)
 
 
 def asked_aspect(question: str) -> Aspect:
     """The aspect ``question`` asks about; "general" when none is recognised."""
-    text = " ".join((question or "")[:2000].split())
-    for aspect, pattern in _RULES:
-        if pattern.search(text):
-            return aspect
-    return "general"
+    return asked_aspects(question)[0]
 
 
 def asked_aspects(question: str) -> tuple[Aspect, ...]:
@@ -91,4 +90,6 @@ def asked_aspects(question: str) -> tuple[Aspect, ...]:
     for how long" asks for a duration and a first-line choice); ("general",) when none."""
     text = " ".join((question or "")[:2000].split())
     found = tuple(aspect for aspect, pattern in _RULES if pattern.search(text))
+    if not found and _TREATMENT_WORDS.search(text):
+        found = ("first-line",)
     return found or ("general",)

@@ -24,6 +24,7 @@ from ..retrieve.query import ExpandedQuery, expand
 from ..retrieve.scope import ScopeIndex
 from ..types import PatientContext
 from .aspect import Aspect, asked_aspects
+from .findings import implied_conditions
 from .vignette import CHATTER, ask_clause, clauses, detail_spans, expand_shorthand
 
 _SETTINGS = (
@@ -66,6 +67,15 @@ class Frame:
     # from the vignette's history, and an answer must also speak to these words).
     ask_terms: tuple[str, ...] = ()
     ask_names_subject: bool = True
+    # What the vignette shows without naming it: conditions its lab values and vital signs
+    # imply ("Na 116": hyponatremia) and the patient's group when the words are not written
+    # (a 6-week-old: infants; G1 at 30 weeks: pregnancy). Guidelines are indexed by these names.
+    hints: tuple[str, ...] = ()
+
+    @property
+    def search_text(self) -> str:
+        """The question as typed with its hints: what retrieval looks for."""
+        return f"{self.question} {' '.join(self.hints)}" if self.hints else self.question
 
     @property
     def subject_terms(self) -> tuple[str, ...]:
@@ -102,10 +112,13 @@ def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) 
     def pick(options: list[str]) -> str:
         if scopes is None or len(options) == 1:
             return options[0]
-        named = [o for o in options if tuple(analyze(o)) in scopes.phrases] or options
         # "HD pt 3x/wk … phos … binder": the sense whose documents share the question's other
-        # words (dialysis guidelines), not the first sense in the table (Huntington disease).
-        return max(named, key=lambda o: scopes.context_score(analyze(o), context))
+        # words (dialysis guidelines), not the first sense in the table (Huntington disease);
+        # "propofol PSA … capnography" is a procedure, though no scope lists it as a condition
+        # (a condition the scopes name wins ties). Table order breaks what remains.
+        order = {o: i for i, o in enumerate(options)}
+        return max(options, key=lambda o: (scopes.context_score(analyze(o), context),
+                                           tuple(analyze(o)) in scopes.phrases, -order[o]))
 
     pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(by_surface, key=len, reverse=True))
                          + r")(?![\w-])")
@@ -125,13 +138,17 @@ def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# A negated word may carry its expansion ("no DM (diabetes mellitus) or CKD (chronic kidney
+# disease)"); "HBV neg" puts the negation after the word.
+_NEGATED_WORD = r"[\w'-]+(?:\s*\([^()]{1,60}\))?"
 _NEGATION = re.compile(r"\b(?:no|not|without|denies|denied|negative for|neg for|ruled out|r/o|never had)\s+"
-                       r"((?:[\w'-]+(?:\s+or\s+|\s*,\s*|\s+)){0,3}[\w'-]+)", re.I)
+                       rf"((?:{_NEGATED_WORD}(?:\s+or\s+|\s*,\s*|\s+)){{0,3}}{_NEGATED_WORD})"
+                       rf"|({_NEGATED_WORD})\s+(?:neg|negative)\b", re.I)
 
 
 def _negated_terms(text: str) -> set[str]:
     """Stemmed words a negation governs ("no lymphoma", "no DM or CKD", "denies chest pain")."""
-    return {t for m in _NEGATION.finditer(text) for t in analyze(m.group(1))}
+    return {t for m in _NEGATION.finditer(text) for t in analyze(m.group(1) or m.group(2))}
 
 
 def _setting(text: str) -> str:
@@ -229,6 +246,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         aspects = asked_aspects(q)
     aspect = aspects[0]
     ctx = _patient(q, details, patient)
+    hints = _hints(q, stems, ctx)
     unknown = _unknown(focus_typed, expanded, drugs,
                        bool(focus_keys or focus_drugs), occurs) if occurs else ""
     # Retrieval looks for what the question is about: the asking sentence's words, with the
@@ -238,12 +256,28 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     return Frame(
         question=q, aspect=aspect, conditions=tuple(names), drugs=tuple(drugs), setting=_setting(q),
         population=_population(q, ctx), patient=ctx, aspects=aspects, unknown=unknown,
-        ask_terms=ask_terms, ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
+        ask_terms=ask_terms, hints=hints, ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.
         focus_keys=tuple(focus_keys if focus_keys or focus_drugs else seen_keys),
         focus_drugs=tuple(focus_drugs if focus_keys or focus_drugs else drugs),
     )
+
+
+_CHILD_WORDS = re.compile(r"\b(?:child|children|infant|infants|newborn|neonat\w*|p(?:a)?ediatric|kids?|baby|babies|"
+                          r"toddler|adolescent|teen\w*|boy|girl)\b", re.I)
+
+
+def _hints(q: str, stems: list[str], patient: PatientContext) -> tuple[str, ...]:
+    """Conditions the question's findings imply and the patient's group, when unwritten."""
+    present = set(stems)
+    out = [name for name in implied_conditions(q) if not set(analyze(name)) <= present]
+    if patient.pregnant and not re.search(r"\bpregnan|\bantenatal|\bgestation", q, re.I):
+        out.append("pregnancy")
+    age = patient.age_years
+    if age is not None and age < 18 and not _CHILD_WORDS.search(q):
+        out.append("infants" if age < 1 else "children")
+    return tuple(out)
 
 
 _SPECIES = r"(?:[A-Z][a-z]{3,}|[A-Z]\.)\s(?!(?:virus|disease|fever|infection)\b)[a-z]{2,}(?:ae|us|is|um|ii|i)\b"

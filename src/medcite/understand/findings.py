@@ -1,0 +1,106 @@
+"""What a bedside note's numbers mean: "Na 116" is hyponatraemia, "plt 35k" thrombocytopenia.
+
+Clinicians write the finding, not its name: "ED: 59F Na 116, vomiting then seizure - how
+much hypertonic saline?" asks about hyponatraemia without the word. Guidelines are
+written and indexed under the name, so the name is what retrieval must look for.
+``implied_conditions`` reads analyte-value pairs and returns the conditions they show,
+with the usual adult reference limits (a value just outside them is still named: a
+guideline on the condition is where its management is, whatever the severity). A value
+whose unit cannot be told apart (glucose 7 could be mmol/L, 126 mg/dL) is read by its size.
+Pure; never raises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class _Rule:
+    names: str  # the analyte as bedside notes write it (a regex alternation)
+    low: tuple[float, str] | None  # (below this value, condition)
+    high: tuple[float, str] | None  # (at or above this value, condition)
+    scale: Callable[[float, str], float] = lambda v, unit: v  # to the unit the limits are in
+
+
+def _glucose(v: float, unit: str) -> float:
+    return v * 18.0 if unit.startswith("mmol") or (not unit and v < 35) else v
+
+
+def _haemoglobin(v: float, unit: str) -> float:
+    return v / 10.0 if unit == "g/l" or (not unit and v > 30) else v
+
+
+def _platelets(v: float, unit: str) -> float:
+    return v / 1000.0 if v >= 1000 else v  # "35k" and "35" are 35 x10^9/L; "35000" too
+
+
+def _neutrophils(v: float, unit: str) -> float:
+    return v / 1000.0 if v >= 50 else v  # "ANC 300" is 0.3 x10^9/L
+
+
+def _temperature(v: float, unit: str) -> float:
+    return (v - 32) * 5 / 9 if unit == "f" or v > 50 else v
+
+
+def _calcium(v: float, unit: str) -> float:
+    return v / 4.0 if unit == "mg/dl" or v > 5 else v  # mg/dL -> mmol/L
+
+
+_RULES = (
+    _Rule(r"Na|sodium", (135, "hyponatremia"), (146, "hypernatremia")),
+    _Rule(r"K|potassium", (3.5, "hypokalemia"), (5.5, "hyperkalemia")),
+    _Rule(r"Mg|magnesium", (0.7, "hypomagnesemia"), None),
+    _Rule(r"Ca|corrected Ca|calcium", (2.1, "hypocalcemia"), (2.65, "hypercalcemia"), _calcium),
+    _Rule(r"Hb|Hgb|haemoglobin|hemoglobin", (11.0, "anemia"), None, _haemoglobin),
+    _Rule(r"plts?|platelets?|PLT", (100.0, "thrombocytopenia"), None, _platelets),
+    _Rule(r"ANC|neutrophils", (1.0, "neutropenia"), None, _neutrophils),
+    _Rule(r"glucose|BGs?|BS|fingerstick|CBG|FBG|blood sugar", (70.0, "hypoglycemia"), (250.0, "hyperglycemia"),
+          _glucose),
+    _Rule(r"T|temp|Tmax|temperature", None, (38.0, "fever"), _temperature),
+    _Rule(r"TSH", None, (4.5, "hypothyroidism")),
+    _Rule(r"SpO2|sats?|O2 sat", (90.0, "hypoxemia"), None),
+)
+_NUMBER = r"(\d+(?:[.,]\d+)?)\s*(k\b|mmol/l|mg/dl|g/dl|g/l|°\s*[cf]|[cf]\b|%)?"
+_PATTERNS = tuple(
+    (rule, re.compile(rf"(?<![\w-])(?:{rule.names})\s?(?:of\s+|=\s*|:\s*|was\s+|is\s+|now\s+|at\s+|~\s*)?{_NUMBER}",
+                      re.I if rule.names not in ("Na|sodium", "K|potassium", "T|temp|Tmax|temperature")
+                      else 0))
+    for rule in _RULES
+)
+# Blood pressure: "BP 150/100", "150/95"; hypertension from 140/90.
+_BP = re.compile(r"(?<![\w/.])(?:BP\s*:?\s*)?(\d{2,3})\s*/\s*(\d{2,3})(?![\w/.])")
+
+
+def _value(m: re.Match[str]) -> tuple[float, str]:
+    raw, unit = m.group(1).replace(",", "."), (m.group(2) or "").lower().replace(" ", "").replace("°", "")
+    value = float(raw)
+    if unit == "k":
+        value *= 1000
+        unit = ""
+    return value, unit
+
+
+def implied_conditions(text: str) -> tuple[str, ...]:
+    """Conditions the question's lab values and vital signs show, in the order written
+    ("Na 116" -> "hyponatremia"; "BP 150/100" -> "hypertension")."""
+    found: list[tuple[int, str]] = []
+    text = (text or "")[:4000]
+    for rule, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            try:
+                value, unit = _value(m)
+            except ValueError:
+                continue
+            value = rule.scale(value, unit)
+            if rule.low and value < rule.low[0]:
+                found.append((m.start(), rule.low[1]))
+            elif rule.high and value >= rule.high[0]:
+                found.append((m.start(), rule.high[1]))
+    for m in _BP.finditer(text):
+        systolic, diastolic = int(m.group(1)), int(m.group(2))
+        if 60 <= diastolic < systolic <= 300 and (systolic >= 140 or diastolic >= 90):
+            found.append((m.start(), "hypertension"))
+    return tuple(dict.fromkeys(name for _, name in sorted(found)))

@@ -1,0 +1,40 @@
+"""Lab values and vital signs read as the conditions they show (real bedside phrasings)."""
+
+from __future__ import annotations
+
+import pytest
+
+from medcite.understand.findings import implied_conditions
+
+CASES = [
+    ("ED: 59F Na 116, vomiting then seizure, now drowsy. how much hypertonic saline?", ("hyponatremia",)),
+    ("inpatient w/ AML, plt 35k, needs a diagnostic LP tomorrow. transfuse platelets first?", ("thrombocytopenia",)),
+    ("6-wk-old, rectal T 38.5, lethargic + mottled, WBC 17.", ("fever",)),
+    ("T1DM teen at school feels shaky, fingerstick 58 mg/dL.", ("hypoglycemia",)),
+    ("82M with CAD, bright red blood per rectum, HR 105, Hb 8.4. transfuse?", ("anemia",)),
+    ("Hgb 84 g/L after surgery", ("anemia",)),
+    ("G1 at 30 wks, gestational HTN 150/100, started labetalol.", ("hypertension",)),
+    ("31F trying to conceive, TSH 4.6, fT4 normal", ("hypothyroidism",)),
+    ("HD pt, corrected Ca 2.7 mmol/L (high) on calcium acetate", ("hypercalcemia",)),
+    ("K 6.8 with peaked T waves", ("hyperkalemia",)),
+    ("58F docetaxel 10 days ago, T 38.6, ANC 0.3, BP ok", ("fever", "neutropenia")),
+    ("temp 101.5F and rigors", ("fever",)),
+    ("BG 3.1 mmol/L after insulin", ("hypoglycemia",)),
+    # values inside the reference range imply nothing
+    ("acute stroke, 80M, SpO2 95% on air, no COPD", ()),
+    ("Na 139, K 4.2, Hb 13.5, plt 250", ()),
+    ("72 y/o M, BP 128/76 on amlodipine", ()),
+    # not a lab: a drug strength, a type of diabetes, a year
+    ("T1DM since 2009 on insulin glargine 20 units", ()),
+    ("oxycodone 30 mg/day (45 MME)", ()),
+    ("", ()),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_implied_conditions(text: str, expected: tuple[str, ...]) -> None:
+    assert implied_conditions(text) == expected
+
+
+def test_bounded_on_long_text() -> None:
+    assert implied_conditions("Na 116 " * 100_000) == ("hyponatremia",)

@@ -1,0 +1,59 @@
+"""What a vignette shows without naming it reaches retrieval; what it rules out does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from medcite.understand.aspect import asked_aspects
+from medcite.understand.frame import _negated_terms, understand
+
+HINTS = [
+    ("G2P1 at 26 wks, RhD neg, fell onto her abdomen yesterday with some PV bleeding. anti-D dose?", ("pregnancy",)),
+    ("58M BP 170/100 on amlodipine 10, what do I add?", ("hypertension",)),
+    # "gestational HTN" names both already
+    ("G1 at 30 wks, gestational HTN 150/100, started labetalol. what BP am I aiming for?", ()),
+    ("6-wk-old, rectal T 38.5, lethargic + mottled. starting IV abx - which agents?", ("fever", "infants")),
+    ("ED: 59F Na 116, vomiting then seizure. how much hypertonic saline do I give?", ("hyponatremia",)),
+    ("7 y/o with a cold, cough and runny nose - how much diphenhydramine?", ("children",)),
+    # named already, or nothing to add
+    ("Hyponatremia with Na 116 - how fast to correct?", ()),
+    ("What is the first-line treatment for pneumonia in children aged 4?", ()),
+    ("pregnant at 30 wks with asthma, which inhaler?", ()),
+    ("72M, eGFR 28, new AF - which anticoagulant and what dose?", ()),
+]
+
+
+@pytest.mark.parametrize(("question", "hints"), HINTS)
+def test_hints(question: str, hints: tuple[str, ...]) -> None:
+    frame = understand(question)
+    assert frame.hints == hints
+    for hint in hints:
+        assert hint in frame.search_text
+
+
+@pytest.mark.parametrize(("text", "negated", "kept"), [
+    ("72 y/o M, HTN (hypertension), no DM (diabetes mellitus) or CKD (chronic kidney disease).",
+     {"dm", "diabet", "ckd", "kidney"}, {"hypertens"}),
+    ("57 y/o with cirrhosis, HBV (hepatitis B virus) neg, first OGD showed no varices",
+     {"hbv", "hepat", "varic"}, {"cirrhosi"}),
+    ("denies chest pain; no lymphoma", {"chest", "pain", "lymphoma"}, set()),
+])
+def test_negation_reaches_expansions(text: str, negated: set[str], kept: set[str]) -> None:
+    found = _negated_terms(text)
+    assert negated <= found
+    assert not kept & found
+
+
+@pytest.mark.parametrize(("question", "first"), [
+    ("28F newly dx T1DM, setting up basal-bolus. glargine or detemir for the basal?", "general"),
+    ("newly diagnosed AF - which anticoagulant?", "first-line"),
+    ("how is coeliac disease diagnosed?", "diagnosis"),
+    ("35F IDA + bloating. best screening test for celiac?", "diagnosis"),
+    # "treatment" names the subject of a duration question; it does not ask for a first-line choice
+    ("How long should antidepressant treatment be continued after remission?", "duration"),
+])
+def test_history_words_do_not_set_the_aspect(question: str, first: str) -> None:
+    aspects = asked_aspects(question)
+    assert aspects[0] == first
+    if first == "duration":
+        assert "first-line" not in aspects
