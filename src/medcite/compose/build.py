@@ -373,6 +373,9 @@ _NOT_A_BOTTOM_LINE = re.compile(
     r"|^in (?:the|a|this|one|two|an?) (?:[\w-]+ ){0,5}(?:study|trial|studies|trials|review|cohort)\b"
     r"|^there (?:is|are|was|were) (?:only |no |little |limited |few |insufficient )*(?:one |two |a )?"
     r"(?:published )?(?:reports?|stud(?:y|ies)|trials?|data|evidence)\b"
+    r"|^(?:an? |the )?(?:strong |large |growing |small |limited )?body of (?:research|evidence)\b"
+    r"|\b(?:research|studies|trials|(?:this|the|one|a) (?:[\w-]+ )?(?:study|trial)) (?:indicates?|shows?|showed|"
+    r"suggests?|suggested|found|demonstrated?|reported)\b"
     r"|\b(?:original guideline document|table \d+ (?:in|of) the)\b", re.I)
 
 
@@ -434,6 +437,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     pool = [c for c in pool if _about_subject(ctx, c) and _bottom_line_material(c.text)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
+    pool = [c for c in pool if _ask_share(ctx, c) > 0] or pool
     if not pool:
         return []
 
@@ -573,6 +577,9 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c.context_cover >= config.min_sentence_cover
             and _bottom_line_material(c.text) and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)]
     pool = [c for c in pool if _asked(ctx, c) > 0 and c.cover >= config.document_sentence_cover]
+    # When some sentence also says what the asking clause names ("hemoglobin", "transfusion"),
+    # the bottom line is one of those.
+    pool = [c for c in pool if _ask_share(ctx, c) > 0] or pool
     if not pool:
         return []
 
