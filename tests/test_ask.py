@@ -179,3 +179,20 @@ def test_cli_ask_json(small_store_path, monkeypatch) -> None:
     assert data["verification"]["dangling_citations"] == [] and data["verification"]["unsupported"] == []
     shown = CliRunner().invoke(app, ["answers", "show", data["id"], "--format", "text"])
     assert shown.exit_code == 0 and "Guillain" in shown.stdout
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    # a plain lower-case word no passage holds, in a clause that names nothing indexed
+    ("38M using kratom daily for 2 yrs, wants to stop - how do I manage kratom withdrawal?", "kratom"),
+])
+def test_an_uncovered_substance_written_in_lower_case_is_named(small_store, question: str, name: str) -> None:
+    answer = ask(question, small_store, save=False)
+    assert answer.abstained and not _claims(answer)
+    assert answer.gaps[0].text.startswith(f"No indexed source addresses {name}.")
+
+
+def test_bedside_spelling_beside_a_known_drug_is_not_taken_for_the_subject(small_store) -> None:
+    # "tachypneic" occurs in no passage; the clause names furosemide, which is indexed
+    answer = ask("4-month-old, 6 kg, dilated CM, tachypneic and wet on CXR. furosemide starting dose?",
+                 small_store, save=False)
+    assert not any(g.text.startswith("No indexed source addresses tachypneic") for g in answer.gaps)

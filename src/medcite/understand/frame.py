@@ -331,6 +331,13 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
                 return name
         elif not occurs(name if head else first):
             return name
+    # A plain word no indexed passage contains ("kratom", "mpox") in a clause that names no
+    # indexed condition or drug: a substance or condition the index does not hold. (Beside one,
+    # such a word is more often bedside spelling - "tachypneic" - than the subject.)
+    if not has_condition:
+        for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", focus):
+            if word not in CHATTER and word not in known_abbrev and not occurs(word):
+                return word
     return ""
 
 
