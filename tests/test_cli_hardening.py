@@ -127,29 +127,28 @@ def test_answers_commands_report_a_bad_database_in_one_line(tmp_path: Path,
 
 
 def test_serve_behind_proxy_trusts_forwarded_headers(serve_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import uvicorn
+    from medcite.serve import cli_serve
 
-    from medcite.serve import transport
-
-    calls: list[dict[str, object]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append(kw))
-    # `medcite serve` sets these for its worker processes: restored after the test.
-    for name in ("MEDCITE_TRUST_PROXY", "MEDCITE_HOME", "MEDCITE_PUBLIC", "MEDCITE_EMBED_ON_DEMAND",
-                 "MEDCITE_EMBED_THREADS"):
-        monkeypatch.setenv(name, "")
-    monkeypatch.delenv("MEDCITE_DATABASE_URL", raising=False)
+    configs: list[object] = []
+    monkeypatch.setattr(cli_serve, "run_server", lambda config: configs.append(config) or True)
+    for name in ("MEDCITE_TRUST_PROXY", "MEDCITE_PUBLIC", "MEDCITE_EMBED_ON_DEMAND", "MEDCITE_EMBED_THREADS",
+                 "MEDCITE_DATABASE_URL", "MEDCITE_EDITORIAL_URL", "MEDCITE_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    before = dict(os.environ)
     home = ["--home", str(serve_home)]
     assert runner.invoke(app, ["serve", *home]).exit_code == 0
-    assert not os.environ.get("MEDCITE_TRUST_PROXY")
     assert runner.invoke(app, ["serve", "--behind-proxy", *home]).exit_code == 0
-    assert os.environ["MEDCITE_TRUST_PROXY"] == "127.0.0.1,::1"
-    assert transport.trusted_proxies_from_env() == "127.0.0.1,::1"
     result = runner.invoke(app, ["serve", "--behind-proxy", "--forwarded-allow-ips", "10.0.0.5,10.0.0.6", *home])
     assert result.exit_code == 0, result.output
-    assert transport.trusted_proxies_from_env() == "10.0.0.5,10.0.0.6"
-    assert [c["proxy_headers"] for c in calls] == [False, True, True]
-    assert calls[2]["forwarded_allow_ips"] == "10.0.0.5,10.0.0.6"
-    monkeypatch.setenv("MEDCITE_TRUST_PROXY", "0")
-    assert transport.trusted_proxies_from_env() == ""
+    monkeypatch.setenv("MEDCITE_TRUST_PROXY", "10.0.0.7")  # --behind-proxy keeps the operator's list
+    assert runner.invoke(app, ["serve", "--behind-proxy", *home]).exit_code == 0
     monkeypatch.setenv("MEDCITE_TRUST_PROXY", "yes")
-    assert transport.trusted_proxies_from_env() == "127.0.0.1,::1"
+    assert runner.invoke(app, ["serve", *home]).exit_code == 0
+    monkeypatch.delenv("MEDCITE_TRUST_PROXY")
+    assert [c.proxy_headers for c in configs] == [False, True, True, True, True]  # type: ignore[attr-defined]
+    # What the app (built in each worker from the settings it is given) and uvicorn believe.
+    trusted = ["", "127.0.0.1,::1", "10.0.0.5,10.0.0.6", "10.0.0.7", "127.0.0.1,::1"]
+    assert [c.app.args[0].serve.trust_proxy for c in configs] == trusted  # type: ignore[attr-defined]
+    assert [c.forwarded_allow_ips for c in configs][1:] == trusted[1:]  # type: ignore[attr-defined]
+    # The settings travel to the app as an argument: `medcite serve` leaves the environment alone.
+    assert dict(os.environ) == before

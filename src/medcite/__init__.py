@@ -23,10 +23,11 @@ def search(
     (the default store when none is given)."""
     from .retrieve.search import Retriever
 
+    settings = Settings.load()
     owned = store is None
-    st = store or open_store(Settings.from_env())
+    st = store or open_store(settings)
     try:
-        return Retriever(st).search(query, k=k, mode=mode, source_types=list(source_types or []) or None, since=since)
+        return Retriever.from_settings(st, settings).search(query, k=k, mode=mode, source_types=list(source_types or []) or None, since=since)
     finally:
         if owned:
             st.close()
@@ -43,11 +44,14 @@ def ask(
     """A verified, cited answer to ``question`` from the store (the default store when
     none is given). Raises ``MedciteError`` for an empty question or unknown audience."""
     from .answering import ask as _ask
+    from .retrieve.search import Retriever
 
+    settings = Settings.load()
     owned = store is None
-    st = store or open_store(Settings.from_env())
+    st = store or open_store(settings)
     try:
-        return _ask(question, st, audience=audience, patient=patient, follow_up=follow_up, save=save)
+        return _ask(question, st, audience=audience, patient=patient, follow_up=follow_up, save=save,
+                    retriever=Retriever.from_settings(st, settings))
     finally:
         if owned:
             st.close()

@@ -310,9 +310,7 @@ def _parsed_stream(
 
 
 def default_workers() -> int:
-    env = os.environ.get("MEDCITE_WORKERS")
-    if env:
-        return max(1, int(env))
+    """Parser processes when the ``ingest.workers`` setting (``MEDCITE_WORKERS``) is not set."""
     return min(4, os.cpu_count() or 1)
 
 

@@ -50,7 +50,7 @@ class Api:
 def _services(serve_home: Path, editorial_url: str, limits: Limits, public: bool = True) -> Services:
     """The app's services over the copied evidence store, with the editorial store at ``editorial_url``
     (settings built here, not from the environment, so a developer's MEDCITE_* cannot leak in)."""
-    settings = Settings(serve_home, f"sqlite:///{serve_home / 'medcite.db'}")
+    settings = Settings.for_home(serve_home)
     return Services(settings=settings, articles=EditorialStore.open(editorial_url), limits=limits, public=public)
 
 

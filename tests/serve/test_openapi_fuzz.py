@@ -37,7 +37,7 @@ class Target:
 
 @pytest.fixture()
 def target(serve_home: Path, editorial_url: str) -> Iterator[Target]:
-    config = Settings(serve_home, f"sqlite:///{serve_home / 'medcite.db'}")
+    config = Settings.for_home(serve_home)
     svc = Services(settings=config, articles=EditorialStore.open(editorial_url),
                    limits=Limits(ask_per_minute=100_000, ask_burst=100_000))
     svc.articles.add_user("admin1", "correct horse battery", "admin")

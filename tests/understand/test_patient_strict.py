@@ -267,7 +267,7 @@ def test_api_answers_422_for_patient_details_it_cannot_use(small_store_path: Pat
     from medcite.serve.limits import Limits
     from medcite.settings import Settings
 
-    settings = Settings(small_store_path.parent, f"sqlite:///{small_store_path}")
+    settings = Settings.for_home(small_store_path.parent, f"sqlite:///{small_store_path}")
     svc = Services(settings=settings, articles=EditorialStore.open(f"sqlite:///{tmp_path / 'ed.db'}"),
                    limits=Limits(max_body=16 * 1024, ask_per_minute=600, ask_burst=100), public=True)
     try:

@@ -13,6 +13,12 @@ from ..errors import MissingExtra
 from ..types import Document
 
 
+def require_baseline() -> None:
+    """Raise ``MissingExtra`` now if the bm25s baseline cannot run (commands call this before
+    doing any work)."""
+    _import()
+
+
 def _import() -> tuple[Any, Any]:
     try:
         import bm25s

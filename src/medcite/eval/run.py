@@ -52,13 +52,15 @@ def indexed_only(questions: Sequence[EvalQuestion], docs: Sequence[Document]) ->
 
 
 def search_functions(
-    store: SQLiteStore, docs: Sequence[Document], modes: Sequence[str], config: SearchConfig | None = None
+    store: SQLiteStore, docs: Sequence[Document], modes: Sequence[str], config: SearchConfig | None = None,
+    embedder_name: str | None = None,
 ) -> dict[str, Callable[[str, int], list[str]]]:
-    """One ``(question, k) -> ranked doc ids`` function per mode."""
+    """One ``(question, k) -> ranked doc ids`` function per mode (dense and hybrid search with
+    ``embedder_name``, default: the store's own model)."""
     from ..retrieve.lexical import lexical_search
 
     fns: dict[str, Callable[[str, int], list[str]]] = {}
-    retriever = Retriever(store, config)
+    retriever = Retriever(store, config, embedder_name=embedder_name)
     for mode in modes:
         if mode == "bm25s":
             fns[mode] = Bm25sBaseline(list(docs)).search
@@ -72,6 +74,6 @@ def search_functions(
 
 def run_eval(
     store: SQLiteStore, docs: Sequence[Document], questions: Sequence[EvalQuestion],
-    modes: Sequence[str], config: SearchConfig | None = None,
+    modes: Sequence[str], config: SearchConfig | None = None, embedder_name: str | None = None,
 ) -> EvalReport:
-    return evaluate(questions, search_functions(store, docs, modes, config), k_max=100)
+    return evaluate(questions, search_functions(store, docs, modes, config, embedder_name), k_max=100)

@@ -8,7 +8,6 @@ feedback), then reranked by evidence level, recency and source diversity.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ..errors import MedciteError
+from ..settings import ON_DEMAND, Settings
 from ..store import EvidenceStore, SQLiteStore
 from ..types import Hit
 from . import sparse
@@ -45,11 +45,19 @@ class SearchConfig:
     # feedback_top passages rescores the dense side (0 turns it off).
     feedback_top: int = 3
     feedback_beta: float = 0.5
-    on_demand: int = int(os.environ.get("MEDCITE_EMBED_ON_DEMAND", "8"))
+    # Top lexical candidates without a vector that a search embeds on the spot (settings:
+    # embed.on_demand, MEDCITE_EMBED_ON_DEMAND; `medcite serve` runs with 0). A constant here:
+    # nothing about a search is fixed when this module is imported.
+    on_demand: int = ON_DEMAND
     expand_query: bool = True
     # Hybrid search needs vectors for nearly every passage; below this share it is lexical.
     min_dense_coverage: float = 0.9
     weights: RerankWeights = field(default_factory=RerankWeights)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SearchConfig:
+        """The tuned configuration, with what an operator may set (``embed.on_demand``)."""
+        return cls(on_demand=settings.embed.on_demand)
 
 
 @dataclass
@@ -86,6 +94,13 @@ class Retriever:
         self.config = config or SearchConfig()
         self.embedder_name = embedder_name
         self.info = SearchInfo()
+
+    @classmethod
+    def from_settings(cls, store: EvidenceStore, settings: Settings) -> Retriever:
+        """A retriever as the settings configure it: ``embed.on_demand`` and the embedder
+        ``embed.embedder`` (empty: the store's own, ``retrieve.embed.embedder_for_store``)."""
+        # TODO(lead): embed.threads (and max tokens) go into embed.py's factory once it takes them.
+        return cls(store, SearchConfig.from_settings(settings), embedder_name=settings.embed.embedder or None)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
                source_types: list[str] | None = None, since: int | None = None,

@@ -1,7 +1,7 @@
 """Editorial review: articles with versions, statuses, comments, an audit log, and accounts.
 
 ``open_editorial(settings)`` gives the store: the SQLite file beside the evidence index by
-default, or PostgreSQL when ``MEDCITE_DATABASE_URL`` names one.
+default, or PostgreSQL when the ``store.database_url`` setting (``MEDCITE_DATABASE_URL``) names one.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from .workflow import Conflict, PermissionDenied, WorkflowError, allowed_targets
 
 
 def open_editorial(settings: Settings | None = None) -> EditorialStore:
-    settings = settings or Settings.from_env()
+    settings = settings or Settings.load()
     return EditorialStore.open(settings.editorial_url)
 
 

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import __version__
 from ..render import render
 from ..render.html import CSP as HTML_EXPORT_CSP
-from ..retrieve.search import MODES, Retriever
+from ..retrieve.search import MODES
 from ..review import ArticleInfo, AuditEntry, Comment, VersionInfo
 from ..types import SOURCE_TYPES, Answer, ReviewStatus
 from .deps import (
@@ -157,7 +157,7 @@ def search(request: Request, svc: Svc, q: str = Query(..., min_length=1, max_len
     bad = [t for t in source_type if t not in SOURCE_TYPES]
     if bad:
         raise HTTPException(422, f"unknown source type {bad[0]!r}; choose from {', '.join(SOURCE_TYPES)}")
-    retriever = Retriever(svc.store())
+    retriever = svc.retriever(svc.store())
     hits = retriever.search(q, k=k, mode=mode, source_types=source_type or None, since=since)
     return SearchResponse(query=q, mode=retriever.info.mode, note=retriever.info.note,
                           hits=[SearchHit.from_hit(h) for h in hits])

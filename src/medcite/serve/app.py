@@ -1,7 +1,7 @@
 """The FastAPI application: the JSON API under ``/api``, the web page everywhere else.
 
 ``create_app()`` builds it around one :class:`Services` (stores, limits); tests pass their
-own, ``medcite serve`` builds one from the environment.
+own; ``medcite serve`` runs ``app_from_settings`` in each worker process with its settings.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from .. import __version__
 from ..answering import AnswerNotFound
 from ..errors import MedciteError, StoreError
 from ..review import NotFound, PermissionDenied, WorkflowError
-from ..settings import Settings
+from ..settings import Settings, bridge_embed_threads
 from .api import router as api_router
 from .deps import CSRF_COOKIE, Services, new_csrf_cookie
 from .limits import BodyLimit, Limits
-from .transport import HeadAsGet, trusted_proxies_from_env
+from .transport import HeadAsGet
 from .web import error_page, static_app, wants_html
 from .web import router as web_router
 
@@ -36,11 +36,13 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def create_app(services: Services | None = None, settings: Settings | None = None,
-               limits: Limits | None = None, public: bool = True, warm: bool = False,
+               limits: Limits | None = None, public: bool | None = None, warm: bool = False,
                trusted_proxies: str = "") -> FastAPI:
     """``trusted_proxies``: addresses (comma-separated, or ``*``) of reverse proxies whose
     ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are believed, so that cookies are ``Secure``
-    behind a TLS proxy and limits count real clients; empty (the default) believes no one."""
+    behind a TLS proxy and limits count real clients; empty (the default) believes no one.
+    Without ``services``, they are built from ``settings`` (``limits`` and ``public``, when
+    given, win over the settings' own)."""
     svc = services or Services.from_settings(settings, limits, public)
 
     @asynccontextmanager
@@ -76,13 +78,12 @@ def create_app(services: Services | None = None, settings: Settings | None = Non
     return app
 
 
-def app_from_env() -> FastAPI:
-    """The app ``medcite serve`` runs in each worker process: everything from the environment
-    (``MEDCITE_HOME``, ``MEDCITE_DATABASE_URL``, ``MEDCITE_PUBLIC``, ``MEDCITE_TRUST_PROXY``, limits)."""
-    import os
-
-    return create_app(public=os.environ.get("MEDCITE_PUBLIC", "1") not in ("0", "false", "no"), warm=True,
-                      trusted_proxies=trusted_proxies_from_env())
+def app_from_settings(settings: Settings) -> FastAPI:
+    """The app ``medcite serve`` runs in each worker process, from the settings the command
+    resolved (``serve.cli_serve.serve_settings``), passed as an argument: stores, access,
+    proxy trust, limits and search configuration."""
+    bridge_embed_threads(settings)  # TEMPORARY: see settings.bridge_embed_threads
+    return create_app(settings=settings, warm=True, trusted_proxies=settings.serve.trust_proxy)
 
 
 async def _headers(request: Request, call_next: RequestResponseEndpoint) -> Response:

@@ -24,37 +24,41 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from ..errors import MedciteError
+from ..errors import EXIT_INCOMPLETE, MedciteError
 from ..ingest import IngestReport, ingest
 from ..retrieve.highlight import mark, unmark
 from ..retrieve.search import MODES, Retriever
 from ..review import open_editorial
-from ..settings import Settings
+from ..settings import Settings, as_toml, effective
 from ..store import SQLiteStore, open_store
 from ..types import SOURCE_TYPES
+from .cli_common import HomeOption, MedciteGroup, load, state
 
 app = typer.Typer(
     name="medcite",
     help="Answer clinical questions from cited, guideline-backed sources.",
     no_args_is_help=True,
     add_completion=False,
+    cls=MedciteGroup,
 )
 console = Console()
 err = Console(stderr=True)
 
-HomeOption = Annotated[
-    Path | None,
-    typer.Option("--home", help="Data folder (default: $MEDCITE_HOME or the user data dir).",
-                 envvar="MEDCITE_HOME", show_envvar=False),
-]
+
+@app.callback()
+def options(
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="Config file (TOML; default: $MEDCITE_CONFIG, else medcite.toml in the data folder).",
+        show_default=False)] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")] = False,
+) -> None:
+    """Answer clinical questions from cited, guideline-backed sources."""
+    state.config = config
+    state.debug = debug
 
 
-def _store(home: Path | None) -> SQLiteStore:
-    try:
-        return open_store(Settings.from_env(home))
-    except MedciteError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from exc
+def _store(settings: Settings) -> SQLiteStore:
+    return open_store(settings)  # a StoreError ends the command with one line (MedciteGroup)
 
 
 class _RateColumn(ProgressColumn):
@@ -71,8 +75,9 @@ class _RateColumn(ProgressColumn):
 def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Files, folders or archives to ingest.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    batch_size: Annotated[int, typer.Option(help="Documents per transaction.")] = 500,
-    workers: Annotated[int | None, typer.Option(help="Parser processes (default: cores).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Documents per transaction (default 500).",
+                                                   show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option(help="Parser processes (default: the cores, at most 4).")] = None,
     embed: Annotated[bool, typer.Option("--embed/--no-embed", help="Embed new passages for dense search.")] = True,
     embed_budget: Annotated[
         float | None,
@@ -82,10 +87,11 @@ def ingest_cmd(
 ) -> None:
     """Parse and index source files, then embed new passages; exit status 0 only when
     nothing failed."""
-    store = _store(home)
+    settings = load({"store.home": home, "ingest.workers": workers, "ingest.batch_size": batch_size})
+    store = _store(settings)
     quiet = as_json or not sys.stderr.isatty()
     try:
-        articles = open_editorial(Settings.from_env(home))
+        articles = open_editorial(settings)
         try:
             with Progress(
                 SpinnerColumn(), TextColumn("[bold]ingest[/bold] {task.fields[files]:,} files"),
@@ -97,14 +103,14 @@ def ingest_cmd(
                 def progress(files: int, docs: int, passages: int) -> None:
                     bar.update(task, files=files, docs=docs, passages=passages)
 
-                report = ingest(paths, store, batch_size=batch_size, workers=workers, progress=progress,
-                                articles=articles)
+                report = ingest(paths, store, batch_size=settings.ingest.batch_size,
+                                workers=settings.ingest.workers, progress=progress, articles=articles)
         finally:
             articles.close()
         summary = report.to_dict()
         _warm_lexical_index(store, quiet)
         if embed:
-            summary["embedding"] = _embed(store, embed_budget, None, quiet)
+            summary["embedding"] = _embed(store, settings, embed_budget, None, quiet)
     finally:
         store.close()
     if as_json:
@@ -124,13 +130,15 @@ def _warm_lexical_index(store: SQLiteStore, quiet: bool) -> None:
         sparse.load_or_build(store)
 
 
-def _embed(store: SQLiteStore, budget: float | None, limit: int | None, quiet: bool) -> dict[str, object]:
+def _embed(store: SQLiteStore, settings: Settings, budget: float | None, limit: int | None,
+           quiet: bool) -> dict[str, object]:
     """Embed pending passages with a progress bar; returns the embedding summary."""
     from ..retrieve.embed import get_embedder
     from ..store.vectors import count_pending, embed_pending
 
     try:
-        embedder = get_embedder()
+        # TODO(lead): pass settings.embed.threads here too once embed.py's factory takes it.
+        embedder = get_embedder(settings.embed.embedder or None)
     except (MedciteError, ValueError) as exc:
         err.print(f"[yellow]dense embeddings skipped:[/yellow] {escape(str(exc))}")
         return {"skipped": str(exc)}
@@ -171,16 +179,23 @@ def embed_cmd(
     home: HomeOption = None,
 ) -> None:
     """Embed passages that have no vector yet (most useful evidence first); resumable."""
-    store = _store(home)
+    from ..retrieve.embed import get_embedder
+
+    settings = load({"store.home": home})
+    try:  # the model first: without its extra this command has nothing to do (exit status 4)
+        get_embedder(settings.embed.embedder or None)
+    except ValueError as exc:  # an unknown model name
+        raise MedciteError(f"embed.embedder ({settings.origin('embed.embedder')}): {exc}") from exc
+    store = _store(settings)
     try:
-        result = _embed(store, budget, limit, as_json or not sys.stderr.isatty())
+        result = _embed(store, settings, budget, limit, as_json or not sys.stderr.isatty())
     finally:
         store.close()
     if as_json:
         print(json.dumps(result, indent=2))
     else:
         _print_embedding(result)
-    raise typer.Exit(0 if "skipped" not in result else 1)
+    raise typer.Exit(0 if "skipped" not in result else EXIT_INCOMPLETE)
 
 
 def _print_report(report: IngestReport) -> None:
@@ -247,8 +262,9 @@ def search_cmd(
     if bad:
         err.print(f"[red]error:[/red] unknown --type {', '.join(bad)}; choose from {', '.join(SOURCE_TYPES)}")
         raise typer.Exit(2)
-    store = _store(home)
-    retriever = Retriever(store)
+    settings = load({"store.home": home})
+    store = _store(settings)
+    retriever = Retriever.from_settings(store, settings)
     try:
         hits = retriever.search(query, k=k, mode=mode, source_types=source_type or None, since=since)
     finally:
@@ -286,7 +302,7 @@ def stats_cmd(
     home: HomeOption = None,
 ) -> None:
     """What the store holds, by source type and format."""
-    store = _store(home)
+    store = _store(load({"store.home": home}))
     try:
         stats = store.stats()
     finally:
@@ -315,7 +331,7 @@ def show_cmd(
     home: HomeOption = None,
 ) -> None:
     """One document: its metadata and passages."""
-    store = _store(home)
+    store = _store(load({"store.home": home}))
     try:
         doc = store.document(doc_id)
         info = store.document_info(doc_id)
@@ -345,6 +361,25 @@ def show_cmd(
         grade = f" [{escape(p.meta['grade'])}]" if p.meta.get("grade") else ""
         console.print(f"\n[bold cyan]§{p.ordinal} {escape(p.section)}[/bold cyan]{grade}")
         console.print(escape(p.text), soft_wrap=True)
+
+
+@app.command("config")
+def config_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the settings as JSON.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """The effective settings and where each came from.
+
+    Each value's source: default, config file, environment variable or flag. The output is a
+    valid medcite.toml."""
+    from ..settings import CONFIG_FILE
+
+    settings = load({"store.home": home})
+    if as_json:
+        print(json.dumps({"config_file": str(settings.config_file) if settings.config_file else None,
+                          "settings": effective(settings)}, indent=2))
+        return
+    sys.stdout.write(as_toml(settings, settings.home / CONFIG_FILE))
 
 
 from .cli_ask import ask_cmd, list_answers_cmd, show_answer_cmd  # noqa: E402

@@ -11,19 +11,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import MedciteError
-from ..settings import Settings
+from ..errors import EXIT_INCOMPLETE, EXIT_NOT_VERIFIED
 from ..store import open_store
 from ..types import AUDIENCES, REVIEW_STATUSES
+from .cli_common import HomeOption, load
+from .cli_common import fail as _fail
 from .fields import question_problem
 
 err = Console(stderr=True)
 FORMAT_HELP = "md, html, json, text, ris or bibtex (the last two: the reference list)."
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
-    return typer.Exit(code)
 
 
 def _unwritable(path: Path) -> str | None:
@@ -61,12 +57,12 @@ def ask_cmd(
     fmt: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "md",
     follow_up: Annotated[str | None, typer.Option("--follow-up", help="Id of an earlier answer this question follows.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
-    home: Annotated[Path | None, typer.Option("--home", envvar="MEDCITE_HOME", show_envvar=False,
-                                              help="Data folder (default: $MEDCITE_HOME).")] = None,
+    home: HomeOption = None,
 ) -> None:
     """Answer a clinical question as a cited, structured article."""
     from ..answering import ask
     from ..render import FORMATS, render
+    from ..retrieve.search import Retriever
 
     if fmt not in FORMATS:
         raise _fail(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
@@ -74,17 +70,14 @@ def ask_cmd(
     if problem:
         raise _fail(problem)
     _check_patient(patient, question)
-    try:
-        store = open_store(Settings.from_env(home))
-    except MedciteError as exc:
-        raise _fail(str(exc)) from exc
+    settings = load({"store.home": home})
+    store = open_store(settings)  # a MedciteError ends the command with one line (cli_common)
     try:
         if store.stats().get("documents", 0) == 0:
             raise _fail("the store is empty: run `medcite ingest PATH` first (see the README)")
-        answer = ask(question, store, audience=audience, patient=patient, follow_up=follow_up)
+        answer = ask(question, store, audience=audience, patient=patient, follow_up=follow_up,
+                     retriever=Retriever.from_settings(store, settings))
         text = render(answer, fmt)
-    except MedciteError as exc:
-        raise _fail(str(exc)) from exc
     finally:
         store.close()
     if output:
@@ -96,20 +89,20 @@ def ask_cmd(
                       soft_wrap=True)
             err.print(f"the answer was saved as {answer.id}: medcite answers show {answer.id} -f {fmt}",
                       soft_wrap=True)
-            raise typer.Exit(1) from None
+            raise typer.Exit(EXIT_INCOMPLETE) from None
         err.print(f"wrote {escape(str(output))} (answer id {answer.id})", soft_wrap=True)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         # On stderr, so piped output stays a clean document.
         err.print(f"answer id {answer.id} · follow up with: medcite ask --follow-up {answer.id} \"...\"")
     if not answer.verification.passed:
-        raise typer.Exit(3)
+        raise typer.Exit(EXIT_NOT_VERIFIED)
 
 
 def show_answer_cmd(
     answer_id: Annotated[str, typer.Argument(help="Answer id (printed by `medcite ask`).")],
     fmt: Annotated[str, typer.Option("--format", "-f", help=FORMAT_HELP)] = "md",
-    home: Annotated[Path | None, typer.Option("--home", envvar="MEDCITE_HOME", show_envvar=False)] = None,
+    home: HomeOption = None,
 ) -> None:
     """Print a saved answer again, in any format."""
     from ..render import FORMATS, render
@@ -118,23 +111,20 @@ def show_answer_cmd(
         raise _fail(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
     from ..review import open_editorial
 
+    articles = open_editorial(load({"store.home": home}))
     try:
-        articles = open_editorial(Settings.from_env(home))
-        try:
-            answer = articles.get_answer(answer_id)
-        finally:
-            articles.close()
-    except MedciteError as exc:
-        raise _fail(str(exc)) from exc
+        answer = articles.get_answer(answer_id)
+    finally:
+        articles.close()
     if answer is None:
-        raise _fail(f"no answer with id {answer_id!r}", 1)
+        raise _fail(f"no answer with id {answer_id!r}", EXIT_INCOMPLETE)
     sys.stdout.write(render(answer, fmt).rstrip("\n") + "\n")
 
 
 def list_answers_cmd(
     limit: Annotated[int, typer.Option("-n", help="How many, newest first.")] = 20,
     status: Annotated[str | None, typer.Option(help=f"Only articles in this review status ({', '.join(REVIEW_STATUSES)}).")] = None,
-    home: Annotated[Path | None, typer.Option("--home", envvar="MEDCITE_HOME", show_envvar=False)] = None,
+    home: HomeOption = None,
 ) -> None:
     """List saved answers (articles), newest first, with their review status."""
     from rich.table import Table
@@ -148,14 +138,11 @@ def list_answers_cmd(
         if wanted is None:
             raise _fail(f"unknown status {status!r}; choose from {', '.join(REVIEW_STATUSES)}")
         status = wanted
+    articles = open_editorial(load({"store.home": home}))
     try:
-        articles = open_editorial(Settings.from_env(home))
-        try:
-            rows = articles.list_articles(limit=limit, status=status)
-        finally:
-            articles.close()
-    except MedciteError as exc:
-        raise _fail(str(exc)) from exc
+        rows = articles.list_articles(limit=limit, status=status)
+    finally:
+        articles.close()
     table = Table("id", "status", "version", "audience", "updated", "question")
     for r in rows:
         table.add_row(r.id, r.status, str(r.version), r.audience, r.updated_at[:19], escape(r.question[:80]))

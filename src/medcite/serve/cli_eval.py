@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..settings import Settings
+from .cli_common import HomeOption, load
 
 eval_app = typer.Typer(help="Measure retrieval quality on benchmark files.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -32,12 +32,15 @@ def retrieval_cmd(
     ] = False,
     embed_budget: Annotated[float | None, typer.Option(help="Seconds to spend embedding the corpus.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON keyed by mode.")] = False,
-    home: Annotated[Path | None, typer.Option("--home", envvar="MEDCITE_HOME", show_envvar=False)] = None,
+    home: HomeOption = None,
 ) -> None:
     """nDCG@10, Recall@10/100, MRR@10 and latency per mode, beside the bm25s baseline."""
+    from ..errors import MedciteError
     from ..eval import corpus
+    from ..eval.baseline import require_baseline
     from ..eval.run import ALL_MODES, eval_store_path, indexed_only, prepare_store, run_eval
-    from ..retrieve.embed import get_embedder
+    from ..retrieve.embed import Embedder, get_embedder
+    from ..retrieve.search import SearchConfig
     from ..store.vectors import embed_pending
 
     if more:
@@ -47,7 +50,18 @@ def retrieval_cmd(
     if bad or not (bioasq or pubmedqa):
         err.print(f"[red]error:[/red] give --bioasq and/or --pubmedqa; modes: {', '.join(ALL_MODES)}")
         raise typer.Exit(2)
-    settings = Settings.from_env(home)
+    settings = load({"store.home": home})
+    # Every extra the chosen modes need, before any corpus is read or embedded (a missing one
+    # ends the command here, in one line naming the extra: exit status 4).
+    if "bm25s" in modes:
+        require_baseline()
+    embedder: Embedder | None = None
+    if {"dense", "hybrid"} & set(modes):
+        try:
+            # TODO(lead): pass settings.embed.threads too once embed.py's factory takes it.
+            embedder = get_embedder(settings.embed.embedder or None)
+        except ValueError as exc:  # an unknown model name
+            raise MedciteError(f"embed.embedder ({settings.origin('embed.embedder')}): {exc}") from exc
     results: dict[str, dict[str, object]] = {}
     benchmarks = []
     if bioasq:
@@ -57,12 +71,12 @@ def retrieval_cmd(
     for name, files, docs, questions in benchmarks:
         store = prepare_store(docs, eval_store_path(settings.home, name, files))
         try:
-            if {"dense", "hybrid"} & set(modes):
-                embedder = get_embedder()
+            if embedder is not None:
                 with err.status(f"embedding the {name} corpus ({len(docs):,} documents)"):
                     embed_pending(store, embedder, budget_seconds=embed_budget)
             qs = questions if all_gold else indexed_only(questions, docs)
-            report = run_eval(store, docs, qs, modes)
+            report = run_eval(store, docs, qs, modes, SearchConfig.from_settings(settings),
+                              embedder_name=settings.embed.embedder or None)
         finally:
             store.close()
         results[name] = {"documents": len(docs), "questions": len(qs), "modes": report.to_json()}

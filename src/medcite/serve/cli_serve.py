@@ -5,33 +5,88 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..errors import MedciteError
+from ..errors import EXIT_INCOMPLETE
 from ..review import ROLES, EditorialStore, open_editorial
-from ..settings import Settings
+from ..settings import LOOPBACK, Settings
+from .cli_common import HomeOption, load
+from .cli_common import fail as _fail
+
+if TYPE_CHECKING:
+    import uvicorn
 
 err = Console(stderr=True)
-HomeOption = Annotated[Path | None, typer.Option("--home", envvar="MEDCITE_HOME", show_envvar=False,
-                                                 help="Data folder (default: $MEDCITE_HOME).")]
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}")
-    return typer.Exit(code)
+def serve_settings(settings: Settings, behind_proxy: bool = False, forwarded_allow_ips: str | None = None) -> Settings:
+    """``settings`` as ``medcite serve`` runs them: the proxy flags applied, and the server's
+    own defaults where nothing was set. A server reads the vectors there are and embeds nothing
+    inside a request (on-demand embedding cost 3x in throughput under load:
+    docs/benchmarks.md; `medcite embed` fills in), and its worker processes share the cores
+    rather than each embedder using all of them."""
+    if forwarded_allow_ips is not None:
+        settings = settings.derive("serve.trust_proxy", forwarded_allow_ips, "flag --forwarded-allow-ips")
+    elif behind_proxy and not settings.serve.trust_proxy:
+        settings = settings.derive("serve.trust_proxy", LOOPBACK, "flag --behind-proxy")
+    if settings.origin("embed.on_demand") == "default":
+        settings = settings.derive("embed.on_demand", 0, "default for medcite serve")
+    if settings.origin("embed.threads") == "default":
+        threads = max(1, (os.cpu_count() or 1) // settings.serve.workers)
+        settings = settings.derive("embed.threads", threads, "default for medcite serve: cores / workers")
+    return settings
+
+
+def uvicorn_config(settings: Settings) -> uvicorn.Config:
+    """The server's configuration. Its application is ``app_from_settings`` bound to the
+    settings: each worker process gets them pickled (uvicorn spawns workers), not through the
+    environment. The app applies the proxy headers itself (create_app(trusted_proxies=…));
+    uvicorn does too, only so that its access log shows the real clients."""
+    import uvicorn
+
+    from .app import app_from_settings
+
+    proxies = settings.serve.trust_proxy
+    return uvicorn.Config(partial(app_from_settings, settings), factory=True, host=settings.serve.host,
+                          port=settings.serve.port, workers=settings.serve.workers, log_level="info",
+                          proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
+
+
+def run_server(config: uvicorn.Config) -> bool:
+    """Run until stopped (what ``uvicorn.run`` does, which takes only an import string for
+    several workers); False when the server did not start."""
+    import inspect
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    if config.workers <= 1:
+        server = uvicorn.Server(config)
+        with suppress(KeyboardInterrupt):
+            server.run()
+        return server.started
+    sock = config.bind_socket()
+    # uvicorn < 0.36 also wants the function each worker runs.
+    extra = {"target": uvicorn.Server(config).run} if "target" in inspect.signature(Multiprocess).parameters else {}
+    with suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[sock], **extra).run()
+    return True
 
 
 def serve_cmd(
-    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 for every interface).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Server processes (one per core is a good start).")] = 1,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (0.0.0.0 for every interface; "
+                                                  "default 127.0.0.1).", show_default=False)] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (default 8000).", show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option(help="Server processes (one per core is a good start; "
+                                                     "default 1).", show_default=False)] = None,
     private: Annotated[bool, typer.Option("--private", help="Require a login to read or ask.")] = False,
     behind_proxy: Annotated[bool, typer.Option(
         "--behind-proxy", help="A TLS reverse proxy on this machine forwards requests: believe its "
@@ -42,42 +97,26 @@ def serve_cmd(
     home: HomeOption = None,
 ) -> None:
     """Serve the web page (/) and the JSON API (/api, reference at /docs)."""
-    import uvicorn
-
     from ..store import open_store
-    from .transport import LOOPBACK, trusted_proxies_from_env
 
-    if home is not None:
-        os.environ["MEDCITE_HOME"] = str(home)  # worker processes read the environment
-    if private:
-        os.environ["MEDCITE_PUBLIC"] = "0"
     if forwarded_allow_ips is not None and not forwarded_allow_ips.strip():
         raise _fail("--forwarded-allow-ips needs an address, a comma-separated list of them, or *")
-    if behind_proxy or forwarded_allow_ips:
-        os.environ["MEDCITE_TRUST_PROXY"] = (forwarded_allow_ips or "").strip() or trusted_proxies_from_env() or LOOPBACK
-    proxies = trusted_proxies_from_env()  # also MEDCITE_TRUST_PROXY set by the operator
-    # A server reads the vectors there are and embeds nothing inside a request: on-demand
-    # embedding cost 3x in throughput under load (docs/benchmarks.md); `medcite embed` fills in.
-    os.environ.setdefault("MEDCITE_EMBED_ON_DEMAND", "0")
-    # Worker processes share the cores; each embedder using all of them oversubscribes the CPU.
-    os.environ.setdefault("MEDCITE_EMBED_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, workers))))
-    settings = Settings.from_env()
-    try:
-        with open_store(settings) as store:
-            documents = store.stats().get("documents", 0)
-        open_editorial(settings).close()  # migrate once, before workers race to
-    except MedciteError as exc:
-        raise _fail(str(exc)) from exc
+    settings = load({"store.home": home, "serve.host": host, "serve.port": port, "serve.workers": workers,
+                     "serve.public": False if private else None})
+    settings = serve_settings(settings, behind_proxy, forwarded_allow_ips)
+    with open_store(settings) as store:  # a MedciteError ends the command with one line (cli_common)
+        documents = store.stats().get("documents", 0)
+    open_editorial(settings).close()  # migrate once, before workers race to
     if not documents:
         err.print("[yellow]the evidence store is empty:[/yellow] questions will abstain until you run "
                   "`medcite ingest PATH`")
-    err.print(f"medcite on http://{host}:{port}/ (API docs: /docs) · store {settings.db_path} · "
-              f"{documents:,} documents · editorial database {settings.editorial_url.split('://')[0]}"
+    proxies = settings.serve.trust_proxy
+    err.print(f"medcite on http://{settings.serve.host}:{settings.serve.port}/ (API docs: /docs) · "
+              f"store {settings.db_path} · {documents:,} documents · "
+              f"editorial database {settings.editorial_url.split('://')[0]}"
               + (f" · trusting proxy headers from {escape(proxies)}" if proxies else ""))
-    # The app itself applies the proxy headers (create_app(trusted_proxies=…)); uvicorn does too,
-    # only so that its access log shows the real clients. Without a trusted proxy it believes none.
-    uvicorn.run("medcite.serve.app:app_from_env", factory=True, host=host, port=port, workers=max(1, workers),
-                log_level="info", proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
+    if not run_server(uvicorn_config(settings)):
+        raise _fail("the server did not start (the log above says why)", EXIT_INCOMPLETE)
 
 
 users_app = typer.Typer(help="Accounts for editors, reviewers and admins.", no_args_is_help=True)
@@ -85,15 +124,11 @@ users_app = typer.Typer(help="Accounts for editors, reviewers and admins.", no_a
 
 @contextmanager
 def _editorial(home: Path | None) -> Iterator[EditorialStore]:
-    """The editorial database, closed afterwards; a medcite error becomes a clean exit."""
-    try:
-        articles = open_editorial(Settings.from_env(home))
-    except MedciteError as exc:
-        raise _fail(str(exc)) from exc
+    """The editorial database, closed afterwards (a medcite error ends the command with one
+    line and its exit status: cli_common)."""
+    articles = open_editorial(load({"store.home": home}))
     try:
         yield articles
-    except MedciteError as exc:
-        raise _fail(str(exc)) from exc
     finally:
         articles.close()
 

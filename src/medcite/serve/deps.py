@@ -16,6 +16,7 @@ from fastapi import HTTPException, Request
 from pydantic import AfterValidator
 
 from ..answering import ask
+from ..retrieve.search import Retriever
 from ..review import EditorialStore, User, open_editorial
 from ..review import security as sec
 from ..settings import Settings
@@ -52,10 +53,13 @@ class Services:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, limits: Limits | None = None,
-                      public: bool = True) -> Services:
-        settings = settings or Settings.from_env()
-        return cls(settings=settings, articles=open_editorial(settings), limits=limits or Limits.from_env(),
-                   public=public)
+                      public: bool | None = None) -> Services:
+        """Stores, limits and access from ``settings`` (default: ``Settings.load()``);
+        ``limits`` and ``public``, when given, win."""
+        settings = settings or Settings.load()
+        return cls(settings=settings, articles=open_editorial(settings),
+                   limits=limits or Limits.from_settings(settings.serve.limits),
+                   public=settings.serve.public if public is None else public)
 
     def store(self) -> SQLiteStore:
         """This thread's connection to the evidence index."""
@@ -67,10 +71,15 @@ class Services:
                 self._stores.append(store)
         return store
 
+    def retriever(self, store: SQLiteStore) -> Retriever:
+        """A retriever configured by the settings (``medcite serve``: no on-demand embedding)."""
+        return Retriever.from_settings(store, self.settings)
+
     def ask(self, question: str, *, audience: str = "clinician", patient: str = "",
             follow_up: str | None = None, revise: str | None = None, actor: str | None = None) -> Answer:
-        return ask(question, self.store(), audience=audience, patient=patient, follow_up=follow_up,
-                   articles=self.articles, revise=revise, actor=actor)
+        store = self.store()
+        return ask(question, store, audience=audience, patient=patient, follow_up=follow_up,
+                   articles=self.articles, revise=revise, actor=actor, retriever=self.retriever(store))
 
     def revise(self, current: Answer, actor: str) -> Answer:
         """The article's question answered again from the index as it is now: a new version."""
@@ -82,7 +91,7 @@ class Services:
         request: a cold process spends seconds there, which a clinician should not wait for."""
         store = self.store()
         if store.stats().get("documents", 0):
-            ask("What is the treatment for hypertension?", store, save=False)
+            ask("What is the treatment for hypertension?", store, save=False, retriever=self.retriever(store))
 
     def close(self) -> None:
         with self._lock:

@@ -15,6 +15,7 @@ from typing import Protocol
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..review.drivers import Driver
+from ..settings import LimitSettings
 
 
 @dataclass(frozen=True)
@@ -27,14 +28,9 @@ class Limits:
     login_failure_burst: int = 5
 
     @classmethod
-    def from_env(cls) -> Limits:
-        import os
-
-        return cls(max_body=int(os.environ.get("MEDCITE_MAX_BODY", cls.max_body)),
-                   ask_per_minute=float(os.environ.get("MEDCITE_ASK_PER_MINUTE", cls.ask_per_minute)),
-                   ask_burst=int(os.environ.get("MEDCITE_ASK_BURST", cls.ask_burst)),
-                   login_failures_per_minute=float(os.environ.get(
-                       "MEDCITE_LOGIN_FAILURES_PER_MINUTE", cls.login_failures_per_minute)))
+    def from_settings(cls, limits: LimitSettings) -> Limits:
+        """From the ``serve.limits`` settings (``MEDCITE_MAX_BODY``, ``MEDCITE_ASK_PER_MINUTE``, …)."""
+        return cls(**limits.model_dump())
 
 
 @dataclass

@@ -1,13 +1,9 @@
-"""HTTP plumbing around the app: HEAD wherever GET answers, and which proxy to believe
-about the client's scheme and address."""
+"""HTTP plumbing around the app: HEAD wherever GET answers. (Which proxy to believe about
+the client's scheme and address is the ``serve.trust_proxy`` setting: ``settings.trusted_proxies``.)"""
 
 from __future__ import annotations
 
-import os
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-LOOPBACK = "127.0.0.1,::1"  # a proxy on this machine; uvicorn's default too
 
 
 class HeadAsGet:
@@ -30,15 +26,3 @@ class HeadAsGet:
             await send(message)  # the start message keeps GET's Content-Length, as HEAD should
 
         await self.app({**scope, "method": "GET"}, receive, headers_only)
-
-
-def trusted_proxies_from_env() -> str:
-    """The proxies whose ``X-Forwarded-Proto``/``-For`` headers are believed, from
-    ``MEDCITE_TRUST_PROXY``: unset, empty or 0 (default) believe none; 1 believes a proxy on
-    this machine (127.0.0.1 or ::1); otherwise a comma-separated list of addresses or networks, or *."""
-    value = os.environ.get("MEDCITE_TRUST_PROXY", "").strip()
-    if value.lower() in ("", "0", "false", "no", "off"):
-        return ""
-    if value.lower() in ("1", "true", "yes", "on"):
-        return LOOPBACK
-    return value

@@ -7,7 +7,6 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from ..render import to_html
-from ..retrieve.search import Retriever
 from ..review import allowed_targets
 from ..types import SOURCE_TYPES
 from .deps import AnswerId, DocId, allow_public, identify, services
@@ -50,7 +49,8 @@ def search_page(request: Request, q: str = "", source_type: str = "") -> HTMLRes
         raise HTTPException(422, f"Unknown source type; choose from {', '.join(SOURCE_TYPES)}.")
     hits, note = [], ""
     if q:
-        retriever = Retriever(services(request).store())
+        svc = services(request)
+        retriever = svc.retriever(svc.store())
         hits = retriever.search(q, k=20, source_types=[source_type] if source_type else None)
         note = retriever.info.note
     return render(request, "search.html", q=q, source_type=source_type, source_types=SOURCE_TYPES,

@@ -49,7 +49,7 @@ class EvidenceStore(Protocol):
 
 def open_store(settings: Settings | None = None) -> SQLiteStore:
     """Open (creating if needed) the store the settings point at."""
-    settings = settings or Settings.from_env()
+    settings = settings or Settings.load()
     return SQLiteStore(settings.db_path)
 
 
