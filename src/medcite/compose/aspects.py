@@ -15,6 +15,7 @@ import re
 _NUM = r"\d+(?:[.,]\d+)?"
 _DOSE = rf"{_NUM}\s*(?:-|–|to)?\s*(?:{_NUM})?\s*(?:mg|g|mcg|µg|μg|units?|iu|ml|meq|mmol)(?:/(?:kg|m2|m²|day|d|dose|h|hour))*\b"
 _TIME = r"(?:hours?|days?|weeks?|months?|years?)"
+_SHORT_TIME = r"(?:hours?|h|hrs?|days?|d|weeks?|wks?|months?|mo|years?|yrs?)"
 
 _FOR_OR_AGAINST = (r"\b(?:do not (?:use|give|offer|prescribe|routinely|start|treat)|(?:is|are) not recommended|"
                    r"should not (?:be )?(?:used|given|offered|prescribed|administered|routinely)|should not (?:use|give|administer)|not (?:be )?routinely|avoid\w*|"
@@ -45,6 +46,7 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
     "duration": (
         (1.0, rf"\bfor (?:at least |a minimum of |up to |a total of )?{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME}\b"),
         (1.0, rf"\b(?:duration|course|continue\w*|maintain\w*)\b.{{0,60}}\b{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME}\b"),
+        (0.9, rf"\b(?:at least|a minimum of|no less than|up to) {_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s?{_SHORT_TIME}\b"),
         (0.8, r"\b(?:lifelong|indefinite\w*|long-term|for life|until)\b"),
         (0.5, rf"\b{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?[- ](?:hour|day|week|month|year)s? (?:course|treatment|therapy|regimen)\b"),
     ),

@@ -482,7 +482,7 @@ _STATED_ASPECTS = {
 
 def _no_bottom_line(ctx: _Context) -> str:
     """The evidence gap shown when no sentence found answers the question itself."""
-    topic = ctx.understood.topic or ctx.frame.topic or "this question"
+    topic = _gap_topic(ctx)
     return (f"No sentence of the indexed sources found answers this question about {topic} directly; "
             "the statements below are what they say nearby.")
 
@@ -493,8 +493,14 @@ def _aspect_gap(ctx: _Context, bottom: list[Candidate]) -> str:
     label = _STATED_ASPECTS.get(aspect)
     if label is None or any(aspect_bonus(aspect, c.text) > 0 for c in bottom):
         return ""
-    topic = ctx.understood.topic or ctx.frame.topic or "this question"
-    return f"The indexed sources found do not state the {label} for {topic}."
+    return f"The indexed sources found do not state the {label} for {_gap_topic(ctx)}."
+
+
+def _gap_topic(ctx: _Context) -> str:
+    """What an evidence gap names: the question's condition or drug; a short typed topic;
+    else "this question" (never a whole vignette with its patient details)."""
+    topic = ctx.understood.topic or ctx.frame.topic
+    return topic if topic and len(topic.split()) <= 8 and not re.search(r"\d", topic) else "this question"
 
 
 def _asked_statements(ranked: list[Candidate], chosen: list[Candidate], ctx: _Context,
@@ -656,7 +662,9 @@ def _title(ctx: _Context, prior: Answer | None) -> str:
 
 
 def _follow_ups(ctx: _Context, sections: Sequence[Section], rows: Sequence[object]) -> tuple[str, ...]:
-    topic = ctx.frame.topic or "this condition"
+    topic = _gap_topic(ctx)
+    if topic == "this question":
+        return ()  # no named condition or drug to ask more about (never the whole vignette)
     # "adalimumab for rheumatoid arthritis": diagnosis and monitoring are of the condition.
     condition = re.split(r"\s+(?:for|in)\s+", topic, maxsplit=1)[-1]
     have = {s.key for s in sections}
