@@ -418,3 +418,16 @@ def test_drug_spans_find_names_and_abbreviations() -> None:
 
     text = "IVIg 2 g/kg over 5 days, then prednisone 1 mg/kg daily"
     assert drug_spans(text) == [(0, 4, "immune globulin"), (30, 40, "prednisone")]
+
+
+@pytest.mark.parametrize(("sentence", "owners"), [
+    # ngc:10327 (chancroid): the 250 mg regimen is erythromycin's, not the comparator's
+    ("Cure rates of 91% were achieved in a randomised double blind trial of erythromycin 500 mg three times "
+     "daily for 7 days (versus a single dose of ciprofloxacin) (Ib, B). The efficacy of an even shorter regimen "
+     "(250 mg three times daily for 5 days) was reportedly high in a small trial.", ["erythromycin", ""]),
+    ("Give aspirin 75 mg daily rather than clopidogrel 75 mg daily.", ["aspirin", "clopidogrel"]),
+    ("Ceftriaxone 250 mg intramuscularly (IM) in a single dose (Ib, B)", ["ceftriaxone"]),
+    ("Erythromycin base 500 mg orally four times a day for 7 days (Ib, B/A).", ["erythromycin"]),
+])
+def test_a_dose_never_belongs_to_a_comparator_or_an_earlier_sentence(sentence: str, owners: list[str]) -> None:
+    assert [m.drug for m in parse_doses(sentence)] == owners

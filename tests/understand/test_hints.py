@@ -57,3 +57,16 @@ def test_history_words_do_not_set_the_aspect(question: str, first: str) -> None:
     assert aspects[0] == first
     if first == "duration":
         assert "first-line" not in aspects
+
+
+def test_the_drug_that_cannot_be_used_is_not_the_subject() -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    # one guideline among many (a one-word condition named by most scopes would be a category)
+    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(200)]
+    scopes = ScopeIndex([Scope("ngc:10327", "guideline", "UK national guideline for the management of chancroid",
+                               ("Chancroid",), "Adults with chancroid", ("Ciprofloxacin", "Erythromycin")), *others])
+    frame = understand("Which treatment should be used for chancroid in pregnancy when ciprofloxacin is contraindicated?",
+                       scopes=scopes)
+    assert frame.aspect == "alternative"
+    assert "ciprofloxacin" in frame.drugs and "ciprofloxacin" not in frame.focus_drugs

@@ -88,6 +88,25 @@ def drug_spans(text: str) -> list[tuple[int, int, str]]:
     return sorted(out)
 
 
+_COMPARATOR = re.compile(r"\b(?:versus|vs\.?|compared (?:with|to)|rather than|instead of|than)\s+(?:\w+\s+){0,4}$",
+                         re.I)
+_SENTENCE_BREAK = re.compile(r"[.;]\s+[A-Z(]|[.;]\s*$")
+
+
+def _may_own(text: str, drug: tuple[int, int, str], dose_start: int) -> bool:
+    """Whether a drug named before a dose can be the one it belongs to: not a comparator
+    ("(versus a single dose of ciprofloxacin) ... (250 mg three times daily)"), not inside a
+    parenthesis closed before the dose, not in an earlier sentence."""
+    between = text[drug[1]:dose_start]
+    if re.fullmatch(r"[\s(]*(?:[\w-]+\s+){0,2}", between):
+        return True  # the dose follows the drug's name ("... rather than clopidogrel 75 mg")
+    if between.count(")") > between.count("("):
+        return False  # the drug sat in a parenthesis that closed before the dose
+    if _SENTENCE_BREAK.search(between):
+        return False
+    return not _COMPARATOR.search(text[max(0, drug[0] - 60):drug[0]])
+
+
 def pick_drug(text: str, drugs: list[tuple[int, int, str]], e: Span, mains: Sequence[Span],
               fallback: str) -> tuple[int, int, str]:
     """The drug a dose belongs to: one written right after it ("400 mg of rosuvastatin"),
@@ -97,7 +116,7 @@ def pick_drug(text: str, drugs: list[tuple[int, int, str]], e: Span, mains: Sequ
     after = [d for d in drugs if d[0] >= e.end]
     if after and _FOLLOW_GAP.fullmatch(text, e.end, after[0][0]):
         return after[0]
-    before = [d for d in drugs if d[1] <= e.start]
+    before = [d for d in drugs if d[1] <= e.start and _may_own(text, d, e.start)]
     if before:
         return before[-1]
     if fallback:

@@ -123,9 +123,9 @@ def compose(
     if not cands or best_cover < config.abstain_cover:
         return _abstain(ctx, hits, store, t0)
 
-    ranked = score(cands, ctx.frame.intent, date.today().year, lay=ctx.lay, w=config.weights,
+    scored = score(cands, ctx.frame.intent, date.today().year, lay=ctx.lay, w=config.weights,
                    doc_bonus={d: config.document_weight * v for d, v in documents.items()})
-    ranked = _prefer_asked(ranked, ctx, config)
+    ranked = _prefer_asked(scored, ctx, config)
     budget = config.budgets.get(audience, Budget())
     if not ctx.lay and ctx.understood.aspect in _STATED_ASPECTS:
         # A dose, a target, a duration: the guideline's several statements of it (for each
@@ -150,7 +150,9 @@ def compose(
 
     # Doses come from dosing sentences only: a pharmacokinetics or trial sentence quotes
     # doses that were studied, not doses to give.
-    rows_src = [c for c in ranked if c.context_cover >= config.min_sentence_cover and c.facet == "dosing"][:120]
+    # A regimen line ("Ceftriaxone 250 mg intramuscularly (IM) in a single dose") is no sentence
+    # to show as a bullet, but it is exactly a row of the dosing table.
+    rows_src = [c for c in scored if c.context_cover >= config.min_sentence_cover and c.facet == "dosing"][:120]
     if ctx.frame.intent in ("dosing", "treatment") and not dosing.has_doses(rows_src):
         extra = retriever.search(f"{ctx.frame.topic or query} dose", k=10, snippets=False)
         rows_src += [c for c in score(candidates(extra, ctx.found), "dosing", date.today().year)
@@ -350,11 +352,14 @@ def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],
     top = list(dict.fromkeys(h.doc_id for h in hits[:15] if h.source_type in ("guideline", "label")))[:docs]
     top = list(dict.fromkeys([*list(documents or {})[:docs], *top]))
     out: list[Hit] = []
-    for doc_id in top:
+    for i, doc_id in enumerate(top):
+        # The document chosen for the bottom line gives more: its "Recommended Regimens" list
+        # names the condition only in the title ("Ceftriaxone 250 mg IM in a single dose").
+        floor = 0.3 if i == 0 and documents else 0.5
         for h in store.passages_of(doc_id, limit=400):
             # The title counts: a guideline on type 2 diabetes need not repeat its name in
             # "Stop metformin if the eGFR is below 30".
-            if coverage(found, _passage_terms(f"{h.title} {h.section}", h.text)) >= 0.5:
+            if coverage(found, _passage_terms(f"{h.title} {h.section}", h.text)) >= floor:
                 out.append(h)
     return out
 

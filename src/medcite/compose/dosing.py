@@ -4,6 +4,7 @@ weight where a source doses by kg, and "Sources differ" notes where sources disa
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,9 @@ from .references import Numbering
 from .select import Candidate
 
 MAX_ROWS = 8
+_REPORTS_STUDY = re.compile(r"\b(?:trials?|randomi[sz]ed|stud(?:y|ies)|cure rates?|were achieved|was reportedly|"
+                            r"meta-analys[ie]s|cohort|participants|patients (?:were|received)|compared with placebo)\b",
+                            re.I)
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ def rows(cands: Sequence[Candidate], patient: PatientContext, asked_population: 
     for c in cands:
         if asked_population and mismatch(c.text, asked_population):
             continue
+        if _REPORTS_STUDY.search(c.text):
+            continue  # a trial's regimen is what was studied, not a dose to give
         for m in parse_doses(c.text):
             if not m.drug_key:
                 continue  # a dose without a drug is not a dosing instruction

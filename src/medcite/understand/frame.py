@@ -246,6 +246,10 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     if aspects == ("general",):
         aspects = asked_aspects(q)
     aspect = aspects[0]
+    if aspect == "alternative" and focus_keys:
+        # "chancroid in pregnancy when ciprofloxacin is contraindicated", "allergic to PCN -
+        # what instead?": the drug named is what cannot be used, not what the answer is about.
+        focus_drugs = []
     ctx = _patient(q, details, patient)
     hints = _hints(q, stems, ctx)
     unknown = _unknown(focus_typed, expanded, drugs,
