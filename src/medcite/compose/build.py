@@ -381,6 +381,7 @@ _NOT_A_BOTTOM_LINE = re.compile(
     r"|^(?:an? |the )?(?:strong |large |growing |small |limited )?body of (?:research|evidence)\b"
     r"|\b(?:research|studies|trials|(?:this|the|one|a) (?:[\w-]+ )?(?:study|trial)) (?:indicates?|shows?|showed|"
     r"suggests?|suggested|found|demonstrated?|reported)\b"
+    r"|\b(?:were achieved|randomi[sz]ed (?:[\w-]+ ){0,3}(?:trials?|stud(?:y|ies))|subjects|participants)\b"
     r"|\b(?:original guideline document|table \d+ (?:in|of) the)\b", re.I)
 
 
