@@ -196,3 +196,16 @@ def test_bedside_spelling_beside_a_known_drug_is_not_taken_for_the_subject(small
     answer = ask("4-month-old, 6 kg, dilated CM, tachypneic and wet on CXR. furosemide starting dose?",
                  small_store, save=False)
     assert not any(g.text.startswith("No indexed source addresses tachypneic") for g in answer.gaps)
+
+
+def test_a_bottom_line_the_verifier_removes_leaves_a_stated_gap(small_store) -> None:
+    from medcite.answering import _drop_rejected
+    from medcite.types import Answer, Statement, VerificationIssue, VerificationReport
+
+    bottom = Statement(text="Offer X to everyone [7].", citations=(1,), passage_ids=(1,))
+    answer = Answer(id="a1", question="q", title="q", bottom_line=(bottom,))
+    report = VerificationReport(passed=False, unsupported=(VerificationIssue(
+        check="citation_mismatch", message="[7] is written in the text", statement=bottom.text, citation=7),))
+    trimmed, _ = _drop_rejected(answer, report, small_store)
+    assert not trimmed.bottom_line
+    assert trimmed.gaps and "did not pass verification" in trimmed.gaps[0].text

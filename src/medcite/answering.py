@@ -108,6 +108,10 @@ def _cited_docs(answer: Answer) -> list[str]:
     return docs
 
 
+_BOTTOM_LINE_REMOVED = ("The sentence chosen to answer this question did not pass verification and was removed; "
+                        "no other sentence of the indexed sources found answers it directly.")
+
+
 def _drop_rejected(answer: Answer, report: VerificationReport, store: EvidenceStore) -> tuple[Answer, VerificationReport]:
     """Remove claims the verifier rejected (with any children) and verify again."""
     rejected = {i.statement for i in (*report.unsupported, *report.dose_mismatches) if i.statement}
@@ -129,9 +133,14 @@ def _drop_rejected(answer: Answer, report: VerificationReport, store: EvidenceSt
     sections = tuple(Section(key=sec.key, title=sec.title, statements=keep(sec.statements))
                      for sec in answer.sections)
     rows = tuple(r for r in answer.dosing if r.source_text not in rejected)
+    bottom = keep(answer.bottom_line)
+    gaps = answer.gaps
+    if answer.bottom_line and not bottom and not gaps:
+        # The reader must not be left with an article that silently has no answer.
+        gaps = (Statement(text=_BOTTOM_LINE_REMOVED, kind="gap"),)
     trimmed = answer.model_copy(update={
-        "bottom_line": keep(answer.bottom_line), "sections": tuple(s for s in sections if s.statements),
-        "dosing": rows,
+        "bottom_line": bottom, "sections": tuple(s for s in sections if s.statements),
+        "dosing": rows, "gaps": gaps,
     })
     trimmed = _renumber(trimmed)
     second = verify_answer(trimmed, store)

@@ -12,7 +12,10 @@ from medcite.verify import check_citations, marker_numbers, segments
     ("IVIg should be offered [1].", [1]),
     ("A [1, 2] and B [3–5] and C [2-3; 7]", [1, 2, 3, 4, 5, 2, 3, 7]),
     ("[see Warnings and Precautions (5.1)] and (12)", []),
-    ("typo [1-4000]", [1, 4000]),
+    ("typo [1-400]", [1, 400]),  # a range past _MAX_RANGE gives its ends
+    # a guideline's date tag, and a four-digit number, are not reference numbers
+    ("Do not routinely offer hCG for luteal phase support after IVF. [2013]", []),
+    ("typo [1-4000]", []),
 ])
 def test_marker_numbers(text: str, numbers: list[int]) -> None:
     assert marker_numbers(text) == numbers

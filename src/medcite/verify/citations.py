@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from ..types import Answer, Statement, VerificationIssue
 
-# "[3]", "[1, 2]", "[1-3]", "[2–4; 6]": digits only, so "[see Warnings (5.1)]" is not one.
-MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;–-]\s*\d+)*)\s*\]")
+# "[3]", "[1, 2]", "[1-3]", "[2–4; 6]": digits only, so "[see Warnings (5.1)]" is not one, and
+# at most three of them, so a NICE recommendation's date tag ("... syndrome. [2013]") is not one.
+MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*)\s*\]")
 _MAX_RANGE = 50  # "[1-4000]" is a typo, not 4000 citations
 # A conflict note's own words, not a claim from any source.
 _CONFLICT = re.compile(r"^\s*sources\s+differ\b(?:\s+(?:on|about|for|regarding|over)\b)?[\s:,–-]*",
