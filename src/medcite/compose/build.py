@@ -184,12 +184,12 @@ def compose(
     sections: list[Section] = []
     for key, title in SECTIONS:
         items = list(grouped.get(key, []))
-        extra_statements: list[Statement] = []
         if key == "populations":
             items += [c for c in pop_statements if c not in items]
+        # Numbers are given in reading order: the section's statements, then its conflict notes.
+        statements = _nest(items, statement)
         if key == "dosing":
-            extra_statements = dosing.conflict_statements(table, statement)
-        statements = [*_nest(items, statement), *extra_statements]
+            statements += dosing.conflict_statements(table, statement)
         if key == "populations":
             # A population the patient or question names always gets its section: cited
             # statements, or a plain statement that the indexed sources say nothing on it.
