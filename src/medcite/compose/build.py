@@ -63,6 +63,7 @@ class ComposeConfig:
     document_sentence_cover: float = 0.15
     aspect_extra: int = 5  # statements of the asked aspect from the best document, beyond the budget
     aspect_sentences: int = 2  # more room in the body when a dose, target, duration … is asked
+    guideline_sentences: int = 3  # more room when the answer comes from a guideline or a label
     weights: ScoreWeights = field(default_factory=ScoreWeights)
     budgets: dict[str, Budget] = field(default_factory=lambda: {
         "clinician": Budget(), "nurse": Budget(), "pharmacist": Budget(),
@@ -127,6 +128,13 @@ def compose(
                    doc_bonus={d: config.document_weight * v for d, v in documents.items()})
     ranked = _prefer_asked(scored, ctx, config)
     budget = config.budgets.get(audience, Budget())
+    kinds = {h.doc_id: h.source_type for h in hits}
+    if not ctx.lay and kinds.get(next(iter(documents), "")) in ("guideline", "label"):
+        # A guideline or a label answers with its several recommendations on the question (the
+        # BioASQ-tuned budget is for summaries of abstracts): room for them.
+        budget = replace(budget, max_sentences=budget.max_sentences + config.guideline_sentences,
+                         max_words=budget.max_words + 20 * config.guideline_sentences,
+                         per_document=budget.per_document + config.guideline_sentences)
     if not ctx.lay and ctx.understood.aspect in _STATED_ASPECTS:
         # A dose, a target, a duration: the guideline's several statements of it (for each
         # situation it distinguishes) are the answer, and they are short.
@@ -523,7 +531,7 @@ def _asked_statements(ranked: list[Candidate], chosen: list[Candidate], ctx: _Co
         return max(0.0 if general else _asked(ctx, c), _ask_share(ctx, c))
 
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c not in chosen
-            and c.context_cover >= config.min_sentence_cover and says(c) >= 0.6 and not _other_population(ctx, c.text) and c.words <= 60]
+            and c.context_cover >= config.min_sentence_cover and says(c) >= 0.5 and not _other_population(ctx, c.text) and c.words <= 60]
     pool.sort(key=lambda c: (-(says(c) + c.cover), c.hit.ordinal, c.start))
     out: list[Candidate] = []
     for c in pool:
