@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
-from ..clinical.sentences import is_fragment
+from ..clinical.sentences import is_fragment, sentence_spans
 from ..retrieve import scope as scopes
 from ..retrieve.analyze import analyze
 from ..retrieve.search import Retriever
@@ -64,6 +64,7 @@ class ComposeConfig:
     aspect_extra: int = 5  # statements of the asked aspect from the best document, beyond the budget
     aspect_sentences: int = 2  # more room in the body when a dose, target, duration … is asked
     guideline_sentences: int = 3  # more room when the answer comes from a guideline or a label
+    list_items: int = 6  # items of a list nested under the chosen sentence that introduces it
     weights: ScoreWeights = field(default_factory=ScoreWeights)
     budgets: dict[str, Budget] = field(default_factory=lambda: {
         "clinician": Budget(), "nurse": Budget(), "pharmacist": Budget(),
@@ -170,7 +171,12 @@ def compose(
     table = (dosing.rows([c for c in rows_src if c.context_cover >= 0.99], ctx.patient, ctx.asked_population)
              or dosing.rows([c for c in rows_src if c.context_cover >= 0.5], ctx.patient, ctx.asked_population))
 
-    pop_statements, pop_gaps = _special_populations(ctx, ranked, body, retriever, config, table)
+    pop_statements, pop_gaps = _special_populations(ctx, ranked, [*body, *bottom], retriever, config, table)
+    # A sentence that introduces a list is shown with the list nested under it, or not at all.
+    items = _list_items([*body, *pop_statements], ctx.found, config)
+    led = {(i.hit.passage_id, i.facet) for i in items}
+    body = [c for c in body if not c.is_lead or (c.hit.passage_id, c.facet) in led] + items
+    pop_statements = [c for c in pop_statements if not c.is_lead or (c.hit.passage_id, c.facet) in led]
     ctx.timings["select"] = _ms(t0) - ctx.timings["retrieve"]
 
     numbering = Numbering()
@@ -448,7 +454,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     pool = [c for c in [*chosen, *extra] if not wanted or c.facet in wanted or _asked(ctx, c) > 0] or chosen
     if ctx.asked_population:
         pool = [c for c in pool if not mismatch(c.text, ctx.asked_population)]
-    pool = [c for c in pool if _about_subject(ctx, c) and _bottom_line_material(c.text)]
+    pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and _bottom_line_material(c.text)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
     pool = [c for c in pool if _ask_share(ctx, c) > 0] or pool
@@ -530,7 +536,7 @@ def _asked_statements(ranked: list[Candidate], chosen: list[Candidate], ctx: _Co
         # States the asked aspect, or says what the asking clause names ("capnography").
         return max(0.0 if general else _asked(ctx, c), _ask_share(ctx, c))
 
-    pool = [c for c in ranked if c.hit.doc_id == doc_id and c not in chosen
+    pool = [c for c in ranked if c.hit.doc_id == doc_id and c not in chosen and not c.is_lead
             and c.context_cover >= config.min_sentence_cover and says(c) >= 0.5 and not _other_population(ctx, c.text) and c.words <= 60]
     pool.sort(key=lambda c: (-(says(c) + c.cover), c.hit.ordinal, c.start))
     out: list[Candidate] = []
@@ -595,7 +601,7 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     was retrieved, so that two wordings of one question get the same bottom line.
     Empty when the document has no such sentence."""
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c.context_cover >= config.min_sentence_cover
-            and _bottom_line_material(c.text) and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)]
+            and not c.is_lead and _bottom_line_material(c.text) and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)]
     pool = [c for c in pool if _asked(ctx, c) > 0 and c.cover >= config.document_sentence_cover]
     # When some sentence also says what the asking clause names ("hemoglobin", "transfusion"),
     # the bottom line is one of those.
@@ -610,6 +616,36 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
         return (round(value, 6), -c.hit.ordinal, -c.start)
 
     return [max(pool, key=key)]
+
+
+_LIST_VALUE = re.compile(r"\d|\b(?:daily|weekly|monthly|annually|every|once|twice)\b", re.I)
+
+
+def _list_items(body: list[Candidate], found: list[Concept], config: ComposeConfig) -> list[Candidate]:
+    """The list a chosen lead-in sentence introduces ("… below the following target levels:"
+    → "Fasting: 5.3 mmol/litre", "1 hour after meals: 7.8 mmol/litre"): items too short to
+    stand alone as bullets, shown nested under the sentence that introduces them (``_nest``),
+    never on their own. Only lines that give a value or a schedule, up to ``list_items``;
+    the list ends at the first line that is a sentence of its own or says nothing to act on."""
+    out: list[Candidate] = []
+    for lead in body:
+        if not lead.is_lead:
+            continue
+        text = lead.hit.text
+        for s, e in sentence_spans(text[lead.end:]):
+            s, e = s + lead.end, e + lead.end
+            line = " ".join(text[s:e].split())
+            if line.lower().rstrip(".,;") in ("and", "or", "and/or"):
+                continue  # a connector between items
+            if (len([c for c in out if c.hit.passage_id == lead.hit.passage_id]) >= config.list_items
+                    or not _LIST_VALUE.search(line) or len(line.split()) > 40
+                    or (len(line.split()) >= 8 and line.endswith("."))):
+                break
+            terms = frozenset(analyze(line))
+            out.append(replace(lead, start=s, end=e, text=line, stems=tuple(analyze(line)), terms=terms,
+                               cover=coverage(found, terms), context_cover=coverage(found, terms | lead.context),
+                               grade=""))
+    return out
 
 
 def _nest(items: list[Candidate], make) -> list[Statement]:  # type: ignore[no-untyped-def]

@@ -64,6 +64,12 @@ class Candidate:
     def words(self) -> int:
         return len(self.text.split())
 
+    @property
+    def is_lead(self) -> bool:
+        """A sentence that introduces a list ("… the following target levels:"): shown only
+        with its items nested under it, never alone and never as a bottom line."""
+        return self.text.endswith(":")
+
 
 @dataclass(frozen=True)
 class _Sentence:
@@ -93,7 +99,8 @@ def _sentences(text: str, section: str, title: str, source_type: str, grade: str
         sentence = " ".join(text[start:end].split())
         n = len(sentence.split())
         if (n < min_words or n > max_words or _NOT_A_SENTENCE.search(sentence)
-                or not _ENDS_LIKE_A_SENTENCE.search(sentence) or sentence[0].islower()):
+                or not (_ENDS_LIKE_A_SENTENCE.search(sentence) or sentence.endswith(":"))
+                or sentence[0].islower()):
             continue
         stems = tuple(analyze(sentence))
         facet = classify(sentence, section, source_type).facet
