@@ -7,6 +7,23 @@ import pytest
 from medcite.understand.aspect import asked_aspect
 
 CASES = [
+    # phrasings added in session 6 (not from the question set's wording)
+    ("Which NSAID is safest in a patient with CKD?", "first-line"),
+    ("UTI in pregnancy, which abx?", "first-line"),
+    ("plan was a DOAC. insurance says no - next best option?", "alternative"),
+    ("How should benzodiazepines be discontinued after long-term use?", "titration"),
+    ("on sertraline 50, keep the same dose when she gets pregnant?", "titration"),
+    ("When can oral anticoagulation stop after ablation?", "stop"),
+    ("At what age should screening mammography stop?", "stop"),
+    ("ok to discharge from the clinic?", "stop"),
+    ("How often should potassium be checked after starting spironolactone?", "monitoring"),
+    ("At what platelet count should prophylactic platelets be given?", "threshold"),
+    ("QTc 480 on citalopram - ok to start ondansetron?", "threshold"),
+    ("DKA, glucose 30 mmol/L. insulin infusion rate?", "starting-dose"),
+    ("ANC 0.4 and febrile after chemo, started pip-tazo. which agents?", "first-line"),
+    ("Troponin 15 ng/L at 3 h - can I rule MI out?", "diagnosis"),
+    ("What counts as significant bacteriuria?", "diagnosis"),
+    ("newly dx T2DM, HbA1c 8.1 - what do I start?", "first-line"),
     ("What is the first-line treatment for community-acquired pneumonia in adults?", "first-line"),
     ("72M, eGFR 28, new AF - which anticoagulant?", "first-line"),
     ("how do you treat GBS in adults", "first-line"),
@@ -40,3 +57,16 @@ CASES = [
 @pytest.mark.parametrize(("question", "aspect"), CASES)
 def test_asked_aspect(question: str, aspect: str) -> None:
     assert asked_aspect(question) == aspect
+
+
+@pytest.mark.parametrize(("question", "aspect"), [
+    # the last question decides, alone, before the clause it leans on
+    ("STEMI, cath lab 3 h away. lyse here?", "threshold"),
+    ("Hb 6.9 after GI bleed - transfuse now?", "threshold"),
+    ("acromegaly, IGF-1 still high on octreotide, switching to pegvisomant. LFT monitoring schedule?", "monitoring"),
+    ("52F on paroxetine 20, wants to stop. how do I taper it?", "titration"),
+])
+def test_the_last_question_decides(question: str, aspect: str) -> None:
+    from medcite.understand.frame import understand
+
+    assert understand(question).aspect == aspect

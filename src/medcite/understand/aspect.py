@@ -26,14 +26,24 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:if|when|after) .{0,40}(?:fails?|not (?:work|tolerat\w*|possible|an option|available)|contraindicated)|"
         r"can'?t (?:take|use|tolerate|have|get)|cannot (?:take|use|tolerate|have|receive)|unable to (?:take|tolerate|use)|"
         r"intoleran\w*|(?:is|are|if|when) contraindicated|allerg\w+ to|other options?|what else|next step|"
-        r"switch(?:ed|ing)? to|add-?on|next (?:med|medication|drug|step|option|line|agent|regimen|choice|abx)s?)\b", re.I)),
+        r"switch(?:ed|ing)? to|add-?on|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx)s?)\b",
+        re.I)),
+    # How to come off a treatment is a taper, asked before when to stop ("how should the
+    # antidepressant be discontinued?")
+    ("titration", re.compile(
+        r"\bhow (?:should|do|can|is|are|to)\b(?: \w+){0,5}? (?:be )?(?:discontinued|stopped|withdrawn|tapered|"
+        r"weaned|come off|stop)\b", re.I)),
     ("stop", re.compile(
         r"\b(?:when (?:to|can (?:i|we|you)|should (?:i|we|you|it|they)) (?:stop|discontinue|d/?c|hold|come off)|"
         r"(?:stop|stopping|discontinu\w+|deprescrib\w+|withdraw\w*|hold(?:ing)?|wean(?:ing)? off|come off|d/c)"
         r"(?: the| his| her| their)? .{0,40}\b(?:when|after|if|safe)|can (?:i|we|you|he|she) stop|"
         r"safe to stop|stopping rules?|how long before stopping|drug holiday|keep (?:going|it going)|continue or stop|"
         r"stop or continue|(?:still|any longer) (?:need|needed|indicated)|does (?:she|he|the patient|pt) need any more|"
-        r"when (?:can|should|may|is|are) .{0,60}\b(?:be )?(?:stopped|discontinued|withdrawn|held))\b", re.I)),
+        r"when (?:can|should|may|is|are) .{0,60}\b(?:be )?(?:stopped|discontinued|withdrawn|held))\b|"
+        r"\bwhen (?:can|should|may|do|does|is|are)\b.{0,60}\b(?:stop|end|cease)\b|"
+        r"\bat what (?:[\w-]+ ){0,3}(?:should|can|do|does|is|are)\b.{0,60}\b(?:stop\w*|discontinu\w+|withdrawn?)\b|"
+        r"\b(?:discharg\w+|graduat\w+) (?:\w+ ){0,3}from (?:treatment|therapy|care|the programme|the program)\b|"
+        r"\bok to (?:discharge|stop|d/?c)\b", re.I)),
     ("duration", re.compile(
         r"\b(?:how long|duration|for how many (?:days|weeks|months|years)|length of (?:treatment|therapy|course)|"
         r"how many (?:days|weeks|months|years)|(?:course|treatment|therapy) length|(?:\d+|seven|ten|five|fourteen)"
@@ -41,31 +51,42 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         re.I)),
     ("titration", re.compile(
         r"\b(?:titrat\w*|up-?titrat\w*|taper\w*|wean\w*|increase the dose|dose (?:increase|escalation)|"
+        r"(?:keep|continue|stay) (?:on )?(?:the |her |his )?same (?:[\w-]+ )?dose|dose adjust\w*|adjust\w* (?:the )?dose|"
+        r"(?:reduce|lower|halve) the dose|renally dose|renal dos\w+|"
         r"escalat\w*|step[- ]?(?:up|down)|(?:go|going) up on|how fast (?:to |can (?:i|we) )?(?:increase|reduce|lower|go up)|"
         r"how (?:do|should|can) (?:i|we|you) (?:stop|come off|discontinue|get (?:her|him|them) off))\b", re.I)),
     ("target", re.compile(
         r"\b(?:target\w*|goals?|aim(?:ing)? (?:for|at)|keep (?:the |her |his )?[\w\s]{0,20}(?:below|under|above|between)|"
         r"target range|therapeutic range|how low|treat to)\b", re.I)),
     ("monitoring", re.compile(
+        r"\bhow often\b.{0,60}\b(?:check\w*|test\w*|measur\w*|monitor\w*|repeat\w*|screen\w*|assess\w*|seen|"
+        r"review\w*|done|performed)\b|"
         r"\b(?:monitor\w*|follow[- ]?up|surveillance|how often (?:to |should (?:i|we|you) )?(?:check|test|measure|"
         r"repeat|screen|see|image)|recheck|labs? to (?:check|follow)|what to (?:check|follow)|check(?:ing)? levels?|"
         r"level monitoring|repeat (?:testing|imaging|labs?))\b", re.I)),
     ("threshold", re.compile(
-        r"\b(?:threshold|cut-?off|at what (?:level|value|point|number|count|age|bp|blood pressure|hb|hemoglobin|"
-        r"glucose|score)|when (?:to|should (?:i|we|you)) (?:start|begin|initiate|treat|transfuse|intubate|refer|"
+        r"\b(?:threshold|cut-?off|at what (?:[\w-]+ ){0,3}?(?:level|value|point|number|count|age|bp|blood pressure|"
+        r"hb|hemoglobin|glucose|score|interval|concentration|saturation|weight|size)|ok to (?:start|give|use|add|"
+        r"operate|proceed|go ahead)|when (?:to|should (?:i|we|you)) (?:start|begin|initiate|treat|transfuse|intubate|refer|"
         r"admit|operate|give|offer|add)|when is .{0,30}(?:indicated|needed|required)|indications? for|"
         r"should (?:i|we|you) (?:start|treat|transfuse|give|admit|refer)|(?:start|treat|transfuse) (?:if|when|at|below|above)|"
         r"does (?:she|he|this|the patient|pt) (?:need|require|qualify)|need (?:a |an )?(?:transfusion|admission|"
         r"referral|treatment|tx|therapy|surgery))\b|\b(?:is|are) \w+(?: \w+)? enough\b|"
-        r"^\W*(?:\w+[- ]?){1,2}(?: here| now| first)?\s*\?\s*$", re.I)),
+        r"^\W*(?!(?:which|what|how|when|who|why)\b)(?:(?!(?:dose|doses|dosing|rate)\b)\w+[- ]?){1,2}"
+        r"(?: here| now| first)?\s*\?\s*$|"
+        # "transfuse platelets first?", "lyse here?": a bare verb asks whether to do it
+        r"^\W*(?:transfuse|intubate|admit|refer|anticoagulate|operate|lyse|thrombolyse|scan|image|treat|give|start|"
+        r"cerclage|biopsy|screen)\b[^?]{0,40}\?", re.I)),
     ("starting-dose", re.compile(
         r"\b(?:dos(?:e|es|age|ing)|how much|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
-        r"starting|initial dose|start (?:at|on|with) (?:what|which|how)|what strength)\b", re.I)),
+        r"starting (?:dose|regimen)|initial dose|start (?:at|on|with) (?:what|which|how)|what strength|"
+        r"(?:infusion|drip|what|which) rate|how fast (?:to |should (?:i|we|you) )?(?:give|run|infuse|correct))\b", re.I)),
     ("diagnosis", re.compile(
         r"\b(?:(?<!newly )(?<!recently )(?<!just )diagnos\w*|(?<!newly )(?<!new )(?<!recently )(?<!just )dx|work-?up|w/u|test(?:s|ing)? (?:for|to)|which tests?|what tests?|screen\w*|"
         r"imaging|rule (?:in|out)|r/o|confirm\w*|how (?:to|do (?:i|we|you)) (?:tell|know|distinguish)|"
         r"criteria for|detect\w*|biopsy|what (?:study|studies|scan)|(?:ct|mri|ultrasound|us|x-?ray|v/q|cta) or|"
-        r"call this|can i call)\b|\b(?:ct|mri|cta|x-?ray|ultrasound|echo|scan)(?: head| chest| brain| abdomen)?\s*\?", re.I)),
+        r"call this|can i call|rule \w+ (?:in|out)|what counts as|is (?:that|this|it) (?:\w+ ){0,2}(?:already|"
+        r"consistent with|enough to (?:call|diagnose)))\b|\b(?:ct|mri|cta|x-?ray|ultrasound|echo|scan)(?: head| chest| brain| abdomen)?\s*\?", re.I)),
     ("first-line", re.compile(
         r"\b(?:first[- ]line|1st[- ]line|initial (?:treatment|therapy|management|choice|agent|drug|antibiotic)|"
         r"treatment of choice|drug of choice|(?:which|what) (?:[\w-]+ ){0,2}(?:drug|med|medication|medicine|antibiotic|abx|agent|"
@@ -73,7 +94,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"analgesic|insulin|inhaler|statin|class|option)s?|best (?:treatment|therapy|drug|option|management|"
         r"approach)|how (?:to|do (?:i|we|you)|should (?:i|we|you|it|they) be) (?:treat|manage)\w*|"
         r"what (?:to|do (?:i|we|you)) (?:give|start|use|prescribe)|"
-        r"start (?:on|her on|him on)|should (?:i|we|you) (?:give|start|use|prescribe|offer))\b", re.I)),
+        r"start (?:on|her on|him on)|should (?:i|we|you) (?:give|start|use|prescribe|offer))\b|"
+        r"\bwhich (?:[\w-]+ ){0,3}(?:is |are )?(?:best|preferred|first|safest|recommended)\b|\bwhich [\w-]+\s*\?",
+        re.I)),
 )
 # Words that name treatment without asking for a choice ("how long should treatment be
 # continued"): a first-line question only when nothing more specific is asked.
@@ -89,7 +112,7 @@ def asked_aspects(question: str) -> tuple[Aspect, ...]:
     """Every aspect ``question`` asks about, the most specific first ("what do I start and
     for how long" asks for a duration and a first-line choice); ("general",) when none."""
     text = " ".join((question or "")[:2000].split())
-    found = tuple(aspect for aspect, pattern in _RULES if pattern.search(text))
+    found = tuple(dict.fromkeys(aspect for aspect, pattern in _RULES if pattern.search(text)))
     if not found and _TREATMENT_WORDS.search(text):
         found = ("first-line",)
     return found or ("general",)

@@ -25,7 +25,7 @@ from ..retrieve.scope import ScopeIndex
 from ..types import PatientContext
 from .aspect import Aspect, asked_aspects
 from .findings import implied_conditions
-from .vignette import CHATTER, ask_clause, clauses, detail_spans, expand_shorthand
+from .vignette import CHATTER, ask_clause, clauses, detail_spans, expand_shorthand, last_question
 
 _SETTINGS = (
     ("emergency department", re.compile(r"\b(?:ED|ER|A&E|emergency (?:department|room|dept)|trauma bay|triage)\b")),
@@ -242,7 +242,12 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     ask_terms = tuple(t for t in analyze(q[a:b]) if t in set(content))
     ask_names_subject = (any(set(k) <= ask_stems for k in focus_keys)
                          or any(set(analyze(d)) <= ask_stems for d in focus_drugs))
-    aspects = asked_aspects(q[a:b])
+    # What the last question asks, alone ("... switching to pegvisomant. LFT monitoring
+    # schedule?" asks for monitoring), else with the clause it leans on, else anywhere.
+    qs, qe = last_question(q)
+    aspects = asked_aspects(q[qs:qe]) if qe else ("general",)
+    if aspects == ("general",):
+        aspects = asked_aspects(q[a:b])
     if aspects == ("general",):
         aspects = asked_aspects(q)
     aspect = aspects[0]

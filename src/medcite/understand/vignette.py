@@ -111,6 +111,15 @@ def clauses(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def last_question(text: str) -> tuple[int, int]:
+    """The last clause that asks, alone ("lyse here?" of "... from first contact. lyse here?");
+    (0, 0) when none does."""
+    for s, e in reversed(clauses(text)):
+        if _ASK.search(text[s:e]):
+            return s, e
+    return 0, 0
+
+
 def ask_clause(text: str) -> tuple[int, int]:
     """The clause that asks: the last one holding a question mark or a question word;
     the whole text when none does."""
