@@ -205,6 +205,14 @@ def score(items: list[dict[str, Any]], dumps: list[dict[str, Any]]) -> dict[str,
     return m
 
 
+def aspect_accuracy(items: list[dict[str, Any]], form: str) -> float:
+    """Share of questions whose asked aspect ``understand`` reads as the set labels it (the
+    baseline has no question frame, so this is measured for the current code only)."""
+    from medcite.understand.frame import understand
+
+    return _mean([float(understand(it[form]).aspect == it["aspect"]) for it in items])
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -289,6 +297,9 @@ def main() -> None:
         print(f"\n## {split} half: {c['covered']} covered questions, {c['not_covered']} not covered "
               f"(each in {len(FORMS)} forms); baseline {args.baseline}")
         print(table(["metric", "form", "baseline", "current", "ratio", "target"], _rows(b, c)))
+        part = [it for it in items if it.get("split") == split and it.get("covered", True) and it.get("aspect")]
+        print("asked aspect read as labelled (current question understanding): "
+              + ", ".join(f"{form} {aspect_accuracy(part, form):.3f}" for form in FORMS))
 
 
 if __name__ == "__main__":
