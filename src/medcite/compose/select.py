@@ -8,6 +8,7 @@ concepts with the passage's retrieval rank. Pure functions over hits.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -106,7 +107,33 @@ def _sentences(text: str, section: str, title: str, source_type: str, grade: str
         facet = classify(sentence, section, source_type).facet
         graded = bool(grade) and (grade.lower() in sentence.lower() or len(text) <= len(sentence) + 2)
         out.append(_Sentence(start, end, sentence, stems, frozenset(stems), facet, graded))
+    out += _continued(text, out, section, source_type, grade, max_words)
     return context, tuple(out)
+
+
+# A sentence that only continues the one before it: "A loop diuretic, such as furosemide, is
+# recommended ... An initial starting dose of 0.5-1 mg/kg ... is safe and effective."
+_CONTINUES = re.compile(
+    r"^(?:(?:An?|The) (?:initial |usual |recommended |starting |maintenance |maximum |total |daily |suggested )*"
+    r"(?:dose|dosage|doses|regimen|course|duration|treatment|therapy|infusion)\b|(?:This|These|It|They|Such)\b)")
+
+
+def _continued(text: str, sentences: list[_Sentence], section: str, source_type: str, grade: str,
+               max_words: int) -> list[_Sentence]:
+    """The pair of a sentence and the next one that only continues it, as one more sentence to
+    choose: alone, "An initial starting dose of 0.5-1 mg/kg ..." does not say of what."""
+    out = []
+    for first, second in itertools.pairwise(sentences):
+        if not _CONTINUES.match(second.text) or first.text.endswith(":") or text[first.end:second.start].strip():
+            continue
+        joined = " ".join(text[first.start:second.end].split())
+        if len(joined.split()) > max_words:
+            continue
+        stems = tuple(analyze(joined))
+        facet = classify(joined, section, source_type).facet
+        out.append(_Sentence(first.start, second.end, joined, stems, frozenset(stems), facet,
+                             first.graded or second.graded))
+    return out
 
 
 def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
