@@ -55,6 +55,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               r"(?:cannot|can't|unable|intoleran\w+|contraindicat\w+|allerg\w+|fail\w*|not respond\w*|inadequate)|"
               r"if .{0,60}(?:not tolerated|contraindicated|fails?|ineffective|inadequate|unsuccessful|allerg\w+|"
               r"not (?:possible|available|effective|respond\w*)))\b"),
+        (1.0, r"\bcontraindicated\b.{0,80}\b(?:in which case|instead)\b"),
+        (1.0, r"\b(?:in whom|for whom|where|when)\b.{0,60}\b(?:not (?:feasible|possible|tolerated|suitable|appropriate|"
+              r"an option|effective|available)|contraindicated|unsuitable|fail\w*|cannot|can't)\b"),
         (0.6, r"\b(?:switch\w* to|add\w* (?:on )?|consider\w* (?:another|a different)|refractory|resistant)\b"),
     ),
     "stop": (

@@ -457,6 +457,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and _bottom_line_material(c.text)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
+    pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
     pool = [c for c in pool if _ask_share(ctx, c) > 0] or pool
     if not pool:
         return []
@@ -603,6 +604,9 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c.context_cover >= config.min_sentence_cover
             and not c.is_lead and _bottom_line_material(c.text) and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)]
     pool = [c for c in pool if _asked(ctx, c) > 0 and c.cover >= config.document_sentence_cover]
+    # What is asked first comes first: for "budesonide not covered - next best option?" a
+    # sentence that names an alternative, not one that recommends budesonide.
+    pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
     # When some sentence also says what the asking clause names ("hemoglobin", "transfusion"),
     # the bottom line is one of those.
     pool = [c for c in pool if _ask_share(ctx, c) > 0] or pool

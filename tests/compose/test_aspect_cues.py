@@ -1,0 +1,30 @@
+"""Whether a source sentence states the asked aspect: real guideline sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from medcite.compose.aspects import aspect_bonus
+
+CASES = [
+    # (aspect, sentence, states it)
+    ("alternative", "In patients with symptomatic MC in whom budesonide therapy is not feasible, the AGA suggests "
+                    "treatment with mesalamine over no treatment for the induction of clinical remission.", True),
+    ("alternative", "In patients with symptomatic microscopic colitis, the AGA recommends treatment with budesonide "
+                    "over no treatment for the induction of clinical remission.", False),
+    ("alternative", "Ciprofloxacin is contraindicated for pregnant and lactating women, in which case erythromycin or "
+                    "ceftriaxone regimens should be used.", True),
+    ("duration", "The Committee suggests at least 24 h of cooling in out-of-hospital cardiac arrest patients.", True),
+    ("duration", "Patients with mild-to-moderate CDI should be treated with metronidazole 500 mg orally three times "
+                 "per day for 10 days.", True),
+    ("duration", "Offer metronidazole to people with mild CDI.", False),
+    ("starting-dose", "An initial starting dose of 0.5-1 mg/kg intravenously or orally every 6-12 hours is safe and "
+                      "effective.", True),
+    ("target", "Serum uric acid must reach levels below 6.0 mg/dL.", True),
+    ("stop", "Stop metformin if the eGFR is below 30 ml/minute/1.73 m2.", True),
+]
+
+
+@pytest.mark.parametrize(("aspect", "sentence", "states"), CASES)
+def test_aspect_cues(aspect: str, sentence: str, states: bool) -> None:
+    assert (aspect_bonus(aspect, sentence) > 0) is states
