@@ -70,3 +70,18 @@ def test_the_drug_that_cannot_be_used_is_not_the_subject() -> None:
                        scopes=scopes)
     assert frame.aspect == "alternative"
     assert "ciprofloxacin" in frame.drugs and "ciprofloxacin" not in frame.focus_drugs
+
+
+@pytest.mark.parametrize(("question", "absent"), [
+    ("38M using kratom daily for 2 yrs, wants to stop, gets withdrawal when he tries - can I use buprenorphine?",
+     "kratom"),
+    # a describing word or a person's role that no passage holds is the patient's, not the subject
+    ("34 y/o hiker, swollen R knee, Lyme serology positive. doxy - what dose?", ""),
+    ("4-month-old, tachypneic and wet on CXR. furosemide starting dose?", ""),
+])
+def test_a_substance_no_passage_holds_is_named(question: str, absent: str) -> None:
+    from medcite.understand.frame import _absent_substance
+
+    index_words = {"buprenorphine", "withdrawal", "daily", "stop", "tries", "using", "wants", "swollen", "knee",
+                   "serology", "positive", "lyme", "furosemide", "starting", "month"}
+    assert _absent_substance(question, set(), lambda w: w in index_words) == absent

@@ -259,6 +259,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     hints = _hints(q, stems, ctx)
     unknown = _unknown(focus_typed, expanded, drugs,
                        bool(focus_keys or focus_drugs), occurs) if occurs else ""
+    if occurs and not unknown:
+        unknown = _absent_substance(masked, {s for s, _ in expanded.abbreviations}, occurs)
     # Retrieval looks for what the question is about: the asking sentence's words, with the
     # conditions and drugs the rest of a vignette names (its other details describe the patient).
     query_words = [w for w in re.findall(r"[\w'-]+", focus_text) if w.lower() not in CHATTER]
@@ -347,6 +349,24 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
         for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", focus):
             if word not in CHATTER and word not in known_abbrev and not occurs(word):
                 return word
+    return ""
+
+
+# Endings of words that describe (the patient, a finding) or name a person ("hiker",
+# "smoker") rather than name a substance or a condition.
+_DESCRIBING = re.compile(r"(?:ic|ous|al|ed|ing|ly|ive|ful|less|able|ible|ness|ish|ant|ent|ary|ory|er|ers|ist|ian)$")
+
+
+def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str], bool]) -> str:
+    """A plain noun anywhere in the question that no indexed passage contains ("38M using
+    kratom daily ... can I use buprenorphine?"): what the question is about is then not in
+    the index, whatever else it names. Describing words ("tachypneic", "mottled") are the
+    patient's, not the subject."""
+    for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", text):
+        if word in CHATTER or word in known_abbrev or _DESCRIBING.search(word):
+            continue
+        if not occurs(word):
+            return word
     return ""
 
 
