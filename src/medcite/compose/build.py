@@ -617,7 +617,10 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
         return []
 
     def key(c: Candidate) -> tuple[float, int, int]:
-        value = (_asked(ctx, c) + 0.6 * c.cover + 0.3 * c.context_cover + _acts_for(ctx, c)
+        # Judged on the subject (the same in a vignette and its paraphrase), not on every word
+        # of the question (a vignette's history adds concepts its paraphrase does not have).
+        subject = coverage(ctx.subject, c.terms) if ctx.subject else c.cover
+        value = (_asked(ctx, c) + 0.6 * subject + 0.3 * c.context_cover + _acts_for(ctx, c)
                  + config.ask_weight * 3 * _ask_share(ctx, c))
         # Ties go to the earlier sentence of the document: the same one, however it was asked.
         return (round(value, 6), -c.hit.ordinal, -c.start)
