@@ -395,7 +395,8 @@ _NOT_A_BOTTOM_LINE = re.compile(
     r"|^(?:an? |the )?(?:strong |large |growing |small |limited )?body of (?:research|evidence)\b"
     r"|\b(?:research|studies|trials|(?:this|the|one|a) (?:[\w-]+ )?(?:study|trial)) (?:indicates?|shows?|showed|"
     r"suggests?|suggested|found|demonstrated?|reported)\b"
-    r"|\b(?:were achieved|randomi[sz]ed (?:[\w-]+ ){0,3}(?:trials?|stud(?:y|ies))|subjects|participants)\b"
+    r"|\b(?:were achieved|randomi[sz]ed (?:[\w-]+ ){0,3}(?:trials?|stud(?:y|ies))|subjects|participants|placebo|"
+    r"(?:was|were) (?:administered|randomi[sz]ed|enrolled|studied))\b"
     r"|\b(?:original guideline document|table \d+ (?:in|of) the)\b"
     # a pointer to somewhere else ("Check the list of NCI-supported cancer clinical trials ...")
     r"|^(?:check|see|visit|call|contact|read|search|find) (?:the |a |an |our |this |these )?(?:list|website|web site|"
