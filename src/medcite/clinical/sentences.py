@@ -186,7 +186,7 @@ def is_fragment(sentence: str) -> bool:
     """Not a sentence a reader can act on: under 5 words, a short run of words with no
     verb (a heading), a flattened table row, an unclosed bracket, or only a bracketed label."""
     text = sentence.strip()
-    if len(text.split()) < 5 or text.count("|") >= 2:
+    if len(text.split()) < 5 or "|" in text:  # a flattened table row, of two columns or more
         return True
     depth = _depth_changes(text)
     if depth and depth[-1] > 0:

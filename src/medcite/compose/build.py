@@ -170,6 +170,11 @@ def compose(
     # them; otherwise doses from sentences that cover most of the question.
     table = (dosing.rows([c for c in rows_src if c.context_cover >= 0.99], ctx.patient, ctx.asked_population)
              or dosing.rows([c for c in rows_src if c.context_cover >= 0.5], ctx.patient, ctx.asked_population))
+    if aspect_gap and not bottom and ctx.understood.aspect == "starting-dose" and table:
+        # A label gives its doses as a table ("children 6 to under 12 years | 2 teaspoonfuls"):
+        # no sentence states the dose, but the answer's dosing table does.
+        aspect_gap = (f"No sentence of the indexed sources found states the starting dose for {_gap_topic(ctx)}; "
+                      "the dosing table gives the doses they list.")
 
     pop_statements, pop_gaps = _special_populations(ctx, ranked, [*body, *bottom], retriever, config, table)
     # A sentence that introduces a list is shown with the list nested under it, or not at all.
@@ -702,7 +707,7 @@ def _special_populations(ctx: _Context, ranked: list[Candidate], body: list[Cand
             for drug in dosing.drugs(table)[:2]:
                 extra += retriever.search(f"{drug} {words}", k=5, source_types=["label"], snippets=False)
             more = score(candidates(extra, ctx.found), ctx.frame.intent, date.today().year, lay=ctx.lay)
-            pool += [c for c in more if pop in mentions(c.text) and on_topic(c)]
+            pool += [c for c in more if pop in mentions(c.text) and on_topic(c) and not is_fragment(c.text)]
         chosen = [c for c in pick(sorted(pool, key=lambda c: -c.score), Budget(max_sentences=3, relative_floor=0.3))
                   if pattern.search(c.text)]
         if chosen:

@@ -47,7 +47,9 @@ def rows(cands: Sequence[Candidate], patient: PatientContext, asked_population: 
             continue
         if _REPORTS_STUDY.search(c.text):
             continue  # a trial's regimen is what was studied, not a dose to give
-        for m in parse_doses(c.text):
+        # A label's rows name no drug ("children 6 to under 12 years | 2 teaspoonfuls (10 mL)"):
+        # the label's title does.
+        for m in parse_doses(c.text, context=c.hit.title if c.hit.source_type == "label" else ""):
             if not m.drug_key:
                 continue  # a dose without a drug is not a dosing instruction
             if any(r.dose.drug_key == m.drug_key and r.dose.population == m.population and same_dose(r.dose, m)

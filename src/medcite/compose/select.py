@@ -39,6 +39,9 @@ _LABEL = re.compile(r"(?:BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|METHODS?|RESULTS?|
                     r"INTERPRETATION|FINDINGS|SIGNIFICANCE|IMPORTANCE|SUMMARY)\s*:\s*")
 # A sentence ends like one; list items and headings ("Genetic Testing Registry: ...") do not.
 # A graded recommendation ends in its grade: "… otitis externa. (Evidence Quality: Grade B)".
+# A row of a flattened dosing table ("children 6 to under 12 years of age | 2 teaspoonfuls
+# (10 mL)"): no sentence (never a bullet), but a row of the answer's dosing table.
+_DOSE_ROW = re.compile(r"\|.*\d\s*(?:mg|g|mcg|µg|ml|mL|units?|iu|IU|teaspoonfuls?|tablespoonfuls?|tablets?|capsules?)\b")
 _ENDS_LIKE_A_SENTENCE = re.compile(r"[.!?][\"')\]]*(?:\s*[(\[][^()\[\]]{1,160}[)\]]\.?)?$")
 
 
@@ -100,8 +103,8 @@ def _sentences(text: str, section: str, title: str, source_type: str, grade: str
         sentence = " ".join(text[start:end].split())
         n = len(sentence.split())
         if (n < min_words or n > max_words or _NOT_A_SENTENCE.search(sentence)
-                or not (_ENDS_LIKE_A_SENTENCE.search(sentence) or sentence.endswith(":"))
-                or sentence[0].islower()):
+                or not (_ENDS_LIKE_A_SENTENCE.search(sentence) or sentence.endswith(":") or _DOSE_ROW.search(sentence))
+                or (sentence[0].islower() and not _DOSE_ROW.search(sentence))):
             continue
         stems = tuple(analyze(sentence))
         facet = classify(sentence, section, source_type).facet
