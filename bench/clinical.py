@@ -146,7 +146,8 @@ def on_topic(d: dict[str, Any], item: dict[str, Any]) -> bool:
         if gold & set(s["docs"]):
             continue
         text = norm(s["text"])
-        if not any(re.search(rf"(?<![a-z0-9]){re.escape(t)}(?![a-z0-9])", text) for t in terms if t):
+        # a term in the singular also names its plural ("antidepressant" in "taper antidepressants")
+        if not any(re.search(rf"(?<![a-z0-9]){re.escape(t)}(?:s|es)?(?![a-z0-9])", text) for t in terms if t):
             return False
     return True
 
