@@ -85,3 +85,16 @@ def test_a_substance_no_passage_holds_is_named(question: str, absent: str) -> No
     index_words = {"buprenorphine", "withdrawal", "daily", "stop", "tries", "using", "wants", "swollen", "knee",
                    "serology", "positive", "lyme", "furosemide", "starting", "month"}
     assert _absent_substance(question, set(), lambda w: w in index_words) == absent
+
+
+@pytest.mark.parametrize(("sentence", "asked", "other"), [
+    ("ACP and AAFP recommend that clinicians select the treatment goals for adults aged 60 years or older.",
+     "pregnancy", True),
+    ("Antenatal corticosteroids reduce neonatal respiratory distress.", "pregnancy", False),
+    ("Offer labetalol to pregnant women with chronic hypertension.", "pregnancy", False),
+    ("In the general population aged 60 years or older, initiate treatment at SBP 150 mm Hg.", "children", True),
+])
+def test_another_population(sentence: str, asked: str, other: bool) -> None:
+    from medcite.understand.populations import mismatch
+
+    assert mismatch(sentence, asked) is other

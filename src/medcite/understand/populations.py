@@ -12,7 +12,10 @@ POPULATIONS: dict[str, tuple[re.Pattern[str], str, str]] = {
                   "lactation breastfeeding breast milk", "breastfeeding"),
     "children": (re.compile(r"\b(child(ren|hood)?|p(a)?ediatric\w*|infants?|neonat\w+|adolescen\w+|juvenile)\b", re.I),
                  "children pediatric patients", "children"),
-    "older adults": (re.compile(r"\b(elderly|geriatric|older (adults|patients|people)|aged (65|75)|age (65|75))\b", re.I),
+    "older adults": (re.compile(r"\b(elderly|geriatric|older (adults|patients|people)|aged (65|75)|age (65|75)|"
+                                r"aged (?:≥\s*)?(?:6\d|[7-9]\d)(?: years)? (?:or|and) (?:older|over)|"
+                                r"(?:6[05]|7[05]|80) years (?:of age )?(?:or|and) (?:older|over))\b|"
+                                r"(?:≥|>)\s*(?:6[05]|7[05]|80) (?:years|y)\b", re.I),
                      "elderly geriatric older patients", "older adults"),
     "renal impairment": (re.compile(r"\b(renal (impairment|insufficiency|failure|function|disease)|kidney (disease|impairment|failure)|"
                                     r"creatinine clearance|dialysis|eGFR|CrCl)\b", re.I),
@@ -51,5 +54,11 @@ def mismatch(text: str, asked: str) -> bool:
     if asked == "adults":
         return "children" in found and not _ADULT.search(text)
     if asked == "children":
-        return bool(_ADULT.search(text)) and "children" not in found
+        return (bool(_ADULT.search(text)) or "older adults" in found) and "children" not in found
+    if asked == "pregnancy":
+        # a recommendation for people of 60 and over is not one for pregnancy (one about the
+        # newborn is: obstetric guidelines speak of neonates)
+        return "older adults" in found and "pregnancy" not in found
+    if asked == "older adults":
+        return "children" in found and "older adults" not in found and not _ADULT.search(text)
     return False
