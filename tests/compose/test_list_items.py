@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from medcite.compose.build import ComposeConfig, _list_items
+from medcite.compose.judge import list_items
 from medcite.compose.select import candidates
 from medcite.types import Hit
 from medcite.understand.concepts import Concept
@@ -23,7 +23,7 @@ def test_the_list_follows_its_lead_in() -> None:
     found = [Concept("glucose", (frozenset({"glucos"}),), 1.0), Concept("pregnancy", (frozenset({"pregnant"}),), 1.0)]
     cands = candidates([_hit(PASSAGE)], found)
     lead = next(c for c in cands if c.text.endswith(":"))
-    items = [c.text for c in _list_items([lead], found, ComposeConfig())]
+    items = [c.text for c in list_items([lead], found)]
     assert items[:1] == ["Fasting: 5.3 mmol/litre"]
     assert any("7.8 mmol/litre" in t for t in items) and any("6.4 mmol/litre" in t for t in items)
     assert not any("test their glucose" in t for t in items)  # the next sentence is no item
@@ -32,4 +32,19 @@ def test_the_list_follows_its_lead_in() -> None:
 def test_no_list_without_a_lead_in() -> None:
     found = [Concept("glucose", (frozenset({"glucos"}),), 1.0)]
     cands = candidates([_hit("Offer metformin to women with gestational diabetes. Fasting: 5.3 mmol/litre")], found)
-    assert _list_items([c for c in cands if c.words >= 5], found, ComposeConfig()) == []
+    assert list_items([c for c in cands if c.words >= 5], found) == []
+
+
+def test_what_may_not_be_a_bottom_line() -> None:
+    from medcite.compose.judge import bottom_line_material
+
+    for text in ("Research indicates that potassium supplementation reduced SBP by 3 mmHg.",
+                 "Cure rates of 91% were achieved in a randomised double blind trial of erythromycin.",
+                 "Following 14 daily doses of doxazosin, VIAGRA 100 mg or matching placebo was administered.",
+                 "Also, Table 1 in the original guideline document provides ranges of values.",
+                 "Check the list of NCI-supported cancer clinical trials that are now accepting patients."):
+        assert not bottom_line_material(text), text
+    for text in ("Offer twice-daily insulin detemir as basal insulin therapy for adults with type 1 diabetes.",
+                 "Evidence is insufficient to recommend for or against screening.",
+                 "Stop metformin if the eGFR is below 30 ml/minute/1.73 m2."):
+        assert bottom_line_material(text), text

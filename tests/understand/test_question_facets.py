@@ -131,7 +131,7 @@ def test_near_duplicates(a: str, b: str, dup: bool) -> None:
     ("Guillain-Barré syndrome is a rare disorder in which the immune system attacks the nerves.", False),
 ])
 def test_positive_recommendation(text: str, recommends: bool) -> None:
-    from medcite.compose.build import _recommends
+    from medcite.compose.judge import recommends as _recommends
 
     assert _recommends(text) is recommends
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
-from ..clinical.sentences import is_fragment, sentence_spans
+from ..clinical.sentences import is_fragment
 from ..retrieve import scope as scopes
 from ..retrieve.analyze import analyze
 from ..retrieve.search import Retriever
@@ -31,6 +31,7 @@ from . import audience as lay
 from . import dosing
 from .aspects import aspect_bonus
 from .facets import SECTIONS
+from .judge import bottom_line_material, list_items, recommends
 from .references import Numbering
 from .select import INTENT_FACETS, Budget, Candidate, ScoreWeights, candidates, pick, score, similar
 
@@ -43,9 +44,6 @@ LAY_DISCLAIMER = (
     "This is general information from the sources listed, not medical advice. Talk to your doctor, "
     "nurse or pharmacist about your own situation before changing any treatment."
 )
-_RECOMMEND = ("should be offered", "is recommended", "are recommended", "recommend", "first-line",
-              "first line", "treatment of choice", "should be used", "should be considered", "is effective",
-              "are effective", "established effective")
 
 
 @dataclass(frozen=True)
@@ -178,7 +176,7 @@ def compose(
 
     pop_statements, pop_gaps = _special_populations(ctx, ranked, [*body, *bottom], retriever, config, table)
     # A sentence that introduces a list is shown with the list nested under it, or not at all.
-    items = _list_items([*body, *pop_statements], ctx.found, config)
+    items = list_items([*body, *pop_statements], ctx.found, config.list_items)
     led = {(i.hit.passage_id, i.facet) for i in items}
     body = [c for c in body if not c.is_lead or (c.hit.passage_id, c.facet) in led] + items
     pop_statements = [c for c in pop_statements if not c.is_lead or (c.hit.passage_id, c.facet) in led]
@@ -388,36 +386,6 @@ def _merge_hits(first: Sequence[Hit], second: Sequence[Hit]) -> list[Hit]:
     return [*first, *[h for h in second if h.passage_id not in seen]]
 
 
-# A bottom line says what to do or what is so; a sentence that reports a study ("Research
-# indicates …", "In the … trial, …", "There is only one published report …") or points
-# elsewhere ("Table 1 in the original guideline document provides …") is body text.
-_NOT_A_BOTTOM_LINE = re.compile(
-    r"^(?:research|studies|trials?|(?:a|one|two|several|many|some|most|the) (?:[\w-]+ ){0,3}"
-    r"(?:study|studies|trials?|reports?|review|meta-analys[ie]s|analysis|cohort|survey|rcts?)\b)"
-    r"|^in (?:the|a|this|one|two|an?) (?:[\w-]+ ){0,5}(?:study|trial|studies|trials|review|cohort)\b"
-    r"|^there (?:is|are|was|were) (?:only |no |little |limited |few |insufficient )*(?:one |two |a )?"
-    r"(?:published )?(?:reports?|stud(?:y|ies)|trials?|data|evidence)\b"
-    r"|^(?:an? |the )?(?:strong |large |growing |small |limited )?body of (?:research|evidence)\b"
-    r"|\b(?:research|studies|trials|(?:this|the|one|a) (?:[\w-]+ )?(?:study|trial)) (?:indicates?|shows?|showed|"
-    r"suggests?|suggested|found|demonstrated?|reported)\b"
-    r"|\b(?:were achieved|randomi[sz]ed (?:[\w-]+ ){0,3}(?:trials?|stud(?:y|ies))|subjects|participants|placebo|"
-    r"(?:was|were) (?:administered|randomi[sz]ed|enrolled|studied))\b"
-    r"|\b(?:original guideline document|table \d+ (?:in|of) the)\b"
-    # a pointer to somewhere else ("Check the list of NCI-supported cancer clinical trials ...")
-    r"|^(?:check|see|visit|call|contact|read|search|find) (?:the |a |an |our |this |these )?(?:list|website|web site|"
-    r"page|section|table|figure|database|registry|resources?)\b|\bclinical trials that are (?:now )?accepting\b", re.I)
-
-
-def _bottom_line_material(text: str) -> bool:
-    return not _NOT_A_BOTTOM_LINE.search(text.strip())
-
-
-def _recommends(text: str) -> bool:
-    """A positive recommendation ("should be offered", "is recommended"), not a negated one."""
-    low = f" {text.lower()} "
-    return any(r in low for r in _RECOMMEND) and " not " not in low
-
-
 def _asked(ctx: _Context, c: Candidate) -> float:
     """How plainly a sentence states what was asked (0..1): the mean over the asked aspects,
     so "treat with X for 10 days" beats "treat with X" for "what, and for how long?"."""
@@ -463,7 +431,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     pool = [c for c in [*chosen, *extra] if not wanted or c.facet in wanted or _asked(ctx, c) > 0] or chosen
     if ctx.asked_population:
         pool = [c for c in pool if not mismatch(c.text, ctx.asked_population)]
-    pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and _bottom_line_material(c.text)]
+    pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and bottom_line_material(c.text)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
     pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
@@ -492,7 +460,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
         # A second sentence for a treatment question must itself recommend something, and be
         # graded when the first is: a rationale ("Because ... the committee concluded ...")
         # is body text.
-        acts = ((_recommends(c.text) and (bool(c.grade) or not first.grade))
+        acts = ((recommends(c.text) and (bool(c.grade) or not first.grade))
                 or ctx.frame.intent not in ("treatment", "prevention"))
         if (c.hit.passage_id != first.hit.passage_id and key(c) >= 0.8 * key(first)
                 and first.words + c.words <= 60 and acts):
@@ -547,7 +515,8 @@ def _asked_statements(ranked: list[Candidate], chosen: list[Candidate], ctx: _Co
         return max(0.0 if general else _asked(ctx, c), _ask_share(ctx, c))
 
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c not in chosen and not c.is_lead
-            and c.context_cover >= config.min_sentence_cover and says(c) >= 0.5 and not _other_population(ctx, c.text) and c.words <= 60]
+            and c.context_cover >= config.min_sentence_cover and says(c) >= 0.5
+            and not _other_population(ctx, c.text) and c.words <= 60]
     pool.sort(key=lambda c: (-(says(c) + c.cover), c.hit.ordinal, c.start))
     out: list[Candidate] = []
     for c in pool:
@@ -598,7 +567,7 @@ def _other_population(ctx: _Context, text: str) -> bool:
 def _acts_for(ctx: _Context, c: Candidate) -> float:
     """What makes a sentence a bottom line beyond its relevance: a positive recommendation
     (+0.25), a grade (+0.1), and not being about another population (-0.3)."""
-    value = (0.25 if _recommends(c.text) else 0.0) + (0.1 if c.grade else 0.0)
+    value = (0.25 if recommends(c.text) else 0.0) + (0.1 if c.grade else 0.0)
     if _other_population(ctx, c.text):
         value -= 0.3  # the bottom line is about the asked population, not a subgroup
     return value
@@ -611,7 +580,8 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     was retrieved, so that two wordings of one question get the same bottom line.
     Empty when the document has no such sentence."""
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c.context_cover >= config.min_sentence_cover
-            and not c.is_lead and _bottom_line_material(c.text) and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)]
+            and not c.is_lead and bottom_line_material(c.text)
+            and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)]
     pool = [c for c in pool if _asked(ctx, c) > 0 and c.cover >= config.document_sentence_cover]
     # What is asked first comes first: for "budesonide not covered - next best option?" a
     # sentence that names an alternative, not one that recommends budesonide.
@@ -632,36 +602,6 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
         return (round(value, 6), -c.hit.ordinal, -c.start)
 
     return [max(pool, key=key)]
-
-
-_LIST_VALUE = re.compile(r"\d|\b(?:daily|weekly|monthly|annually|every|once|twice)\b", re.I)
-
-
-def _list_items(body: list[Candidate], found: list[Concept], config: ComposeConfig) -> list[Candidate]:
-    """The list a chosen lead-in sentence introduces ("… below the following target levels:"
-    → "Fasting: 5.3 mmol/litre", "1 hour after meals: 7.8 mmol/litre"): items too short to
-    stand alone as bullets, shown nested under the sentence that introduces them (``_nest``),
-    never on their own. Only lines that give a value or a schedule, up to ``list_items``;
-    the list ends at the first line that is a sentence of its own or says nothing to act on."""
-    out: list[Candidate] = []
-    for lead in body:
-        if not lead.is_lead:
-            continue
-        text = lead.hit.text
-        for s, e in sentence_spans(text[lead.end:]):
-            s, e = s + lead.end, e + lead.end
-            line = " ".join(text[s:e].split())
-            if line.lower().rstrip(".,;") in ("and", "or", "and/or"):
-                continue  # a connector between items
-            if (len([c for c in out if c.hit.passage_id == lead.hit.passage_id]) >= config.list_items
-                    or not _LIST_VALUE.search(line) or len(line.split()) > 40
-                    or (len(line.split()) >= 8 and line.endswith("."))):
-                break
-            terms = frozenset(analyze(line))
-            out.append(replace(lead, start=s, end=e, text=line, stems=tuple(analyze(line)), terms=terms,
-                               cover=coverage(found, terms), context_cover=coverage(found, terms | lead.context),
-                               grade=""))
-    return out
 
 
 def _nest(items: list[Candidate], make) -> list[Statement]:  # type: ignore[no-untyped-def]
