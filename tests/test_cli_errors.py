@@ -132,7 +132,7 @@ def test_eval_without_the_embedding_extra_stops_before_reading_the_corpus(
 
     work = _no_work(monkeypatch)
 
-    def missing(name: str | None = None) -> object:
+    def missing(name: str | None = None, **kwargs: object) -> object:
         raise MissingExtra("Dense retrieval", "onnx", "onnxruntime")
 
     monkeypatch.setattr(embed, "get_embedder", missing)
@@ -148,7 +148,7 @@ def test_embed_without_its_extra_is_one_line(tmp_path: Path, monkeypatch: pytest
 
     _isolated(monkeypatch)
 
-    def missing(name: str | None = None) -> object:
+    def missing(name: str | None = None, **kwargs: object) -> object:
         raise MissingExtra("Dense retrieval", "onnx", "onnxruntime")
 
     monkeypatch.setattr(embed, "get_embedder", missing)

@@ -17,7 +17,7 @@ import pytest
 from medcite.ingest import ingest
 from medcite.retrieve import dense
 from medcite.retrieve.dense import DenseIndex, embed_on_demand, index_dir
-from medcite.retrieve.embed import Embedder, MiniLMEmbedder, get_embedder
+from medcite.retrieve.embed import Embedder, OnnxMiniLMEmbedder, get_embedder
 from medcite.store import SQLiteStore
 from medcite.store import vectors as V
 
@@ -30,10 +30,10 @@ def _sources(data_dir: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def embedder() -> Embedder:
-    # The real model truncated to 64 tokens embeds these long label passages ~2.5x faster
-    # than at 256, keeping the suite quick; truncation changes vectors, hence its own name.
-    emb = get_embedder("minilm-l6-v2-len64")
-    assert emb.name == "minilm-l6-v2-len64" and isinstance(emb, MiniLMEmbedder)
+    # The real model truncated to 64 tokens embeds these long label passages faster than at
+    # its default cut-off, keeping the suite quick; truncation changes vectors, hence its own name.
+    emb = get_embedder("minilm-l6-v2-int8-len64")
+    assert emb.name == "minilm-l6-v2-int8-len64" and isinstance(emb, OnnxMiniLMEmbedder)
     return emb
 
 

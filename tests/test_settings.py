@@ -208,10 +208,9 @@ def test_medcite_config_json(tmp_path: Path) -> None:
 # Files that may still touch os.environ, and why (everything else gets a Settings).
 ENV_ALLOWED = {
     "settings.py": "the one loader of the environment (and the TEMPORARY embed-threads bridge)",
-    # Being rewritten by another engineer to take explicit parameters (model name, threads,
-    # max tokens); until then it reads MEDCITE_EMBEDDER / MEDCITE_EMBED_THREADS itself and sets
-    # the Hugging Face offline and OpenMP variables before torch loads.
-    "retrieve/embed.py": "embedder factory, to be given its settings explicitly (see settings.EmbedSettings)",
+    # Reads nothing: sets OMP_WAIT_POLICY=PASSIVE for torch's OpenMP runtime, which has no API
+    # for it, before torch loads (the optional torch embedder only).
+    "retrieve/embed_torch.py": "sets torch's OpenMP wait policy before torch loads",
 }
 ENV_READ = re.compile(r"\bos\.environ\b|\bgetenv\b|\benviron\b|envvar\s*=")
 

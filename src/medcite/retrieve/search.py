@@ -87,20 +87,23 @@ class Retriever:
     store's own tables."""
 
     def __init__(self, store: EvidenceStore, config: SearchConfig | None = None,
-                 embedder_name: str | None = None) -> None:
+                 embedder_name: str | None = None, embed_threads: int | None = None) -> None:
         if not isinstance(store, SQLiteStore):
             raise MedciteError(f"hybrid search needs a SQLite store, not {type(store).__name__}")
         self.store = store
         self.config = config or SearchConfig()
         self.embedder_name = embedder_name
+        self.embed_threads = embed_threads  # None: every core this process may use
         self.info = SearchInfo()
 
     @classmethod
     def from_settings(cls, store: EvidenceStore, settings: Settings) -> Retriever:
-        """A retriever as the settings configure it: ``embed.on_demand`` and the embedder
-        ``embed.embedder`` (empty: the store's own, ``retrieve.embed.embedder_for_store``)."""
-        # TODO(lead): embed.threads (and max tokens) go into embed.py's factory once it takes them.
-        return cls(store, SearchConfig.from_settings(settings), embedder_name=settings.embed.embedder or None)
+        """A retriever as the settings configure it: ``embed.on_demand``, the embedder
+        ``embed.embedder`` (empty: the store's own, ``retrieve.embed.embedder_for_store``) and
+        its ``embed.threads``."""
+        # TODO(lead): a max-tokens setting, when there is one, goes to embedder_for_store too.
+        return cls(store, SearchConfig.from_settings(settings), embedder_name=settings.embed.embedder or None,
+                   embed_threads=settings.embed.threads)
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
                source_types: list[str] | None = None, since: int | None = None,
@@ -173,7 +176,7 @@ class Retriever:
         t = time.perf_counter()
         try:
             # The query is embedded by the same model as the passage vectors it is compared to.
-            embedder = embedder_for_store(self.store, self.embedder_name)
+            embedder = embedder_for_store(self.store, self.embedder_name, threads=self.embed_threads)
         except (MedciteError, ValueError) as exc:
             info.note = str(exc)
             return {}, None, None

@@ -20,7 +20,7 @@ from .. import __version__
 from ..answering import AnswerNotFound
 from ..errors import MedciteError, StoreError
 from ..review import NotFound, PermissionDenied, WorkflowError
-from ..settings import Settings, bridge_embed_threads
+from ..settings import Settings
 from .api import router as api_router
 from .deps import CSRF_COOKIE, Services, new_csrf_cookie
 from .limits import BodyLimit, Limits
@@ -82,7 +82,6 @@ def app_from_settings(settings: Settings) -> FastAPI:
     """The app ``medcite serve`` runs in each worker process, from the settings the command
     resolved (``serve.cli_serve.serve_settings``), passed as an argument: stores, access,
     proxy trust, limits and search configuration."""
-    bridge_embed_threads(settings)  # TEMPORARY: see settings.bridge_embed_threads
     return create_app(settings=settings, warm=True, trusted_proxies=settings.serve.trust_proxy)
 
 

@@ -18,7 +18,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from ..errors import MedciteError
-from ..settings import Settings, bridge_embed_threads, load_settings
+from ..settings import Settings, load_settings
 
 err = Console(stderr=True)
 
@@ -41,7 +41,6 @@ def load(flags: dict[str, Any] | None = None) -> Settings:
     """The command's settings: defaults < config file < environment < its ``flags`` (dotted
     setting names; None: the flag was not given)."""
     settings = load_settings(flags, state.config)
-    bridge_embed_threads(settings)  # TEMPORARY: see settings.bridge_embed_threads
     return settings
 
 

@@ -58,8 +58,7 @@ def retrieval_cmd(
     embedder: Embedder | None = None
     if {"dense", "hybrid"} & set(modes):
         try:
-            # TODO(lead): pass settings.embed.threads too once embed.py's factory takes it.
-            embedder = get_embedder(settings.embed.embedder or None)
+            embedder = get_embedder(settings.embed.embedder or None, threads=settings.embed.threads)
         except ValueError as exc:  # an unknown model name
             raise MedciteError(f"embed.embedder ({settings.origin('embed.embedder')}): {exc}") from exc
     results: dict[str, dict[str, object]] = {}

@@ -161,6 +161,10 @@ def embed_pending(
             queue = pending(store, model, min(batch * 16, total - done))
             if not queue:
                 break
+            # Shortest first within these few batches (of the same priority, nearly): each
+            # batch then holds texts of similar length, which the embedder pads to their
+            # longest, not to the longest of 64 random texts.
+            queue.sort(key=lambda item: len(item[1]))
         work, queue = queue[:batch], queue[batch:]
         work = work[: total - done]
         vecs = embedder.embed([text for _, text in work])
