@@ -14,11 +14,11 @@ paper-qa's settings: plain pydantic models, nested by concern::
     embed   the dense-retrieval model, its threads, on-demand embedding
     ingest  parser processes, documents per transaction
     serve   address, workers, access, proxy trust, and (serve.limits) request limits
+    sources where `medcite sync` fetches from (E-utilities, mirrors), its API key, rate, cache
 
 The composer's knobs stay in ``compose.build.ComposeConfig``: none is an operator setting yet
 (when one is, it belongs in a ``compose`` section here, turned into a ``ComposeConfig`` the way
 ``retrieve.search.SearchConfig.from_settings`` turns ``embed`` into a search configuration).
-Connectors, when they come, get their own section the same way.
 """
 
 from __future__ import annotations
@@ -100,13 +100,11 @@ class StoreSettings(_Section):
 
 
 class EmbedSettings(_Section):
-    # TODO(lead, retrieve/embed.py rewrite): these three are to be passed into embed.py's
-    # factory explicitly. Today ``embedder`` already is (get_embedder(name),
-    # Retriever(embedder_name=...)); ``threads`` reaches embed.py only through
-    # ``bridge_embed_threads`` below (delete it once the factory takes ``threads``);
-    # ``on_demand`` goes to SearchConfig (retrieve/search.py), not to embed.py.
+    # ``embedder`` and ``threads`` are passed to retrieve.embed's factory (get_embedder,
+    # embedder_for_store, Retriever.from_settings); ``on_demand`` goes to SearchConfig.
     embedder: str = Field(default="", description="Embedding model: minilm-l6-v2-int8 (ONNX) or minilm-l6-v2 (torch), "
-                                          "optionally -lenN (empty: ONNX where installed, else torch).")
+                                          "optionally -lenN, the token cut-off (empty: the store's own model, else "
+                                          "minilm-l6-v2-int8-len128 where ONNX is installed, else torch).")
     threads: int | None = Field(default=None, ge=1, description="Threads an embedder uses (empty: every core; "
                                                         "`medcite serve`: the cores divided among its workers).")
     on_demand: int = Field(default=ON_DEMAND, ge=0, description="Search and ask embed up to this many top lexical "
@@ -145,6 +143,52 @@ class ServeSettings(_Section):
         return trusted_proxies(value) if isinstance(value, str) else value
 
 
+EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+
+
+class SourcesSettings(_Section):
+    """Where ``medcite sync`` fetches from and how politely (medcite/sync/)."""
+
+    eutils_url: str = Field(default=EUTILS_URL, description="NCBI E-utilities base URL (a test server: "
+                                                          "http://127.0.0.1:PORT/entrez/eutils/).")
+    api_key: str = Field(default="", description="NCBI API key: 10 requests/s instead of 3.")
+    tool: str = Field(default="medcite", description="The tool= name NCBI sees.")
+    email: str = Field(default="", description="The email= address NCBI may write to about this client.")
+    requests_per_second: float | None = Field(default=None, gt=0, description="Requests per second to one "
+                                              "service (empty: 10 with an API key, else 3).")
+    timeout: float = Field(default=60.0, gt=0, description="Seconds a connection or read may stall.")
+    retries: int = Field(default=5, ge=0, description="Retries of a request after a 429, 5xx, timeout or "
+                                                      "truncated reply.")
+    batch_size: int = Field(default=200, ge=1, le=10000, description="Records per efetch request.")
+    cache_dir: Path | None = Field(default=None, description="Raw replies and mirror files (empty: "
+                                                             "HOME/sync-cache).")
+    cache_hours: float = Field(default=24.0, ge=0, description="A cached search reply is reused this long "
+                                                               "(0: never).")
+    pubmed_queries: list[str] = Field(default_factory=list, description="PubMed queries `sync all` keeps current.")
+    pubmed_mirror: str = Field(default="", description="PubMed baseline mirror (URL or folder) `sync all` "
+                                                       "reads (empty: none).")
+    medlineplus: str = Field(default="", description="MedlinePlus health-topics XML `sync all` reads: a file, "
+                             "folder or URL (https://medlineplus.gov/xml.html; empty: none).")
+    medlineplus_delete_missing: bool = Field(default=False, description="Delete synced MedlinePlus topics a "
+                                             "newer file no longer has (else they are reported and kept).")
+    dailymed: str = Field(default="", description="DailyMed SPL release zips `sync all` reads: a folder, a zip, "
+                          "or a URL of one or of a page linking to them (empty: none).")
+
+    @field_validator("cache_dir")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @field_validator("pubmed_queries", mode="before")
+    @classmethod
+    def _queries(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    def rate(self) -> float:
+        """Requests per second to keep to: the setting, else NCBI's published limit."""
+        return self.requests_per_second or (10.0 if self.api_key else 3.0)
+
+
 class Settings(_Section):
     """The whole tree. Build it with :func:`load_settings` (or ``Settings.load``); a default
     tree for one data folder, reading nothing, with ``Settings.for_home``."""
@@ -153,6 +197,7 @@ class Settings(_Section):
     embed: EmbedSettings = Field(default_factory=lambda: EmbedSettings())
     ingest: IngestSettings = Field(default_factory=lambda: IngestSettings())
     serve: ServeSettings = Field(default_factory=lambda: ServeSettings())
+    sources: SourcesSettings = Field(default_factory=lambda: SourcesSettings())
     _origins: dict[str, str] = PrivateAttr(default_factory=dict)
     _config_file: Path | None = PrivateAttr(default=None)
 
@@ -185,6 +230,11 @@ class Settings(_Section):
         if self.database_url.startswith(("postgresql://", "postgres://")):
             return self.database_url
         return f"sqlite:///{self.db_path}"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where ``medcite sync`` keeps raw replies and downloaded mirror files."""
+        return self.sources.cache_dir or self.home / "sync-cache"
 
     # -- where each value came from ----------------------------------------------------------------
 
@@ -260,6 +310,21 @@ SOURCES: dict[str, Source] = {
     "serve.limits.ask_burst": Source("MEDCITE_ASK_BURST", None),
     "serve.limits.login_failures_per_minute": Source("MEDCITE_LOGIN_FAILURES_PER_MINUTE", None),
     "serve.limits.login_failure_burst": Source(None, None),
+    "sources.eutils_url": Source("MEDCITE_EUTILS_URL", None),
+    "sources.api_key": Source("MEDCITE_NCBI_API_KEY", None),
+    "sources.tool": Source(None, None),
+    "sources.email": Source("MEDCITE_NCBI_EMAIL", None),
+    "sources.requests_per_second": Source(None, None),
+    "sources.timeout": Source(None, None),
+    "sources.retries": Source(None, None),
+    "sources.batch_size": Source(None, "sync pubmed --batch-size"),
+    "sources.cache_dir": Source(None, None),
+    "sources.cache_hours": Source(None, None),
+    "sources.pubmed_queries": Source(None, None),
+    "sources.pubmed_mirror": Source(None, "sync pubmed-baseline --mirror"),
+    "sources.medlineplus": Source(None, "sync medlineplus --source"),
+    "sources.medlineplus_delete_missing": Source(None, "sync medlineplus --delete-missing"),
+    "sources.dailymed": Source(None, "sync dailymed --source"),
 }
 
 
@@ -371,6 +436,8 @@ def _shown(key: str, value: Any) -> Any:
         return str(value)
     if key.endswith("_url") and isinstance(value, str):
         return redact(value)
+    if key.endswith("api_key") and value:
+        return "***"  # a secret: `medcite config` shows that it is set, not what it is
     return value
 
 
@@ -389,6 +456,8 @@ def _toml(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float):
         return repr(value)
+    if isinstance(value, list):
+        return json.dumps([str(v) for v in value], ensure_ascii=False)
     return json.dumps(str(value), ensure_ascii=False)
 
 
@@ -415,13 +484,3 @@ def as_toml(settings: Settings, looked_at: Path | None = None) -> str:
         else:
             lines.append(f"{name} = {_toml(row['value'])}  # {note}")
     return "\n".join(lines) + "\n"
-
-
-def bridge_embed_threads(settings: Settings) -> None:
-    """TEMPORARY, until retrieve/embed.py's factory takes ``threads`` as a parameter (the lead
-    wires it; then delete this function and its two callers, ``serve.cli_common.load`` and
-    ``serve.app.app_from_settings``). embed.py still reads ``MEDCITE_EMBED_THREADS`` itself
-    when a model loads, so the resolved value is handed to it there, in this process only; no
-    other setting travels through the environment."""
-    if settings.embed.threads is not None:
-        os.environ["MEDCITE_EMBED_THREADS"] = str(settings.embed.threads)

@@ -133,12 +133,13 @@ def _warm_lexical_index(store: SQLiteStore, quiet: bool) -> None:
 def _embed(store: SQLiteStore, settings: Settings, budget: float | None, limit: int | None,
            quiet: bool) -> dict[str, object]:
     """Embed pending passages with a progress bar; returns the embedding summary."""
-    from ..retrieve.embed import get_embedder
+    from ..retrieve.embed import embedder_for_store
     from ..store.vectors import count_pending, embed_pending
 
     try:
-        # TODO(lead): pass settings.embed.threads here too once embed.py's factory takes it.
-        embedder = get_embedder(settings.embed.embedder or None)
+        # The store's own model when it has vectors already (a store embedded at 256 tokens goes
+        # on at 256 rather than starting over), else the configured or default one.
+        embedder = embedder_for_store(store, settings.embed.embedder or None, threads=settings.embed.threads)
     except (MedciteError, ValueError) as exc:
         err.print(f"[yellow]dense embeddings skipped:[/yellow] {escape(str(exc))}")
         return {"skipped": str(exc)}
@@ -183,7 +184,7 @@ def embed_cmd(
 
     settings = load({"store.home": home})
     try:  # the model first: without its extra this command has nothing to do (exit status 4)
-        get_embedder(settings.embed.embedder or None)
+        get_embedder(settings.embed.embedder or None, threads=settings.embed.threads)
     except ValueError as exc:  # an unknown model name
         raise MedciteError(f"embed.embedder ({settings.origin('embed.embedder')}): {exc}") from exc
     store = _store(settings)
@@ -385,6 +386,7 @@ def config_cmd(
 from .cli_ask import ask_cmd, list_answers_cmd, show_answer_cmd  # noqa: E402
 from .cli_eval import eval_app  # noqa: E402  (registered after the core commands)
 from .cli_serve import serve_cmd, users_app  # noqa: E402
+from .cli_sync import sources_cmd, sync_app  # noqa: E402
 
 app.add_typer(eval_app, name="eval")
 app.command("ask")(ask_cmd)
@@ -394,6 +396,8 @@ answers_app.command("list")(list_answers_cmd)
 app.add_typer(answers_app, name="answers")
 app.command("serve")(serve_cmd)
 app.add_typer(users_app, name="users")
+app.add_typer(sync_app, name="sync")
+app.command("sources")(sources_cmd)
 
 
 def main() -> None:

@@ -356,3 +356,49 @@ def m008_abbreviations() -> list[Step]:
         ),
         backfill,
     ]
+
+
+@migration
+def m009_sync_state() -> list[str]:
+    # What `medcite sync` remembers (medcite/sync/state.py): one row per run of a source, with
+    # its counts and errors (`medcite sources`); resumable cursors (an E-utilities sync's
+    # WebEnv and the next retstart), written in the transaction that stores the batch they
+    # follow; and the mirror files (PubMed baseline / update files) processed, each once.
+    return _statements(
+        """
+        CREATE TABLE sync_runs (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            target TEXT NOT NULL DEFAULT '',
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL DEFAULT 'running',
+            added INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            requests INTEGER NOT NULL DEFAULT 0,
+            cached INTEGER NOT NULL DEFAULT 0,
+            errors TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX sync_runs_source ON sync_runs(source, id);
+        CREATE TABLE sync_cursors (
+            source TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (source, key)
+        );
+        CREATE TABLE sync_files (
+            source TEXT NOT NULL,
+            name TEXT NOT NULL,
+            md5 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            documents INTEGER NOT NULL DEFAULT 0,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            processed_at TEXT NOT NULL,
+            PRIMARY KEY (source, name)
+        )
+        """
+    )

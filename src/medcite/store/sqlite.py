@@ -6,7 +6,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from json.encoder import encode_basestring, encode_basestring_ascii
@@ -75,19 +75,25 @@ class SQLiteStore(DocumentsMetaMixin, AbbreviationsMixin):
             yield self.db
 
     def upsert(self, documents: Sequence[Document], source_path: str = "",
-               abbreviations: Sequence[Definitions | None] | None = None) -> list[str]:
+               abbreviations: Sequence[Definitions | None] | None = None,
+               also: Callable[[sqlite3.Connection, list[str]], None] | None = None) -> list[str]:
         """Insert or update documents in one transaction.
 
         Returns one status per document: ``added``, ``updated`` or ``unchanged``.
         A changed document has its passages replaced and its version incremented.
         ``abbreviations``, when given, holds for each document the (short form, long form)
         pairs its text defines (``clinical.abbreviations.document_definitions``): they
-        replace those stored for an added or changed document.
+        replace those stored for an added or changed document. ``also(connection, statuses)``
+        runs in the same transaction (``medcite sync`` records its counts and how far it got
+        there, so a kill between the two cannot happen).
         """
         if abbreviations is not None and len(abbreviations) != len(documents):
             raise ValueError("upsert: one list of abbreviations per document")
         with self.transaction():
-            return self._upsert_batch(documents, source_path, _now(), abbreviations)
+            statuses = self._upsert_batch(documents, source_path, _now(), abbreviations)
+            if also is not None:
+                also(self.db, statuses)
+            return statuses
 
     def _upsert_batch(self, documents: Sequence[Document], source_path: str, now: str,
                       abbreviations: Sequence[Definitions | None] | None = None) -> list[str]:
@@ -198,6 +204,22 @@ class SQLiteStore(DocumentsMetaMixin, AbbreviationsMixin):
                 self._delete_passages(int(row["id"]))
                 self.db.execute("DELETE FROM documents WHERE id=?", (row["id"],))
         return row is not None
+
+    def delete_documents(self, doc_ids: Iterable[str],
+                         also: Callable[[sqlite3.Connection, list[str]], None] | None = None) -> list[str]:
+        """Remove documents and their passages in one transaction; ``also(connection, gone)``
+        runs in it, as in ``upsert``. Returns the ids that existed (``gone``)."""
+        gone: list[str] = []
+        with self.transaction():
+            for doc_id in dict.fromkeys(doc_ids):
+                row = self.db.execute("SELECT id FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+                if row is not None:
+                    self._delete_passages(int(row["id"]))
+                    self.db.execute("DELETE FROM documents WHERE id=?", (row["id"],))
+                    gone.append(doc_id)
+            if also is not None:
+                also(self.db, gone)
+        return gone
 
     def add_vocab(self, terms: Iterable[VocabTerm]) -> int:
         """Store vocabulary entry terms (idempotent). Returns rows written."""

@@ -1,0 +1,254 @@
+"""``medcite sync …`` and ``medcite sources``: fill and refresh the store from the real sources."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from ..errors import EXIT_INCOMPLETE
+from ..review import open_editorial
+from ..settings import Settings
+from ..store import open_store
+from ..sync import Connector, SyncContext, SyncReport, state
+from ..sync.baseline import BaselineConnector
+from ..sync.dailymed import DailyMedConnector
+from ..sync.medlineplus import XML_PAGE, MedlinePlusConnector
+from ..sync.pubmed import PubMedConnector
+from .cli_common import HomeOption, load
+
+console = Console()
+err = Console(stderr=True)
+sync_app = typer.Typer(help="Fill and refresh the store from PubMed (E-utilities, baseline mirror), DailyMed "
+                       "and MedlinePlus.",
+                       no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Any]:
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}[/bold]"), BarColumn(bar_width=None),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=err, disable=quiet) as bar:
+        tasks: dict[str, Any] = {}
+
+        def tell(what: str, done: int, total: int | None) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(escape(what), total=total)
+            bar.update(tasks[what], completed=done, total=total)
+
+        yield tell
+
+
+def run_connectors(settings: Settings, connectors: list[Connector], as_json: bool) -> list[SyncReport]:
+    """Run each connector against the store, with progress on stderr (not with ``--json`` or
+    when stderr is no terminal); the reports, in order."""
+    quiet = as_json or not sys.stderr.isatty()
+    store = open_store(settings)
+    reports: list[SyncReport] = []
+    try:
+        articles = open_editorial(settings)
+        try:
+            with _progress(quiet) as tell:
+                for connector in connectors:
+                    if quiet and not as_json:
+                        err.print(f"sync {connector.name} …")
+                    reports.append(connector.run(SyncContext(store, settings, articles, tell)))
+        finally:
+            articles.close()
+    finally:
+        store.close()
+    return reports
+
+
+def _finish(reports: list[SyncReport], as_json: bool) -> None:
+    ok = all(r.ok for r in reports)
+    if as_json:
+        print(json.dumps({"ok": ok, "runs": [r.to_dict() for r in reports]}, indent=2, ensure_ascii=False))
+    else:
+        _print_summary(reports)
+    raise typer.Exit(0 if ok else EXIT_INCOMPLETE)
+
+
+def _print_summary(reports: list[SyncReport]) -> None:
+    table = Table(title="Sync summary")
+    for col in ("source", "added", "updated", "unchanged", "deleted", "requests", "cached", "seconds", "status"):
+        table.add_column(col, justify="left" if col in ("source", "status") else "right")
+    for r in reports:
+        table.add_row(r.source, f"{r.added:,}", f"{r.updated:,}", f"{r.unchanged:,}", f"{r.deleted:,}",
+                      f"{r.requests:,}", f"{r.cached:,}", f"{r.seconds:.1f}",
+                      "[green]ok[/green]" if r.ok else "[red]failed[/red]")
+    console.print(table)
+    for r in reports:
+        files = f" ({r.files:,} files)" if r.files else ""
+        console.print(f"  {r.source}: {escape(r.target)}{files}", soft_wrap=True)
+        for w in r.warnings:
+            console.print(f"  [yellow]{r.source}:[/yellow] {escape(w)}", soft_wrap=True)
+        if r.retries:
+            console.print(f"  [dim]{r.source}: {len(r.retries)} request(s) retried (last: "
+                          f"{escape(r.retries[-1])})[/dim]", soft_wrap=True)
+        if r.flagged:
+            console.print(f"[yellow]{len(r.flagged)} approved article(s) cite a changed or deleted source and now "
+                          f"need re-review:[/yellow] {', '.join(r.flagged)}")
+        for e in r.errors:
+            console.print(f"  [red]FAILED[/red] {r.source}: {escape(e)}", soft_wrap=True)
+
+
+@sync_app.command("pubmed")
+def sync_pubmed_cmd(
+    query: Annotated[str, typer.Option("--query", "-q", help="A PubMed search, as typed on pubmed.gov.")],
+    since: Annotated[str | None, typer.Option(help="Only records modified on or after this date (YYYY[-MM[-DD]]).")
+                     ] = None,
+    max_records: Annotated[int | None, typer.Option("--max", help="At most this many records.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Records per efetch request (default 200).",
+                                                   show_default=False)] = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Search PubMed (E-utilities) and store the records found; resumable, cached, rate-limited."""
+    settings = load({"store.home": home, "sources.batch_size": batch_size})
+    connector = PubMedConnector(query, since, max_records)
+    _finish(run_connectors(settings, [connector], as_json), as_json)
+
+
+@sync_app.command("pubmed-baseline")
+def sync_baseline_cmd(
+    mirror: Annotated[str | None, typer.Option(help="The mirror's root: a URL (https://ftp.ncbi.nlm.nih.gov/pubmed/) "
+                                               "or a folder holding baseline/ and updatefiles/.",
+                                               show_default=False)] = None,
+    max_files: Annotated[int | None, typer.Option("--max-files", help="Process at most this many new files.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Parser processes (default: the cores, at most 4).")] = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Process the PubMed baseline and update files not processed yet, each md5-checked, in order."""
+    settings = load({"store.home": home, "sources.pubmed_mirror": mirror, "ingest.workers": workers})
+    connector = BaselineConnector(settings.sources.pubmed_mirror, limit=max_files)
+    _finish(run_connectors(settings, [connector], as_json), as_json)
+
+
+@sync_app.command("medlineplus")
+def sync_medlineplus_cmd(
+    source: Annotated[str | None, typer.Option("--source", help="The health-topics XML: a file, a folder, "
+                                               "its URL, or a page linking to it (default: sources.medlineplus, "
+                                               f"else {XML_PAGE}).", show_default=False)] = None,
+    delete_missing: Annotated[bool | None, typer.Option("--delete-missing/--keep-missing",
+                                                        help="Delete synced topics the new file no longer has "
+                                                        "(default: sources.medlineplus_delete_missing).",
+                                                        show_default=False)] = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Store MedlinePlus's newest health-topics file (once per file; an older one is refused)."""
+    settings = load({"store.home": home, "sources.medlineplus": source,
+                     "sources.medlineplus_delete_missing": delete_missing})
+    connector = MedlinePlusConnector(settings.sources.medlineplus or XML_PAGE)
+    _finish(run_connectors(settings, [connector], as_json), as_json)
+
+
+@sync_app.command("dailymed")
+def sync_dailymed_cmd(
+    source: Annotated[str | None, typer.Option("--source", help="DailyMed SPL release zips: a folder, a zip, "
+                                               "its URL, or a page linking to them (default: sources.dailymed).",
+                                               show_default=False)] = None,
+    max_files: Annotated[int | None, typer.Option("--max-files", help="Process at most this many new zips.")
+                         ] = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Store the drug labels of DailyMed's full and update release zips not processed yet; a label
+    keyed by set id, a newer version replacing an older one (never the reverse)."""
+    settings = load({"store.home": home, "sources.dailymed": source})
+    connector = DailyMedConnector(settings.sources.dailymed, limit=max_files)
+    _finish(run_connectors(settings, [connector], as_json), as_json)
+
+
+def scheduled(settings: Settings) -> list[Connector]:
+    """What ``sync all`` runs: the baseline mirror, then each PubMed query since its last
+    successful sync (a day of overlap: E-utilities dates are days)."""
+    out: list[Connector] = []
+    conf = settings.sources
+    if conf.pubmed_mirror:
+        out.append(BaselineConnector(conf.pubmed_mirror))
+    if conf.dailymed:
+        out.append(DailyMedConnector(conf.dailymed))
+    if conf.medlineplus:
+        out.append(MedlinePlusConnector(conf.medlineplus))
+    store = open_store(settings) if conf.pubmed_queries else None
+    try:
+        for query in conf.pubmed_queries:
+            assert store is not None
+            last = state.last_success(store, "pubmed", " ".join(query.split()))
+            since = None
+            if last:
+                since = (datetime.fromisoformat(last).astimezone(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+            # Remembered under the query alone, as a full `sync pubmed --query` is: the next
+            # run starts from this one.
+            out.append(PubMedConnector(query, since, remember_as=" ".join(query.split())))
+    finally:
+        if store is not None:
+            store.close()
+    return out
+
+
+@sync_app.command("all")
+def sync_all_cmd(as_json: JsonOption = False, home: HomeOption = None) -> None:
+    """Run every sync the settings list (sources.pubmed_mirror, sources.pubmed_queries): for cron."""
+    settings = load({"store.home": home})
+    connectors = scheduled(settings)
+    if not connectors:
+        err.print("[yellow]nothing to sync:[/yellow] set sources.pubmed_queries, sources.pubmed_mirror, "
+                  "sources.dailymed or sources.medlineplus in medcite.toml (`medcite config` shows them)")
+        raise typer.Exit(EXIT_INCOMPLETE)
+    _finish(run_connectors(settings, connectors, as_json), as_json)
+
+
+def sources_cmd(as_json: JsonOption = False, home: HomeOption = None) -> None:
+    """Each source's last sync: when, counts added/updated/deleted, errors."""
+    settings = load({"store.home": home})
+    store = open_store(settings)
+    try:
+        rows = state.summary(store)
+    finally:
+        store.close()
+    queries = list(settings.sources.pubmed_queries)
+    listed: dict[str, Any] = {"pubmed_queries": queries, "pubmed_mirror": settings.sources.pubmed_mirror or None,
+                              "dailymed": settings.sources.dailymed or None,
+                              "medlineplus": settings.sources.medlineplus or None}
+    if as_json:
+        print(json.dumps({"sources": rows, "sync_all": listed}, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        console.print("No source has been synced yet: see `medcite sync --help`.")
+        return
+    table = Table(title="Sources (counts: all runs)")
+    for col in ("source", "last sync", "status", "added", "updated", "deleted", "errors of the last run"):
+        table.add_column(col, justify="right" if col in ("added", "updated", "deleted") else "left")
+    for row in rows:
+        last, totals = row["last_run"], row["totals"]
+        when = (last["finished_at"] or last["started_at"]).replace("T", " ")[:16]
+        table.add_row(f"{row['source']}\n[dim]{escape(row['target'][:40])}[/dim]", when, last["status"],
+                      f"{totals['added']:,}", f"{totals['updated']:,}", f"{totals['deleted']:,}",
+                      escape("; ".join(last["errors"])[:200]) or "-")
+    console.print(table)
+    if queries or listed["pubmed_mirror"] or listed["dailymed"] or listed["medlineplus"]:
+        console.print(f"[dim]sync all runs: mirror {escape(listed['pubmed_mirror'] or 'none')}; "
+                      f"{len(queries)} PubMed quer{'y' if len(queries) == 1 else 'ies'}; "
+                      f"DailyMed {escape(listed['dailymed'] or 'none')}; "
+                      f"MedlinePlus {escape(listed['medlineplus'] or 'none')}[/dim]")
