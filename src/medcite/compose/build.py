@@ -277,14 +277,16 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
 
 
 def _occurs(store: EvidenceStore) -> Callable[[str], bool]:
-    """Whether a word or phrase occurs in any indexed passage (an FTS5 phrase query)."""
+    """Whether a word or phrase occurs in any indexed passage (an FTS5 phrase query); with a
+    trailing "*", whether any indexed word begins with it (a prefix query)."""
     from ..store.fts_query import tokens
 
     def occurs(text: str) -> bool:
-        words = tokens(text)[:8]
+        prefix = text.endswith("*")
+        words = tokens(text.rstrip("*"))[:8]
         if not words:
             return True
-        return bool(store.search('"' + " ".join(words) + '"', k=1, snippet_tokens=1))
+        return bool(store.search('"' + " ".join(words) + '"' + ("*" if prefix else ""), k=1, snippet_tokens=1))
 
     return occurs
 

@@ -361,11 +361,13 @@ def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str],
     """A plain noun anywhere in the question that no indexed passage contains ("38M using
     kratom daily ... can I use buprenorphine?"): what the question is about is then not in
     the index, whatever else it names. Describing words ("tachypneic", "mottled") are the
-    patient's, not the subject."""
+    patient's, not the subject. ``occurs`` answers a trailing "*" as a prefix query."""
     for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", text):
         if word in CHATTER or word in known_abbrev or _DESCRIBING.search(word):
             continue
-        if not occurs(word):
+        # Bedside shorthand and other forms of an indexed word ("pyelo", "chole", "seize") begin
+        # like one; a substance the index never names ("kratom") does not.
+        if not occurs(word) and not occurs(word[:max(4, len(word) - 1)] + "*"):
             return word
     return ""
 
