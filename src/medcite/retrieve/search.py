@@ -101,7 +101,8 @@ class Retriever:
         """A retriever as the settings configure it: ``embed.on_demand``, the embedder
         ``embed.embedder`` (empty: the store's own, ``retrieve.embed.embedder_for_store``) and
         its ``embed.threads``."""
-        # TODO(lead): a max-tokens setting, when there is one, goes to embedder_for_store too.
+        # The token cut-off is part of the embedder's name ("...-len128"), so ``embed.embedder``
+        # carries it; there is no separate setting to pass.
         return cls(store, SearchConfig.from_settings(settings), embedder_name=settings.embed.embedder or None,
                    embed_threads=settings.embed.threads)
 

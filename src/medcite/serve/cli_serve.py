@@ -81,6 +81,15 @@ def run_server(config: uvicorn.Config) -> bool:
     return True
 
 
+def settings_for_serve(host: str | None = None, port: int | None = None, workers: int | None = None,
+                       private: bool = False, behind_proxy: bool = False, forwarded_allow_ips: str | None = None,
+                       home: Path | None = None) -> Settings:
+    """The settings ``medcite serve`` runs with, from its flags (None: not given)."""
+    settings = load({"store.home": home, "serve.host": host, "serve.port": port, "serve.workers": workers,
+                     "serve.public": False if private else None})
+    return serve_settings(settings, behind_proxy, forwarded_allow_ips)
+
+
 def serve_cmd(
     host: Annotated[str | None, typer.Option(help="Interface to listen on (0.0.0.0 for every interface; "
                                                   "default 127.0.0.1).", show_default=False)] = None,
@@ -101,9 +110,7 @@ def serve_cmd(
 
     if forwarded_allow_ips is not None and not forwarded_allow_ips.strip():
         raise _fail("--forwarded-allow-ips needs an address, a comma-separated list of them, or *")
-    settings = load({"store.home": home, "serve.host": host, "serve.port": port, "serve.workers": workers,
-                     "serve.public": False if private else None})
-    settings = serve_settings(settings, behind_proxy, forwarded_allow_ips)
+    settings = settings_for_serve(host, port, workers, private, behind_proxy, forwarded_allow_ips, home)
     with open_store(settings) as store:  # a MedciteError ends the command with one line (cli_common)
         documents = store.stats().get("documents", 0)
     open_editorial(settings).close()  # migrate once, before workers race to
