@@ -102,9 +102,10 @@ def _sentences(text: str, section: str, title: str, source_type: str, grade: str
             start = label.end()
         sentence = " ".join(text[start:end].split())
         n = len(sentence.split())
+        dose_row = bool(_DOSE_ROW.search(sentence))  # kept for the dosing table, never a bullet
         if (n < min_words or n > max_words or _NOT_A_SENTENCE.search(sentence)
-                or not (_ENDS_LIKE_A_SENTENCE.search(sentence) or sentence.endswith(":") or _DOSE_ROW.search(sentence))
-                or (sentence[0].islower() and not _DOSE_ROW.search(sentence))):
+                or not (_ENDS_LIKE_A_SENTENCE.search(sentence) or sentence.endswith(":") or dose_row)
+                or (sentence[0].islower() and not dose_row)):
             continue
         stems = tuple(analyze(sentence))
         facet = classify(sentence, section, source_type).facet

@@ -33,8 +33,8 @@ _LEAD = re.compile(r"^(?:including|such as|e\.g\.,?|and|or|other|any|all)\s+", r
 _MAX_PHRASE_TOKENS = 8
 _MAX_PHRASES_PER_DOC = 60
 _HEAD_STEMS = frozenset({"diseas", "syndrom", "disord"})
-_COMMON_SHARE = 0.01
-_RARE_SHARE = 0.002  # a consumer page's one-word topic this rare is a condition ("Pheochromocytoma")  # a one-word condition named in more scopes than this is a category
+_COMMON_SHARE = 0.01  # a one-word condition named in more scopes than this is a category
+_RARE_SHARE = 0.002  # a consumer page's one-word topic this rare is a condition ("Pheochromocytoma")
 
 
 @dataclass(frozen=True)
