@@ -12,6 +12,7 @@ paper-qa's settings: plain pydantic models, nested by concern::
 
     store   where the evidence index and the editorial database live
     embed   the dense-retrieval model, its threads, on-demand embedding
+    index   the passage index search runs on (files beside the store, or Milvus), by URL
     ingest  parser processes, documents per transaction
     serve   address, workers, access, proxy trust, and (serve.limits) request limits
     sources where `medcite sync` fetches from (E-utilities, mirrors), its API key, rate, cache
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -112,6 +114,13 @@ class EmbedSettings(_Section):
                                                         "`medcite serve` defaults to 0).")
 
 
+class IndexSettings(_Section):
+    # Read by index.factory.open_index through Retriever.from_settings and the ingest/embed commands.
+    url: str = Field(default="", description="The passage index: empty (BM25 and vector files beside the SQLite "
+                                     "store), milvus://HOST:19530/COLLECTION (a Milvus server or cluster) or "
+                                     "milvus-lite:///PATH/FILE.db (Milvus's embedded engine; extra `milvus`).")
+
+
 class IngestSettings(_Section):
     workers: int | None = Field(default=None, ge=1, description="Parser processes (empty: the cores, at most 4).")
     batch_size: int = Field(default=500, ge=1, description="Documents written per transaction.")
@@ -144,6 +153,11 @@ class ServeSettings(_Section):
 
 
 EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+OPENFDA_URL = "https://api.fda.gov/drug/label.json"
+# Licences a PMC article may be reused under (sources/pmc.py: license_of), and the default
+# allowed set for a non-commercial reference tool: no no-derivatives licence, nothing unlicensed.
+LICENSE_CODES = ("cc0", "public-domain", "cc-by", "cc-by-sa", "cc-by-nc", "cc-by-nc-sa", "cc-by-nd", "cc-by-nc-nd")
+PMC_LICENSES = ("cc0", "public-domain", "cc-by", "cc-by-sa", "cc-by-nc", "cc-by-nc-sa")
 
 
 class SourcesSettings(_Section):
@@ -173,13 +187,57 @@ class SourcesSettings(_Section):
                                              "newer file no longer has (else they are reported and kept).")
     dailymed: str = Field(default="", description="DailyMed SPL release zips `sync all` reads: a folder, a zip, "
                           "or a URL of one or of a page linking to them (empty: none).")
+    pmc_queries: list[str] = Field(default_factory=list, description="PMC open-access queries `sync all` keeps "
+                                   "current (`sync pmc --query`).")
+    pmc_licenses: list[str] = Field(default_factory=lambda: list(PMC_LICENSES), description="Licences under which "
+                                    "`sync pmc` stores an article (cc0, public-domain, cc-by, cc-by-sa, cc-by-nc, "
+                                    "cc-by-nc-sa, cc-by-nd, cc-by-nc-nd); others are skipped and counted.")
+    openfda_url: str = Field(default=OPENFDA_URL, description="openFDA's drug label endpoint (a test server: "
+                             "http://127.0.0.1:PORT/drug/label.json).")
+    openfda_api_key: str = Field(default="", description="openFDA API key: 120,000 requests a day instead of "
+                                 "1,000.")
+    openfda_searches: list[str] = Field(default_factory=list, description="openFDA label searches `sync all` "
+                                        "keeps current (`sync openfda --search`; '*': every label).")
+    # openFDA's published limits: 240 requests a minute (with or without a key); 1,000 a day per
+    # IP address without a key, 120,000 a day per key.
+    openfda_requests_per_minute: float = Field(default=240.0, gt=0, description="Requests a minute to openFDA "
+                                               "(sources.requests_per_second, when set, wins).")
+    openfda_requests_per_day: int | None = Field(default=None, ge=1, description="Requests a day to openFDA, "
+                                                 "all runs together (empty: 120,000 with an API key, else 1,000).")
+    openfda_page_size: int = Field(default=100, ge=1, le=1000, description="Labels per openFDA request "
+                                   "(limit=, at most 1,000).")
+    schedule: str = Field(default="", description="The daily time, HH:MM in UTC, at which cron or a systemd "
+                          "timer runs `sync all`: the Sources page and `medcite sources` show each source's next "
+                          "run from it (empty: not scheduled).")
 
     @field_validator("cache_dir")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
         return value.expanduser() if value is not None else None
 
-    @field_validator("pubmed_queries", mode="before")
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value):
+            raise ValueError("a daily time in UTC, HH:MM (such as 02:30), or empty")
+        return value.zfill(5) if value else ""
+
+    @field_validator("openfda_searches")
+    @classmethod
+    def _searches(cls, value: list[str]) -> list[str]:
+        return [" ".join(v.split()) or "*" for v in value]  # an empty search: every label
+
+    @field_validator("pmc_licenses")
+    @classmethod
+    def _licenses(cls, value: list[str]) -> list[str]:
+        codes = [v.strip().lower() for v in value if v.strip()]
+        unknown = [c for c in codes if c not in LICENSE_CODES]
+        if unknown:
+            raise ValueError(f"unknown licence {', '.join(unknown)}: choose from {', '.join(LICENSE_CODES)}")
+        return codes
+
+    @field_validator("pubmed_queries", "pmc_queries", "openfda_searches", "pmc_licenses", mode="before")
     @classmethod
     def _queries(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
@@ -188,6 +246,13 @@ class SourcesSettings(_Section):
         """Requests per second to keep to: the setting, else NCBI's published limit."""
         return self.requests_per_second or (10.0 if self.api_key else 3.0)
 
+    def openfda_rate(self) -> float:
+        """Requests per second to openFDA: ``requests_per_second``, else its per-minute limit."""
+        return self.requests_per_second or self.openfda_requests_per_minute / 60.0
+
+    def openfda_daily_limit(self) -> int:
+        return self.openfda_requests_per_day or (120_000 if self.openfda_api_key else 1_000)
+
 
 class Settings(_Section):
     """The whole tree. Build it with :func:`load_settings` (or ``Settings.load``); a default
@@ -195,6 +260,7 @@ class Settings(_Section):
 
     store: StoreSettings = Field(default_factory=lambda: StoreSettings())
     embed: EmbedSettings = Field(default_factory=lambda: EmbedSettings())
+    index: IndexSettings = Field(default_factory=lambda: IndexSettings())
     ingest: IngestSettings = Field(default_factory=lambda: IngestSettings())
     serve: ServeSettings = Field(default_factory=lambda: ServeSettings())
     sources: SourcesSettings = Field(default_factory=lambda: SourcesSettings())
@@ -298,6 +364,7 @@ SOURCES: dict[str, Source] = {
     "embed.embedder": Source("MEDCITE_EMBEDDER", None),
     "embed.threads": Source("MEDCITE_EMBED_THREADS", None),
     "embed.on_demand": Source("MEDCITE_EMBED_ON_DEMAND", None),
+    "index.url": Source("MEDCITE_INDEX_URL", None),
     "ingest.workers": Source("MEDCITE_WORKERS", "ingest --workers"),
     "ingest.batch_size": Source(None, "ingest --batch-size"),
     "serve.host": Source(None, "serve --host"),
@@ -325,6 +392,15 @@ SOURCES: dict[str, Source] = {
     "sources.medlineplus": Source(None, "sync medlineplus --source"),
     "sources.medlineplus_delete_missing": Source(None, "sync medlineplus --delete-missing"),
     "sources.dailymed": Source(None, "sync dailymed --source"),
+    "sources.pmc_queries": Source(None, None),
+    "sources.pmc_licenses": Source(None, None),
+    "sources.openfda_url": Source("MEDCITE_OPENFDA_URL", None),
+    "sources.openfda_api_key": Source("MEDCITE_OPENFDA_API_KEY", None),
+    "sources.openfda_searches": Source(None, None),
+    "sources.openfda_requests_per_minute": Source(None, None),
+    "sources.openfda_requests_per_day": Source(None, None),
+    "sources.openfda_page_size": Source(None, "sync openfda --page-size"),
+    "sources.schedule": Source(None, None),
 }
 
 

@@ -196,3 +196,43 @@ def test_answer_page_reads_on_a_phone(server: str, browser: object, shots: Path)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.screenshot(path=str(shots / "14-phone-search.png"), full_page=True)
     context.close()
+
+
+def test_an_admin_opens_the_sources_page_from_the_nav(server: str, browser: object, shots: Path,
+                                                     serve_home: Path) -> None:
+    from playwright.sync_api import Browser, expect
+
+    from medcite.review import EditorialStore
+    from medcite.store import SQLiteStore
+    from medcite.sync import state
+
+    assert isinstance(browser, Browser)
+    store = SQLiteStore(serve_home / "medcite.db")  # a run as a connector records one, and its failure
+    try:
+        run = state.start_run(store, "medlineplus", "https://medlineplus.gov/xml.html")
+        with store.transaction() as db:
+            state.count(db, run, added=3, updated=1, deleted=2)
+        state.finish_run(store, run, False, ["<b>reset</b> by peer"], requests=4, cached=0)
+    finally:
+        store.close()
+    articles = EditorialStore.open(f"sqlite:///{serve_home / 'medcite.db'}")
+    articles.add_user("ada", PASSWORD, "admin")
+    articles.close()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server + "/login")
+    page.get_by_label("User name").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(server + "/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sources").click()
+    page.wait_for_url("**/sources")
+    expect(page.get_by_role("heading", name="Sources")).to_be_visible()
+    row = page.locator('tr[data-source="medlineplus"]')
+    expect(row.locator(".num.added")).to_contain_text("3")
+    expect(row.locator(".num.deleted")).to_contain_text("2")
+    expect(row.locator(".sync-errors")).to_have_text("<b>reset</b> by peer")
+    expect(row.locator(".next-run")).to_contain_text("not scheduled")
+    page.screenshot(path=str(shots / "20-sources.png"), full_page=True)
+    context.close()

@@ -36,6 +36,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
     "revise": _EDITORS,
     "review": _REVIEWERS,
     "manage_users": ("admin",),
+    "view_sources": ("admin",),  # the Sources page and GET /api/sources: sync runs, errors, schedule
 }
 
 

@@ -13,6 +13,7 @@ from ..render import render
 from ..render.html import CSP as HTML_EXPORT_CSP
 from ..retrieve.search import MODES
 from ..review import ArticleInfo, AuditEntry, Comment, VersionInfo
+from ..sync.report import sources_report
 from ..types import SOURCE_TYPES, Answer, ReviewStatus
 from .deps import (
     AnswerId,
@@ -33,6 +34,7 @@ from .schemas import (
     PassageOut,
     SearchHit,
     SearchResponse,
+    SourcesResponse,
     TransitionRequest,
 )
 
@@ -161,6 +163,14 @@ def search(request: Request, svc: Svc, q: str = Query(..., min_length=1, max_len
     hits = retriever.search(q, k=k, mode=mode, source_types=source_type or None, since=since)
     return SearchResponse(query=q, mode=retriever.info.mode, note=retriever.info.note,
                           hits=[SearchHit.from_hit(h) for h in hits])
+
+
+@router.get("/sources", response_model=SourcesResponse, tags=["service"])
+def sources(request: Request, svc: Svc) -> SourcesResponse:
+    """Admins: each source's last sync (counts, errors) and its next scheduled run, as
+    ``medcite sources --json`` prints it."""
+    require(request, "view_sources")
+    return SourcesResponse.model_validate(sources_report(svc.settings, svc.store()))
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, tags=["evidence"])

@@ -30,13 +30,16 @@ from ..sync import Connector, SyncContext, SyncReport, state
 from ..sync.baseline import BaselineConnector
 from ..sync.dailymed import DailyMedConnector
 from ..sync.medlineplus import XML_PAGE, MedlinePlusConnector
+from ..sync.openfda import ALL, OpenFdaConnector
+from ..sync.pmc import PmcConnector
 from ..sync.pubmed import PubMedConnector
+from ..sync.report import sources_report
 from .cli_common import HomeOption, load
 
 console = Console()
 err = Console(stderr=True)
-sync_app = typer.Typer(help="Fill and refresh the store from PubMed (E-utilities, baseline mirror), DailyMed "
-                       "and MedlinePlus.",
+sync_app = typer.Typer(help="Fill and refresh the store from PubMed (E-utilities, baseline mirror), PMC "
+                       "open-access full text, DailyMed, openFDA and MedlinePlus.",
                        no_args_is_help=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
@@ -88,11 +91,12 @@ def _finish(reports: list[SyncReport], as_json: bool) -> None:
 
 def _print_summary(reports: list[SyncReport]) -> None:
     table = Table(title="Sync summary")
-    for col in ("source", "added", "updated", "unchanged", "deleted", "requests", "cached", "seconds", "status"):
+    for col in ("source", "added", "updated", "unchanged", "deleted", "skipped", "requests", "cached", "seconds",
+                "status"):
         table.add_column(col, justify="left" if col in ("source", "status") else "right")
     for r in reports:
         table.add_row(r.source, f"{r.added:,}", f"{r.updated:,}", f"{r.unchanged:,}", f"{r.deleted:,}",
-                      f"{r.requests:,}", f"{r.cached:,}", f"{r.seconds:.1f}",
+                      f"{sum(r.skipped.values()):,}", f"{r.requests:,}", f"{r.cached:,}", f"{r.seconds:.1f}",
                       "[green]ok[/green]" if r.ok else "[red]failed[/red]")
     console.print(table)
     for r in reports:
@@ -100,6 +104,8 @@ def _print_summary(reports: list[SyncReport]) -> None:
         console.print(f"  {r.source}: {escape(r.target)}{files}", soft_wrap=True)
         for w in r.warnings:
             console.print(f"  [yellow]{r.source}:[/yellow] {escape(w)}", soft_wrap=True)
+        for why, n in r.skipped.items():
+            console.print(f"  {r.source}: {n:,} skipped: {escape(why)}", soft_wrap=True)
         if r.retries:
             console.print(f"  [dim]{r.source}: {len(r.retries)} request(s) retried (last: "
                           f"{escape(r.retries[-1])})[/dim]", soft_wrap=True)
@@ -124,6 +130,45 @@ def sync_pubmed_cmd(
     """Search PubMed (E-utilities) and store the records found; resumable, cached, rate-limited."""
     settings = load({"store.home": home, "sources.batch_size": batch_size})
     connector = PubMedConnector(query, since, max_records)
+    _finish(run_connectors(settings, [connector], as_json), as_json)
+
+
+@sync_app.command("pmc")
+def sync_pmc_cmd(
+    query: Annotated[str, typer.Option("--query", "-q", help="A PMC search, as typed on pmc.ncbi.nlm.nih.gov "
+                                       "(the open-access filter is added).")],
+    since: Annotated[str | None, typer.Option(help="Only articles modified on or after this date (YYYY[-MM[-DD]]).")
+                     ] = None,
+    max_records: Annotated[int | None, typer.Option("--max", help="At most this many articles.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Articles per efetch request (default 200).",
+                                                   show_default=False)] = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Search PMC's open-access subset (E-utilities) and store the full text of the articles whose
+    licence allows reuse (sources.pmc_licenses); the others are skipped and counted."""
+    settings = load({"store.home": home, "sources.batch_size": batch_size})
+    connector = PmcConnector(query, since, max_records)
+    _finish(run_connectors(settings, [connector], as_json), as_json)
+
+
+@sync_app.command("openfda")
+def sync_openfda_cmd(
+    search: Annotated[str | None, typer.Option("--search", "-s", help="An openFDA search, such as "
+                                               "'openfda.generic_name:atorvastatin' (default: every label).",
+                                               show_default=False)] = None,
+    since: Annotated[str | None, typer.Option(help="Only labels effective on or after this date "
+                                              "(YYYY[-MM[-DD]]).")] = None,
+    max_records: Annotated[int | None, typer.Option("--max", help="At most this many labels.")] = None,
+    page_size: Annotated[int | None, typer.Option(help="Labels per request (default 100, at most 1000).",
+                                                  show_default=False)] = None,
+    as_json: JsonOption = False,
+    home: HomeOption = None,
+) -> None:
+    """Store FDA drug labels from openFDA's drug/label API; a label keyed by set id, a newer version
+    replacing an older one (the same or an older version is left as stored)."""
+    settings = load({"store.home": home, "sources.openfda_page_size": page_size})
+    connector = OpenFdaConnector(search, since, max_records)
     _finish(run_connectors(settings, [connector], as_json), as_json)
 
 
@@ -190,17 +235,21 @@ def scheduled(settings: Settings) -> list[Connector]:
         out.append(DailyMedConnector(conf.dailymed))
     if conf.medlineplus:
         out.append(MedlinePlusConnector(conf.medlineplus))
-    store = open_store(settings) if conf.pubmed_queries else None
+    searches: list[tuple[Any, str]] = [(PubMedConnector, q) for q in conf.pubmed_queries]
+    searches += [(PmcConnector, q) for q in conf.pmc_queries]
+    searches += [(OpenFdaConnector, q) for q in conf.openfda_searches]
+    store = open_store(settings) if searches else None
     try:
-        for query in conf.pubmed_queries:
+        for kind, query in searches:
             assert store is not None
-            last = state.last_success(store, "pubmed", " ".join(query.split()))
+            target = " ".join(query.split()) or ALL
+            last = state.last_success(store, kind.name, target)
             since = None
             if last:
                 since = (datetime.fromisoformat(last).astimezone(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
             # Remembered under the query alone, as a full `sync pubmed --query` is: the next
             # run starts from this one.
-            out.append(PubMedConnector(query, since, remember_as=" ".join(query.split())))
+            out.append(kind(query, since, remember_as=target))
     finally:
         if store is not None:
             store.close()
@@ -209,12 +258,14 @@ def scheduled(settings: Settings) -> list[Connector]:
 
 @sync_app.command("all")
 def sync_all_cmd(as_json: JsonOption = False, home: HomeOption = None) -> None:
-    """Run every sync the settings list (sources.pubmed_mirror, sources.pubmed_queries): for cron."""
+    """Run every sync the settings list (sources.pubmed_mirror, dailymed, medlineplus, pubmed_queries,
+    pmc_queries, openfda_searches): for cron."""
     settings = load({"store.home": home})
     connectors = scheduled(settings)
     if not connectors:
         err.print("[yellow]nothing to sync:[/yellow] set sources.pubmed_queries, sources.pubmed_mirror, "
-                  "sources.dailymed or sources.medlineplus in medcite.toml (`medcite config` shows them)")
+                  "sources.dailymed, sources.medlineplus, sources.pmc_queries or sources.openfda_searches in "
+                  "medcite.toml (`medcite config` shows them)")
         raise typer.Exit(EXIT_INCOMPLETE)
     _finish(run_connectors(settings, connectors, as_json), as_json)
 
@@ -224,15 +275,13 @@ def sources_cmd(as_json: JsonOption = False, home: HomeOption = None) -> None:
     settings = load({"store.home": home})
     store = open_store(settings)
     try:
-        rows = state.summary(store)
+        report = sources_report(settings, store)
     finally:
         store.close()
-    queries = list(settings.sources.pubmed_queries)
-    listed: dict[str, Any] = {"pubmed_queries": queries, "pubmed_mirror": settings.sources.pubmed_mirror or None,
-                              "dailymed": settings.sources.dailymed or None,
-                              "medlineplus": settings.sources.medlineplus or None}
+    rows, listed = report["sources"], report["sync_all"]
+    queries = listed["pubmed_queries"]
     if as_json:
-        print(json.dumps({"sources": rows, "sync_all": listed}, indent=2, ensure_ascii=False))
+        print(json.dumps(report, indent=2, ensure_ascii=False))
         return
     if not rows:
         console.print("No source has been synced yet: see `medcite sync --help`.")
@@ -247,8 +296,18 @@ def sources_cmd(as_json: JsonOption = False, home: HomeOption = None) -> None:
                       f"{totals['added']:,}", f"{totals['updated']:,}", f"{totals['deleted']:,}",
                       escape("; ".join(last["errors"])[:200]) or "-")
     console.print(table)
-    if queries or listed["pubmed_mirror"] or listed["dailymed"] or listed["medlineplus"]:
+    upcoming = min((r["next_run"] for r in rows if r["next_run"]), default=None)
+    console.print(f"next run: {upcoming.replace('T', ' ')[:16]} UTC (sources.schedule {report['schedule']})" if upcoming
+                  else "next run: not scheduled (set sources.schedule to the time cron runs `sync all`)")
+    for row in rows:
+        if row["overdue"]:
+            console.print(f"[red]overdue:[/red] {row['source']} {escape(row['target'][:60])} has not run since "
+                          f"{row['last_run']['started_at'].replace('T', ' ')[:16]}", soft_wrap=True)
+    pmc, fda = listed.get("pmc_queries") or [], listed.get("openfda_searches") or []
+    if queries or pmc or fda or listed["pubmed_mirror"] or listed["dailymed"] or listed["medlineplus"]:
         console.print(f"[dim]sync all runs: mirror {escape(listed['pubmed_mirror'] or 'none')}; "
                       f"{len(queries)} PubMed quer{'y' if len(queries) == 1 else 'ies'}; "
+                      f"{len(pmc)} PMC quer{'y' if len(pmc) == 1 else 'ies'}; "
+                      f"{len(fda)} openFDA search{'' if len(fda) == 1 else 'es'}; "
                       f"DailyMed {escape(listed['dailymed'] or 'none')}; "
                       f"MedlinePlus {escape(listed['medlineplus'] or 'none')}[/dim]")

@@ -132,6 +132,56 @@ class Health(BaseModel):
     articles: int | None = None
 
 
+class SyncCounts(BaseModel):
+    added: int
+    updated: int
+    unchanged: int
+    deleted: int
+    failed: int = Field(description="records or files that could not be used")
+
+
+class SyncRunOut(SyncCounts):
+    """One run of ``medcite sync`` (times are ISO 8601, UTC)."""
+
+    id: int
+    started_at: str
+    finished_at: str | None
+    status: Literal["running", "ok", "failed", "interrupted"]
+    requests: int
+    cached: int
+    errors: list[str]
+
+
+class SourceOut(BaseModel):
+    """A source and target (a PubMed query, a mirror, a release folder) synced so far."""
+
+    source: str = Field(examples=["pubmed", "pubmed-baseline", "dailymed", "medlineplus"])
+    target: str
+    last_run: SyncRunOut
+    last_success: str | None = Field(description="when the last successful run finished")
+    runs: int
+    totals: SyncCounts = Field(description="counts over every run")
+    files_processed: int
+    in_sync_all: bool = Field(description="whether `medcite sync all` runs it")
+    next_run: str | None = Field(description="the next run by sources.schedule (None: not scheduled)")
+    overdue: bool = Field(description="the run due after the last one is more than 6 hours late")
+
+
+class PendingSourceOut(BaseModel):
+    source: str
+    target: str
+    next_run: str | None
+
+
+class SourcesResponse(BaseModel):
+    """What `medcite sources --json` prints."""
+
+    sources: list[SourceOut]
+    not_synced_yet: list[PendingSourceOut] = Field(description="in `sync all`, never synced yet")
+    schedule: str | None = Field(description="sources.schedule: the daily time (UTC) `sync all` runs at")
+    sync_all: dict[str, Any] = Field(description="what `sync all` runs, as the settings list it")
+
+
 class ErrorBody(BaseModel):
     error: str
     detail: list[dict[str, Any]] | None = None

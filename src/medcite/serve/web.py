@@ -1,8 +1,9 @@
 """The web page, server-rendered: home and ask, login and logout, and the error page.
 
 The article, search and document pages live in :mod:`.web_pages`, the editorial review
-pages in :mod:`.web_review`; this router includes both. Every form is CSRF-checked and
-every handler goes through the same core (:class:`Services`) as the JSON API.
+pages in :mod:`.web_review`, the admins' Sources page in :mod:`.web_sources`; this router
+includes them all. Every form is CSRF-checked and every handler goes through the same core
+(:class:`Services`) as the JSON API.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from .web_docs import router as docs_router
 from .web_kit import answer_url, form_fields, local_path, render, see_other, who
 from .web_pages import router as pages_router
 from .web_review import router as review_router
+from .web_sources import router as sources_router
 
 router = APIRouter(include_in_schema=False)
 router.include_router(pages_router)
 router.include_router(review_router)
+router.include_router(sources_router)
 router.include_router(docs_router)
 STATIC = Path(__file__).parent / "static"
 MAX_PATIENT_CHARS = 1000

@@ -109,7 +109,8 @@ def render(request: Request, template: str, status: int = 200, headers: dict[str
     html = _env.get_template(template).render(
         user=user, csrf=token, path=request.url.path,
         here=request.url.path if request.method == "GET" else "/",
-        can_review=user is not None and (user.can("review") or user.can("revise")), **context)
+        can_review=user is not None and (user.can("review") or user.can("revise")),
+        can_view_sources=user is not None and user.can("view_sources"), **context)
     response = HTMLResponse(html, status_code=status, headers=headers)
     # Pages show who is logged in and carry their CSRF token: never cache them anywhere.
     response.headers.setdefault("Cache-Control", "no-store")

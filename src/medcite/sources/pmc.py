@@ -108,9 +108,10 @@ def _article(article: etree._Element, name: str, out: Parsed) -> Document | None
     level = evidence_level(t.replace("-", " ") for t in pub_types)
     pub_date = _pub_date(meta_el)
     meta: dict[str, object] = {"has_abstract": meta_el.find("abstract") is not None}
-    license_text = _license(meta_el)
+    license_text, code = license_of(meta_el)
     if license_text:
         meta["license"] = license_text
+    meta["license_code"] = code
     if article_type:
         meta["article_type"] = article_type
     keywords = [k for k in (_text(kw, one=True) for kw in meta_el.iterfind("kwd-group/kwd")) if k]
@@ -235,13 +236,60 @@ def _pub_date(meta_el: etree._Element) -> str:
     return iso_date(best.findtext("year"), best.findtext("month"), best.findtext("day"))
 
 
-def _license(meta_el: etree._Element) -> str:
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def license_of(meta_el: etree._Element) -> tuple[str, str]:
+    """(the licence as the article states it: its URL, else its text; its code).
+
+    The URL is the ``<license>``'s ``xlink:href``, else its ``ali:license_ref`` (JATS 1.1+),
+    else a Creative Commons link inside its ``<license-p>``. The code (:func:`license_code`)
+    is read from that URL, else from the licence's words, else from the copyright statement:
+    ``cc0``, ``public-domain``, ``cc-by``, ``cc-by-sa``, ``cc-by-nc``, ``cc-by-nc-sa``,
+    ``cc-by-nd``, ``cc-by-nc-nd``, ``none`` (no licence stated) or ``unknown`` (a licence
+    medcite cannot read, ``license-type="open-access"`` alone among them: PMC's open-access
+    subset also holds articles whose licence does not allow reuse).
+    """
     lic = meta_el.find("permissions/license")
-    if lic is not None:
-        href = (lic.get(_XLINK_HREF) or "").strip()
-        if href:
-            return href
-        text = _text(lic, one=True)
-        return text[:300] if text else (lic.get("license-type") or "")
-    statement = _text(meta_el.find(".//copyright-statement"), one=True)
-    return statement[:300]
+    if lic is None:
+        statement = _text(meta_el.find(".//copyright-statement"), one=True)
+        return statement[:300], (license_code("", statement) or "none") if statement else "none"
+    urls = [(lic.get(_XLINK_HREF) or "").strip()]
+    urls += [one_line(el.text or "") for el in lic.iter() if _local(el.tag) == "license_ref"]
+    urls += [(el.get(_XLINK_HREF) or "").strip() for el in lic.iter("ext-link", "uri")]
+    urls += [one_line(el.text or "") for el in lic.iter("ext-link", "uri")]
+    url = next((u for u in urls if "creativecommons.org" in u.lower()), "") or urls[0]
+    text = _text(lic, one=True)
+    code = license_code(url, text) or license_code("", lic.get("license-type") or "")
+    return (url or text[:300] or lic.get("license-type") or ""), code or "unknown"
+
+
+_CC_PATH = re.compile(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)", re.I)
+_CC_WORDS = re.compile(r"\bcc[\s-]*(by(?:[\s-]*(?:nc|sa|nd))*|0|zero)\b", re.I)
+
+
+def _cc(parts: str, nd: bool = False) -> str:
+    words = set(re.split(r"[\s-]+", parts.lower()))
+    code = "cc-by" + ("-nc" if "nc" in words else "")
+    return code + ("-nd" if "nd" in words or nd else "-sa" if "sa" in words else "")
+
+
+def license_code(url: str, text: str) -> str:
+    """The licence of a URL or, failing that, of its words (empty: not recognised)."""
+    match = _CC_PATH.search(url)
+    if match:
+        kind, name = match[1].lower(), match[2].lower()
+        if kind == "publicdomain":
+            return "cc0" if name == "zero" else "public-domain"
+        return _cc(name.replace("-", " ")) if name.startswith("by") else ""
+    flat = re.sub(r"[\s\-‐-―]+", "", text.lower())
+    if "creativecommonsattribution" in flat:
+        return ("cc-by" + ("-nc" if "noncommercial" in flat else "")
+                + ("-nd" if "noderiv" in flat else "-sa" if "sharealike" in flat else ""))
+    match = _CC_WORDS.search(text)
+    if match:
+        return "cc0" if match[1].lower() in ("0", "zero") else _cc(match[1])
+    if "publicdomain" in flat:
+        return "public-domain"
+    return ""

@@ -51,6 +51,7 @@ class SyncReport:
     warnings: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # doc_ids updated or deleted
     flagged: list[str] = field(default_factory=list)  # approved articles sent back for review
+    skipped: dict[str, int] = field(default_factory=dict)  # records left out on purpose, by reason
 
     @property
     def ok(self) -> bool:
@@ -68,6 +69,7 @@ class SyncReport:
             "source": self.source, "target": self.target, "ok": self.ok, "run_id": self.run_id,
             "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
             "deleted": self.deleted, "failed": self.failed, "files": self.files,
+            "skipped": sum(self.skipped.values()), "skipped_by_reason": dict(self.skipped),
             "requests": self.requests, "cached": self.cached, "seconds": round(self.seconds, 3),
             "errors": list(self.errors), "retries": list(self.retries), "warnings": list(self.warnings),
             "articles_needing_rereview": list(self.flagged),

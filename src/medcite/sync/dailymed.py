@@ -18,15 +18,12 @@ remembered (the next run reads it again; the labels already stored come back unc
 from __future__ import annotations
 
 import io
-import json
 import re
-import sqlite3
 import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..clinical.abbreviations import document_definitions
 from ..errors import ConfigError, MedciteError
 from ..sources import spl
 from ..types import Document
@@ -34,6 +31,7 @@ from . import SyncContext, SyncReport, recorded_run, state
 from .baseline import md5_of
 from .files import check_zip, checked_source, fetch, is_remote, listing, single_file
 from .http import FetchError, HttpClient
+from .labels import write_labels
 
 SOURCE = "dailymed"
 BATCH = 100
@@ -44,11 +42,6 @@ RELEASE = re.compile(r"^dm_spl_.*\.zip$", re.I)
 
 def _order(name: str) -> tuple[int, str]:
     return (1 if _UPDATE.search(name) else 0, name)
-
-
-def version_of(doc: Document) -> int:
-    value = doc.identifiers.get("version", "")
-    return int(value) if value.isdigit() else 0
 
 
 def labels(path: Path) -> Iterator[tuple[str, Document | None, str]]:
@@ -117,43 +110,6 @@ class DailyMedConnector:
                     path.unlink(missing_ok=True)
             ctx.tell("dailymed zips", i + 1, len(todo))
 
-    def _stored_versions(self, ctx: SyncContext, doc_ids: list[str]) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for row in ctx.store.db.execute(
-                f"SELECT doc_id, identifiers FROM documents WHERE doc_id IN ({','.join('?' * len(doc_ids))})",
-                doc_ids):
-            value = str(json.loads(row[1] or "{}").get("version", ""))
-            out[row[0]] = int(value) if value.isdigit() else 0
-        return out
-
-    def _write(self, ctx: SyncContext, docs: list[Document], name: str, report: SyncReport) -> None:
-        # Within one batch, the newest version of a label; then only what is not older than
-        # the stored one.
-        newest: dict[str, Document] = {}
-        for doc in docs:
-            if doc.doc_id not in newest or version_of(doc) >= version_of(newest[doc.doc_id]):
-                newest[doc.doc_id] = doc
-        stored = self._stored_versions(ctx, list(newest))
-        kept = []
-        for doc in newest.values():
-            have = stored.get(doc.doc_id)
-            if have is not None and version_of(doc) < have:
-                report.unchanged += 1
-                report.warnings.append(f"{name}: {doc.doc_id} version {version_of(doc)} is older than the "
-                                       f"stored version {have}: kept the stored one")
-            else:
-                kept.append(doc)
-        older = len(newest) - len(kept)
-
-        def record(db: sqlite3.Connection, statuses: list[str]) -> None:
-            tallies = state.tallies(statuses)
-            tallies["unchanged"] += older
-            state.count(db, report.run_id, **tallies)
-
-        statuses = ctx.store.upsert(kept, source_path=f"sync:dailymed:{name}",
-                                    abbreviations=[document_definitions(d.title, d.text) for d in kept], also=record)
-        report.tally(kept, statuses)
-
     def _release(self, ctx: SyncContext, name: str, path: Path, report: SyncReport) -> None:
         batch: list[Document] = []
         count = failed = 0
@@ -166,10 +122,10 @@ class DailyMedConnector:
             batch.append(doc)
             count += 1
             if len(batch) >= BATCH:
-                self._write(ctx, batch, name, report)
+                write_labels(ctx, batch, name, report, f"sync:dailymed:{name}")
                 batch.clear()
         if batch:
-            self._write(ctx, batch, name, report)
+            write_labels(ctx, batch, name, report, f"sync:dailymed:{name}")
         if failed:
             with ctx.store.transaction() as db:
                 state.count(db, report.run_id, failed=failed)

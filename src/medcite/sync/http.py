@@ -21,6 +21,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.message import Message
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -121,13 +123,19 @@ class HttpClient:
     def get(self, url: str, params: Mapping[str, object] | None = None,
             check: Callable[[bytes], None] | None = None) -> bytes:
         """The body of a 200 reply that passes ``check``; raises :class:`FetchError`."""
-        def attempt(response: http.client.HTTPResponse) -> bytes:
+        return self.reply(url, params, check).body
+
+    def reply(self, url: str, params: Mapping[str, object] | None = None,
+              check: Callable[[bytes], None] | None = None, accept: tuple[int, ...] = ()) -> Reply:
+        """A 200 reply (or one with a status in ``accept``: openFDA answers "no matches" with
+        a 404 and a JSON body) whose body passes ``check``, with its headers."""
+        def attempt(response: http.client.HTTPResponse) -> Reply:
             body = _read_all(response)
             if check is not None:
                 check(body)
-            return body
+            return Reply(response.status or 200, body, response.headers)
 
-        return self._with_retries(url, params, attempt)
+        return self._with_retries(url, params, attempt, accept)
 
     def download(self, url: str, dest: Path, check: Callable[[Path], None] | None = None) -> Path:
         """Stream a file to ``dest`` (written beside it, renamed when complete and checked)."""
@@ -154,7 +162,7 @@ class HttpClient:
             part.unlink(missing_ok=True)
 
     def _with_retries(self, url: str, params: Mapping[str, object] | None,
-                         attempt: Callable[[http.client.HTTPResponse], T]) -> T:
+                      attempt: Callable[[http.client.HTTPResponse], T], accept: tuple[int, ...] = ()) -> T:
         full = f"{url}?{urllib.parse.urlencode(params)}" if params else url
         shown = shown_url(url, params)
         last = ""
@@ -168,9 +176,18 @@ class HttpClient:
             request = urllib.request.Request(full, headers={"User-Agent": self.user_agent,
                                                             "Accept-Encoding": "identity"})
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    return attempt(response)
+                try:
+                    with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                        return attempt(response)
+                except urllib.error.HTTPError as exc:
+                    if exc.code not in accept:
+                        raise
+                    try:  # an accepted status: its body is the reply (an HTTPError is a response)
+                        return attempt(exc)  # type: ignore[arg-type]
+                    finally:
+                        exc.close()
             except urllib.error.HTTPError as exc:
+                detail = _error_detail(exc) if 400 <= exc.code < 500 and exc.code != 429 else ""
                 exc.close()
                 if exc.code == 429 or exc.code >= 500:
                     last = f"HTTP {exc.code}"
@@ -178,7 +195,7 @@ class HttpClient:
                     if wait is not None:
                         self.limiter.hold(min(wait, MAX_BACKOFF))
                     continue
-                raise FetchError(f"{shown}: HTTP {exc.code} {exc.reason}") from None
+                raise FetchError(f"{shown}: HTTP {exc.code} {exc.reason}{detail}") from None
             except Retry as exc:
                 last = str(exc) or "garbled reply"
             except TimeoutError:
@@ -198,9 +215,29 @@ class HttpClient:
         raise FetchError(f"{shown}: {last} (gave up after {self.retries + 1} attempts)")
 
 
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: bytes
+    headers: Message
+
+
+def _error_detail(exc: urllib.error.HTTPError) -> str:
+    """``: <message>`` of a JSON error reply (openFDA's ``{"error": {"code", "message"}}``)."""
+    try:
+        data = json.loads(exc.read(1 << 16) or b"null")
+    except (OSError, ValueError, http.client.HTTPException):
+        return ""
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, dict):
+        parts = [str(error[k]) for k in ("code", "message") if error.get(k)]
+        return f": {' '.join(parts)[:300]}" if parts else ""
+    return ""
+
+
 def _read_all(response: http.client.HTTPResponse) -> bytes:
     body = response.read()  # raises IncompleteRead when the body ends before its length
-    expected = response.getheader("Content-Length")
+    expected = response.headers.get("Content-Length")
     if expected is not None and expected.isdigit() and len(body) != int(expected):
         raise Retry(f"truncated body ({len(body)} of {expected} bytes)")
     return body

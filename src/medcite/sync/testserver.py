@@ -7,7 +7,12 @@ to the records this server holds), ``efetch.fcgi`` with the recorded PubMed arti
 ``retstart``/``retmax``, and with the recorded ``<ERROR>`` reply when the WebEnv is not the one
 it gave out. Under ``/pubmed/`` it serves a mirror folder laid out as
 https://ftp.ncbi.nlm.nih.gov/pubmed/ with index pages; :func:`build_mirror` writes one from the
-real PubMed XML in ``../shared/data/pubmed-xml``. Faults can be planned per path (``inject``).
+real PubMed XML in ``../shared/data/pubmed-xml``. ``db=pmc`` searches and fetches PMC articles
+(JATS ``<pmc-articleset>``): the recorded PMC reply's article, and those :func:`build_pmc` takes
+from the real open-access ``.nxml`` files. ``/drug/label.json`` answers as openFDA's label API
+does (JSON pages, ``Link`` to the next page, a 404 ``NOT_FOUND`` for no match) with records
+:func:`build_openfda` converts from the real SPL labels. Faults can be planned per path
+(``inject``).
 
     python -m medcite.sync.testserver --fixtures ../shared/fixtures/eutils-recorded \
         --data ../shared/data --port 8765
@@ -20,6 +25,7 @@ import gzip
 import hashlib
 import html
 import io
+import json
 import re
 import socket
 import struct
@@ -36,9 +42,12 @@ from typing import Any
 EUTILS = "/entrez/eutils/"
 MIRROR = "/pubmed/"
 FILES = "/files/"  # any other folder (MedlinePlus topics files, DailyMed release zips)
+OPENFDA = "/drug/label.json"
 FAULTS = ("429", "500", "502", "503", "reset", "slow", "truncate", "error", "corrupt")
 _ARTICLE = re.compile(rb"<PubmedArticle>.*?</PubmedArticle>", re.S)
 _PMID = re.compile(rb"<PMID[^>]*>(\d+)</PMID>")
+_JATS_ARTICLE = re.compile(rb"<article[ >].*?</article>", re.S)
+_PMCID = re.compile(rb'<article-id pub-id-type="pmc(?:id)?">(?:PMC)?(\d+)</article-id>')
 
 
 class Recorded:
@@ -60,12 +69,20 @@ class Recorded:
             self.articles += _ARTICLE.findall(data)
         self.header = header
         self.pmids = [_PMID.search(a)[1].decode() for a in self.articles]  # type: ignore[index]
+        pmc = (fixtures / "efetch_pmc.xml").read_bytes()
+        self.pmc_header = pmc[: pmc.index(b"<pmc-articleset>")]
+        self.pmc_articles: list[bytes] = _JATS_ARTICLE.findall(pmc)
 
-    def search_reply(self, retmax: int) -> bytes:
-        ids = b"".join(b"\n<Id>%s</Id>" % p.encode() for p in self.pmids[:retmax])
-        body = re.sub(rb"<Count>\d+</Count>", b"<Count>%d</Count>" % len(self.articles), self.esearch)
-        body = re.sub(rb"<RetMax>\d+</RetMax>", b"<RetMax>%d</RetMax>" % min(retmax, len(self.articles)), body)
+    def search_reply(self, retmax: int, ids_found: list[str] | None = None) -> bytes:
+        found = self.pmids if ids_found is None else ids_found
+        ids = b"".join(b"\n<Id>%s</Id>" % p.encode() for p in found[:retmax])
+        body = re.sub(rb"<Count>\d+</Count>", b"<Count>%d</Count>" % len(found), self.esearch)
+        body = re.sub(rb"<RetMax>\d+</RetMax>", b"<RetMax>%d</RetMax>" % min(retmax, len(found)), body)
         return re.sub(rb"<IdList>.*?</IdList>", b"<IdList>" + ids + b"\n</IdList>", body, flags=re.S)
+
+    def pmc_reply(self, articles: list[bytes], retstart: int, retmax: int) -> bytes:
+        chunk = articles[retstart: retstart + retmax]
+        return self.pmc_header + b"<pmc-articleset>" + b"\n".join(chunk) + b"\n</pmc-articleset>\n"
 
     def fetch_reply(self, retstart: int, retmax: int) -> bytes:
         chunk = self.articles[retstart: retstart + retmax]
@@ -81,9 +98,14 @@ class FakeNCBI(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
 
-    def __init__(self, fixtures: Path, mirror: Path | None = None, port: int = 0, files: Path | None = None) -> None:
+    def __init__(self, fixtures: Path, mirror: Path | None = None, port: int = 0, files: Path | None = None,
+                 pmc: list[bytes] | None = None, openfda: list[dict[str, Any]] | None = None) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.recorded = Recorded(fixtures)
+        # PMC's open-access set: the recorded reply's article and any given (build_pmc).
+        self.pmc: list[bytes] = self.recorded.pmc_articles + list(pmc or [])
+        self.openfda: list[dict[str, Any]] = list(openfda or [])  # label records (build_openfda)
+        self.openfda_links = True  # send openFDA's Link to the next page (False: skip paging only)
         self.mirror = mirror
         self.files = files
         self.hits: Counter[str] = Counter()  # requests per path (without the query)
@@ -109,6 +131,14 @@ class FakeNCBI(ThreadingHTTPServer):
     @property
     def files_url(self) -> str:
         return self.url + FILES
+
+    @property
+    def openfda_url(self) -> str:
+        return self.url + OPENFDA
+
+    @property
+    def pmc_ids(self) -> list[str]:
+        return [m[1].decode() if (m := _PMCID.search(a)) else str(i) for i, a in enumerate(self.pmc)]
 
     def inject(self, path_end: str, *faults: str) -> None:
         """The next requests whose path ends with ``path_end`` (``efetch`` and ``esearch``
@@ -168,6 +198,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._eutils(path[len(EUTILS):], params, fault)
         elif path.startswith(MIRROR) and self.server.mirror is not None:
             self._mirror(path[len(MIRROR):], fault)
+        elif path == OPENFDA:
+            if self.server.delay:
+                time.sleep(self.server.delay)
+            self._openfda(params, fault)
         elif path.startswith(FILES) and self.server.files is not None:
             self._mirror(path[len(FILES):], fault, self.server.files, FILES)
         else:
@@ -175,24 +209,79 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _eutils(self, name: str, params: dict[str, str], fault: str | None) -> None:
         rec = self.server.recorded
+        db = params.get("db", "pubmed")
         if name == "esearch.fcgi":
-            if fault == "error" or params.get("db", "pubmed") != "pubmed":
-                body = rec.error_reply("eSearchResult", b"Invalid db name specified: " + params.get("db", "").encode())
+            if fault == "error" or db not in ("pubmed", "pmc"):
+                body = rec.error_reply("eSearchResult", b"Invalid db name specified: " + db.encode())
             elif "abcXYZ" in params.get("term", ""):
                 body = rec.not_found
             else:
-                body = rec.search_reply(int(params.get("retmax", 20)))
+                body = rec.search_reply(int(params.get("retmax", 20)), self.server.pmc_ids if db == "pmc" else None)
         elif name == "efetch.fcgi":
-            if fault == "error":
+            start, count = int(params.get("retstart", 0)), int(params.get("retmax", 20))
+            if fault == "error" or db not in ("pubmed", "pmc"):
                 body = rec.error_reply("eFetchResult")
             elif params.get("WebEnv") != rec.webenv or params.get("query_key") != rec.query_key:
                 body = rec.error_reply("eFetchResult", b"Unable to obtain query #%s" % params.get("query_key", "").encode())
+            elif db == "pmc":
+                body = rec.pmc_reply(self.server.pmc, start, count)
             else:
-                body = rec.fetch_reply(int(params.get("retstart", 0)), int(params.get("retmax", 20)))
+                body = rec.fetch_reply(start, count)
         else:
             self._send(404, b"not found\n", "text/plain")
             return
+        if fault == "corrupt":
+            body = body[: len(body) // 2] + bytes(20) + body[len(body) // 2:]
         self._send(200, body, "text/xml; charset=UTF-8", fault=fault)
+
+    def _openfda(self, params: dict[str, str], fault: str | None) -> None:
+        def error(status: int, code: str, message: str) -> None:
+            reply = json.dumps({"error": {"code": code, "message": message}}, indent=2).encode()
+            self._send(status, reply, "application/json", fault=fault)
+
+        if fault == "error":
+            error(400, "BAD_REQUEST", "Syntax error in the search parameter")
+            return
+        try:
+            limit, skip = int(params.get("limit", 1)), int(params.get("skip", 0))
+        except ValueError:
+            error(400, "BAD_REQUEST", "Invalid limit or skip")
+            return
+        if limit > 1000:
+            error(400, "BAD_REQUEST", "Limit cannot exceed 1000 results for search requests. Use the skip or "
+                  "search_after param to get additional results.")
+            return
+        if skip > 25000:
+            error(400, "BAD_REQUEST", "Skip value must 25000 or less.")
+            return
+        found = [r for r in sorted(self.server.openfda, key=lambda r: str(r.get("set_id")))
+                 if openfda_matches(r, params.get("search", ""))]
+        after = params.get("search_after", "")
+        if after:  # "0=<set id of the last record sent>"
+            last = after.split(";")[0].partition("=")[2]
+            found_after = [r for r in found if str(r.get("set_id")) > last]
+            start, page = 0, found_after[:limit]
+            remaining = len(found_after) - len(page)
+        else:
+            start, page = skip, found[skip: skip + limit]
+            remaining = len(found) - skip - len(page)
+        if not found:
+            error(404, "NOT_FOUND", "No matches found!")
+            return
+        reply = {"meta": {"disclaimer": "Do not rely on openFDA to make decisions regarding medical care.",
+                          "terms": "https://open.fda.gov/terms/", "license": "https://open.fda.gov/license/",
+                          "last_updated": "2025-01-10",
+                          "results": {"skip": start, "limit": limit, "total": len(found)}},
+                 "results": page}
+        body = json.dumps(reply, indent=2).encode()
+        if fault == "corrupt":
+            body = body[: len(body) // 2] + bytes(20) + body[len(body) // 2:]
+        headers = {}
+        if remaining > 0 and page and not skip and self.server.openfda_links:
+            following = {k: v for k, v in params.items() if k not in ("skip", "search_after", "api_key")}
+            following.update(skip="0", search_after=f"0={page[-1].get('set_id')}")
+            headers["Link"] = f'<{self.server.openfda_url}?{urllib.parse.urlencode(following)}>; rel="Next"'
+        self._send(200, body, "application/json", headers, fault=fault)
 
     def _mirror(self, rel: str, fault: str | None, root: Path | None = None, prefix: str = MIRROR) -> None:
         root = root or self.server.mirror
@@ -342,6 +431,113 @@ def build_medlineplus(data: Path, root: Path) -> dict[str, Any]:
     (root / MEDLINEPLUS_FILE).write_bytes(xml)
     return {"file": MEDLINEPLUS_FILE, "topics": xml.count(b"<health-topic ")}
 
+# -- PMC open-access articles and openFDA label records, from the real files in ../shared/data -------
+
+PMC_OA = "pubmed-xml/pmc_oa_nxml"
+_ARTICLE_START = re.compile(rb"<article[ >]")
+
+
+def build_pmc(data: Path) -> list[bytes]:
+    """The ``<article>`` of each real open-access ``.nxml`` file in ``pubmed-xml/pmc_oa_nxml``
+    (name order), as efetch db=pmc nests them in a ``<pmc-articleset>``."""
+    out = []
+    for path in sorted((data / PMC_OA).glob("*.nxml")):
+        xml = path.read_bytes()
+        start = _ARTICLE_START.search(xml)
+        if start is not None:
+            out.append(xml[start.start():].strip())
+    return out
+
+
+SPL_ALL = (*SPL_RX, *SPL_OTC)
+# Sections openFDA keeps that the SPL parser (and the openFDA connector) leave out.
+_EXTRA_FIELDS = {"48780-1": "spl_product_data_elements", "51945-4": "package_label_principal_display_panel"}
+_V = "{urn:hl7-org:v3}"
+
+
+def openfda_record(xml: bytes) -> dict[str, Any]:
+    """The record openFDA's ``drug/label`` serves for an SPL label (druglabel_schema.json): each
+    section with a known LOINC code as an array of its whole text, heading and subsections
+    included, as openFDA flattens them (a subsection with its own field is also its own
+    field), its tables as ``<field>_table``, and the ``openfda`` object from the product data."""
+    from ..sources import spl
+    from ..sources.pubmed import parse_xml
+    from .openfda import FIELDS
+
+    root = parse_xml(xml)
+    doc = spl.parse(xml, "label.xml").documents[0]
+    field_of = {code: f for f, code in FIELDS.items()} | _EXTRA_FIELDS
+
+    def attr(el: Any, path: str, name: str) -> str:
+        found = el.find(path)
+        return (found.get(name) or "") if found is not None else ""
+
+    record: dict[str, Any] = {"id": attr(root, f"{_V}id", "root"), "set_id": attr(root, f"{_V}setId", "root"),
+                              "version": attr(root, f"{_V}versionNumber", "value"),
+                              "effective_time": attr(root, f"{_V}effectiveTime", "value")[:8]}
+    for sec in root.iter(f"{_V}section"):
+        field = field_of.get(attr(sec, f"{_V}code", "code"))
+        if field is None:
+            continue
+        text = " ".join("".join(sec.itertext()).split())
+        if text:
+            record.setdefault(field, []).append(text)
+        for table in sec.iterfind(f"{_V}text/{_V}table"):
+            record.setdefault(f"{field}_table", []).append(
+                " ".join(etree_tostring(table).split()))
+    meta = doc.meta
+    record["openfda"] = {
+        "brand_name": meta["brand_names"], "generic_name": meta["generic_names"],
+        "manufacturer_name": [doc.issuer] if doc.issuer else [], "dosage_form": meta["dosage_forms"],
+        "route": meta["routes"], "product_type": [meta["document_type"].removesuffix(" LABEL")],
+        "spl_id": [record["id"]], "spl_set_id": [record["set_id"]],
+    }
+    return record
+
+
+def etree_tostring(el: Any) -> str:
+    from lxml import etree
+
+    return etree.tostring(el, encoding="unicode", with_tail=False)
+
+
+def build_openfda(data: Path) -> list[dict[str, Any]]:
+    """openFDA label records (:func:`openfda_record`) of the six real SPL labels."""
+    return [openfda_record((data / "fda-spl-labels" / name).read_bytes()) for name in SPL_ALL]
+
+
+def _values(record: Any, path: list[str]) -> list[str]:
+    if not path:
+        if isinstance(record, list):
+            return [str(v) for v in record]
+        return [] if record is None or isinstance(record, dict) else [str(record)]
+    if isinstance(record, list):
+        return [v for item in record for v in _values(item, path)]
+    return _values(record.get(path[0]), path[1:]) if isinstance(record, dict) else []
+
+
+def openfda_matches(record: dict[str, Any], search: str) -> bool:
+    """Whether ``record`` matches an openFDA ``search`` of ``field:value`` terms joined by AND
+    (``"a phrase"``, ``[FROM TO TO]`` ranges; a bare word anywhere; ``.exact`` ignored)."""
+    for term in re.split(r"\s+AND\s+", search.strip()):
+        term = term.strip().strip("()").strip()
+        if not term:
+            continue
+        field, colon, value = term.partition(":")
+        if not colon:
+            field, value = "", term
+        values = _values(record, field.removesuffix(".exact").split(".")) if field else [json.dumps(record)]
+        span = re.fullmatch(r"\[(\S+)\s+TO\s+(\S+)\]", value)
+        if span:
+            ok = any(span[1] <= v <= span[2] for v in values)
+        else:
+            wanted = value.strip('"').lower()
+            ok = any(wanted in v.lower() for v in values)
+        if not ok:
+            return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m medcite.sync.testserver", description=__doc__.split("\n\n")[0])
     ap.add_argument("--fixtures", type=Path, required=True, help="the recorded E-utilities replies")
@@ -361,8 +557,13 @@ def main(argv: list[str] | None = None) -> None:
         build_medlineplus(args.data, files / "medlineplus")
         print(f"DailyMed releases and MedlinePlus topics built in {files}: the weekly update revises "
               f"spl:{daily['revised_setid']}")
-    server = FakeNCBI(args.fixtures, mirror, args.port, files)
-    print(f"E-utilities:   {server.eutils_url}   (MEDCITE_EUTILS_URL)")
+    pmc = build_pmc(args.data) if args.data is not None else None
+    labels = build_openfda(args.data) if args.data is not None else None
+    server = FakeNCBI(args.fixtures, mirror, args.port, files, pmc=pmc, openfda=labels)
+    print(f"E-utilities:   {server.eutils_url}   (MEDCITE_EUTILS_URL; db=pubmed and db=pmc, "
+          f"{len(server.pmc)} PMC articles)")
+    if labels:
+        print(f"openFDA:       {server.openfda_url}   (MEDCITE_OPENFDA_URL; {len(labels)} labels)")
     if mirror is not None:
         print(f"PubMed mirror: {server.mirror_url}   (medcite sync pubmed-baseline --mirror ...)")
     if files is not None:
