@@ -14,11 +14,12 @@ import pytest
 import Stemmer
 
 from datapath import DATA
-from medcite.retrieve import sparse
+from medcite.index import bm25
+from medcite.index.bm25 import ROWS_SQL, SparseIndex, index_dir, load_or_build
 from medcite.retrieve.analyze import TOKEN, analyze, fold, split
-from medcite.retrieve.sparse import ROWS_SQL, SparseIndex, index_dir, load_or_build, store_stamp
 from medcite.sources import ngc
 from medcite.store.fts_query import tokens
+from medcite.store.sqlite import passage_stamp as store_stamp
 
 STEM = Stemmer.Stemmer("english").stemWords
 NGC_SAMPLES = sorted((DATA / "ngc-guidelines" / "samples").glob("*.xml"))
@@ -170,12 +171,12 @@ QUERIES = ("IVIg Guillain-Barré adults", "statin therapy LDL cholesterol", "pre
 def test_round_trip_identical(small_index: SparseIndex, tmp_path: Path) -> None:
     small_index.save(tmp_path / "ix")
     small_index.save(tmp_path / "ix")  # the second generation replaces the first
-    assert len(list((tmp_path / "ix").glob("*.npy"))) == len(sparse.ARRAYS)
+    assert len(list((tmp_path / "ix").glob("*.npy"))) == len(bm25.ARRAYS)
     for mode in (None, "r"):
         loaded = SparseIndex.load(tmp_path / "ix", mmap_mode=mode)
         assert loaded.vocab == small_index.vocab and loaded.stamp == small_index.stamp
         assert loaded.source_types == small_index.source_types
-        for name in sparse.ARRAYS:
+        for name in bm25.ARRAYS:
             assert np.array_equal(getattr(loaded, name), getattr(small_index, name)), name
         for q in QUERIES:
             assert loaded.search(q, 10) == small_index.search(q, 10)
@@ -223,13 +224,13 @@ def parsed_samples() -> list:
 
 
 def test_stale_stamp_rebuilds(empty_store, monkeypatch: pytest.MonkeyPatch) -> None:
-    sparse._CACHE.clear()
+    bm25._CACHE.clear()
     assert load_or_build(empty_store).search("immunoglobulin") == []
     docs = {d.doc_id: d for d in parsed_samples()}
     empty_store.upsert(list(docs.values()))
     before = load_or_build(empty_store)
     assert len(before) == sum(len(d.passages) for d in docs.values())
-    assert sparse.read_header(index_dir(empty_store.path))["stamp"] == before.stamp
+    assert bm25.read_header(index_dir(empty_store.path))["stamp"] == before.stamp
 
     # A term only ngc:9085 uses, so the changed document must take it away.
     old = docs["ngc:9085"]
@@ -252,8 +253,8 @@ def test_stale_stamp_rebuilds(empty_store, monkeypatch: pytest.MonkeyPatch) -> N
     assert not {p for p, _ in after.search("IVIg Guillain-Barré adults", k=50)} & old_ids
 
     # Another process: nothing cached, so the saved index is loaded, not rebuilt.
-    sparse._CACHE.clear()
-    monkeypatch.setattr(sparse, "_build_from", lambda path: pytest.fail("rebuilt a fresh index"))
+    bm25._CACHE.clear()
+    monkeypatch.setattr(bm25, "_build_from", lambda path: pytest.fail("rebuilt a fresh index"))
     assert load_or_build(empty_store).search("zyxquorblat", k=5) == hits
 
     monkeypatch.undo()
@@ -277,16 +278,16 @@ def test_stamp_sees_top_document_replaced_in_place(empty_store) -> None:
 
 
 def test_concurrent_callers_build_once(empty_store, monkeypatch: pytest.MonkeyPatch) -> None:
-    sparse._CACHE.clear()
+    bm25._CACHE.clear()
     empty_store.upsert(parsed_samples())
     builds: list[Path] = []
-    real = sparse._build_from
+    real = bm25._build_from
 
     def counting(path: Path) -> SparseIndex:
         builds.append(path)
         return real(path)
 
-    monkeypatch.setattr(sparse, "_build_from", counting)
+    monkeypatch.setattr(bm25, "_build_from", counting)
     results: list[SparseIndex] = []
     threads = [threading.Thread(target=lambda: results.append(load_or_build(empty_store)))
                for _ in range(6)]

@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from medcite.index import dense
+from medcite.index.dense import DenseIndex, index_dir
 from medcite.ingest import ingest
-from medcite.retrieve import dense
-from medcite.retrieve.dense import DenseIndex, embed_on_demand, index_dir
 from medcite.retrieve.embed import Embedder, OnnxMiniLMEmbedder, get_embedder
+from medcite.retrieve.on_demand import embed_on_demand
 from medcite.store import SQLiteStore
 from medcite.store import vectors as V
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .settings import Settings
-from .store import EvidenceStore, SQLiteStore, open_store
+from .store import EvidenceStore, open_store
 from .types import Answer, Document, Hit, Passage
 
 __version__ = "0.1.0"
@@ -17,7 +17,7 @@ def search(
     mode: str = "hybrid",
     source_types: Sequence[str] | None = None,
     since: int | None = None,
-    store: SQLiteStore | None = None,
+    store: EvidenceStore | None = None,
 ) -> list[Hit]:
     """Ranked passages for ``query`` (lexical, dense or hybrid) from the store
     (the default store when none is given)."""
@@ -38,7 +38,7 @@ def ask(
     audience: str = "clinician",
     patient: str = "",
     follow_up: str | None = None,
-    store: SQLiteStore | None = None,
+    store: EvidenceStore | None = None,
     save: bool = True,
 ) -> Answer:
     """A verified, cited answer to ``question`` from the store (the default store when

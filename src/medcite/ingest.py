@@ -28,7 +28,7 @@ from .review import EditorialStore
 from .review.stale import flag_stale_articles
 from .sources import PARSERS, detect
 from .sources.walk import Budget, Skipped, SourceFile, Unreadable, walk
-from .store import EvidenceStore, SQLiteStore
+from .store import EvidenceStore
 from .types import Document, Parsed, Passage, VocabTerm
 
 UNKNOWN = "(unrecognised)"
@@ -394,7 +394,7 @@ def ingest(
         if progress is not None:
             progress(files, report.documents + len(batch), report.passages)
     flush()
-    if articles is not None and report.changed and isinstance(store, SQLiteStore):
+    if articles is not None and report.changed:
         report.flagged = [a.id for a in flag_stale_articles(articles, store, report.changed)]
     report.seconds = time.perf_counter() - started
     if progress is not None:

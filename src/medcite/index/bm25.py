@@ -5,7 +5,7 @@ Field-weighted BM25F-lite: tf = 2·tf_title + 0.5·tf_section + 1·tf_text (doc 
 same way, as FTS5's ``BM25_WEIGHTS``), Lucene idf = ln(1 + (N − df + 0.5)/(df + 0.5)). Postings are
 CSR by term: ``indptr`` (int64, V+1), ``indices`` (int32 positions into ``passage_ids``), ``data``
 (float32 scores). The index is saved beside the store as ``<store>.bm25/`` and rebuilt when the
-store's :func:`store_stamp` changes.
+store's ``passage_stamp`` changes.
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ import secrets
 import sqlite3
 import threading
 import time
-import weakref
 from array import array
 from collections.abc import Iterable, Sequence
-from contextlib import nullcontext, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
+from ..retrieve.analyze import analyze, keep, split, stem
 from ..store.fts_query import MAX_TERMS
-from .analyze import analyze, keep, split, stem
+from ..store.sqlite import passage_stamp
 
 FIELD_WEIGHTS = (2.0, 0.5, 1.0)  # title, section, text
 FORMAT = 2  # 2: British spellings indexed the American way (clinical.spelling)
@@ -266,44 +266,13 @@ def read_header(folder: Path) -> dict[str, Any]:
 # -- freshness and the per-store index ---------------------------------------------------------
 
 
-def store_stamp(db: sqlite3.Connection) -> str:
-    """A cheap fingerprint of the passage set (~10 ms on 117k passages).
-
-    New passages always get ids above the current maximum, so adding or replacing raises
-    ``max(id)`` and deleting lowers the count; the one case left (the passages holding the top
-    ids replaced by as many new ones) changes that top document's version or content hash.
-    """
-    count = db.execute("SELECT count(*) FROM passages").fetchone()[0]
-    top = db.execute("SELECT max(id) FROM passages").fetchone()[0]
-    if not count:
-        return "0"
-    doc = db.execute(
-        """SELECT d.id, d.version, d.content_hash, d.updated_at FROM passages p
-           JOIN documents d ON d.id = p.doc_rowid WHERE p.id = ?""", (top,)).fetchone()
-    return f"{count}:{top}:{doc[0]}:{doc[1]}:{str(doc[2])[:16]}:{doc[3]}"
-
-
 def index_dir(db_path: str | Path) -> Path:
     return Path(f"{db_path}.bm25")
 
 
 _CACHE: dict[str, SparseIndex] = {}  # resolved store path → newest index loaded in this process
-_SEEN: weakref.WeakKeyDictionary[Any, tuple[int, int, str]] = weakref.WeakKeyDictionary()
 _LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
-
-
-def _current_stamp(store: Any) -> str:
-    """``store_stamp`` recomputed only after a commit (``data_version``) or own write."""
-    with getattr(store, "lock", None) or nullcontext():
-        db = store.db
-        version = (db.execute("PRAGMA data_version").fetchone()[0], db.total_changes)
-        seen = _SEEN.get(store)
-        if seen is not None and seen[:2] == version:
-            return seen[2]
-        stamp = store_stamp(db)
-        _SEEN[store] = (*version, stamp)
-        return stamp
 
 
 def _build_from(path: Path) -> SparseIndex:
@@ -312,7 +281,7 @@ def _build_from(path: Path) -> SparseIndex:
     db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
     try:
         db.execute("BEGIN")
-        stamp = store_stamp(db)
+        stamp = passage_stamp(db)
         return SparseIndex.build(db.execute(ROWS_SQL), stamp=stamp)
     finally:
         db.close()
@@ -321,7 +290,7 @@ def _build_from(path: Path) -> SparseIndex:
 def load_or_build(store: Any) -> SparseIndex:
     """The store's index: cached in process, else loaded from ``<store>.bm25/``, else rebuilt."""
     path = str(Path(store.path).resolve())
-    stamp = _current_stamp(store)
+    stamp = store.passage_stamp()
     index = _CACHE.get(path)
     if index is not None and index.stamp == stamp:
         return index

@@ -28,7 +28,7 @@ from ..store import vectors
 from ..store.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
-    from .embed import Embedder
+    pass
 
 try:
     import fcntl
@@ -189,7 +189,7 @@ class DenseIndex:
             out.update(_cosines(ids, np.asarray(seg.vecs[pos], dtype=np.float32), q))
         missing = [int(i) for i in wanted if int(i) not in out]
         if store is not None and missing:
-            ids, mat = _fetch(store, self.model, missing)
+            ids, mat = vectors.passage_vectors(store, self.model, missing)
             if len(ids) and mat.shape[1] == len(q):
                 out.update(_cosines(ids, mat.astype(np.float32), q))
         return out
@@ -225,40 +225,6 @@ def _cosines(ids: np.ndarray, mat: np.ndarray, q: np.ndarray) -> dict[int, float
     return {int(i): float(s) for i, s in zip(ids, scores, strict=True)}
 
 
-def _fetch(store: SQLiteStore, model: str, passage_ids: Sequence[int] | None = None,
-           after_rowid: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(ids ascending, float16 matrix) of passages with vectors: all, some ids, or newer rows."""
-    if after_rowid is not None:
-        # "+v.model" keeps SQLite on the rowid range instead of scanning the model's index.
-        sql = """SELECT p.id, v.vec FROM vectors v JOIN passages p ON p.text_hash = v.text_hash
-                 WHERE v.rowid > ? AND +v.model = ?"""
-        params: list[Any] = [after_rowid, model]
-    else:
-        # CROSS JOIN pins the loop order: given ids, SQLite would otherwise (with a long IN
-        # list) walk every vector of the model and probe passages, 80x slower on a big store.
-        join = "CROSS JOIN" if passage_ids is not None else "JOIN"
-        sql = f"""SELECT p.id, v.vec FROM passages p
-                  {join} vectors v ON v.text_hash = p.text_hash AND v.model = ?"""
-        params = [model]
-        if passage_ids is not None:
-            sql += f" WHERE p.id IN ({','.join('?' * len(passage_ids))})"
-            params.extend(passage_ids)
-    cur = store.db.cursor()
-    cur.row_factory = None  # plain tuples: 117k Row objects cost more than the query
-    rows = cur.execute(sql, params).fetchall()
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros((0, 0), vectors.VEC_DTYPE)
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    width = len(rows[0][1])
-    if any(len(r[1]) != width for r in rows):
-        raise ValueError(f"vectors for {model!r} have mixed dimensions; delete them and re-embed")
-    mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=vectors.VEC_DTYPE)
-    mat = mat.reshape(len(rows), width // vectors.VEC_DTYPE.itemsize)
-    # Sorting here, not with ORDER BY, spares SQLite a temp b-tree of 80 MB of blobs.
-    order = np.argsort(ids, kind="stable")
-    return ids[order], mat[order]
-
-
 def _extend(old: DenseIndex, store: SQLiteStore, current: dict[str, Any]) -> DenseIndex | None:
     """``old`` plus vectors added since, when nothing else changed; else None (rebuild)."""
     before, now = old.stamp, current
@@ -273,7 +239,7 @@ def _extend(old: DenseIndex, store: SQLiteStore, current: dict[str, Any]) -> Den
     ).fetchone()[0]
     if added <= 0 or newer != added or old.dim == 0:  # rows deleted or replaced, or empty index
         return None
-    ids, mat = _fetch(store, old.model, after_rowid=before["vectors_max_rowid"])
+    ids, mat = vectors.passage_vectors(store, old.model, after_rowid=before["vectors_max_rowid"])
     if len(ids) and mat.shape[1] != old.dim:
         return None
     if old._delta is not None and len(old._delta.ids):
@@ -297,7 +263,7 @@ def _load_or_build(store: SQLiteStore, model: str, current: dict[str, Any]) -> D
                 return DenseIndex(model, _Segment(ids, vecs), None, current)
         except (OSError, ValueError, KeyError):
             pass  # missing, stale or half-deleted files: rebuild
-        ids, vecs = _fetch(store, model)
+        ids, vecs = vectors.passage_vectors(store, model)
         _save(folder, digest, current, ids, vecs)
         ids = np.load(folder / f"ids-{digest}.npy", mmap_mode="r")
         vecs = np.load(folder / f"vecs-{digest}.npy", mmap_mode="r")
@@ -352,31 +318,3 @@ _locks_guard = threading.Lock()
 def _lock_for(key: tuple[str, str]) -> threading.Lock:
     with _locks_guard:
         return _locks.setdefault(key, threading.Lock())
-
-
-def embed_on_demand(
-    store: SQLiteStore, embedder: Embedder, passage_ids: Sequence[int], max_new: int = 16
-) -> int:
-    """Embed and store up to ``max_new`` of the given passages that lack vectors, in order.
-
-    For scoring lexical candidates before background embedding has reached them.
-    Returns the number of texts embedded.
-    """
-    ids = [int(i) for i in passage_ids]
-    if not ids or max_new <= 0:
-        return 0
-    rows = store.db.execute(
-        f"""SELECT p.id, p.text_hash, p.text FROM passages p
-            WHERE p.id IN ({','.join('?' * len(ids))}) AND {vectors.MISSING_SQL}""",
-        (*ids, embedder.name),
-    ).fetchall()
-    by_id = {r[0]: (r[1], r[2]) for r in rows}
-    todo: dict[str, str] = {}
-    for pid in ids:
-        if pid in by_id and len(todo) < max_new:
-            todo.setdefault(*by_id[pid])
-    if not todo:
-        return 0
-    vecs = embedder.embed(list(todo.values()))
-    vectors.put(store, embedder.name, list(zip(todo, vecs, strict=True)))
-    return len(todo)

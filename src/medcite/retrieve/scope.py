@@ -223,10 +223,8 @@ _LOCK = threading.Lock()
 
 def load(store: Any, generic: frozenset[str] = frozenset()) -> ScopeIndex:
     """The store's scope index, built once per process and store version."""
-    from .sparse import _current_stamp
-
     path = str(getattr(store, "path", id(store)))
-    stamp = _current_stamp(store)
+    stamp = store.passage_stamp()
     cached = _CACHE.get(path)
     if cached and cached[0] == stamp:
         return cached[1]

@@ -1,6 +1,6 @@
 """The retrieval core behind ``medcite search``, the API and answer composition.
 
-Lexical (BM25 over a numpy index of the store), dense (MiniLM cosine) or hybrid:
+Lexical (BM25), dense (MiniLM cosine) or hybrid, scored by the passage index ``index.url`` names:
 candidates from both, fused by a convex combination of normalised scores, the dense
 side rescored once with the query moved towards the best fused passages (Rocchio
 feedback), then reranked by evidence level, recency and source diversity.
@@ -16,18 +16,20 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ..errors import MedciteError
+from ..index import IndexFilter, PassageIndex, open_index
 from ..settings import ON_DEMAND, Settings
-from ..store import EvidenceStore, SQLiteStore
+from ..store import EvidenceStore
 from ..types import Hit
-from . import sparse
 from .analyze import analyze
+from .embed import embed_query
 from .fusion import convex, feedback_query, ranked
 from .highlight import snippet
+from .on_demand import embed_on_demand
 from .query import ExpandedQuery, expand
+from .rerank import Candidate, RerankWeights, rerank
 
 if TYPE_CHECKING:
-    from .dense import DenseIndex
-from .rerank import Candidate, RerankWeights, rerank
+    from .embed import Embedder
 
 Mode = Literal["lexical", "dense", "hybrid"]
 MODES: tuple[str, ...] = ("lexical", "dense", "hybrid")
@@ -39,6 +41,9 @@ class SearchConfig:
 
     alpha: float = 0.5  # weight of lexical evidence in the hybrid score
     expansion_weight: float = 0.2  # query expansions count less than the question's own words
+    # ...except what an abbreviation with one meaning stands for: "pheo" is a word no passage
+    # uses, and "pheochromocytoma" is what the question says.
+    abbreviation_weight: float = 1.0
     dense_floor: float = 0.1  # cosine at which dense evidence counts for nothing
     candidates: int = 100  # from each retriever before fusion
     # Hybrid: the query vector plus feedback_beta x the mean of the first fusion's top
@@ -80,31 +85,43 @@ class SearchInfo:
 
 
 class Retriever:
-    """Searches one store. Cheap to create; indexes are cached per process.
+    """Searches one store through a passage index (``index.url``: the local files by default).
 
-    Takes any ``EvidenceStore`` (what the composer holds) but searches only a
-    ``SQLiteStore``: its BM25 and vector indexes are built from, and stamped by, the
-    store's own tables."""
+    Cheap to create; the local index's arrays are cached per process."""
 
     def __init__(self, store: EvidenceStore, config: SearchConfig | None = None,
-                 embedder_name: str | None = None, embed_threads: int | None = None) -> None:
-        if not isinstance(store, SQLiteStore):
-            raise MedciteError(f"hybrid search needs a SQLite store, not {type(store).__name__}")
+                 embedder_name: str | None = None, embed_threads: int | None = None,
+                 index_url: str = "") -> None:
         self.store = store
         self.config = config or SearchConfig()
         self.embedder_name = embedder_name
         self.embed_threads = embed_threads  # None: every core this process may use
+        self.index_url = index_url
         self.info = SearchInfo()
+        self._indexes: dict[str, PassageIndex] = {}
 
     @classmethod
     def from_settings(cls, store: EvidenceStore, settings: Settings) -> Retriever:
         """A retriever as the settings configure it: ``embed.on_demand``, the embedder
-        ``embed.embedder`` (empty: the store's own, ``retrieve.embed.embedder_for_store``) and
-        its ``embed.threads``."""
+        ``embed.embedder`` (empty: the store's own, ``retrieve.embed.embedder_for_store``), its
+        ``embed.threads``, and the passage index ``index.url``."""
         # The token cut-off is part of the embedder's name ("...-len128"), so ``embed.embedder``
         # carries it; there is no separate setting to pass.
         return cls(store, SearchConfig.from_settings(settings), embedder_name=settings.embed.embedder or None,
-                   embed_threads=settings.embed.threads)
+                   embed_threads=settings.embed.threads, index_url=settings.index.url)
+
+    def passage_index(self, embedder: str = "") -> PassageIndex:
+        """The index searched, holding ``embedder``'s vectors (empty: lexical only), refreshed."""
+        index = self._indexes.get(embedder)
+        if index is None:
+            index = self._indexes[embedder] = open_index(self.index_url, self.store, embedder)
+        index.refresh(self.store)
+        return index
+
+    def close(self) -> None:
+        for index in self._indexes.values():
+            index.close()
+        self._indexes.clear()
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
                source_types: list[str] | None = None, since: int | None = None,
@@ -119,8 +136,9 @@ class Retriever:
         t0 = time.perf_counter()
         q = expand(query or "", self.store) if self.config.expand_query else ExpandedQuery(query or "", (), (), (), ())
         info.expansions = q.expansions
-        index = sparse.load_or_build(self.store)
-        allowed = index.mask(source_types, since)
+        embedder = self._embedder() if mode in ("dense", "hybrid") else None
+        index = self.passage_index(embedder.name if embedder is not None else "")
+        where = IndexFilter.of(source_types, since)
         info.timings_ms["prepare"] = (time.perf_counter() - t0) * 1000
         n = max(self.config.candidates, k)
 
@@ -128,14 +146,13 @@ class Retriever:
         if mode in ("lexical", "hybrid"):
             t = time.perf_counter()
             parts = [(q.text, 1.0), *((e, self.config.expansion_weight) for e in q.expansions)]
-            lexical = dict(index.search_weighted(parts, n, allowed))
+            lexical = dict(index.lexical(parts, n, where))
             info.timings_ms["lexical"] = (time.perf_counter() - t) * 1000
 
         dense: dict[int, float] = {}
         qvec: np.ndarray | None = None
-        dindex: DenseIndex | None = None
-        if mode in ("dense", "hybrid"):
-            dense, qvec, dindex = self._dense(q, n, index, allowed, lexical)
+        if embedder is not None:
+            dense, qvec = self._dense(q, n, index, embedder, where, lexical)
             if not dense and mode == "hybrid" and not info.note:
                 info.note = "no passage vectors yet: lexical results only (run `medcite embed`)"
 
@@ -146,68 +163,66 @@ class Retriever:
             fused = dense
         else:
             fused = convex(lexical, dense, alpha=self.config.alpha, dense_floor=self.config.dense_floor)
-            if qvec is not None and dindex is not None and self.config.feedback_top > 0 \
-                    and self.config.feedback_beta:
-                fused = self._feedback(fused, lexical, dense, qvec, dindex)
+            if qvec is not None and self.config.feedback_top > 0 and self.config.feedback_beta:
+                fused = self._feedback(fused, lexical, dense, qvec, index)
         t = time.perf_counter()
         hits = self._rerank(ranked(fused, n), k, q, snippets)
         info.timings_ms["rerank"] = (time.perf_counter() - t) * 1000
         info.timings_ms["total"] = (time.perf_counter() - t0) * 1000
         return hits
 
+    def _embedder(self) -> Embedder | None:
+        """The model that embedded the passages searched (the query must be embedded by it)."""
+        from .embed import embedder_for_store
+
+        try:
+            return embedder_for_store(self.store, self.embedder_name, threads=self.embed_threads)
+        except (MedciteError, ValueError) as exc:
+            self.info.note = str(exc)
+            return None
+
     def _feedback(self, fused: dict[int, float], lexical: dict[int, float], dense: dict[int, float],
-                  qvec: np.ndarray, dindex: DenseIndex) -> dict[int, float]:
+                  qvec: np.ndarray, index: PassageIndex) -> dict[int, float]:
         """Re-fuse with the dense side rescored by a feedback query (same candidates)."""
         t = time.perf_counter()
         top = [pid for pid, _ in ranked(fused, self.config.feedback_top)]
-        qfb = feedback_query(qvec, dindex.vectors(top), self.config.feedback_beta)
-        rescored = dindex.score_ids(qfb, list(dense), store=self.store)
+        qfb = feedback_query(qvec, index.vectors(top), self.config.feedback_beta)
+        rescored = index.dense_scores(qfb, list(dense))
         out = convex(lexical, rescored or dense, alpha=self.config.alpha, dense_floor=self.config.dense_floor)
         self.info.timings_ms["feedback"] = (time.perf_counter() - t) * 1000
         return out
 
-    def _dense(self, q: ExpandedQuery, n: int, index: sparse.SparseIndex,
-               allowed: np.ndarray | None, lexical: dict[int, float]
-               ) -> tuple[dict[int, float], np.ndarray | None, DenseIndex | None]:
-        """Dense scores of the top ``n`` and of the lexical candidates; query vector; index."""
-        from .dense import DenseIndex, embed_on_demand
-        from .embed import embed_query, embedder_for_store
-
+    def _dense(self, q: ExpandedQuery, n: int, index: PassageIndex, embedder: Embedder, where: IndexFilter,
+               lexical: dict[int, float]) -> tuple[dict[int, float], np.ndarray | None]:
+        """Dense scores of the top ``n`` and of the lexical candidates, and the query vector."""
         info = self.info
-        t = time.perf_counter()
-        try:
-            # The query is embedded by the same model as the passage vectors it is compared to.
-            embedder = embedder_for_store(self.store, self.embedder_name, threads=self.embed_threads)
-        except (MedciteError, ValueError) as exc:
-            info.note = str(exc)
-            return {}, None, None
         info.embedder = embedder.name
-        coverage = len(DenseIndex.load(self.store, embedder.name)) / max(1, len(index))
-        if coverage < self.config.min_dense_coverage:
+        t = time.perf_counter()
+        size = index.size()
+        if size.dense_coverage < self.config.min_dense_coverage:
             # Dense search over a partly embedded store finds only the passages that have
             # vectors, and fusion then ranks them above better passages that have none (on
             # the clinical set, the right guideline came first half as often).
-            info.note = (f"{coverage:.0%} of passages have vectors: lexical ranking until "
+            info.note = (f"{size.dense_coverage:.0%} of passages have vectors: lexical ranking until "
                          "`medcite embed` has embedded the rest")
-            return {}, None, None
+            return {}, None
         if lexical and self.config.on_demand:
             # Candidates the background embedding has not reached yet get vectors now.
             top = [pid for pid, _ in ranked(lexical, self.config.on_demand)]
-            embed_on_demand(self.store, embedder, top, max_new=self.config.on_demand)
-        dindex = DenseIndex.load(self.store, embedder.name)
+            if embed_on_demand(self.store, embedder, top, max_new=self.config.on_demand):
+                index.refresh(self.store)
         info.timings_ms["dense_load"] = (time.perf_counter() - t) * 1000
-        if len(dindex) == 0:
-            return {}, None, None
+        if size.vectors == 0:
+            return {}, None
         t = time.perf_counter()
         qvec = embed_query(embedder, q.dense_text())
         info.timings_ms["embed_query"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        allowed_ids = None if allowed is None else index.passage_ids[allowed]
-        dense = dict(dindex.search(qvec, n, allowed_ids))
+        dense = dict(index.dense(qvec, n, where))
         if lexical:
-            dense.update(dindex.score_ids(qvec, list(lexical), store=self.store))
+            dense.update(index.dense_scores(qvec, list(lexical)))
         info.timings_ms["dense"] = (time.perf_counter() - t) * 1000
-        return dense, qvec, dindex
+        return dense, qvec
 
     def _rerank(self, fused: list[tuple[int, float]], k: int, q: ExpandedQuery, snippets: bool) -> list[Hit]:
         hits = {h.passage_id: h for h in self.store.passages_by_id([pid for pid, _ in fused])}

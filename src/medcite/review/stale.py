@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..store import SQLiteStore
+from ..store import EvidenceStore
 from .models import ArticleInfo
 from .store import EditorialStore
 
 
-def flag_stale_articles(articles: EditorialStore, store: SQLiteStore,
+def flag_stale_articles(articles: EditorialStore, store: EvidenceStore,
                         doc_ids: Iterable[str] | None = None) -> list[ArticleInfo]:
     """Compare what approved articles cite with the index now; flag those that differ.
 

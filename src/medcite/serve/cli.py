@@ -29,7 +29,7 @@ from ..ingest import IngestReport, ingest
 from ..retrieve.highlight import mark, unmark
 from ..retrieve.search import MODES, Retriever
 from ..review import open_editorial
-from ..settings import Settings, as_toml, effective
+from ..settings import Settings, as_toml, effective, redact
 from ..store import SQLiteStore, open_store
 from ..types import SOURCE_TYPES
 from .cli_common import HomeOption, MedciteGroup, load, state
@@ -108,7 +108,7 @@ def ingest_cmd(
         finally:
             articles.close()
         summary = report.to_dict()
-        _warm_lexical_index(store, quiet)
+        _refresh_index(store, settings, "", quiet)
         if embed:
             summary["embedding"] = _embed(store, settings, embed_budget, None, quiet)
     finally:
@@ -122,12 +122,17 @@ def ingest_cmd(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def _warm_lexical_index(store: SQLiteStore, quiet: bool) -> None:
-    """Build the BM25 index now, so the first search after an ingest is fast."""
-    from ..retrieve import sparse
+def _refresh_index(store: SQLiteStore, settings: Settings, embedder: str, quiet: bool) -> None:
+    """Bring the passage index up to the store now (the local index: build BM25 and load the
+    vectors; Milvus: send it the new passages and vectors), so the first search is fast."""
+    from ..index import open_index
 
-    with err.status("[bold]indexing[/bold] BM25", spinner="dots") if not quiet else nullcontext():
-        sparse.load_or_build(store)
+    index = open_index(settings.index.url, store, embedder)
+    try:
+        with err.status(f"[bold]indexing[/bold] {redact(index.url)}", spinner="dots") if not quiet else nullcontext():
+            index.refresh(store)
+    finally:
+        index.close()
 
 
 def _embed(store: SQLiteStore, settings: Settings, budget: float | None, limit: int | None,
@@ -158,6 +163,7 @@ def _embed(store: SQLiteStore, settings: Settings, budget: float | None, limit: 
             bar.update(task, completed=done, rate=f"{done / elapsed:,.0f}/s" if elapsed else "")
 
         result = embed_pending(store, embedder, budget_seconds=budget, limit=limit, progress=progress)
+    _refresh_index(store, settings, embedder.name, quiet)
     return {"model": embedder.name, **result}
 
 

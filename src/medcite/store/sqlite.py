@@ -52,6 +52,7 @@ class SQLiteStore(DocumentsMetaMixin, AbbreviationsMixin):
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         self.lock = threading.RLock()
+        self._stamp: tuple[tuple[int, int], str] | None = None
         self.db.row_factory = sqlite3.Row
         try:
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -361,6 +362,54 @@ class SQLiteStore(DocumentsMetaMixin, AbbreviationsMixin):
             yield rows
             last = rows[-1]["id"]
 
+    def passage_stamp(self) -> str:
+        """A cheap fingerprint of the passage set (~10 ms on 117k passages): any upsert or
+        delete changes it, so an index built from the passages knows when it is stale.
+
+        New passages always get ids above the current maximum, so adding or replacing raises
+        ``max(id)`` and deleting lowers the count; the one case left (the passages holding the top
+        ids replaced by as many new ones) changes that top document's version or content hash.
+        """
+        # Recomputed only after a commit: by another connection (``data_version``) or this one.
+        with self.lock:
+            version = (self.db.execute("PRAGMA data_version").fetchone()[0], self.db.total_changes)
+            if self._stamp is None or self._stamp[0] != version:
+                self._stamp = (version, passage_stamp(self.db))
+            return self._stamp[1]
+
+    def passage_ids(self, after: int = 0, limit: int | None = None) -> list[int]:
+        """Passage ids above ``after``, ascending (all of them without ``limit``)."""
+        sql = "SELECT id FROM passages WHERE id > ? ORDER BY id" + ("" if limit is None else " LIMIT ?")
+        params: tuple[int, ...] = (after,) if limit is None else (after, limit)
+        cur = self.db.cursor()
+        cur.row_factory = None
+        return [r[0] for r in cur.execute(sql, params)]
+
+    def passage_vectors(self, model: str, passage_ids: Sequence[int] | None = None) -> tuple[Any, Any]:
+        """(ids ascending, float16 matrix) of the given passages (all without ids) that have a
+        vector of ``model``."""
+        from .vectors import passage_vectors
+
+        return passage_vectors(self, model, passage_ids)
+
+    def without_vector(self, model: str, passage_ids: Sequence[int]) -> list[tuple[int, str, str]]:
+        """(passage id, text hash, text) of the given passages whose text has no vector of ``model``."""
+        from .vectors import without_vector
+
+        return without_vector(self, model, passage_ids)
+
+    def put_vectors(self, model: str, items: Sequence[tuple[str, Any]]) -> int:
+        """Store (text hash, vector) pairs of ``model``; returns how many were new."""
+        from .vectors import put
+
+        return put(self, model, items)
+
+    def vector_count(self, model: str) -> int:
+        """Vectors of ``model`` stored (one per distinct passage text)."""
+        from .vectors import count_vectors
+
+        return count_vectors(self, model)
+
     def stats(self) -> dict[str, Any]:
         """Counts by source type and format, vocabulary size, file size."""
         by_type = {
@@ -440,3 +489,15 @@ def _hit(row: sqlite3.Row, score: float, snippet: str) -> Hit:
 def _meta(raw: str) -> dict[str, Any]:
     # Most passages have none; a search materialises hundreds of hits per query.
     return {} if raw == "{}" else json.loads(raw)
+
+
+def passage_stamp(db: sqlite3.Connection) -> str:
+    """``SQLiteStore.passage_stamp`` on any connection (index builds read their own snapshot)."""
+    count = db.execute("SELECT count(*) FROM passages").fetchone()[0]
+    top = db.execute("SELECT max(id) FROM passages").fetchone()[0]
+    if not count:
+        return "0"
+    doc = db.execute(
+        """SELECT d.id, d.version, d.content_hash, d.updated_at FROM passages p
+           JOIN documents d ON d.id = p.doc_rowid WHERE p.id = ?""", (top,)).fetchone()
+    return f"{count}:{top}:{doc[0]}:{doc[1]}:{str(doc[2])[:16]}:{doc[3]}"

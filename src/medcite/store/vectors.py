@@ -86,6 +86,40 @@ def pending(
     return [(h, texts[pid]) for h, pid in first.items() if pid in texts]
 
 
+def passage_vectors(store: SQLiteStore, model: str, passage_ids: Sequence[int] | None = None,
+                    after_rowid: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(ids ascending, float16 matrix) of passages with vectors: all, some ids, or newer rows."""
+    if after_rowid is not None:
+        # "+v.model" keeps SQLite on the rowid range instead of scanning the model's index.
+        sql = """SELECT p.id, v.vec FROM vectors v JOIN passages p ON p.text_hash = v.text_hash
+                 WHERE v.rowid > ? AND +v.model = ?"""
+        params: list[Any] = [after_rowid, model]
+    else:
+        # CROSS JOIN pins the loop order: given ids, SQLite would otherwise (with a long IN
+        # list) walk every vector of the model and probe passages, 80x slower on a big store.
+        join = "CROSS JOIN" if passage_ids is not None else "JOIN"
+        sql = f"""SELECT p.id, v.vec FROM passages p
+                  {join} vectors v ON v.text_hash = p.text_hash AND v.model = ?"""
+        params = [model]
+        if passage_ids is not None:
+            sql += f" WHERE p.id IN ({','.join('?' * len(passage_ids))})"
+            params.extend(passage_ids)
+    cur = store.db.cursor()
+    cur.row_factory = None  # plain tuples: 117k Row objects cost more than the query
+    rows = cur.execute(sql, params).fetchall()
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros((0, 0), VEC_DTYPE)
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    width = len(rows[0][1])
+    if any(len(r[1]) != width for r in rows):
+        raise ValueError(f"vectors for {model!r} have mixed dimensions; delete them and re-embed")
+    mat = np.frombuffer(b"".join(r[1] for r in rows), dtype=VEC_DTYPE)
+    mat = mat.reshape(len(rows), width // VEC_DTYPE.itemsize)
+    # Sorting here, not with ORDER BY, spares SQLite a temp b-tree of 80 MB of blobs.
+    order = np.argsort(ids, kind="stable")
+    return ids[order], mat[order]
+
+
 def count_pending(store: SQLiteStore, model: str) -> int:
     """Distinct passage texts still without a vector for ``model``."""
     return int(
@@ -179,3 +213,16 @@ def embed_pending(
         "seconds": round(seconds, 3),
         "per_second": round(done / seconds, 2) if seconds > 0 else 0.0,
     }
+
+
+def without_vector(store: SQLiteStore, model: str, passage_ids: Sequence[int]) -> list[tuple[int, str, str]]:
+    """(passage id, text hash, text) of the given passages whose text has no vector of ``model``."""
+    ids = [int(i) for i in passage_ids]
+    if not ids:
+        return []
+    rows = store.db.execute(
+        f"""SELECT p.id, p.text_hash, p.text FROM passages p
+            WHERE p.id IN ({','.join('?' * len(ids))}) AND {MISSING_SQL}""",
+        (*ids, model),
+    ).fetchall()
+    return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]

@@ -1,0 +1,64 @@
+"""One factory for passage indexes, chosen by URL (``index.url``, ``MEDCITE_INDEX_URL``).
+
+- empty, ``sqlite:`` or ``local:`` — the embedded default: BM25 and vector files beside the
+  SQLite store (``index.local``);
+- ``milvus://host:19530/collection`` — a Milvus server or cluster; ``milvus-lite:///path/file.db``
+  — Milvus's embedded engine (``index.milvus``, ``pip install medcite[milvus]``).
+
+A third backend is one module plus an entry point in the ``medcite.indexes`` group naming a
+callable ``(url, store, embedder) -> PassageIndex``; built-in schemes win over entry points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from ..errors import MedciteError
+
+if TYPE_CHECKING:
+    from ..store import EvidenceStore
+    from .base import PassageIndex
+
+Opener = Callable[[str, "EvidenceStore", str], "PassageIndex"]
+GROUP = "medcite.indexes"
+_BUILTIN = {
+    "": "medcite.index.local:open_local",
+    "sqlite": "medcite.index.local:open_local",
+    "local": "medcite.index.local:open_local",
+    "milvus": "medcite.index.milvus:open_milvus",
+    "milvus-lite": "medcite.index.milvus:open_milvus",
+}
+
+
+def scheme(url: str) -> str:
+    return urlsplit(url).scheme.lower() if "://" in url or url.endswith(":") else ""
+
+
+def _load(target: str) -> Opener:
+    module, _, name = target.partition(":")
+    opener: Opener = getattr(import_module(module), name)
+    return opener
+
+
+def opener_for(url: str) -> Opener:
+    """The backend's opener for ``url``; unknown schemes name the ones there are."""
+    key = scheme(url)
+    if key in _BUILTIN:
+        return _load(_BUILTIN[key])
+    for ep in entry_points(group=GROUP):
+        if ep.name == key:
+            opener: Opener = ep.load()
+            return opener
+    known = sorted({k for k in _BUILTIN if k} | {ep.name for ep in entry_points(group=GROUP)})
+    raise MedciteError(f"no passage index backend for {key!r} URLs (index.url {url!r}); "
+                       f"known: {', '.join(known)}")
+
+
+def open_index(url: str, store: EvidenceStore, embedder: str = "") -> PassageIndex:
+    """The passage index ``url`` names, over ``store``'s passages, holding ``embedder``'s vectors
+    (empty: no dense search). Not refreshed: call ``refresh(store)`` before searching."""
+    return opener_for(url)(url, store, embedder)
