@@ -48,3 +48,50 @@ def test_what_may_not_be_a_bottom_line() -> None:
                  "Evidence is insufficient to recommend for or against screening.",
                  "Stop metformin if the eGFR is below 30 ml/minute/1.73 m2."):
         assert bottom_line_material(text), text
+
+
+# NICE CG178 (ngc:10280): a lead-in ending its passage, each item a passage of its own.
+SEPARATE = ["Monitor and record the following regularly and systematically throughout treatment, but especially "
+            "during titration:",
+            "Response to treatment, including changes in symptoms and behaviour",
+            "The emergence of movement disorders",
+            "Weight, weekly for the first 6 weeks, then at 12 weeks, at 1 year and then annually (plotted on a chart)",
+            "Pulse and blood pressure at 12 weeks, at 1 year and then annually",
+            "Overall physical health [new 2014]",
+            "The secondary care team should maintain responsibility for monitoring service users' physical health "
+            "for at least the first 12 months. [new 2014]"]
+
+
+def _passages(texts: list[str]) -> list[Hit]:
+    return [Hit("ngc:10280", 100 + i, "guideline", "Psychosis and schizophrenia in adults", 2014,
+                "How to Use Antipsychotic Medication", t, 1.0, ordinal=10 + i) for i, t in enumerate(texts)]
+
+
+def test_a_list_stored_one_item_per_passage_is_shown_whole() -> None:
+    found = [Concept("monitoring", (frozenset({"monitor"}),), 1.0)]
+    hits = _passages(SEPARATE)
+    lead = next(c for c in candidates(hits[:1], found) if c.is_lead)
+    items = list_items([lead], found, limit=2, following=lambda h: hits[1:])
+    # Every item up to the next sentence, those without a value too: a list is not cut.
+    assert [c.text for c in items] == SEPARATE[1:6]
+    assert all(c.under == hits[0].passage_id for c in items)
+    assert [c.hit.passage_id for c in items] == [h.passage_id for h in hits[1:6]]
+
+
+def test_a_list_that_may_go_on_unseen_is_left_out() -> None:
+    found = [Concept("monitoring", (frozenset({"monitor"}),), 1.0)]
+    lead_hit, *rest = _passages([SEPARATE[0], *(["Weight, weekly for the first 6 weeks"] * 13)])
+    lead = next(c for c in candidates([lead_hit], found) if c.is_lead)
+    assert list_items([lead], found, following=lambda h: rest) == []
+
+
+def test_a_guideline_speaking_about_itself_is_no_bottom_line() -> None:
+    from medcite.compose.judge import bottom_line_material
+
+    for text in ("Clinicians applying these guidelines should, in consultation with the patient, use independent "
+                 "medical judgment in the context of individual clinical circumstances to direct care.",
+                 "[This recommendation is from the NICE guideline Dronedarone for the treatment of non-permanent "
+                 "atrial fibrillation (NICE technology appraisal guidance 197).] [2010, amended 2012]",
+                 "These guidelines are for the management of patients with febrile neutropenia."):
+        assert not bottom_line_material(text), text
+    assert bottom_line_material("The panel recommends treatment with anticoagulation for 3 months (Grade 1B).")

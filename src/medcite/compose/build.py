@@ -31,7 +31,7 @@ from . import audience as lay
 from . import dosing
 from .aspects import aspect_bonus
 from .facets import SECTIONS
-from .judge import bottom_line_material, list_items, recommends
+from .judge import MAX_SEPARATE_ITEMS, bottom_line_material, list_items, recommends
 from .references import Numbering
 from .select import INTENT_FACETS, Budget, Candidate, ScoreWeights, candidates, pick, score, similar
 
@@ -176,8 +176,9 @@ def compose(
 
     pop_statements, pop_gaps = _special_populations(ctx, ranked, [*body, *bottom], retriever, config, table)
     # A sentence that introduces a list is shown with the list nested under it, or not at all.
-    items = list_items([*body, *pop_statements], ctx.found, config.list_items)
-    led = {(i.hit.passage_id, i.facet) for i in items}
+    items = list_items([*body, *pop_statements], ctx.found, config.list_items,
+                       following=lambda hit: _next_in_section(store, hit, MAX_SEPARATE_ITEMS + 1))
+    led = {(i.under or i.hit.passage_id, i.facet) for i in items}
     body = [c for c in body if not c.is_lead or (c.hit.passage_id, c.facet) in led] + items
     pop_statements = [c for c in pop_statements if not c.is_lead or (c.hit.passage_id, c.facet) in led]
     ctx.timings["select"] = _ms(t0) - ctx.timings["retrieve"]
@@ -323,15 +324,15 @@ def _concepts(u: Frame, idf) -> list[Concept]:  # type: ignore[no-untyped-def]
 def _idf(retriever: Retriever):  # type: ignore[no-untyped-def]
     import math
 
-    from ..retrieve import sparse
-
-    index = sparse.load_or_build(retriever.store)
-    n = max(1, len(index))
+    index = retriever.passage_index()
+    n = max(1, index.size().passages)
+    seen: dict[str, float] = {}  # a remote index answers each term once per question
 
     def idf(term: str) -> float:
-        tid = index.vocab.get(term)
-        df = int(index.indptr[tid + 1] - index.indptr[tid]) if tid is not None else 0
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        if term not in seen:
+            df = index.document_frequencies([term]).get(term, 0)
+            seen[term] = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return seen[term]
 
     return idf
 
@@ -606,12 +607,25 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     return [max(pool, key=key)]
 
 
+def _next_in_section(store: EvidenceStore, hit: Hit, n: int) -> list[Hit]:
+    """Up to ``n`` passages right after ``hit`` in its document and section, in order."""
+    after = store.passages_by_id(list(range(hit.passage_id + 1, hit.passage_id + n + 1)))
+    out: list[Hit] = []
+    for h in after:
+        if h.doc_id != hit.doc_id or h.section != hit.section or h.ordinal != hit.ordinal + len(out) + 1:
+            break
+        out.append(h)
+    return out
+
+
 def _nest(items: list[Candidate], make) -> list[Statement]:  # type: ignore[no-untyped-def]
-    """Sentences in score order; a later sentence of the same passage nests under the first."""
+    """Sentences in score order; a later sentence of the same passage nests under the first,
+    and a list item stored as a passage of its own under the sentence that introduces it."""
     parents: list[tuple[Candidate, list[Candidate]]] = []
     for c in items:
         for parent, kids in parents:
-            if parent.hit.passage_id == c.hit.passage_id and c.start > parent.start:
+            if (c.under == parent.hit.passage_id and parent.is_lead) or (
+                    parent.hit.passage_id == c.hit.passage_id and c.start > parent.start and not c.under):
                 kids.append(c)
                 break
         else:
@@ -620,7 +634,8 @@ def _nest(items: list[Candidate], make) -> list[Statement]:  # type: ignore[no-u
     for parent, kids in parents:
         # The parent first: reference numbers follow the order in which citations are read.
         head = make(parent)
-        out.append(head.model_copy(update={"children": tuple(make(k) for k in sorted(kids, key=lambda k: k.start))}))
+        kids.sort(key=lambda k: (k.hit.ordinal, k.start))
+        out.append(head.model_copy(update={"children": tuple(make(k) for k in kids)}))
     return out
 
 

@@ -5,12 +5,14 @@ something, and the list a lead-in sentence introduces."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from ..clinical.sentences import sentence_spans
 from ..retrieve.analyze import analyze
+from ..types import Hit
 from ..understand.concepts import Concept, coverage
-from .select import Candidate
+from .select import ENDS_LIKE_A_SENTENCE, Candidate
 
 _RECOMMEND = ("should be offered", "is recommended", "are recommended", "recommend", "first-line",
               "first line", "treatment of choice", "should be used", "should be considered", "is effective",
@@ -33,7 +35,13 @@ _NOT_A_BOTTOM_LINE = re.compile(
     r"|\b(?:original guideline document|table \d+ (?:in|of) the)\b"
     # a pointer to somewhere else ("Check the list of NCI-supported cancer clinical trials ...")
     r"|^(?:check|see|visit|call|contact|read|search|find) (?:the |a |an |our |this |these )?(?:list|website|web site|"
-    r"page|section|table|figure|database|registry|resources?)\b|\bclinical trials that are (?:now )?accepting\b", re.I)
+    r"page|section|table|figure|database|registry|resources?)\b|\bclinical trials that are (?:now )?accepting\b"
+    # a guideline speaking about itself: its disclaimer ("Clinicians applying these guidelines
+    # should … use independent medical judgment …") or where a recommendation came from
+    # ("[This recommendation is from the NICE guideline …]")
+    r"|\bindependent (?:medical |clinical )?judge?ment\b|\b(?:applying|using) (?:these|this) guidelines?\b"
+    r"|^\W*this recommendation (?:is|was) (?:from|adapted|taken|updated)\b"
+    r"|^(?:these|this) guidelines? (?:is|are|was|were) (?:not |intended |meant |designed |for |based )", re.I)
 
 
 def bottom_line_material(text: str) -> bool:
@@ -50,28 +58,67 @@ def recommends(text: str) -> bool:
 _LIST_VALUE = re.compile(r"\d|\b(?:daily|weekly|monthly|annually|every|once|twice)\b", re.I)
 
 
-def list_items(body: list[Candidate], found: list[Concept], limit: int = 6) -> list[Candidate]:
+def list_items(body: list[Candidate], found: list[Concept], limit: int = 6,
+               following: Callable[[Hit], Sequence[Hit]] | None = None) -> list[Candidate]:
     """The list a chosen lead-in sentence introduces ("… below the following target levels:"
     → "Fasting: 5.3 mmol/litre", "1 hour after meals: 7.8 mmol/litre"): items too short to
     stand alone as bullets, shown nested under the sentence that introduces them (``_nest``),
     never on their own. Only lines that give a value or a schedule, up to ``limit`` a list;
-    the list ends at the first line that is a sentence of its own or says nothing to act on."""
+    the list ends at the first line that is a sentence of its own or says nothing to act on.
+
+    A lead-in that ends its passage is followed by its items in passages of their own (how
+    guideline summaries store bulleted lists): ``following(hit)`` gives the passages after it
+    in its section. Such a list is shown whole or not at all, whatever its items say: "offer
+    an ECG if:" followed by one of its five conditions would say something else."""
     out: list[Candidate] = []
     for lead in body:
         if not lead.is_lead:
             continue
-        text = lead.hit.text
-        for s, e in sentence_spans(text[lead.end:]):
+        rest = lead.hit.text[lead.end:]
+        if not rest.strip() and following is not None:
+            out += _separate_items(lead, following(lead.hit), found)
+            continue
+        for s, e in sentence_spans(rest):
             s, e = s + lead.end, e + lead.end
-            line = " ".join(text[s:e].split())
-            if line.lower().rstrip(".,;") in ("and", "or", "and/or"):
-                continue  # a connector between items
+            line = " ".join(lead.hit.text[s:e].split())
+            if line.lower().rstrip(".,;") in _CONNECTORS:
+                continue
             if (len([c for c in out if c.hit.passage_id == lead.hit.passage_id]) >= limit
-                    or not _LIST_VALUE.search(line) or len(line.split()) > 40
-                    or (len(line.split()) >= 8 and line.endswith("."))):
+                    or not _LIST_VALUE.search(line) or len(line.split()) > 40 or _is_sentence(line)):
                 break
-            terms = frozenset(analyze(line))
-            out.append(replace(lead, start=s, end=e, text=line, stems=tuple(analyze(line)), terms=terms,
-                               cover=coverage(found, terms), context_cover=coverage(found, terms | lead.context),
-                               grade=""))
+            out.append(_item(lead, lead.hit, s, e, line, found))
     return out
+
+
+_CONNECTORS = ("and", "or", "and/or")  # a line between items
+# A list stored one item per passage is shown whole, so it may be longer than ``limit``; a longer
+# one is left out (with its lead-in). ``following`` should give one passage more than this.
+MAX_SEPARATE_ITEMS = 12
+
+
+def _is_sentence(line: str) -> bool:
+    """A line long enough, and ending like a sentence (a grade or "[new 2014]" after the stop)."""
+    return len(line.split()) >= 8 and bool(ENDS_LIKE_A_SENTENCE.search(line))
+
+
+def _separate_items(lead: Candidate, after: Sequence[Hit], found: list[Concept]) -> list[Candidate]:
+    """The items stored one per passage after ``lead``, all of them, or none when the list
+    does not end (a sentence of its own, or the end of the section) within ``after``."""
+    items: list[Candidate] = []
+    for hit in after:
+        s, e = (sentence_spans(hit.text) or [(0, len(hit.text))])[0]
+        line = " ".join(hit.text[s:e].split())
+        if line.lower().rstrip(".,;") in _CONNECTORS:
+            continue
+        if _is_sentence(line) or len(line.split()) > 40 or e < len(hit.text.rstrip()):
+            return items  # the list is over: a sentence, or a passage of several sentences
+        items.append(_item(lead, hit, s, e, line, found))
+    # Every passage fetched was an item: the section ended there, or the list goes on unseen.
+    return items if len(after) <= MAX_SEPARATE_ITEMS else []
+
+
+def _item(lead: Candidate, hit: Hit, s: int, e: int, line: str, found: list[Concept]) -> Candidate:
+    terms = frozenset(analyze(line))
+    return replace(lead, hit=hit, start=s, end=e, text=line, stems=tuple(analyze(line)), terms=terms,
+                   cover=coverage(found, terms), context_cover=coverage(found, terms | lead.context),
+                   grade="", under=lead.hit.passage_id if hit is not lead.hit else 0)

@@ -42,7 +42,7 @@ _LABEL = re.compile(r"(?:BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|METHODS?|RESULTS?|
 # A row of a flattened dosing table ("children 6 to under 12 years of age | 2 teaspoonfuls
 # (10 mL)"): no sentence (never a bullet), but a row of the answer's dosing table.
 _DOSE_ROW = re.compile(r"\|.*\d\s*(?:mg|g|mcg|µg|ml|mL|units?|iu|IU|teaspoonfuls?|tablespoonfuls?|tablets?|capsules?)\b")
-_ENDS_LIKE_A_SENTENCE = re.compile(r"[.!?][\"')\]]*(?:\s*[(\[][^()\[\]]{1,160}[)\]]\.?)?$")
+ENDS_LIKE_A_SENTENCE = re.compile(r"[.!?][\"')\]]*(?:\s*[(\[][^()\[\]]{1,160}[)\]]\.?)?$")
 
 
 @dataclass
@@ -63,6 +63,7 @@ class Candidate:
     grade: str = ""
     retrieval: float = 0.0  # the passage's retrieval score relative to the best passage
     context: frozenset[str] = frozenset()  # stemmed terms of the passage heading and document title
+    under: int = 0  # a list item in a passage of its own: the passage of the sentence introducing it
 
     @property
     def words(self) -> int:
@@ -104,7 +105,7 @@ def _sentences(text: str, section: str, title: str, source_type: str, grade: str
         n = len(sentence.split())
         dose_row = bool(_DOSE_ROW.search(sentence))  # kept for the dosing table, never a bullet
         if (n < min_words or n > max_words or _NOT_A_SENTENCE.search(sentence)
-                or not (_ENDS_LIKE_A_SENTENCE.search(sentence) or sentence.endswith(":") or dose_row)
+                or not (ENDS_LIKE_A_SENTENCE.search(sentence) or sentence.endswith(":") or dose_row)
                 or (sentence[0].islower() and not dose_row)):
             continue
         stems = tuple(analyze(sentence))
