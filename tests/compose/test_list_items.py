@@ -95,3 +95,17 @@ def test_a_guideline_speaking_about_itself_is_no_bottom_line() -> None:
                  "These guidelines are for the management of patients with febrile neutropenia."):
         assert not bottom_line_material(text), text
     assert bottom_line_material("The panel recommends treatment with anticoagulation for 3 months (Grade 1B).")
+
+
+def test_a_result_or_a_sentence_leaning_on_another_is_no_bottom_line() -> None:
+    from medcite.compose.judge import bottom_line_material
+
+    for text in ("Similar significant reductions in BP were reported at six to 12 months when MNT was provided "
+                 "at least monthly.",
+                 "This approach may help to identify a patient population with an absolute risk for preeclampsia "
+                 "of at least 8%.",
+                 "Doctors use lab tests and imaging tests to diagnose it."):
+        assert not bottom_line_material(text), text
+    for text in ("It is recommended that aspirin be started at 12 weeks of gestation.",
+                 "Thiazide-like diuretics are preferred to thiazide diuretics."):
+        assert bottom_line_material(text), text

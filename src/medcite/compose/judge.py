@@ -41,7 +41,13 @@ _NOT_A_BOTTOM_LINE = re.compile(
     # ("[This recommendation is from the NICE guideline …]")
     r"|\bindependent (?:medical |clinical )?judge?ment\b|\b(?:applying|using) (?:these|this) guidelines?\b"
     r"|^\W*this recommendation (?:is|was) (?:from|adapted|taken|updated)\b"
-    r"|^(?:these|this) guidelines? (?:is|are|was|were) (?:not |intended |meant |designed |for |based )", re.I)
+    r"|^(?:these|this) guidelines? (?:is|are|was|were) (?:not |intended |meant |designed |for |based )"
+    # a result reported ("Similar reductions in BP were reported at six to 12 months …")
+    r"|\b(?:were|was) (?:reported|observed)\b"
+    # a sentence that leans on the one before it: "This approach may help …", "Doctors use lab
+    # tests to diagnose it." (but "It is recommended that …" stands alone)
+    r"|^(?:it|they|this|these|those|he|she|such)\b(?! (?:is|are) (?:recommended|suggested|advised|reasonable|"
+    r"important|essential|necessary|appropriate|preferred)\b)|\b(?:it|them)\W*$", re.I)
 
 
 def bottom_line_material(text: str) -> bool:
