@@ -81,13 +81,17 @@ def test_the_drug_that_cannot_be_used_is_not_the_subject() -> None:
     # bedside shorthand of an indexed word
     ("pregnant 24F with pyelo, which antibiotic?", ""),
     ("How should a child who continues to seize after two doses be treated?", ""),
+    # a species is its epithet exactly ("auri*" would find "auricular"); an indexed one is known
+    ("blood cultures + for C. auris. echinocandin first line? how long?", "C. auris"),
+    ("E. coli UTI in 30F, what abx?", ""),
 ])
 def test_a_substance_no_passage_holds_is_named(question: str, absent: str) -> None:
     from medcite.understand.frame import _absent_substance
 
     index_words = {"buprenorphine", "withdrawal", "daily", "stop", "tries", "using", "wants", "swollen", "knee",
                    "serology", "positive", "lyme", "furosemide", "starting", "month", "pyelonephritis", "seizure",
-                   "pregnant", "antibiotic", "child", "continues", "doses", "treated", "should"}
+                   "pregnant", "antibiotic", "child", "continues", "doses", "treated", "should", "auricular",
+                   "blood", "cultures", "echinocandin", "first", "line", "coli"}
 
     def occurs(word: str) -> bool:  # as compose._occurs: a trailing "*" asks for a prefix
         return any(w.startswith(word[:-1]) for w in index_words) if word.endswith("*") else word in index_words

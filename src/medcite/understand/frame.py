@@ -362,6 +362,11 @@ def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str],
     kratom daily ... can I use buprenorphine?"): what the question is about is then not in
     the index, whatever else it names. Describing words ("tachypneic", "mottled") are the
     patient's, not the subject. ``occurs`` answers a trailing "*" as a prefix query."""
+    for m in re.finditer(rf"\b{_SPECIES}", text):
+        # A species ("C. auris") is its epithet exactly: "auri*" would find "auricular".
+        words = m.group().split()
+        if not occurs(words[-1] if words[0].endswith(".") else m.group()):
+            return m.group()
     for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", text):
         if word in CHATTER or word in known_abbrev or _DESCRIBING.search(word):
             continue
@@ -378,7 +383,7 @@ def _focus_text(q: str, a: int, b: int, details: list[tuple[int, int]], expanded
     abbreviations expanded when ``scopes`` is given."""
     # The sentence that holds the asking clause ("starting tirzepatide - 2.5 mg weekly? how fast
     # can I titrate?"), and the one before it when the question is a bare "what now?".
-    ends = [m.end() for m in re.finditer(r"(?<!\d)[.;:\n](?!\d)", q[:a])]
+    ends = [m.end() for m in re.finditer(r"(?<!\d)(?<!\b[A-Z])[.;:\n](?!\d)", q[:a])]
     start = ends[-1] if ends else 0
     if len(q[start:b].split()) <= 4:
         before = [s for s in clauses(q) if s[1] <= start]

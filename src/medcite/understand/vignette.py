@@ -67,7 +67,8 @@ CHATTER = frozenset(
     dx tx rx sx med meds medication medications instead else next line need needs needed born add""".split()
 )
 _ASK = re.compile(r"\?|\b(?:what|which|how|when|should|can|could|do|does|is|are|any|ok|need|needs|worth)\b", re.I)
-_CLAUSE = re.compile(r"(?<!\d)[.;:](?!\d)|\s[-–—]+\s|\?|\n")
+# No break after a lone capital: "C. auris", "E. coli" and initials are one name.
+_CLAUSE = re.compile(r"(?<!\d)(?<!\b[A-Z])[.;:](?!\d)|\s[-–—]+\s|\?|\n")
 
 
 # Bedside shorthand written as more than one token, and what it stands for.
