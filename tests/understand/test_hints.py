@@ -110,3 +110,20 @@ def test_another_population(sentence: str, asked: str, other: bool) -> None:
     from medcite.understand.populations import mismatch
 
     assert mismatch(sentence, asked) is other
+
+
+def test_a_scope_names_a_condition_by_its_phrase_or_all_its_words() -> None:
+    from medcite.retrieve.analyze import analyze
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(50)]
+    scopes = ScopeIndex([
+        Scope("ngc:10568", "guideline", "Acute heart failure: diagnosing and managing acute heart failure in adults.",
+              ("Acute heart failure",), "Adults with acute heart failure", ("Natriuretic peptide testing",)),
+        Scope("ngc:9835", "guideline", "ACG clinical guidelines: diagnosis and management of celiac disease.",
+              ("Celiac disease",), "Adults and children with celiac disease", ("Serologic testing",)),
+        *others])
+    heart_failure, celiac = tuple(analyze("heart failure")), tuple(analyze("celiac disease"))
+    assert scopes.names("ngc:10568", heart_failure) and not scopes.names("ngc:10568", celiac)
+    assert scopes.names("ngc:9835", celiac) and not scopes.names("ngc:9835", heart_failure)
+    assert not scopes.names("ngc:unknown", celiac)

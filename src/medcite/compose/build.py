@@ -112,7 +112,7 @@ def compose(
     # reduced query lost details that tell guidelines apart); the frame decides relevance.
     query = f"{follow_up_of.question} {question}" if follow_up_of else ctx.understood.search_text
     hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
-    documents = _best_documents(hits, ctx.lay) if ctx.found else {}
+    documents = _best_documents(_asked_condition_first(hits, ctx, store), ctx.lay) if ctx.found else {}
     hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents))
     if ctx.lay:
         hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
@@ -361,6 +361,26 @@ def _best_documents(hits: Sequence[Hit], lay: bool = False, k: int = 3) -> dict[
     scored = sorted(((prior.get(kinds[d], 0.5) / (i + 1), d) for i, d in enumerate(docs)), reverse=True)[:k]
     top = scored[0][0] if scored else 1.0
     return {d: v / top for v, d in scored}
+
+
+def _asked_condition_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k: int = 5) -> list[Hit]:
+    """``hits`` with those of the first of the top ``k`` documents whose scope names the
+    condition the question asks about moved to the front, when the best-ranked document's scope
+    names none of them but the question names other conditions too: "35F iron deficiency
+    anemia + bloating … best screening test for celiac?" asks about celiac disease, and the
+    anaemia guideline that ranks first is about the patient's history."""
+    u = ctx.understood
+    asked = [key for key in u.focus_keys if key in u.condition_keys]
+    if not asked or set(asked) == set(u.condition_keys) or not hits:
+        return list(hits)
+    index = scopes.load(store, _generic_stems())
+    docs = list(dict.fromkeys(h.doc_id for h in hits))[:k]
+    if any(index.names(docs[0], key) for key in asked):
+        return list(hits)
+    better = next((d for d in docs[1:] if any(index.names(d, key) for key in asked)), None)
+    if better is None:
+        return list(hits)
+    return [*(h for h in hits if h.doc_id == better), *(h for h in hits if h.doc_id != better)]
 
 
 def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],

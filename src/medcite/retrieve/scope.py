@@ -191,6 +191,12 @@ class ScopeIndex:
         best = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
         return [(self.doc_ids[i], s) for i, s in best]
 
+    def names(self, doc_id: str, key: tuple[str, ...]) -> bool:
+        """Whether the document's scope names the condition phrase ``key`` (or holds all its
+        words: "Acute heart failure" names heart failure)."""
+        i = self._position.get(doc_id)
+        return i is not None and (i in self.phrases.get(key, ()) or set(key) <= self.doc_terms[i])
+
     def find_phrases(self, stems: Sequence[str]) -> list[tuple[int, int, tuple[str, ...]]]:
         """Condition phrases of the lexicon in a stemmed token sequence: (start, end, key),
         longest match first at each position, non-overlapping."""
