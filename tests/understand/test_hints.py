@@ -127,3 +127,15 @@ def test_a_scope_names_a_condition_by_its_phrase_or_all_its_words() -> None:
     assert scopes.names("ngc:10568", heart_failure) and not scopes.names("ngc:10568", celiac)
     assert scopes.names("ngc:9835", celiac) and not scopes.names("ngc:9835", heart_failure)
     assert not scopes.names("ngc:unknown", celiac)
+
+
+def test_a_capitalised_name_is_no_condition_in_lower_case() -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(50)]
+    scopes = ScopeIndex([Scope("medquad:GHR-1", "consumer", "SHORT syndrome", ("SHORT syndrome",), "", ()),
+                         Scope("ngc:10568", "guideline", "Acute heart failure", ("Heart failure",), "", ()),
+                         *others])
+    frame = understand("70M with shortness of breath and ankle swelling: can I rule out heart failure?", scopes=scopes)
+    assert "SHORT" not in " ".join(frame.conditions) and "heart failure" in " ".join(frame.conditions).lower()
+    assert any("SHORT" in c for c in understand("Is growth hormone used in SHORT syndrome?", scopes=scopes).conditions)

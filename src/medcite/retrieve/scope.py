@@ -156,6 +156,12 @@ class ScopeIndex:
             if len(key[0]) >= 5 and key[0] not in generic and alias not in self.phrases:
                 self.phrases[alias] = set(self.phrases[key])
                 self.surface[alias] = self.surface[key]
+                word = self.surface[key].split()[0]
+                if word.isupper():
+                    # "SHORT syndrome": the word alone is the condition only in capitals, or
+                    # "shortness of breath" would name it.
+                    self.capitals.add(alias)
+                    self.surface[alias] = word
         # Words every other scope mentions ("bleeding", "infection") anchor nothing.
         n_docs = max(1, len(scopes))
         for key in consumer_words:
