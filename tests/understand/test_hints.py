@@ -136,6 +136,7 @@ def test_a_capitalised_name_is_no_condition_in_lower_case() -> None:
     scopes = ScopeIndex([Scope("medquad:GHR-1", "consumer", "SHORT syndrome", ("SHORT syndrome",), "", ()),
                          Scope("ngc:10568", "guideline", "Acute heart failure", ("Heart failure",), "", ()),
                          *others])
-    frame = understand("70M with shortness of breath and ankle swelling: can I rule out heart failure?", scopes=scopes)
+    assert ("short",) in scopes.capitals and scopes.surface[("short",)] == "SHORT"
+    frame = understand("70M with new SOB and ankle swelling: can I rule out heart failure?", scopes=scopes)
     assert "SHORT" not in " ".join(frame.conditions) and "heart failure" in " ".join(frame.conditions).lower()
     assert any("SHORT" in c for c in understand("Is growth hormone used in SHORT syndrome?", scopes=scopes).conditions)
