@@ -22,6 +22,9 @@ CASES = [
                       "effective.", True),
     ("target", "Serum uric acid must reach levels below 6.0 mg/dL.", True),
     ("stop", "Stop metformin if the eGFR is below 30 ml/minute/1.73 m2.", True),
+    # "what counts as significant proteinuria?" is answered by the definition (SOGC, ngc:10360)
+    ("diagnosis", "Significant proteinuria should be defined as ≥0.3 g/d in a complete 24-hour urine collection "
+                  "or ≥30 mg/mmol urinary creatinine in a spot (random) urine sample. (II-2B)", True),
 ]
 
 

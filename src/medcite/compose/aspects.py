@@ -80,7 +80,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (0.6, _FOR_OR_AGAINST),
     ),
     "diagnosis": (
+        # "what counts as significant proteinuria?" is answered by its definition ("should be
+        # defined as ≥0.3 g/d")
         (1.0, r"\b(?:diagnos\w+|confirm\w*|rule[sd]? (?:out|in)|criteria|test\w*|assay|biopsy|imaging|ultrasound|"
+              r"defined as|definition|"
               r"ct\b|mri\b|x-ray|radiograph\w*|screen\w*|measure\w*|serolog\w+|culture)\b"),
     ),
     "first-line": (
