@@ -307,7 +307,10 @@ def _concepts(u: Frame, idf) -> list[Concept]:  # type: ignore[no-untyped-def]
     named = [*(t for key in u.condition_keys for t in key), *analyze(" ".join(u.drugs))]
     history = [t for t in dict.fromkeys(named) if t not in strong]
     terms = list(dict.fromkeys([*ordered, *u.focus_terms, *history])) or list(u.terms)
-    found = concepts(terms, u.expanded, idf)
+    # The drug asked about also stands for its classes; in "what instead of X?" X is what
+    # cannot be used, and its class would only bring sentences about X's relatives.
+    classed = frozenset(analyze(" ".join(u.focus_drugs))) if u.aspect != "alternative" else frozenset()
+    found = concepts(terms, u.expanded, idf, classed=classed)
 
     def weight(c: Concept) -> float:
         if any(f & strong for f in c.forms):

@@ -153,7 +153,9 @@ class ScopeIndex:
         # head noun; the distinctive word alone names the same condition.
         for key in [k for k in self.phrases if len(k) == 2 and k[1] in _HEAD_STEMS]:
             alias = (key[0],)
-            if len(key[0]) >= 5 and key[0] not in generic and alias not in self.phrases:
+            # Only a two-word name: "Triple A syndrome" is not "triple" (the "A" was dropped).
+            if (len(key[0]) >= 5 and key[0] not in generic and alias not in self.phrases
+                    and len(self.surface[key].split()) == 2):
                 self.phrases[alias] = set(self.phrases[key])
                 self.surface[alias] = self.surface[key]
                 word = self.surface[key].split()[0]

@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from ..clinical.drug_classes import drug_classes
 from ..clinical.drugs import other_names
 from ..retrieve.analyze import analyze
 from ..retrieve.query import ExpandedQuery, load_abbreviations
@@ -57,9 +58,22 @@ def _reverse_abbreviations() -> tuple[tuple[frozenset[str], str], ...]:
     return tuple(out)
 
 
+@functools.cache
+def _class_forms() -> dict[str, tuple[frozenset[str], ...]]:
+    """Stemmed one-word drug name -> the stemmed forms of its classes ("sertralin" ->
+    {"antidepress"}, {"ssri"}, {"select", "serotonin", "reuptak", "inhibitor"}, …)."""
+    out: dict[str, tuple[frozenset[str], ...]] = {}
+    for drug, classes in drug_classes().items():
+        stems = analyze(drug)
+        if len(stems) == 1:
+            out[stems[0]] = tuple(frozenset(analyze(c)) for c in classes if analyze(c))
+    return out
+
+
 def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
-             idf: Callable[[str], float]) -> list[Concept]:
-    """Concepts of a question from its key terms and the expansions found for it."""
+             idf: Callable[[str], float], classed: frozenset[str] = frozenset()) -> list[Concept]:
+    """Concepts of a question from its key terms and the expansions found for it; a drug
+    whose stem is in ``classed`` (what the question asks about) is also written as its classes."""
     generic = _generic_stems()
     remaining = list(dict.fromkeys(key_terms))
     out: list[Concept] = []
@@ -84,12 +98,18 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
             main = stems & frozenset(remaining)
             if main:
                 alt = frozenset(t for t in analyze(expansion) if t not in generic)
-                take(surface, frozenset(main), [alt])
+                # a brand's generic name, and that drug's classes ("Viagra": PDE5 inhibitor)
+                classes = _class_forms().get(next(iter(alt)), ()) if len(alt) == 1 and main & classed else ()
+                take(surface, frozenset(main), [alt, *classes])
     for term in list(remaining):
         if term in remaining:
             # A generic name in the question also matches the brand a label uses ("HUMIRA").
             brands = [frozenset(analyze(b)) for b in other_names(term)] if len(term) >= 5 else []
-            take(term, frozenset({term}), [b for b in brands if len(b) == 1])
+            # ... and a drug's classes: guidelines say "taper antidepressants", not "sertraline".
+            # A drug the patient merely takes stays itself: "on metformin" does not make every
+            # sentence on glucose-lowering drugs relevant.
+            classes = _class_forms().get(term, ()) if term in classed else ()
+            take(term, frozenset({term}), [*(b for b in brands if len(b) == 1), *classes])
     return out
 
 

@@ -1,0 +1,39 @@
+"""The drug-class table, and a drug asked about standing for its classes."""
+
+from __future__ import annotations
+
+import pytest
+
+from medcite.clinical.drug_classes import classes_of, drug_classes, parse_drug_classes
+from medcite.retrieve.analyze import analyze
+from medcite.understand.concepts import concepts
+
+
+@pytest.mark.parametrize(("drug", "cls"), [
+    ("sertraline", "antidepressant"), ("Paroxetine", "SSRI"), ("olanzapine", "antipsychotic"),
+    ("risperidone", "antipsychotic"), ("dabigatran", "anticoagulant"), ("oxycodone", "opioid"),
+    ("atorvastatin", "statin"), ("doxazosin", "alpha-blocker"), ("entecavir", "antiviral"),
+    ("octreotide", "somatostatin analogue"), ("capecitabine", "fluoropyrimidine"), ("sildenafil", "PDE5 inhibitor"),
+])
+def test_bedside_drugs_have_the_classes_guidelines_name(drug: str, cls: str) -> None:
+    assert cls in classes_of(drug)
+
+
+def test_the_table_parses_and_rejects_bad_lines() -> None:
+    assert len(drug_classes()) > 300
+    assert parse_drug_classes("# x\nopioid|opioid analgesic\tmorphine, codeine\nopioid\tcodeine\n") == {
+        "morphine": ("opioid", "opioid analgesic"), "codeine": ("opioid", "opioid analgesic")}
+    with pytest.raises(ValueError):
+        parse_drug_classes("opioid morphine\n")
+    assert classes_of("not a drug") == ()
+
+
+def test_the_drug_asked_about_is_covered_by_its_class() -> None:
+    idf = lambda t: 1.0  # noqa: E731
+    terms = analyze("stop sertraline")
+    asked = concepts(terms, None, idf, classed=frozenset(analyze("sertraline")))
+    merely_taken = concepts(terms, None, idf)
+    sentence = frozenset(analyze("Patients should be told about the need to taper antidepressants."))
+    drug = next(c for c in asked if c.label == "sertralin")
+    assert drug.covered_by(sentence)
+    assert not next(c for c in merely_taken if c.label == "sertralin").covered_by(sentence)
