@@ -37,3 +37,19 @@ def test_the_drug_asked_about_is_covered_by_its_class() -> None:
     drug = next(c for c in asked if c.label == "sertralin")
     assert drug.covered_by(sentence)
     assert not next(c for c in merely_taken if c.label == "sertralin").covered_by(sentence)
+
+
+@pytest.mark.parametrize(("question", "hint"), [
+    ("pt in her 50s, remitted on sertraline 100 mg ~9 months after a first episode, wants to come off it. "
+     "how do I stop it?", "antidepressant"),
+    # a drug and a class ask how they interact: the label answers, not the drug's class
+    ("Can sildenafil be used in a patient who is taking organic nitrates?", None),
+    # what cannot be used is not what the answer is about
+    ("allergic to amoxicillin - what instead?", None),
+])
+def test_a_lone_drug_asked_about_searches_with_its_class(question: str, hint: str | None) -> None:
+    from medcite.understand.frame import understand
+
+    hints = understand(question).hints
+    classes = {c for d in ("sertraline", "sildenafil", "amoxicillin") for c in classes_of(d)}
+    assert ([h for h in hints if h in classes] == [hint]) if hint else not set(hints) & classes

@@ -14,7 +14,8 @@ HINTS = [
     ("G1 at 30 wks, gestational HTN 150/100, started labetalol. what BP am I aiming for?", ()),
     ("6-wk-old, rectal T 38.5, lethargic + mottled. starting IV abx - which agents?", ("fever", "infants")),
     ("ED: 59F Na 116, vomiting then seizure. how much hypertonic saline do I give?", ("hyponatremia",)),
-    ("7 y/o with a cold, cough and runny nose - how much diphenhydramine?", ("children",)),
+    # a lone drug asked about: its class joins the search (tests/clinical/test_drug_classes.py)
+    ("7 y/o with a cold, cough and runny nose - how much diphenhydramine?", ("children", "antihistamine")),
     # named already, or nothing to add
     ("Hyponatremia with Na 116 - how fast to correct?", ()),
     ("What is the first-line treatment for pneumonia in children aged 4?", ()),

@@ -35,3 +35,9 @@ def drug_classes() -> dict[str, tuple[str, ...]]:
 def classes_of(drug: str) -> tuple[str, ...]:
     """The classes of a generic drug name (any case); empty when the table does not list it."""
     return drug_classes().get(drug.strip().lower(), ())
+
+
+@functools.cache
+def class_names() -> frozenset[str]:
+    """Every class name of the table, as written ("SSRI", "loop diuretic")."""
+    return frozenset(c for classes in drug_classes().values() for c in classes)

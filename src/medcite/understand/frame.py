@@ -14,11 +14,13 @@ the same frame.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..clinical.drug_classes import class_names, classes_of
 from ..retrieve.analyze import analyze
 from ..retrieve.query import ExpandedQuery, expand
 from ..retrieve.scope import ScopeIndex
@@ -123,6 +125,12 @@ def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) 
     pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(by_surface, key=len, reverse=True))
                          + r")(?![\w-])")
     return pattern.sub(lambda m: f"{m.group(1)} ({pick(by_surface[m.group(1)])})", text)
+
+
+@functools.cache
+def _class_stems() -> tuple[frozenset[str], ...]:
+    """The stems of each drug class name ("loop diuretic" -> {"loop", "diuret"})."""
+    return tuple(frozenset(analyze(c)) for c in class_names() if analyze(c))
 
 
 def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
@@ -257,6 +265,18 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         focus_drugs = []
     ctx = _patient(q, details, patient)
     hints = _hints(q, stems, ctx)
+    present = set(stems)
+    asked_drugs = focus_drugs if focus_keys or focus_drugs else drugs  # as the frame reports them
+    if (aspect != "alternative" and not seen_keys and len(asked_drugs) == 1 and not implied_conditions(q)
+            and not any(c <= present for c in _class_stems())):
+        # One drug asked about and no condition named or shown ("remitted on sertraline … how do I stop
+        # it?"): guidelines file it under its class, so the class joins the search. (Two drugs,
+        # or a drug and a class - "sildenafil … taking organic nitrates" - ask how they interact:
+        # their labels answer that, not their classes.)
+        for d in asked_drugs:
+            cls = classes_of(d)
+            if cls and not set(analyze(cls[0])) <= present and cls[0] not in hints:
+                hints = (*hints, cls[0])
     unknown = _unknown(focus_typed, expanded, drugs,
                        bool(focus_keys or focus_drugs), occurs) if occurs else ""
     if occurs and not unknown:
