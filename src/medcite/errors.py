@@ -49,3 +49,9 @@ class MissingExtra(MedciteError):
             f"pip install 'medcite[{extra}]'"
         )
         self.extra = extra
+
+
+class ClusterError(MedciteError):
+    """A compute cluster (Ray, for ``--ray``) cannot be reached or cannot run medcite."""
+
+    exit_status: ClassVar[int] = EXIT_STORE

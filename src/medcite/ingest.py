@@ -2,7 +2,9 @@
 
 Failures are collected with their path, archive member and reason; the batch goes
 on. Each batch of documents is committed in one transaction, so an interrupted
-ingest leaves a consistent store and re-running it finishes the job.
+ingest leaves a consistent store and re-running it finishes the job. Parsing is a
+parallel map over an ``Executor`` (``_parsed_stream``): local worker processes, or a
+Ray cluster's tasks (``distributed.RayExecutor``); this process alone writes, either way.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, fields, replace
 from operator import attrgetter
 from pathlib import Path
@@ -200,7 +203,7 @@ class _Split:
             yield self.fmt, part, None
 
 
-def _submit(pool: ProcessPoolExecutor, item: SourceFile) -> Future[Any] | _Split:
+def _submit(pool: Executor, item: SourceFile) -> Future[Any] | _Split:
     if len(item.data) > SPLIT_BYTES:
         try:
             parser = detect(item.name, item.data[:4096])
@@ -280,24 +283,32 @@ def _walk_all(paths: Iterable[str | Path], budget: Budget) -> Iterator[Walked]:
             yield item, (_name_for_parsers(item, folder) if isinstance(item, SourceFile) else None)
 
 
+def _process_pool(workers: int) -> ProcessPoolExecutor:
+    """Local parser processes, each ending with the ingest that started it."""
+    context = multiprocessing.get_context()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_end_with_parent,
+                               initargs=(os.getpid(), context.get_start_method()))
+
+
 def _parsed_stream(
-    items: Iterable[Walked], workers: int, idle: Idle | None = None
+    items: Iterable[Walked], workers: int, idle: Idle | None = None, executor: Executor | None = None,
 ) -> Iterator[tuple[SourceFile | Skipped | Unreadable, Iterable[Result]]]:
     """Pair each walked item with the parse results of its file, in order, parsing in parallel.
 
-    A file yields one result, or one per part when it was split for parallel parsing.
-    ``idle`` is called when the next result is not ready yet (the caller writes what it
-    has meanwhile), never in the single-process mode.
+    The parallel map behind ``ingest``: files (and the parts of a split file) are submitted to
+    ``executor`` (default: ``workers`` local processes; a Ray cluster's tasks with
+    ``distributed.RayExecutor``), at most ``workers * 8`` files ahead of the one whose results
+    are yielded. A file yields one result, or one per part when it was split for parallel
+    parsing. ``idle`` is called when the next result is not ready yet (the caller writes what
+    it has meanwhile), never in the single-process mode (``workers`` 1, no executor).
     """
-    if workers <= 1:
+    if executor is None and workers <= 1:
         for item, job in items:
             yield item, ([_parse(job)] if job is not None else [])
         return
-    window = workers * 8
+    window = max(1, workers) * 8
     pending: deque[tuple[SourceFile | Skipped | Unreadable, Future[Any] | _Split | None]] = deque()
-    context = multiprocessing.get_context()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_end_with_parent,
-                             initargs=(os.getpid(), context.get_start_method())) as pool:
+    with nullcontext(executor) if executor is not None else _process_pool(workers) as pool:
         for item, job in items:
             fut = _submit(pool, job) if job is not None else None
             pending.append((item, fut))
@@ -321,11 +332,15 @@ def ingest(
     workers: int | None = None,
     progress: Progress | None = None,
     articles: EditorialStore | None = None,
+    executor: Executor | None = None,
 ) -> IngestReport:
     """Ingest every file under ``paths`` into ``store``; never raises for bad input.
 
     With ``articles``, approved articles citing a document whose text changed become
-    "Needs re-review" (``report.flagged``).
+    "Needs re-review" (``report.flagged``). Files are parsed by ``workers`` local processes,
+    or by ``executor`` when given (``distributed.RayExecutor``: tasks on a Ray cluster;
+    ``workers`` then says how many run at once); either way this process alone writes, in
+    the same batched transactions.
     """
     report = IngestReport()
     started = time.perf_counter()
@@ -359,7 +374,7 @@ def ingest(
 
     budget = Budget()  # decompression limits hold for the whole run, not per path
     walked = _walk_all(paths, budget)
-    for item, results in _parsed_stream(walked, workers, flush_while_waiting):
+    for item, results in _parsed_stream(walked, workers, flush_while_waiting, executor):
         files += 1
         if isinstance(item, Skipped):
             report.skipped_files += 1

@@ -13,7 +13,7 @@ paper-qa's settings: plain pydantic models, nested by concern::
     store   where the evidence index and the editorial database live
     embed   the dense-retrieval model, its threads, on-demand embedding
     index   the passage index search runs on (files beside the store, or Milvus), by URL
-    ingest  parser processes, documents per transaction
+    ingest  parser processes, documents per transaction, the Ray cluster of --ray
     serve   address, workers, access, proxy trust, and (serve.limits) request limits
     sources where `medcite sync` fetches from (E-utilities, mirrors), its API key, rate, cache
 
@@ -121,9 +121,32 @@ class IndexSettings(_Section):
                                      "milvus-lite:///PATH/FILE.db (Milvus's embedded engine; extra `milvus`).")
 
 
+# What ``ingest.ray_address`` (and ``--ray ADDRESS``) accept: empty (Ray's default: $RAY_ADDRESS
+# if set, else a cluster `ray start` started on this machine, else a new local instance), ``local`` (a new local instance), ``auto`` (the cluster this
+# machine is part of), ``ray://HOST[:PORT]`` (Ray Client, port 10001 by default) or ``HOST:PORT``
+# (a head node's GCS address).
+RAY_ADDRESS = re.compile(r"|local|auto|ray://[^\s/:]+(?::\d{1,5})?|(?:[^\s/:\[\]]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}")
+
+
+def is_ray_address(value: str) -> bool:
+    """Whether ``value`` is a Ray address medcite accepts (``RAY_ADDRESS``)."""
+    return RAY_ADDRESS.fullmatch(value.strip()) is not None
+
+
 class IngestSettings(_Section):
     workers: int | None = Field(default=None, ge=1, description="Parser processes (empty: the cores, at most 4).")
     batch_size: int = Field(default=500, ge=1, description="Documents written per transaction.")
+    ray_address: str = Field(default="", description="The Ray cluster `ingest --ray` and `embed --ray` use when "
+                             "given no address: auto, ray://HOST:10001, HOST:PORT or local (empty: Ray's "
+                             "default, $RAY_ADDRESS if set, else a cluster `ray start` started on this machine, "
+                             "else a new local instance). Extra `ray`.")
+
+    @field_validator("ray_address")
+    @classmethod
+    def _ray_address(cls, value: str) -> str:
+        if not is_ray_address(value):
+            raise ValueError("a Ray address: auto, local, ray://HOST[:PORT] or HOST:PORT (or empty)")
+        return value.strip()
 
 
 class LimitSettings(_Section):
@@ -367,6 +390,7 @@ SOURCES: dict[str, Source] = {
     "index.url": Source("MEDCITE_INDEX_URL", None),
     "ingest.workers": Source("MEDCITE_WORKERS", "ingest --workers"),
     "ingest.batch_size": Source(None, "ingest --batch-size"),
+    "ingest.ray_address": Source("MEDCITE_RAY_ADDRESS", "ingest --ray, embed --ray"),
     "serve.host": Source(None, "serve --host"),
     "serve.port": Source(None, "serve --port"),
     "serve.workers": Source(None, "serve --workers"),

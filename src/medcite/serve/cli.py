@@ -7,7 +7,7 @@ import sys
 import time
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,16 +23,20 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
+from typer.core import TyperCommand
 
 from ..errors import EXIT_INCOMPLETE, MedciteError
 from ..ingest import IngestReport, ingest
 from ..retrieve.highlight import mark, unmark
 from ..retrieve.search import MODES, Retriever
 from ..review import open_editorial
-from ..settings import Settings, as_toml, effective, redact
+from ..settings import Settings, as_toml, effective, is_ray_address, redact
 from ..store import SQLiteStore, open_store
 from ..types import SOURCE_TYPES
 from .cli_common import HomeOption, MedciteGroup, load, state
+
+if TYPE_CHECKING:
+    from ..distributed import RaySession
 
 app = typer.Typer(
     name="medcite",
@@ -71,7 +75,52 @@ class _RateColumn(ProgressColumn):
         return Text(f"{docs:,} docs · {task.fields.get('passages', 0):,} passages · {rate:,.0f} docs/s")
 
 
-@app.command("ingest")
+class _RayCommand(TyperCommand):
+    """A command whose ``--ray`` takes an address or nothing: ``--ray`` alone (last, or before
+    another option or a path) means ``ingest.ray_address``; ``--ray ADDRESS`` or
+    ``--ray=ADDRESS`` names one (click has no options with an optional value)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # a click Context (typer's own click)
+        out: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            if arg == "--":
+                out += [arg, *rest]
+                break
+            if arg != "--ray":
+                out.append(arg)
+                continue
+            following = next(rest, None)
+            if following is not None and not following.startswith("-") and is_ray_address(following):
+                out += [arg, following]
+            else:
+                out.append("--ray=")
+                if following is not None:
+                    out.append(following)
+        return super().parse_args(ctx, out)
+
+
+RayOption = Annotated[
+    str | None,
+    typer.Option("--ray", metavar="[ADDRESS]", show_default=False,
+                 help="Compute on a Ray cluster, this process writing (extra `ray`). ADDRESS: auto, "
+                      "ray://HOST:10001, HOST:PORT or local (a new local instance); without one, "
+                      "ingest.ray_address, else Ray's default ($RAY_ADDRESS, a cluster `ray start` "
+                      "started on this machine, or a new local instance)."),
+]
+
+
+def _ray_session(settings: Settings, flag: str | None) -> RaySession | None:
+    """The Ray cluster of ``--ray`` (None without the flag): the extra checked (exit status 4)
+    and the cluster reached (exit status 5) before any work."""
+    if flag is None:
+        return None
+    from ..distributed import RaySession
+
+    return RaySession(settings.ingest.ray_address, num_cpus=settings.ingest.workers)
+
+
+@app.command("ingest", cls=_RayCommand)
 def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Files, folders or archives to ingest.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
@@ -83,11 +132,30 @@ def ingest_cmd(
         float | None,
         typer.Option(help="Stop embedding after this many seconds (resume with `medcite embed`)."),
     ] = None,
+    ray: RayOption = None,
     home: HomeOption = None,
 ) -> None:
     """Parse and index source files, then embed new passages; exit status 0 only when
-    nothing failed."""
-    settings = load({"store.home": home, "ingest.workers": workers, "ingest.batch_size": batch_size})
+    nothing failed. With --ray, files are parsed (and passages embedded) on a Ray cluster."""
+    settings = load({"store.home": home, "ingest.workers": workers, "ingest.batch_size": batch_size,
+                     "ingest.ray_address": ray or None})
+    cluster = _ray_session(settings, ray)
+    try:
+        summary, report = _ingest(paths, settings, cluster, as_json, embed, embed_budget)
+    finally:
+        if cluster is not None:
+            cluster.close()
+    if as_json:
+        print(json.dumps(summary, indent=2))
+    else:
+        _print_report(report)
+        if "embedding" in summary:
+            _print_embedding(summary["embedding"])
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _ingest(paths: list[Path], settings: Settings, cluster: RaySession | None, as_json: bool, embed: bool,
+            embed_budget: float | None) -> tuple[dict[str, Any], IngestReport]:
     store = _store(settings)
     quiet = as_json or not sys.stderr.isatty()
     try:
@@ -104,22 +172,20 @@ def ingest_cmd(
                     bar.update(task, files=files, docs=docs, passages=passages)
 
                 report = ingest(paths, store, batch_size=settings.ingest.batch_size,
-                                workers=settings.ingest.workers, progress=progress, articles=articles)
+                                workers=cluster.cpus if cluster else settings.ingest.workers,
+                                progress=progress, articles=articles,
+                                executor=cluster.executor() if cluster else None)
         finally:
             articles.close()
         summary = report.to_dict()
+        if cluster is not None:
+            summary["ray"] = cluster.describe()
         _refresh_index(store, settings, "", quiet)
         if embed:
-            summary["embedding"] = _embed(store, settings, embed_budget, None, quiet)
+            summary["embedding"] = _embed(store, settings, embed_budget, None, quiet, cluster)
     finally:
         store.close()
-    if as_json:
-        print(json.dumps(summary, indent=2))
-    else:
-        _print_report(report)
-        if "embedding" in summary:
-            _print_embedding(summary["embedding"])
-    raise typer.Exit(0 if report.ok else 1)
+    return summary, report
 
 
 def _refresh_index(store: SQLiteStore, settings: Settings, embedder: str, quiet: bool) -> None:
@@ -136,8 +202,9 @@ def _refresh_index(store: SQLiteStore, settings: Settings, embedder: str, quiet:
 
 
 def _embed(store: SQLiteStore, settings: Settings, budget: float | None, limit: int | None,
-           quiet: bool) -> dict[str, object]:
-    """Embed pending passages with a progress bar; returns the embedding summary."""
+           quiet: bool, cluster: RaySession | None = None) -> dict[str, object]:
+    """Embed pending passages with a progress bar (on ``cluster``'s actors when given; this
+    process writes the vectors either way); returns the embedding summary."""
     from ..retrieve.embed import embedder_for_store
     from ..store.vectors import count_pending, embed_pending
 
@@ -162,9 +229,18 @@ def _embed(store: SQLiteStore, settings: Settings, budget: float | None, limit: 
             elapsed = time.perf_counter() - started
             bar.update(task, completed=done, rate=f"{done / elapsed:,.0f}/s" if elapsed else "")
 
-        result = embed_pending(store, embedder, budget_seconds=budget, limit=limit, progress=progress)
+        pool = cluster.embed_pool(embedder.name, settings.embed.threads) if cluster and total else None
+        try:
+            result = embed_pending(store, embedder, budget_seconds=budget, limit=limit, progress=progress,
+                                   pool=pool)
+        finally:
+            if pool is not None:
+                pool.close()
     _refresh_index(store, settings, embedder.name, quiet)
-    return {"model": embedder.name, **result}
+    out: dict[str, object] = {"model": embedder.name, **result}
+    if pool is not None:
+        out["ray_actors"] = pool.size
+    return out
 
 
 def _print_embedding(result: dict[str, object]) -> None:
@@ -178,26 +254,37 @@ def _print_embedding(result: dict[str, object]) -> None:
     )
 
 
-@app.command("embed")
+@app.command("embed", cls=_RayCommand)
 def embed_cmd(
     budget: Annotated[float | None, typer.Option(help="Stop after this many seconds.")] = None,
     limit: Annotated[int | None, typer.Option(help="Embed at most this many passages.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    ray: RayOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Embed passages that have no vector yet (most useful evidence first); resumable."""
+    """Embed passages that have no vector yet (most useful evidence first); resumable. With
+    --ray, Ray actors embed batches and this process writes them."""
     from ..retrieve.embed import get_embedder
 
-    settings = load({"store.home": home})
+    settings = load({"store.home": home, "ingest.ray_address": ray or None})
+    if ray is not None:  # without the extra, fail before loading a model
+        from ..distributed import require_ray
+
+        require_ray()
     try:  # the model first: without its extra this command has nothing to do (exit status 4)
         get_embedder(settings.embed.embedder or None, threads=settings.embed.threads)
     except ValueError as exc:  # an unknown model name
         raise MedciteError(f"embed.embedder ({settings.origin('embed.embedder')}): {exc}") from exc
-    store = _store(settings)
+    cluster = _ray_session(settings, ray)
     try:
-        result = _embed(store, settings, budget, limit, as_json or not sys.stderr.isatty())
+        store = _store(settings)
+        try:
+            result = _embed(store, settings, budget, limit, as_json or not sys.stderr.isatty(), cluster)
+        finally:
+            store.close()
     finally:
-        store.close()
+        if cluster is not None:
+            cluster.close()
     if as_json:
         print(json.dumps(result, indent=2))
     else:

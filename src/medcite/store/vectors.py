@@ -8,8 +8,10 @@ commits one batch at a time: a killed run loses at most one batch, and re-runnin
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -165,6 +167,30 @@ def get(store: SQLiteStore, model: str, hashes: Sequence[str]) -> dict[str, np.n
     return out
 
 
+class BatchEmbedder(Protocol):
+    """Where ``embed_pending`` sends its batches: up to ``window`` at once, each a future of
+    the batch's vectors (float32 rows, in order). The default embeds each batch in this process
+    as it is submitted; ``distributed.RayEmbedPool`` spreads them over a Ray cluster's actors."""
+
+    window: int
+
+    def submit(self, texts: Sequence[str]) -> Future[np.ndarray]: ...
+
+
+class _InProcess:
+    """Each batch embedded at once, here (one batch in flight)."""
+
+    window = 1
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def submit(self, texts: Sequence[str]) -> Future[np.ndarray]:
+        future: Future[np.ndarray] = Future()
+        future.set_result(self.embedder.embed(texts))
+        return future
+
+
 def embed_pending(
     store: SQLiteStore,
     embedder: Embedder,
@@ -172,36 +198,51 @@ def embed_pending(
     limit: int | None = None,
     batch: int = 64,
     progress: Callable[[int, int], None] | None = None,
+    pool: BatchEmbedder | None = None,
 ) -> dict[str, Any]:
     """Embed passages without vectors, most useful first, until done, out of time or at ``limit``.
 
-    Commits after every batch. The budget is checked between batches, so a run may overshoot
-    it by one batch. ``progress(done, total)`` is called after each commit.
+    Commits after every batch, in the order batches were taken. The budget is checked before
+    each batch is sent, so a run may overshoot it by the batches in flight (one, here).
+    ``progress(done, total)`` is called after each commit. ``pool`` computes the vectors
+    elsewhere (``distributed.RayEmbedPool``: several batches at once on a Ray cluster, each
+    made by ``embedder.name``'s model); this process still writes them, batch by batch.
     Returns {"embedded", "pending", "seconds", "per_second"}.
     """
     started = time.perf_counter()
     model = embedder.name
+    pool = pool or _InProcess(embedder)
     total = count_pending(store, model)
     if limit is not None:
         total = min(total, limit)
-    done = 0
+    done = sent = 0
     queue: list[tuple[str, str]] = []
-    while done < total:
-        if budget_seconds is not None and time.perf_counter() - started >= budget_seconds:
-            break
-        if not queue:
-            # The prioritised query scans every pending passage, so fetch several batches
-            # at once; they are still committed one batch at a time.
-            queue = pending(store, model, min(batch * 16, total - done))
-            if not queue:
+    flight: deque[tuple[list[tuple[str, str]], Future[np.ndarray]]] = deque()
+    while True:
+        while len(flight) < pool.window and sent < total:
+            if budget_seconds is not None and time.perf_counter() - started >= budget_seconds:
                 break
-            # Shortest first within these few batches (of the same priority, nearly): each
-            # batch then holds texts of similar length, which the embedder pads to their
-            # longest, not to the longest of 64 random texts.
-            queue.sort(key=lambda item: len(item[1]))
-        work, queue = queue[:batch], queue[batch:]
-        work = work[: total - done]
-        vecs = embedder.embed([text for _, text in work])
+            if not queue:
+                # The prioritised query scans every pending passage, so fetch several batches
+                # at once; they are still committed one batch at a time. Texts already sent
+                # have no vector yet either: skip them.
+                busy = {h for work, _ in flight for h, _ in work}
+                wanted = min(batch * 16, total - sent)
+                queue = [w for w in pending(store, model, wanted + len(busy)) if w[0] not in busy][:wanted]
+                if not queue:
+                    break
+                # Shortest first within these few batches (of the same priority, nearly): each
+                # batch then holds texts of similar length, which the embedder pads to their
+                # longest, not to the longest of 64 random texts.
+                queue.sort(key=lambda item: len(item[1]))
+            work, queue = queue[:batch], queue[batch:]
+            work = work[: total - sent]
+            flight.append((work, pool.submit([text for _, text in work])))
+            sent += len(work)
+        if not flight:
+            break
+        work, future = flight.popleft()
+        vecs = future.result()
         put(store, model, [(h, vecs[i]) for i, (h, _) in enumerate(work)])
         done += len(work)
         if progress is not None:
