@@ -92,7 +92,9 @@ def test_a_guideline_speaking_about_itself_is_no_bottom_line() -> None:
                  "medical judgment in the context of individual clinical circumstances to direct care.",
                  "[This recommendation is from the NICE guideline Dronedarone for the treatment of non-permanent "
                  "atrial fibrillation (NICE technology appraisal guidance 197).] [2010, amended 2012]",
-                 "These guidelines are for the management of patients with febrile neutropenia."):
+                 "These guidelines are for the management of patients with febrile neutropenia.",
+                 "Recommendations also are provided for emergency use of the Cu-IUD and emergency contraceptive pills "
+                 "(ECPs)."):
         assert not bottom_line_material(text), text
     assert bottom_line_material("The panel recommends treatment with anticoagulation for 3 months (Grade 1B).")
 

@@ -141,3 +141,21 @@ def test_a_capitalised_name_is_no_condition_in_lower_case() -> None:
     frame = understand("70M with new SOB and ankle swelling: can I rule out heart failure?", scopes=scopes)
     assert "SHORT" not in " ".join(frame.conditions) and "heart failure" in " ".join(frame.conditions).lower()
     assert any("SHORT" in c for c in understand("Is growth hormone used in SHORT syndrome?", scopes=scopes).conditions)
+
+
+@pytest.mark.parametrize(("typed", "written"), [
+    ("hep C pt s/p TIPS", "hepatitis C pt status post TIPS"),
+    ("23F, condom broke, which morning-after pill?", "23F, condom broke, which emergency contraception (morning-after pill)?"),
+    ("82M, bright red blood per rectum, Hb 8.4", "82M, rectal bleeding (bright red blood per rectum), Hb 8.4"),
+])
+def test_bedside_shorthand_is_written_out(typed: str, written: str) -> None:
+    from medcite.understand.vignette import expand_shorthand
+
+    assert expand_shorthand(typed) == written
+
+
+def test_bedside_abbreviations_of_oxygen_and_screening() -> None:
+    from medcite.retrieve.query import abbreviations_in
+
+    found = abbreviations_in("SpO2 95% on air, should he have O2 and what sats to aim for? Paps every 3 yrs")
+    assert {("O2", "oxygen"), ("sats", "oxygen saturation"), ("Paps", "Papanicolaou test")} <= set(found)

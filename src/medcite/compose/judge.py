@@ -42,6 +42,8 @@ _NOT_A_BOTTOM_LINE = re.compile(
     r"|\bindependent (?:medical |clinical )?judge?ment\b|\b(?:applying|using) (?:these|this) guidelines?\b"
     r"|^\W*this recommendation (?:is|was) (?:from|adapted|taken|updated)\b"
     r"|^(?:these|this) guidelines? (?:is|are|was|were) (?:not |intended |meant |designed |for |based )"
+    r"|^(?:(?:these|this) (?:guidelines?|document|summary) (?:provides?|covers?|addresses|includes?)|"
+    r"(?:recommendations|guidance|information) (?:also )?(?:are|is|were|was) (?:provided|given|included))\b"
     # a result reported ("Similar reductions in BP were reported at six to 12 months …")
     r"|\b(?:were|was) (?:reported|observed)\b"
     # a sentence that leans on the one before it: "This approach may help …", "Doctors use lab

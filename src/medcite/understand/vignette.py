@@ -81,6 +81,9 @@ _SHORTHAND = (
     (re.compile(r"\br/o\b", re.I), "rule out"),
     (re.compile(r"\bw/o\b", re.I), "without"),
     (re.compile(r"\bw/(?=\s|\w)", re.I), "with "),
+    # lay names of what guidelines name otherwise
+    (re.compile(r"\bmorning[- ]after pills?\b", re.I), "emergency contraception (morning-after pill)"),
+    (re.compile(r"\bbright red blood (?:per rectum|PR)\b", re.I), "rectal bleeding (bright red blood per rectum)"),
 )
 
 
