@@ -145,8 +145,9 @@ def test_a_capitalised_name_is_no_condition_in_lower_case() -> None:
 
 @pytest.mark.parametrize(("typed", "written"), [
     ("hep C pt s/p TIPS", "hepatitis C pt status post TIPS"),
-    ("23F, condom broke, which morning-after pill?", "23F, condom broke, which emergency contraception (morning-after pill)?"),
-    ("82M, bright red blood per rectum, Hb 8.4", "82M, rectal bleeding (bright red blood per rectum), Hb 8.4"),
+    ("23F, condom broke, which morning-after pill?", "23F, condom broke, which emergency contraception?"),
+    ("82M, bright red blood per rectum, Hb 8.4", "82M, rectal bleeding, Hb 8.4"),
+    ("70M on warfarin, tripped and hit his head. CT head?", "70M on warfarin, tripped and had a head injury. CT head?"),
 ])
 def test_bedside_shorthand_is_written_out(typed: str, written: str) -> None:
     from medcite.understand.vignette import expand_shorthand
@@ -159,3 +160,12 @@ def test_bedside_abbreviations_of_oxygen_and_screening() -> None:
 
     found = abbreviations_in("SpO2 95% on air, should he have O2 and what sats to aim for? Paps every 3 yrs")
     assert {("O2", "oxygen"), ("sats", "oxygen saturation"), ("Paps", "Papanicolaou test")} <= set(found)
+
+
+def test_a_drug_is_no_condition_by_a_syndrome_named_after_it() -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(50)]
+    scopes = ScopeIndex([Scope("medquad:GHR-2", "consumer", "Warfarin syndrome", ("Warfarin syndrome",), "", ()),
+                         Scope("medquad:GHR-3", "consumer", "Kawasaki disease", ("Kawasaki disease",), "", ()), *others])
+    assert ("warfarin",) not in scopes.phrases and ("kawasaki",) in scopes.phrases

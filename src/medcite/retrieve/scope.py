@@ -16,6 +16,7 @@ The index is built from ``store.document_scopes()`` once per process and store v
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import threading
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..clinical.drug_classes import drug_classes
 from .analyze import analyze
 
 FIELD_WEIGHTS = {"title": 1.0, "conditions": 1.3, "population": 0.4, "interventions": 0.7}
@@ -101,6 +103,12 @@ def condition_phrases(scope: Scope) -> list[str]:
     return out
 
 
+@functools.cache
+def _drug_stems() -> frozenset[str]:
+    """Stems of one-word generic drug names (the drug-class table's)."""
+    return frozenset(st[0] for d in drug_classes() if len(st := analyze(d)) == 1)
+
+
 class ScopeIndex:
     """BM25 over documents' weighted scope fields, and the lexicon of condition phrases."""
 
@@ -154,8 +162,9 @@ class ScopeIndex:
         for key in [k for k in self.phrases if len(k) == 2 and k[1] in _HEAD_STEMS]:
             alias = (key[0],)
             # Only a two-word name: "Triple A syndrome" is not "triple" (the "A" was dropped).
+            # Nor a drug's name: "Warfarin syndrome" does not make warfarin a condition.
             if (len(key[0]) >= 5 and key[0] not in generic and alias not in self.phrases
-                    and len(self.surface[key].split()) == 2):
+                    and len(self.surface[key].split()) == 2 and key[0] not in _drug_stems()):
                 self.phrases[alias] = set(self.phrases[key])
                 self.surface[alias] = self.surface[key]
                 word = self.surface[key].split()[0]
