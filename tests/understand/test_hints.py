@@ -165,7 +165,7 @@ def test_bedside_abbreviations_of_oxygen_and_screening() -> None:
 def test_a_drug_is_no_condition_by_a_syndrome_named_after_it() -> None:
     from medcite.retrieve.scope import Scope, ScopeIndex
 
-    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(50)]
+    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
     scopes = ScopeIndex([Scope("medquad:GHR-2", "consumer", "Warfarin syndrome", ("Warfarin syndrome",), "", ()),
                          Scope("medquad:GHR-3", "consumer", "Kawasaki disease", ("Kawasaki disease",), "", ()), *others])
-    assert ("warfarin",) not in scopes.phrases and ("kawasaki",) in scopes.phrases
+    assert ("warfarin",) not in scopes.phrases and ("kawasaki",) in scopes.phrases  # the alias of a plain name stays
