@@ -169,3 +169,18 @@ def test_a_drug_is_no_condition_by_a_syndrome_named_after_it() -> None:
     scopes = ScopeIndex([Scope("medquad:GHR-2", "consumer", "Warfarin syndrome", ("Warfarin syndrome",), "", ()),
                          Scope("medquad:GHR-3", "consumer", "Kawasaki disease", ("Kawasaki disease",), "", ()), *others])
     assert ("warfarin",) not in scopes.phrases and ("kawasaki",) in scopes.phrases  # the alias of a plain name stays
+
+
+def test_what_a_current_drug_is_taken_for_is_history() -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.understand.frame import _history_stems
+
+    assert {"af", "atrial", "fibril"} <= _history_stems("78F on dabigatran 150 bid for AF (atrial fibrillation), GCS 13")
+    assert "aggress" in _history_stems("on risperidone 0.5 mg bid for aggression x 6 wks")
+    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
+    scopes = ScopeIndex([Scope("ngc:1", "guideline", "Atrial fibrillation", ("Atrial fibrillation",), "", ()),
+                         Scope("ngc:2", "guideline", "Intracerebral hemorrhage", ("Intracerebral hemorrhage",), "", ()),
+                         *others])
+    frame = understand("78F on dabigatran for atrial fibrillation, CT shows intracerebral hemorrhage. reversal?",
+                       scopes=scopes)
+    assert [" ".join(k) for k in frame.focus_keys] == ["intracerebr hemorrhag"]

@@ -127,6 +127,22 @@ def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) 
     return pattern.sub(lambda m: f"{m.group(1)} ({pick(by_surface[m.group(1)])})", text)
 
 
+_TAKEN_FOR = re.compile(r"\bon ((?:[^,.;:?()]|\.\d){2,40}?) for ((?:[^,.;:?()\s]+ ?){1,5})", re.I)
+
+
+def _history_stems(text: str) -> set[str]:
+    """Stems of what current drugs are taken for ("on warfarin for AF (atrial fibrillation)",
+    "on risperidone 0.5 mg bid for aggression")."""
+    out: set[str] = set()
+    for m in _TAKEN_FOR.finditer(text):
+        out |= set(analyze(m.group(2)))
+        # the expansion an abbreviation was given in brackets right after it
+        after = text[m.end():m.end() + 60]
+        if after.lstrip().startswith("("):
+            out |= set(analyze(after[:after.find(")") + 1]))
+    return out
+
+
 @functools.cache
 def _class_stems() -> tuple[frozenset[str], ...]:
     """The stems of each drug class name ("loop diuretic" -> {"loop", "diuret"})."""
@@ -233,6 +249,13 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
             names.append(surface)
             if in_focus:
                 focus_keys.append(key)
+
+    # "on dabigatran for AF": the condition a current drug is taken for is the patient's
+    # history; when the question names another condition (the ICH), that one is asked about.
+    history = _history_stems(text)
+    current = [k for k in seen_keys if not set(k) <= history]
+    if current and len(current) < len(seen_keys):
+        focus_keys = [k for k in focus_keys if not set(k) <= history] or ([] if focus_keys else current)
 
     drugs = _drugs(text, expanded)
     focus_drugs = [d for d in drugs if set(analyze(d)) & focus or d in focus_text.lower()]
