@@ -298,6 +298,11 @@ def _generic_stems() -> frozenset[str]:
     return frozenset(analyze(" ".join((*GENERIC_WORDS, *CHATTER, *_QUALIFIERS)), unique=True))
 
 
+# A word of the question that names neither a condition nor a drug ("broke", "insurance",
+# "tomorrow") weighs at most this (an idf): rare words of the telling outweighed the subject.
+OTHER_CAP = 5.0
+
+
 def _concepts(u: Frame, idf) -> list[Concept]:  # type: ignore[no-untyped-def]
     """The concepts relevance is judged on: the asked clause's terms, the conditions and the
     drugs (a vignette's other details describe the patient, not the topic), the conditions
@@ -319,7 +324,7 @@ def _concepts(u: Frame, idf) -> list[Concept]:  # type: ignore[no-untyped-def]
             return c.weight * 0.6  # named in the patient's history, not in what is asked
         # Other words of the asking clause: what it asks ("capnography", "binder") or how the
         # patient presents ("lethargic", "mottled"); they count, less than what it is about.
-        return c.weight * (0.6 if strong else 1.0)
+        return min(c.weight, OTHER_CAP) * (0.6 if strong else 1.0)
 
     return [Concept(c.label, c.forms, weight(c)) for c in found]
 
