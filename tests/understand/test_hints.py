@@ -184,3 +184,11 @@ def test_what_a_current_drug_is_taken_for_is_history() -> None:
     frame = understand("78F on dabigatran for atrial fibrillation, CT shows intracerebral hemorrhage. reversal?",
                        scopes=scopes)
     assert [" ".join(k) for k in frame.focus_keys] == ["intracerebr hemorrhag"]
+
+
+def test_a_qualified_condition_also_names_its_kind() -> None:
+    from medcite.retrieve.scope import Scope, condition_phrases
+
+    scope = Scope("ngc:11025", "guideline", "Vestibular rehabilitation", ("Peripheral vestibular hypofunction",), "", ())
+    assert condition_phrases(scope) == ["Peripheral vestibular hypofunction", "vestibular hypofunction"]
+    assert condition_phrases(Scope("ngc:1", "guideline", "Gout", ("Acute gout",), "", ())) == ["Acute gout"]

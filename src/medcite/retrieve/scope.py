@@ -87,6 +87,10 @@ def scope_of(doc_id: str, source_type: str, title: str, meta: dict[str, Any], me
     return Scope(doc_id, source_type, title, tuple(conditions), population, tuple(interventions))
 
 
+_QUALIFIERS = frozenset("acute chronic peripheral central primary secondary recurrent idiopathic unilateral bilateral "
+                        "severe mild moderate early advanced refractory persistent".split())
+
+
 def condition_phrases(scope: Scope) -> list[str]:
     """The phrases by which a scope names its conditions (with their abbreviations)."""
     if scope.source_type not in ("guideline", "label", "consumer"):
@@ -97,6 +101,11 @@ def condition_phrases(scope: Scope) -> list[str]:
         bare = _PAREN.sub(" ", item).strip()
         if bare and len(bare.split()) <= _MAX_PHRASE_TOKENS:
             out.append(bare)
+            words = bare.split()
+            if len(words) >= 3 and words[0].lower() in _QUALIFIERS:
+                # "Peripheral vestibular hypofunction" also names "unilateral vestibular
+                # hypofunction"'s condition: the qualifier is one kind of it.
+                out.append(" ".join(words[1:]))
         out += [x for x in inner if 2 <= len(x) <= 12 and any(c.isupper() for c in x)]
     if scope.source_type == "consumer" and scope.title and len(scope.title.split()) <= _MAX_PHRASE_TOKENS:
         out.append(scope.title)
