@@ -69,7 +69,11 @@ def milvus_installed() -> str:
             import milvus_lite  # noqa: F401
         import pymilvus  # noqa: F401
     except ImportError as exc:
-        return f"{exc.name} is not installed: pip install 'medcite[milvus]'"
+        missing = f"{exc.name} is not installed: pip install 'medcite[milvus]'"
+        if os.environ.get("MEDCITE_REQUIRE_MILVUS"):
+            # CI sets it: the Milvus half of the contract must run there, not skip.
+            raise RuntimeError(f"MEDCITE_REQUIRE_MILVUS is set but {missing}") from exc
+        return missing
     return ""
 
 
