@@ -181,5 +181,9 @@ def test_cli(tmp_path: Path, server: FakeNCBI) -> None:
     assert shown["totals"]["deleted"] == 1
     missing = runner.invoke(app, ["sync", "pubmed-baseline", "--mirror", str(tmp_path / "nowhere")], env=env)
     assert missing.exit_code == 2 and "neither a folder nor" in missing.output
+    # a mistyped address (an http mirror or a folder without baseline/ or updatefiles/) is an error
+    for wrong in (server.mirror_url.rstrip("/") + "-typo/", str(tmp_path)):
+        typo = runner.invoke(app, ["sync", "pubmed-baseline", "--mirror", wrong], env=env)
+        assert typo.exit_code == 2 and "neither baseline/ nor updatefiles/" in typo.output, typo.output
     table = runner.invoke(app, ["sync", "pubmed-baseline", "--mirror", server.mirror_url], env=env)
     assert table.exit_code == 0 and "Sync summary" in table.stdout

@@ -101,20 +101,29 @@ class Mirror:
             self.where += "/"
 
     def files(self) -> list[MirrorFile]:
+        """The mirror's files; a mirror with neither a ``baseline/`` nor an ``updatefiles/``
+        folder is a wrong address, not an empty mirror."""
         out: list[MirrorFile] = []
+        found = 0
         for folder in FOLDERS:
             if self.remote:
                 try:
                     page = self.client.get(self.where + folder + "/").decode("utf-8", "replace")
                 except FetchError as exc:
                     if "HTTP 404" in str(exc):
-                        continue
+                        continue  # a mirror of the update files alone, or of the baseline alone
                     raise
                 names = [html.unescape(urllib.parse.unquote(h)).rsplit("/", 1)[-1] for h in _HREF.findall(page)]
             else:
                 local = Path(self.where) / folder
-                names = [p.name for p in local.iterdir()] if local.is_dir() else []
+                if not local.is_dir():
+                    continue
+                names = [p.name for p in local.iterdir()]
+            found += 1
             out += _listed(folder, names)
+        if not found:
+            raise ConfigError(f"mirror {self.where!r} has neither {' nor '.join(f + '/' for f in FOLDERS)} "
+                              "(the layout of NCBI's pubmed/ folder): check the address")
         return sorted(out)
 
     def expected_md5(self, f: MirrorFile) -> str:
