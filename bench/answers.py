@@ -2,7 +2,7 @@
 corpus indexed, beside a baseline in the same run: the first three sentences of the top
 BM25 (bm25s) document.
 
-    python bench/answers.py [--limit N] [--json]
+    python bench/answers.py [--limit N] [--json] [--index-url URL ...]
 
 Scores the text a reader sees (bottom line + sections, without citation marks) against
 the first ideal answer with ROUGE-2 (no stemming); reports its mean length, citation
@@ -11,7 +11,10 @@ share of answers with a dangling citation, the share of unsupported sentences (b
 the gate removes them, and after), abstentions and `ask` latency.
 
 The corpus store is the one `medcite eval retrieval` builds under $MEDCITE_HOME/eval
-(built here if missing, embeddings included — slow the first time).
+(built here if missing, embeddings included — slow the first time). ``--index-url`` (repeatable)
+runs the questions over each passage index named, interleaved question by question, beside
+the local one (``""``; e.g. ``--index-url milvus-lite:///tmp/x/bioasq.db``); the first URL given
+is the one reported in detail.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import json
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 from _common import DATA, percentile, table
 from medcite.answering import ask
@@ -63,53 +67,103 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--limit", type=int, default=None, help="only the first N questions")
     ap.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    ap.add_argument("--index-url", action="append", default=None,
+                    help="passage index to answer over (repeatable; default: the local one)")
     args = ap.parse_args()
 
     files = sorted((args.data / "bioasq-golden").glob("*/*.json"))
     questions = [q for q in bioasq_questions(files) if q.qtype == "summary" and q.ideal_answer]
     questions = questions[: args.limit] if args.limit else questions
     store, docs = open_corpus(files)
+    urls = list(dict.fromkeys(args.index_url or [""]))
+    runs = evaluate(store, docs, questions, urls)
+    if len(urls) > 1:
+        compare = [[url or "local", m["medcite"]["rouge2_recall"], m["medcite"]["rouge2_f1"],
+                    m["medcite"]["mean_words"], m["medcite"]["abstention_rate"], m["medcite"]["p50_ms"],
+                    m["medcite"]["p95_ms"], m["same_bottom_line_as_first"]] for url, m in runs.items()]
+        if args.json:
+            print(json.dumps(runs, indent=2))
+            return
+        print(f"BioASQ 7B-10B summary questions: {len(questions)}; corpus {len(docs):,} documents; "
+              "passage indexes interleaved question by question")
+        print(table(["index", "ROUGE-2 recall", "ROUGE-2 F1", "mean words", "abstained", "p50 ms", "p95 ms",
+                     "same bottom line as first"], compare))
+        print()
+    metrics = runs[urls[0]]
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+        return
+    report(metrics, len(docs))
+
+
+def evaluate(store: SQLiteStore, docs: list[Any], questions: list[Any],
+             urls: list[str]) -> dict[str, dict[str, Any]]:
+    """The metrics of `ask` over each passage index in ``urls`` ("" the local one), the
+    questions taken in turn by every index (interleaved, so machine load falls on all alike)."""
     baseline = Bm25sBaseline(docs)
     by_id = {d.doc_id: d for d in docs}
-    retriever = Retriever(store, SearchConfig(on_demand=0))
+    retrievers = {url: Retriever(store, SearchConfig(on_demand=0), index_url=url) for url in urls}
     for q in questions[:5]:  # warm indexes and the embedder
-        ask(q.body, store, retriever=retriever, save=False)
+        for retriever in retrievers.values():
+            ask(q.body, store, retriever=retriever, save=False)
+    rows = {url: _rows() for url in urls}
+    bottom: dict[str, list[str]] = {url: [] for url in urls}
+    for i, q in enumerate(questions):
+        order = list(retrievers.items())
+        for url, retriever in order[i % len(order):] + order[:i % len(order)]:  # each goes first as often
+            t = time.perf_counter()
+            answer = ask(q.body, store, retriever=retriever, save=False)
+            latency = (time.perf_counter() - t) * 1000
+            bottom[url].append(" ".join(s.text for s in answer.bottom_line))
+            _score(rows[url], q, answer, latency, baseline, by_id)
+    out: dict[str, dict[str, Any]] = {}
+    for url in urls:
+        metrics = _metrics(rows[url], len(questions))
+        first = bottom[urls[0]]
+        metrics["same_bottom_line_as_first"] = statistics.fmean(
+            a == b for a, b in zip(bottom[url], first, strict=True)) if questions else float("nan")
+        out[url] = metrics
+    return out
 
-    rows: dict[str, list[float]] = {k: [] for k in (
+
+def _rows() -> dict[str, list[float]]:
+    return {k: [] for k in (
         "r2_recall", "r2_f1", "words", "b_recall", "b_f1", "b_words", "latency", "abstained",
         "dangling", "unsupported_after", "unsupported_before", "claims", "cite_gold", "cite_total",
         "cite_verified", "failed")}
-    for q in questions:
-        t = time.perf_counter()
-        answer = ask(q.body, store, retriever=retriever, save=False)
-        rows["latency"].append((time.perf_counter() - t) * 1000)
-        text = reader_text(answer)
-        score = rouge_n(text, q.ideal_answer, 2)
-        rows["r2_recall"].append(score.recall)
-        rows["r2_f1"].append(score.f1)
-        rows["words"].append(len(text.split()))
-        rows["abstained"].append(float(answer.abstained))
-        report = answer.verification
-        rows["failed"].append(float(not report.passed))
-        rows["dangling"].append(float(bool(report.dangling_citations)))
-        claims = [s for s in answer.statements() if s.kind == "claim"]
-        rows["claims"].append(len(claims) + len(report.removed))
-        rows["unsupported_after"].append(len(report.unsupported))
-        rows["unsupported_before"].append(len(report.unsupported) + len(report.removed))
-        cited = [(s, n) for s in claims for n in s.citations]
-        refs = {r.number: r.doc_id for r in answer.references}
-        rows["cite_total"].append(len(cited) + len(report.removed))
-        rows["cite_verified"].append(len(cited))
-        rows["cite_gold"].append(sum(refs.get(n) in q.relevant for _, n in cited))
 
-        top = baseline.search(q.body, 1)
-        base = " ".join(split_sentences(" ".join(p.text for p in by_id[top[0]].passages))[:3]) if top else ""
-        b = rouge_n(base, q.ideal_answer, 2)
-        rows["b_recall"].append(b.recall)
-        rows["b_f1"].append(b.f1)
-        rows["b_words"].append(len(base.split()))
 
-    n = len(questions)
+def _score(rows: dict[str, list[float]], q: Any, answer: Answer, latency: float,
+           baseline: Bm25sBaseline, by_id: dict[str, Any]) -> None:
+    rows["latency"].append(latency)
+    text = reader_text(answer)
+    score = rouge_n(text, q.ideal_answer, 2)
+    rows["r2_recall"].append(score.recall)
+    rows["r2_f1"].append(score.f1)
+    rows["words"].append(len(text.split()))
+    rows["abstained"].append(float(answer.abstained))
+    report = answer.verification
+    rows["failed"].append(float(not report.passed))
+    rows["dangling"].append(float(bool(report.dangling_citations)))
+    claims = [s for s in answer.statements() if s.kind == "claim"]
+    rows["claims"].append(len(claims) + len(report.removed))
+    rows["unsupported_after"].append(len(report.unsupported))
+    rows["unsupported_before"].append(len(report.unsupported) + len(report.removed))
+    cited = [(s, n) for s in claims for n in s.citations]
+    refs = {r.number: r.doc_id for r in answer.references}
+    rows["cite_total"].append(len(cited) + len(report.removed))
+    rows["cite_verified"].append(len(cited))
+    rows["cite_gold"].append(sum(refs.get(n) in q.relevant for _, n in cited))
+
+    top = baseline.search(q.body, 1)
+    base = " ".join(split_sentences(" ".join(p.text for p in by_id[top[0]].passages))[:3]) if top else ""
+    b = rouge_n(base, q.ideal_answer, 2)
+    rows["b_recall"].append(b.recall)
+    rows["b_f1"].append(b.f1)
+    rows["b_words"].append(len(base.split()))
+
+
+def _metrics(rows: dict[str, list[float]], n: int) -> dict[str, Any]:
     mean = statistics.fmean
     total_claims = sum(rows["claims"]) or 1
     total_cites = sum(rows["cite_total"]) or 1
@@ -132,11 +186,12 @@ def main() -> None:
             "mean_words": mean(rows["b_words"]),
         },
     }
-    if args.json:
-        print(json.dumps(metrics, indent=2))
-        return
+    return metrics
+
+
+def report(metrics: dict[str, Any], documents: int) -> None:
     m, b = metrics["medcite"], metrics["baseline_bm25_first3"]
-    print(f"BioASQ 7B-10B summary questions: {n}; corpus {len(docs):,} documents")
+    print(f"BioASQ 7B-10B summary questions: {metrics['questions']}; corpus {documents:,} documents")
     print(table(
         ["system", "ROUGE-2 recall", "ROUGE-2 F1", "mean words", "p50 ms", "p95 ms"],
         [["baseline: BM25 top doc, first 3 sentences", b["rouge2_recall"], b["rouge2_f1"], b["mean_words"], "", ""],

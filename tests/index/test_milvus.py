@@ -139,3 +139,77 @@ def test_collections_half_made_by_a_dead_process_are_rebuilt(contract_store_path
         index.refresh(store)
         assert index.size() == expected
     store.close()
+
+
+def test_milvus_lite_engine_keeps_stderr_clean(contract_store_path: Path, tmp_path: Path,
+                                               capfd: pytest.CaptureFixture[str]) -> None:
+    """The engine is a child process writing to this one's stderr: a text-match index made its
+    tantivy writer log every commit there (thousands of lines under `medcite ingest`)."""
+    store = SQLiteStore(contract_store_path)
+    with open_index(f"milvus-lite:///{tmp_path / 'quiet.db'}", store, "") as index:
+        index.refresh(store)
+        assert index.lexical([("atorvastatin", 1.0)], 3)
+    store.close()
+    assert "tantivy" not in capfd.readouterr().err
+
+
+def test_unchanged_store_costs_no_requests(contract_store_path: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Search refreshes before every query and compose asks size and idf weights per question:
+    while the store is unchanged they are answered from memory."""
+    store = SQLiteStore(contract_store_path)
+    with open_index(f"milvus-lite:///{tmp_path / 'memo.db'}", store, EMBEDDER) as index:
+        index.refresh(store)
+        size, dfs = index.size(), index.document_frequencies(["patient", "atorvastatin"])
+        calls: list[str] = []
+        for name in ("query", "search", "has_collection", "get_load_state"):
+            real = getattr(index.client, name)
+            monkeypatch.setattr(index.client, name, lambda *a, _n=name, _r=real, **k: calls.append(_n) or _r(*a, **k),
+                                raising=False)
+        index.refresh(store)
+        assert index.size() == size and index.document_frequencies(["atorvastatin", "patient"]) == dfs
+        assert calls == []
+        assert index.document_frequencies(["statin"])["statin"] > 0 and calls == ["search"]  # new term: one request
+    store.close()
+
+
+def test_retrievers_share_one_milvus_index(contract_store_path: Path, tmp_path: Path) -> None:
+    """`medcite serve` makes a retriever per request: they share the process's index (one
+    connection) instead of opening one each and never closing it."""
+    from medcite.index.factory import close_shared_indexes
+    from medcite.retrieve.search import Retriever
+
+    store = SQLiteStore(contract_store_path)
+    url = f"milvus-lite:///{tmp_path / 'shared.db'}"
+    try:
+        first, second = Retriever(store, index_url=url), Retriever(store, index_url=url)
+        index = first.passage_index()
+        assert second.passage_index() is index
+        first.close()
+        assert second.search("atorvastatin", k=3, mode="lexical")  # still open
+        local = Retriever(store)
+        assert local.passage_index() is not Retriever(store).passage_index()  # local: per retriever
+    finally:
+        close_shared_indexes()
+        store.close()
+
+
+def test_ask_over_milvus_answers_as_over_local(contract_store_path: Path, tmp_path: Path) -> None:
+    """The issue's "done when": the same `ask` over Milvus, end to end (idf weights included)."""
+    from medcite.answering import ask
+    from medcite.index.factory import close_shared_indexes
+    from medcite.retrieve.search import Retriever, SearchConfig
+
+    store = SQLiteStore(contract_store_path)
+    try:
+        local = Retriever(store, SearchConfig(on_demand=0), embedder_name=EMBEDDER)
+        lite = Retriever(store, SearchConfig(on_demand=0), embedder_name=EMBEDDER,
+                         index_url=f"milvus-lite:///{tmp_path / 'ask.db'}")
+        for question in ("What is the treatment for adults with Guillain-Barré syndrome?",
+                         "Does atorvastatin cause muscle pain?"):
+            a, b = (ask(question, store, retriever=r, save=False) for r in (local, lite))
+            assert [s.text for s in b.bottom_line] == [s.text for s in a.bottom_line]
+            assert [r.doc_id for r in b.references] == [r.doc_id for r in a.references]
+    finally:
+        close_shared_indexes()
+        store.close()

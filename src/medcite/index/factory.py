@@ -11,6 +11,7 @@ callable ``(url, store, embedder) -> PassageIndex``; built-in schemes win over e
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from importlib import import_module
 from importlib.metadata import entry_points
@@ -62,3 +63,35 @@ def open_index(url: str, store: EvidenceStore, embedder: str = "") -> PassageInd
     """The passage index ``url`` names, over ``store``'s passages, holding ``embedder``'s vectors
     (empty: no dense search). Not refreshed: call ``refresh(store)`` before searching."""
     return opener_for(url)(url, store, embedder)
+
+
+# Indexes that keep their own data behind a connection (a Milvus server, a Milvus Lite engine)
+# rather than reading the store's files: opening one costs a connection and several requests,
+# so the process keeps one per (URL, embedder) for every retriever (`medcite serve` makes one
+# per request). Their refresh is thread-safe and takes the caller's store.
+SHARED_SCHEMES = frozenset({"milvus", "milvus-lite"})
+_shared: dict[tuple[str, str], PassageIndex] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_index(url: str, store: EvidenceStore, embedder: str = "") -> PassageIndex:
+    """The process's index for ``url`` and ``embedder`` (opened on first use, not refreshed)."""
+    with _shared_lock:
+        index = _shared.get((url, embedder))
+        if index is None:
+            index = _shared[(url, embedder)] = open_index(url, store, embedder)
+        return index
+
+
+def close_shared_indexes() -> None:
+    """Close the indexes ``shared_index`` opened (tests; a process ending needs no call)."""
+    with _shared_lock:
+        indexes = list(_shared.values())
+        _shared.clear()
+    for index in indexes:
+        index.close()
+
+
+def is_shared(url: str) -> bool:
+    """Whether ``url``'s backend is opened once per process (``shared_index``), not per retriever."""
+    return scheme(url) in SHARED_SCHEMES

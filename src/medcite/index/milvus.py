@@ -5,9 +5,13 @@ Layout, for the collection name ``C`` (URL path of a server URL, ``?collection=`
 default ``medcite_passages``):
 
 - ``C`` — one row per passage: ``passage_id`` (INT64 primary key), ``doc_id``, ``text``
-  (VARCHAR, analyzer ``english``, ``enable_match``: what is searched — the document title
-  twice, the section, the passage text, approximating the local index's title/section/text
-  field weights 2/0.5/1 by 2/1/1), ``sparse`` (filled by a BM25 Function from ``text``),
+  (VARCHAR: what is searched, as medcite's own analyzer's terms (``retrieve.analyze``) joined
+  by spaces, the engine splitting on whitespace only — the document title 4 times, the
+  section once, the passage text twice: the local index's field weights 2/0.5/1 doubled, with
+  k1 doubled to match, so that BM25 ranks as the local index does (see ``_K1``)), ``sparse``
+  (filled by a BM25 Function from ``text``), ``terms`` (the passage's
+  distinct terms) and ``terms_sparse`` (BM25 of ``terms`` with b≈0: every passage holding a
+  term scores exactly its idf, so one top-1 search per term gives its document frequency),
   ``source_type``, ``year`` (0: unknown), ``evidence_level``. The passage text itself is read
   from the store, which stays the truth.
 - ``C__vec_<embedder>`` — one row per passage that has a vector of the embedder: ``passage_id``,
@@ -35,7 +39,9 @@ import functools
 import hashlib
 import json
 import logging
+import math
 import re
+import threading
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +53,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import numpy as np
 
 from ..errors import ConfigError, MissingExtra, StoreError
+from ..retrieve.analyze import analyze
+from ..store.fts_query import MAX_TERMS
 from .base import NO_FILTER, IndexFilter, IndexSize
 
 if TYPE_CHECKING:
@@ -56,16 +64,27 @@ if TYPE_CHECKING:
 EXTRA = "milvus"
 FEATURE = "the Milvus passage index"
 DEFAULT_COLLECTION = "medcite_passages"
-LAYOUT = "2"  # bumped when the collections' fields change: a mismatch rebuilds them
+LAYOUT = "4"  # bumped when the collections' fields change: a mismatch rebuilds them
 MAX_TOPK = 16384  # Milvus's cap on limit (and offset + limit) of one search
 MAX_VARCHAR = 65535
 _PAGE = 10000  # ids per query when listing a collection's keys
 _ID_CHUNK = 2000  # ids per ``get``/``delete`` request: keeps expressions well under gRPC limits
-# Milvus's ``english`` analyzer: standard tokenizer, lowercase, Snowball English stemmer and
-# Lucene's English stop words (tantivy's list). Mirrored here only to merge query parts by term.
-_STOP = frozenset("a an and are as at be but by for if in into is it no not of on or such that the "
-                  "their then there these they this to was will with".split())
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_DF_CHUNK = 1000  # terms per document-frequency search (one query vector each)
+_DF_MEMO = 100_000  # document frequencies remembered per index while the store is unchanged
+_VEC_MEMO = 20_000  # vectors remembered likewise (~30 MB of 384-d float32)
+# Text is analysed here, by medcite's analyzer, so the engine only splits on whitespace: the
+# same terms as the local index, and document_frequencies can look up an analysed term as is.
+_ANALYZER = {"tokenizer": "whitespace"}
+# BM25 b of ``terms_sparse``: Milvus reads b=0 as "unset" (0.75), and any b this small leaves
+# a score of idf·(k1+1)·tf/(tf+k1) = idf for tf=1 to float32 precision.
+_DF_B = 1e-9
+# The local index scores BM25F-lite (index.bm25): tf and length weighted 2/0.5/1 by field,
+# k1 = 1.2, b = 0.75. Milvus counts whole tokens, so fields are repeated 4/1/2 times (twice the
+# weights): tf and length double, and with k1 doubled too a score is the local one times
+# (2·k1 + 1)/(k1 + 1) for every term and passage — the same ranking, rescaled in ``lexical``.
+_K1, _B = 1.2, 0.75
+_REPEAT = (4, 1, 2)  # title, section, text
+_RESCALE = (_K1 + 1) / (2 * _K1 + 1)
 
 _LITE_USERS: dict[str, int] = {}  # open MilvusIndex objects per Milvus Lite file, in this process
 P = ParamSpec("P")
@@ -135,17 +154,6 @@ class _Timed:
         return functools.partial(attr, timeout=self._timeout)
 
 
-def _term_key(token: str) -> str:
-    return _stemmer().stemWord(token)
-
-
-@functools.cache
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 def _safe(name: str) -> str:
     """``name`` as a collection-name suffix; a hash tells apart names that fold alike."""
     folded = re.sub(r"[^A-Za-z0-9_]", "_", name)
@@ -171,16 +179,19 @@ class MilvusIndex:
 
     Differences from the contract, as far as the engine allows:
 
-    - ``lexical`` analyses with Milvus's ``english`` analyzer (standard tokenizer, lowercase,
-      Snowball stemmer, 33 stop words), not medcite's, so matches differ slightly from the local
-      backend's. BM25 is k1=1.2, b=0.75 as there. Milvus scores one text per search, so parts
-      are merged client side: each term is kept once, at the weight of its first part (terms
-      are compared by lowercased Snowball stem, as the analyzer would), and the terms of each
-      weight are searched together; a passage scores the weighted sum. With more than one
-      weight, each search returns only its top ``max(4k, 200)``, and a passage outside one of
-      them misses that share of its score (exact with a single weight).
-    - ``document_frequencies`` counts the passages a BM25 search for the term returns (every
-      passage holding it, exact): Milvus Lite 2.5 rejects ``TEXT_MATCH`` filters.
+    - ``lexical`` scores as the local backend does (medcite's analyzer runs here, on passages
+      and queries alike; the same field-weighted BM25, see ``_K1``), up to float32 rounding.
+      Milvus scores one text per search, so parts are merged client side: each term is kept
+      once, at the weight of its first part, and the terms of each weight are searched together
+      (one request); a passage scores the weighted sum. With more than one weight, each search
+      returns only its top ``max(4k, 200)``, and a passage outside one of them misses that share
+      of its score (exact with a single weight).
+    - ``document_frequencies`` reads each term's idf off a top-1 search of ``terms_sparse``
+      (all terms in one request) and inverts it with the passage count: exact to float32
+      precision (about 1 in 10^6). Milvus Lite 2.5 rejects ``TEXT_MATCH`` filters, and
+      counting a search's hits took seconds for a term in 30,000 passages.
+    - While the store is unchanged since the last ``refresh`` found the index up to date,
+      ``refresh`` and ``size`` answer from memory and document frequencies are remembered.
     - Milvus Lite builds only FLAT, IVF_FLAT and AUTOINDEX dense indexes (exact search with
       FLAT); HNSW or IVF_SQ8 on a server make ``dense`` approximate.
     - Concurrent refreshes of one collection are not coordinated (upserts keep them from
@@ -259,6 +270,13 @@ class MilvusIndex:
         if self.lite:
             _LITE_USERS[uri] = _LITE_USERS.get(uri, 0) + 1
         self._closed = False
+        # The store stamps the index was last found up to date with, and what was read since.
+        self._fresh: tuple[str, str] | None = None
+        self._size: IndexSize | None = None
+        self._dfs: dict[str, int] = {}
+        self._vec_ready: bool | None = None
+        self._vecs: dict[int, np.ndarray] = {}
+        self._lock = threading.RLock()  # one refresh at a time when threads share this index
         self._ensure_collections()
 
     # -- collections ---------------------------------------------------------------------
@@ -322,16 +340,23 @@ class MilvusIndex:
         schema.add_field("passage_id", DataType.INT64, is_primary=True)
         schema.add_field("doc_id", DataType.VARCHAR, max_length=512)
         schema.add_field("text", DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True,
-                         enable_match=True, analyzer_params={"type": "english"})
+                         analyzer_params=_ANALYZER)
         schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_field("terms", DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True,
+                         analyzer_params=_ANALYZER)
+        schema.add_field("terms_sparse", DataType.SPARSE_FLOAT_VECTOR)
         schema.add_field("source_type", DataType.VARCHAR, max_length=64)
         schema.add_field("year", DataType.INT32)
         schema.add_field("evidence_level", DataType.VARCHAR, max_length=64)
         schema.add_function(Function(name="text_bm25", function_type=FunctionType.BM25,
                                      input_field_names=["text"], output_field_names=["sparse"]))
+        schema.add_function(Function(name="terms_bm25", function_type=FunctionType.BM25,
+                                     input_field_names=["terms"], output_field_names=["terms_sparse"]))
         params = c.prepare_index_params()
         params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
-                         params={"bm25_k1": 1.2, "bm25_b": 0.75})
+                         params={"bm25_k1": 2 * _K1, "bm25_b": _B})
+        params.add_index("terms_sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                         params={"bm25_k1": 1.2, "bm25_b": _DF_B})
         c.create_collection(self.collection, schema=schema, index_params=params, consistency_level="Strong")
 
     def _create_vectors(self, dim: int) -> None:
@@ -389,17 +414,21 @@ class MilvusIndex:
         total)`` is called after each batch written (``part``: ``passages`` or ``vectors``)."""
         stamp = store.passage_stamp()  # read first: a change during the pass makes the next redo it
         vstamp = f"{stamp}|{store.vector_count(self.embedder)}" if self.embedder else ""
-        meta = self._meta()
-        vkey = f"vectors:{self.embedder}"
-        if meta.get("passages") == stamp and meta.get(vkey, "") == vstamp:
-            return
-        store_ids = np.asarray(store.passage_ids(), dtype=np.int64)
-        if meta.get("passages") != stamp:
-            self._sync_passages(store, store_ids, progress)
-            self._set_meta({"passages": stamp})
-        if self.embedder and meta.get(vkey) != vstamp:
-            self._sync_vectors(store, store_ids, progress)
-            self._set_meta({vkey: vstamp})
+        with self._lock:
+            if self._fresh == (stamp, vstamp):
+                return  # found up to date with this very store state: nothing to ask the engine
+            self._forget_reads()
+            meta = self._meta()
+            vkey = f"vectors:{self.embedder}"
+            if meta.get("passages") != stamp or meta.get(vkey, "") != vstamp:
+                store_ids = np.asarray(store.passage_ids(), dtype=np.int64)
+                if meta.get("passages") != stamp:
+                    self._sync_passages(store, store_ids, progress)
+                    self._set_meta({"passages": stamp})
+                if self.embedder and meta.get(vkey) != vstamp:
+                    self._sync_vectors(store, store_ids, progress)
+                    self._set_meta({vkey: vstamp})
+            self._fresh = (stamp, vstamp)
 
     def _ids(self, collection: str) -> np.ndarray:
         """Every passage id in ``collection``, ascending."""
@@ -427,7 +456,7 @@ class MilvusIndex:
         new = np.setdiff1d(store_ids, have, assume_unique=True)
         done = 0
         for chunk in _chunks(new, self.batch):
-            rows = [{"passage_id": h.passage_id, "doc_id": h.doc_id[:512], "text": _searched(h),
+            rows = [{"passage_id": h.passage_id, "doc_id": h.doc_id[:512], **_searched(h),
                      "source_type": h.source_type, "year": int(h.year or 0),
                      "evidence_level": h.evidence_level or ""} for h in store.passages_by_id(chunk)]
             if rows:
@@ -501,24 +530,29 @@ class MilvusIndex:
         groups: dict[float, list[str]] = {}
         seen: set[str] = set()
         for text, weight in parts:
-            if weight <= 0:  # as the local index: a part weighted 0 claims no terms
+            if not isinstance(text, str) or weight <= 0:  # as the local index: claims no terms
                 continue
-            for token in _TOKEN.findall(text.lower()):
-                key = _term_key(token)
-                if token not in _STOP and key not in seen:
-                    seen.add(key)
-                    groups.setdefault(float(weight), []).append(token)
+            for term in analyze(text, unique=True)[:MAX_TERMS]:
+                if term not in seen:
+                    seen.add(term)
+                    groups.setdefault(float(weight), []).append(term)
         if not groups:
             return []
-        depth = k if len(groups) == 1 else max(4 * k, 200)
         expr = self._filter(where)
+        params = {"metric_type": "BM25"}
+        if len(groups) == 1:
+            ((weight, tokens),) = groups.items()
+            found = [self._search(self.collection, "sparse", " ".join(tokens), k, expr, params)]
+        else:  # every weight's terms in one request
+            res = self.client.search(self.collection, data=[" ".join(t) for t in groups.values()],
+                                     anns_field="sparse", limit=min(MAX_TOPK, max(4 * k, 200)), filter=expr,
+                                     output_fields=[], search_params=params)
+            found = [{int(r["id"]): float(r["distance"]) for r in hits} for hits in res]
         total: dict[int, float] = {}
-        for weight, tokens in groups.items():
-            scores = self._search(self.collection, "sparse", " ".join(tokens), depth, expr,
-                                  {"metric_type": "BM25"})
+        for weight, scores in zip(groups, found, strict=True):
             for pid, score in scores.items():
                 if score > 0:
-                    total[pid] = total.get(pid, 0.0) + weight * score
+                    total[pid] = total.get(pid, 0.0) + weight * score * _RESCALE
         return _ranked(total, k)
 
     @_wrapped
@@ -531,18 +565,31 @@ class MilvusIndex:
         return _ranked(scores, k)
 
     def _has_vectors(self) -> bool:
-        if not self.vec_collection or not self.client.has_collection(self.vec_collection):
-            return False
-        self._load(self.vec_collection)
-        return True
+        if self._fresh is not None and self._vec_ready is not None:
+            return self._vec_ready
+        ready = bool(self.vec_collection and self.client.has_collection(self.vec_collection))
+        if ready:
+            self._load(self.vec_collection)
+        if self._fresh is not None:
+            self._vec_ready = ready
+        return ready
 
     def _fetch(self, passage_ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """Vectors of the ids that have one; remembered while the store is unchanged (search
+        asks for the same candidates' vectors up to three times: dense scores, feedback)."""
         out: dict[int, np.ndarray] = {}
         if not passage_ids or not self._has_vectors():
             return out
-        for chunk in _chunks(list(dict.fromkeys(int(i) for i in passage_ids)), _ID_CHUNK):
+        memo = self._vecs if self._fresh is not None else {}
+        wanted = list(dict.fromkeys(int(i) for i in passage_ids))
+        out.update((i, memo[i]) for i in wanted if i in memo)
+        for chunk in _chunks([i for i in wanted if i not in out], _ID_CHUNK):
             for row in self.client.get(self.vec_collection, ids=chunk, output_fields=["vector"]):
                 out[int(row["passage_id"])] = np.asarray(row["vector"], dtype=np.float32)
+        if self._fresh is not None:
+            if len(self._vecs) > _VEC_MEMO:
+                self._vecs.clear()
+            self._vecs.update(out)
         return out
 
     @_wrapped
@@ -567,26 +614,46 @@ class MilvusIndex:
 
     @_wrapped
     def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
-        return {term: self._df(term) for term in dict.fromkeys(terms)}
+        wanted = list(dict.fromkeys(terms))
+        with self._lock:
+            memo = self._dfs if self._fresh is not None else {}
+            out = {t: memo[t] for t in wanted if t in memo}
+            # A term is one whitespace-free token of medcite's analyzer; anything else is in no passage.
+            todo = [t for t in wanted if t not in out and t and t == t.strip() and len(t.split()) == 1]
+            out.update((t, 0) for t in wanted if t not in out and t not in todo)
+            if todo:
+                n = self._passages()
+                for start in range(0, len(todo), _DF_CHUNK):
+                    chunk = todo[start:start + _DF_CHUNK]
+                    res = self.client.search(self.collection, data=chunk, anns_field="terms_sparse", limit=1,
+                                             output_fields=[], search_params={"metric_type": "BM25"})
+                    for term, hits in zip(chunk, res, strict=True):
+                        out[term] = _df_of(float(hits[0]["distance"]), n) if len(hits) else 0
+                if self._fresh is not None:
+                    if len(self._dfs) > _DF_MEMO:
+                        self._dfs.clear()
+                    self._dfs.update((t, out[t]) for t in todo)
+        return {t: out[t] for t in wanted}
 
-    def _df(self, term: str, low: int = 0, high: int | None = None) -> int:
-        if not [t for t in _TOKEN.findall(term.lower()) if t not in _STOP]:
-            return 0
-        expr = f"passage_id >= {low}" + ("" if high is None else f" and passage_id < {high}")
-        res = self.client.search(self.collection, data=[term], anns_field="sparse", limit=MAX_TOPK,
-                                 filter=expr, output_fields=[], search_params={"metric_type": "BM25"})[0]
-        if len(res) < MAX_TOPK:
-            return sum(1 for r in res if float(r["distance"]) > 0)
-        # A term in more passages than one search returns: count the id range in halves.
-        top = high if high is not None else int(self._ids(self.collection)[-1]) + 1
-        mid = (low + top) // 2
-        return self._df(term, low, mid) + self._df(term, mid, top)
+    def _forget_reads(self) -> None:
+        self._fresh, self._size, self._vec_ready = None, None, None
+        self._dfs.clear()
+        self._vecs.clear()
+
+    def _passages(self) -> int:
+        return self._size.passages if self._size is not None else self._count(self.collection)
 
     @_wrapped
     def size(self) -> IndexSize:
-        passages = self._count(self.collection)
-        vectors = self._count(self.vec_collection) if self._has_vectors() else 0
-        return IndexSize(passages, vectors, self.embedder)
+        with self._lock:
+            if self._size is not None:
+                return self._size
+            passages = self._count(self.collection)
+            vectors = self._count(self.vec_collection) if self._has_vectors() else 0
+            size = IndexSize(passages, vectors, self.embedder)
+            if self._fresh is not None:
+                self._size = size
+            return size
 
     def _count(self, collection: str) -> int:
         rows = self.client.query(collection, filter="", output_fields=["count(*)"])
@@ -597,6 +664,7 @@ class MilvusIndex:
         """Delete this index's collections (every embedder's vectors included)."""
         for name in (self.collection, self.meta_collection, *self._vec_collections()):
             self.client.drop_collection(name)
+        self._forget_reads()
 
     def close(self) -> None:
         if self._closed:
@@ -629,12 +697,26 @@ def _index_params(index_type: str) -> dict[str, Any]:
             }.get(index_type, {})
 
 
-def _searched(hit: Hit) -> str:
-    """The text BM25 scores for a passage: title twice, section, text (see the module docs)."""
-    text = "\n".join((hit.title or "", hit.title or "", hit.section or "", hit.text))
-    # Milvus VARCHAR limits count UTF-8 bytes.
+def _searched(hit: Hit) -> dict[str, str]:
+    """The ``text`` BM25 scores for a passage (title, section and text repeated ``_REPEAT``
+    times) and its distinct ``terms``, both as medcite's analysed terms (see the module docs)."""
+    fields = [" ".join(analyze(part)) for part in (hit.title or "", hit.section or "", hit.text)]
+    text = " ".join(f for f, times in zip(fields, _REPEAT, strict=True) for _ in range(times) if f)
+    return {"text": _fit(text), "terms": _fit(" ".join(dict.fromkeys(text.split())))}
+
+
+def _fit(text: str) -> str:
+    """``text`` cut to whole terms within a VARCHAR's limit (which counts UTF-8 bytes)."""
     data = text.encode("utf-8")
-    return text if len(data) <= MAX_VARCHAR else data[:MAX_VARCHAR].decode("utf-8", "ignore")
+    if len(data) <= MAX_VARCHAR:
+        return text
+    return data[:MAX_VARCHAR].decode("utf-8", "ignore").rsplit(" ", 1)[0]
+
+
+def _df_of(idf: float, passages: int) -> int:
+    """The document frequency whose idf ln(1 + (N − df + 0.5)/(df + 0.5)) = ln((N + 1)/(df + 0.5))
+    is ``idf``, among N passages."""
+    return min(passages, max(1, round((passages + 1) * math.exp(-idf) - 0.5)))
 
 
 def open_milvus(url: str, store: EvidenceStore, embedder: str) -> MilvusIndex:

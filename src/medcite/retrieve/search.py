@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import MedciteError
 from ..index import IndexFilter, PassageIndex, open_index
+from ..index.factory import is_shared, shared_index
 from ..settings import ON_DEMAND, Settings
 from ..store import EvidenceStore
 from ..types import Hit
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 Mode = Literal["lexical", "dense", "hybrid"]
 MODES: tuple[str, ...] = ("lexical", "dense", "hybrid")
-
 
 @dataclass(frozen=True)
 class SearchConfig:
@@ -114,13 +114,19 @@ class Retriever:
         """The index searched, holding ``embedder``'s vectors (empty: lexical only), refreshed."""
         index = self._indexes.get(embedder)
         if index is None:
-            index = self._indexes[embedder] = open_index(self.index_url, self.store, embedder)
+            if is_shared(self.index_url):
+                index = shared_index(self.index_url, self.store, embedder)
+            else:
+                index = open_index(self.index_url, self.store, embedder)
+            self._indexes[embedder] = index
         index.refresh(self.store)
         return index
 
     def close(self) -> None:
+        """Close the indexes this retriever opened (not the process's shared ones)."""
         for index in self._indexes.values():
-            index.close()
+            if not is_shared(index.url):
+                index.close()
         self._indexes.clear()
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid",
