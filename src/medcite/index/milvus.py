@@ -582,7 +582,10 @@ class MilvusIndex:
             return out
         memo = self._vecs if self._fresh is not None else {}
         wanted = list(dict.fromkeys(int(i) for i in passage_ids))
-        out.update((i, memo[i]) for i in wanted if i in memo)
+        for i in wanted:  # .get: another thread may clear the memo meanwhile
+            vec = memo.get(i)
+            if vec is not None:
+                out[i] = vec
         for chunk in _chunks([i for i in wanted if i not in out], _ID_CHUNK):
             for row in self.client.get(self.vec_collection, ids=chunk, output_fields=["vector"]):
                 out[int(row["passage_id"])] = np.asarray(row["vector"], dtype=np.float32)
