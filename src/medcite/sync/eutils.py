@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date
 
@@ -100,7 +101,7 @@ def parse_search(body: bytes) -> Search:
     return Search(count, webenv, key, tuple(w for w in warnings if w))
 
 
-class EutilsConnector:
+class EutilsConnector(ABC):
     """``medcite sync <db> --query Q [--since DATE] [--max N]`` for one Entrez database."""
 
     name = ""  # the source, as runs, cursors and the cache folder name it
@@ -132,9 +133,9 @@ class EutilsConnector:
         """The esearch ``term``: the query as given (PMC adds its open-access filter)."""
         return self.query
 
+    @abstractmethod
     def parse_batch(self, body: bytes, name: str, ctx: SyncContext, report: SyncReport) -> Parsed:
         """The documents of one efetch reply to store (raises MedciteError when unreadable)."""
-        raise NotImplementedError
 
     def check_efetch(self, body: bytes) -> None:
         check_efetch(body, self.set_root)
