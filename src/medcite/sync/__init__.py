@@ -103,6 +103,14 @@ class SyncContext:
 IO_ERRORS: tuple[type[Exception], ...] = (OSError, EOFError, zlib.error, sqlite3.Error)
 
 
+def run_target(what: str, since: str, max_records: int | None, remember_as: str | None = None) -> str:
+    """What a query-driven run is recorded as (``medcite sources``; ``sync all`` finds its last
+    one by it): ``remember_as`` when given, else the query with its since-clause and cap."""
+    if remember_as:
+        return remember_as
+    return what + (f" [{since}]" if since else "") + (f" [max {max_records}]" if max_records else "")
+
+
 def recorded_run(ctx: SyncContext, source: str, target: str, client: HttpClient,
                  sync: Callable[[SyncReport], None], *, unreadable: tuple[type[Exception], ...] = IO_ERRORS,
                  rejected: tuple[type[Exception], ...] = (), cache: ReplyCache | None = None) -> SyncReport:

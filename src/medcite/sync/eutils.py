@@ -26,7 +26,7 @@ from lxml import etree
 from ..errors import ConfigError, MedciteError
 from ..sources import pubmed as pubmed_parser
 from ..types import Parsed
-from . import SyncContext, SyncReport, recorded_run, state
+from . import SyncContext, SyncReport, recorded_run, run_target, state
 from .http import FetchError, HttpClient, ReplyCache, Retry
 
 _DATE = re.compile(r"^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?$")
@@ -124,10 +124,8 @@ class EutilsConnector(ABC):
     @property
     def target(self) -> str:
         """What the run is recorded as (``medcite sources``; ``sync all`` finds its last one)."""
-        if self.remember_as:
-            return self.remember_as
-        return self.query + (f" [mdat since {self.since}]" if self.since else "") + (
-            f" [max {self.max_records}]" if self.max_records else "")
+        return run_target(self.query, f"mdat since {self.since}" if self.since else "", self.max_records,
+                          self.remember_as)
 
     def term(self) -> str:
         """The esearch ``term``: the query as given (PMC adds its open-access filter)."""

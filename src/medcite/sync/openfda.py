@@ -41,7 +41,7 @@ from ..errors import ConfigError
 from ..sources.base import DocBuilder, iso_date, one_line
 from ..sources.spl import INDICATIONS_CODE, OTC_NAMES, SECTION_NAMES, pack
 from ..types import Document
-from . import SyncContext, SyncReport, recorded_run, state
+from . import SyncContext, SyncReport, recorded_run, run_target, state
 from .eutils import ncbi_date
 from .http import FetchError, HttpClient, ReplyCache, Retry
 from .labels import write_labels
@@ -268,10 +268,7 @@ class OpenFdaConnector:
 
     @property
     def target(self) -> str:
-        if self.remember_as:
-            return self.remember_as
-        return (self.search or ALL) + (f" [{self.since}]" if self.since else "") + (
-            f" [max {self.max_records}]" if self.max_records else "")
+        return run_target(self.search or ALL, self.since or "", self.max_records, self.remember_as)
 
     def query(self) -> str:
         """The ``search`` parameter sent (empty: every label)."""
