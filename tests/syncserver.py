@@ -5,7 +5,12 @@ a connector on a store, reading what it stored, and approving articles that cite
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import sqlite3
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,11 +55,11 @@ def run_sync(connector: Connector, home: Path, server: FakeNCBI, articles: Edito
         store.close()
 
 
-def query_store(home: Path, sql: str) -> list[Any]:
+def query_store(home: Path, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
     """The rows of ``sql`` on the store in ``home``, read over a connection of its own."""
     con = sqlite3.connect(home / "medcite.db")
     try:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params).fetchall()
     finally:
         con.close()
 
@@ -62,6 +67,34 @@ def query_store(home: Path, sql: str) -> list[Any]:
 def stored_docs(home: Path) -> dict[str, tuple[str, int]]:
     """doc_id -> (content hash, version) of the documents in the store in ``home``."""
     return {r[0]: (r[1], r[2]) for r in query_store(home, "SELECT doc_id, content_hash, version FROM documents")}
+
+
+def kill_9_once_stored(proc: subprocess.Popen[str], home: Path, at_least: int = 2) -> int:
+    """SIGKILL the sync ``proc`` as soon as the store in ``home`` holds ``at_least`` documents;
+    checks the store is intact after it and returns how many documents it kept."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if len(stored_docs(home)) >= at_least:
+                break
+        except sqlite3.Error:
+            pass  # the store is being created
+        time.sleep(0.02)
+    assert proc.poll() is None, "the sync finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    con = sqlite3.connect(home / "medcite.db")
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        con.close()
+    return len(stored_docs(home))
+
+
+def sync_cursor(home: Path, source: str) -> dict[str, Any]:
+    """The resume position a source's sync left in the store in ``home``."""
+    row = query_store(home, "SELECT value FROM sync_cursors WHERE source = ?", (source,))[0]
+    return dict(json.loads(row[0]))
 
 
 @contextmanager

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,10 +34,12 @@ from syncserver import (
     FIXTURES,
     approve,
     editorial_store,
+    kill_9_once_stored,
     query_store,
     quick_backoff,  # noqa: F401 (autouse)
     run_sync,
     stored_docs,
+    sync_cursor,
 )
 
 LABELS = DATA / "fda-spl-labels"
@@ -292,22 +292,8 @@ def test_kill_9_mid_sync_then_rerun_gives_the_uninterrupted_store(tmp_path: Path
     server.delay = 0.25  # each reply takes a while: the sync is killed between pages
     killed = tmp_path / "killed"
     proc = _run(killed, server)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if len(stored_docs(killed)) >= 2:
-                break
-        except sqlite3.Error:
-            pass
-        time.sleep(0.02)
-    assert proc.poll() is None, "the sync finished before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert 2 <= len(stored_docs(killed)) < ALL_LABELS
-    con = sqlite3.connect(killed / "medcite.db")
-    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    cursor = json.loads(con.execute("SELECT value FROM sync_cursors WHERE source = 'openfda'").fetchone()[0])
-    con.close()
+    assert 2 <= kill_9_once_stored(proc, killed) < ALL_LABELS
+    cursor = sync_cursor(killed, "openfda")
     asked_before = len(_pages(server))
     server.delay = 0.0
 

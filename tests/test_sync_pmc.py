@@ -12,11 +12,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,9 +30,11 @@ from medcite.sync.pmc import PmcConnector
 from medcite.sync.testserver import FakeNCBI, build_pmc
 from syncserver import (
     FIXTURES,
+    kill_9_once_stored,
     quick_backoff,  # noqa: F401 (autouse)
     run_sync,
     stored_docs,
+    sync_cursor,
 )
 
 QUERY = "bacteriophage lysis"
@@ -219,22 +219,8 @@ def test_kill_9_mid_sync_then_rerun_gives_the_uninterrupted_store(tmp_path: Path
     server.delay = 0.25  # each reply takes a while: the sync is killed between batches
     killed = tmp_path / "killed"
     proc = _run(killed, server)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if len(stored_docs(killed)) >= 2:
-                break
-        except sqlite3.Error:
-            pass
-        time.sleep(0.02)
-    assert proc.poll() is None, "the sync finished before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert 2 <= len(stored_docs(killed)) < ALL_DOCS
-    con = sqlite3.connect(killed / "medcite.db")
-    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    cursor = json.loads(con.execute("SELECT value FROM sync_cursors WHERE source = 'pmc'").fetchone()[0])
-    con.close()
+    assert 2 <= kill_9_once_stored(proc, killed) < ALL_DOCS
+    cursor = sync_cursor(killed, "pmc")
     fetched_before = len(_efetches(server))
     server.delay = 0.0
 

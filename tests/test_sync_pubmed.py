@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,9 +23,11 @@ from medcite.sync.pubmed import PubMedConnector
 from medcite.sync.testserver import FakeNCBI
 from syncserver import (
     FIXTURES,
+    kill_9_once_stored,
     quick_backoff,  # noqa: F401 (autouse)
     run_sync,
     stored_docs,
+    sync_cursor,
 )
 
 QUERY = "immune-mediated necrotizing myopathy treatment"
@@ -206,23 +206,8 @@ def test_kill_9_mid_sync_then_rerun_gives_the_uninterrupted_store(tmp_path: Path
     server.delay = 0.25  # each reply takes a while: the sync is killed between batches
     killed = tmp_path / "killed"
     proc = _run(killed, server)
-    db = killed / "medcite.db"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            if len(stored_docs(killed)) >= 2:
-                break
-        except sqlite3.Error:
-            pass
-        time.sleep(0.02)
-    assert proc.poll() is None, "the sync finished before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert 2 <= len(stored_docs(killed)) < 8
-    con = sqlite3.connect(db)
-    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    cursor = json.loads(con.execute("SELECT value FROM sync_cursors").fetchone()[0])
-    con.close()
+    assert 2 <= kill_9_once_stored(proc, killed) < 8
+    cursor = sync_cursor(killed, "pubmed")
     fetched_before = len(_efetches(server))
     server.delay = 0.0
 
@@ -238,7 +223,7 @@ def test_kill_9_mid_sync_then_rerun_gives_the_uninterrupted_store(tmp_path: Path
     assert subprocess.run([sys.executable, "-m", "medcite", "sync", "pubmed", "--query", QUERY, "--json"],
                           env={**os.environ, **_env(whole, server)}, capture_output=True).returncode == 0
     assert stored_docs(killed) == {k: v for k, v in stored_docs(whole).items()}
-    con = sqlite3.connect(db)
+    con = sqlite3.connect(killed / "medcite.db")
     try:
         assert con.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == sqlite3.connect(
             whole / "medcite.db").execute("SELECT COUNT(*) FROM passages").fetchone()[0]
