@@ -61,6 +61,11 @@ FRAGMENTS = [
     ("If failure with one medication, try another from the same class.", False),
     ("The recommended starting dose of HUMIRA is 40 mg every other week.", False),
     ("Vancomycin 15 to 20 mg/kg every 8 to 12 hours is recommended for most patients.", False),
+    # an Endocrine Society grade is no table column
+    ("The Task Force recommends that initial biochemical testing for PPGLs should include measurements of "
+     "plasma free metanephrines or urinary fractionated metanephrines. (1|++++)", False),
+    ("The Task Force suggests measuring plasma or urine levels of metanephrines on follow-up. (2|++OO)", False),
+    ("Plasma free metanephrines | 1|++++ | first test", True),
 ]
 
 

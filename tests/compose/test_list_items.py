@@ -111,3 +111,48 @@ def test_a_result_or_a_sentence_leaning_on_another_is_no_bottom_line() -> None:
     for text in ("It is recommended that aspirin be started at 12 weeks of gestation.",
                  "Thiazide-like diuretics are preferred to thiazide diuretics."):
         assert bottom_line_material(text), text
+
+
+def test_a_question_an_outcome_or_a_reply_to_the_sentence_before_is_no_bottom_line() -> None:
+    from medcite.compose.judge import bottom_line_material
+
+    for text in ("In patients undergoing procedural sedation and analgesia in the ED, does the routine use of "
+                 "capnography reduce the incidence of adverse respiratory events?",
+                 "Prospective genotyping of c.1905+1G>A followed by a 50% dose reduction in heterozygous carriers "
+                 "resulted in a rate of severe toxicity comparable to noncarriers.",
+                 "However the APTIMA TV uses the same technology as testing for chlamydia and gonorrhoea.",
+                 "Consequently, use of TAI in patients with acute LGI bleeding is a safe and relatively effective "
+                 "treatment.",
+                 "Not enough data are available on long-term harm, for instance on overdose.",
+                 "As with any diagnostic test, there will be false-negative and false-positive results in the use "
+                 "of natriuretic peptide testing."):
+        assert not bottom_line_material(text), text
+    for text in ("Is it safe? Offer aspirin 75 mg daily from 12 weeks.",
+                 "Significant proteinuria should be defined as ≥0.3 g/d in a complete 24-hour urine collection."):
+        assert bottom_line_material(text), text
+
+
+def test_a_sentence_that_tells_the_reader_what_to_do() -> None:
+    from medcite.compose.judge import directs
+
+    for text in ("Do not offer aspirin monotherapy solely for stroke prevention to people with AF.",
+                 "The Task Force suggests that the diagnosis of PCOS in an adolescent girl be made based on "
+                 "hyperandrogenism.",
+                 "Offer a FeNO test to adults (aged 17 and over) if a diagnosis of asthma is being considered.",
+                 "Serum uric acid must reach levels below 6.0 mg/dL (LE 1b; GR A).",
+                 "The panel recommends against use of methadone in patients with a baseline QTc interval >500 ms.",
+                 "Regard a FeNO level of 40 parts per billion (ppb) or more as a positive test."):
+        assert directs(text), text
+    for text in ("Tinidazole has a longer serum half-life and lower levels of resistance than metronidazole.",
+                 "The evidence suggests that LNG-EC is ineffective if taken more than 96 hours after UPSI.",
+                 "Diuretic resistance is defined as dose escalation beyond a previously recognised dose ceiling."):
+        assert not directs(text), text
+
+
+def test_an_imperative_after_the_opening_clause_directs() -> None:
+    from medcite.compose.judge import directs
+
+    assert directs("When treating DKA with intravenous insulin in children and young people, use a soluble insulin "
+                   "infusion at a dosage between 0.05 and 0.1 units/kg/hour.")
+    assert directs("Taper the worker off of opioids by 6 weeks.")
+    assert not directs("In patients with a normal ECG result, use of troponin I has a high negative predictive value.")

@@ -106,6 +106,9 @@ def test_a_substance_no_passage_holds_is_named(question: str, absent: str) -> No
     ("Antenatal corticosteroids reduce neonatal respiratory distress.", "pregnancy", False),
     ("Offer labetalol to pregnant women with chronic hypertension.", "pregnancy", False),
     ("In the general population aged 60 years or older, initiate treatment at SBP 150 mm Hg.", "children", True),
+    ("Severe postpartum hypertension must be treated with antihypertensive therapy to keep systolic blood pressure "
+     "<160 mmHg.", "pregnancy", True),
+    ("Women with hypertension in pregnancy should have their BP measured on days 3-6 postpartum.", "pregnancy", False),
 ])
 def test_another_population(sentence: str, asked: str, other: bool) -> None:
     from medcite.understand.populations import mismatch

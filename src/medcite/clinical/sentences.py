@@ -182,11 +182,15 @@ def has_verb(sentence: str) -> bool:
     return False
 
 
+_PIPE_GRADE = re.compile(r"\(\s*\d\s*\|\s*[+O⊕○]{1,4}\s*\)")
+
+
 def is_fragment(sentence: str) -> bool:
     """Not a sentence a reader can act on: under 5 words, a short run of words with no
     verb (a heading), a flattened table row, an unclosed bracket, or only a bracketed label."""
     text = sentence.strip()
-    if len(text.split()) < 5 or "|" in text:  # a flattened table row, of two columns or more
+    # An Endocrine Society grade ("(1|++++)", "(2|++OO)") is no column separator.
+    if len(text.split()) < 5 or "|" in _PIPE_GRADE.sub("", text):  # a flattened table row, of two columns or more
         return True
     depth = _depth_changes(text)
     if depth and depth[-1] > 0:

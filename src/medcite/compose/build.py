@@ -31,7 +31,7 @@ from . import audience as lay
 from . import dosing
 from .aspects import aspect_bonus
 from .facets import SECTIONS
-from .judge import MAX_SEPARATE_ITEMS, bottom_line_material, list_items, recommends
+from .judge import MAX_SEPARATE_ITEMS, bottom_line_material, directs, list_items, recommends
 from .references import Numbering
 from .select import INTENT_FACETS, Budget, Candidate, ScoreWeights, candidates, pick, score, similar
 
@@ -466,6 +466,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
     pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
+    pool = [c for c in pool if directs(c.text) or c.grade] or pool
     pool = [c for c in pool if _ask_share(ctx, c) > 0] or pool
     if not pool:
         return []
@@ -617,6 +618,9 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     # What is asked first comes first: for "budesonide not covered - next best option?" a
     # sentence that names an alternative, not one that recommends budesonide.
     pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
+    # A guideline's recommendation before its background and evidence ("Tinidazole has a longer
+    # half-life …" explains; "… erythromycin or ceftriaxone should be used" answers).
+    pool = [c for c in pool if directs(c.text) or c.grade] or pool
     # When some sentence also says what the asking clause names ("hemoglobin", "transfusion"),
     # the bottom line is one of those.
     pool = [c for c in pool if _ask_share(ctx, c) > 0] or pool

@@ -49,12 +49,49 @@ _NOT_A_BOTTOM_LINE = re.compile(
     # a sentence that leans on the one before it: "This approach may help …", "Doctors use lab
     # tests to diagnose it." (but "It is recommended that …" stands alone)
     r"|^(?:it|they|this|these|those|he|she|such)\b(?! (?:is|are) (?:recommended|suggested|advised|reasonable|"
-    r"important|essential|necessary|appropriate|preferred)\b)|\b(?:it|them)\W*$", re.I)
+    r"important|essential|necessary|appropriate|preferred)\b)|\b(?:it|them)\W*$"
+    # or that answers the one before it ("However, the APTIMA TV uses …", "Consequently, use of
+    # TAI … is a safe and relatively effective treatment")
+    r"|^(?:however|consequently|conversely|similarly|moreover|furthermore|nevertheless|nonetheless|"
+    r"in addition|additionally|in contrast|likewise)\b"
+    # a question, such as a guideline's key question ("… does the routine use of capnography
+    # reduce …?"), an outcome ("… resulted in a rate of severe toxicity comparable to …"), or
+    # a remark on the evidence ("Not enough data are available …", "As with any diagnostic test …")
+    r"|\?[\"')\]]*$|\bresulted in\b|^not enough\b|^as with (?:any|all|other)\b", re.I)
 
 
 def bottom_line_material(text: str) -> bool:
     """Whether a sentence may be a bottom line at all, whatever was asked."""
     return not _NOT_A_BOTTOM_LINE.search(text.strip())
+
+
+# What a guideline says when it tells the reader what to do: a modal or a recommending verb
+# ("The Task Force suggests …", "… should be offered", "Do not offer …"), or an imperative
+# at the start of the sentence or after its opening clause ("Offer …", "When treating DKA with
+# intravenous insulin, use …").
+_IMPERATIVES = (
+    "offer|consider|give|use|start|initiate|treat|prescribe|measure|check|assess|refer|perform|ensure|discuss|"
+    "stop|continue|repeat|monitor|test|screen|obtain|administer|aim|target|maintain|reduce|increase|titrate|"
+    "taper|wean|discontinue|withhold|add|switch|regard|diagnose|define|transfuse|admit|discharge|vaccinate|"
+    "immuni[sz]e|counsel|advise|evaluate|investigate|arrange|recheck|review|ask|explain|inform|provide|"
+    "encourage|limit|restrict|lower|keep|prefer|choose|select|individuali[sz]e|tailor|calculate|confirm|"
+    "exclude|be aware|think about|do not|don't|never|always|only")
+_DIRECTS = re.compile(
+    r"\b(?:should|must|recommends?|recommended|recommendation|suggests? (?:that |against |the |a |an |\w+ing\b)|"
+    r"advises?|advised|is indicated|are indicated|is preferred|are preferred|is reasonable|are reasonable|"
+    r"(?:do|does) not|avoid|first[- ]line|treatment of choice)\b"
+    rf"|(?:^|[,;:]\s+)(?:{_IMPERATIVES})\b(?! of\b)", re.I)
+
+
+# "The evidence suggests that …" reports; "The Task Force suggests that …" recommends.
+_EVIDENCE_SUGGESTS = re.compile(r"\b(?:evidence|data|stud(?:y|ies)|results?|findings?|research|trials?|literature|"
+                                r"experience|observations?)\s+(?:\w+\s+)?suggests?\b", re.I)
+
+
+def directs(text: str) -> bool:
+    """Whether a sentence tells the reader what to do (a recommendation, positive or negative),
+    rather than describing evidence or background."""
+    return bool(_DIRECTS.search(_EVIDENCE_SUGGESTS.sub(" ", text.strip())))
 
 
 def recommends(text: str) -> bool:

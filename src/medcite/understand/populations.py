@@ -32,6 +32,7 @@ _ASKED = {
     "elderly": "older adults", "older": "older adults",
 }
 _ADULT = re.compile(r"\badults?\b", re.I)
+_POSTPARTUM = re.compile(r"\b(?:post-?partum|puerper\w*|after (?:the )?(?:birth|delivery|childbirth))\b", re.I)
 
 
 def mentions(text: str) -> set[str]:
@@ -58,7 +59,8 @@ def mismatch(text: str, asked: str) -> bool:
     if asked == "pregnancy":
         # a recommendation for people of 60 and over is not one for pregnancy (one about the
         # newborn is: obstetric guidelines speak of neonates)
-        return "older adults" in found and "pregnancy" not in found
+        # nor is one for after the birth ("non-severe postpartum hypertension")
+        return ("older adults" in found or bool(_POSTPARTUM.search(text))) and "pregnancy" not in found
     if asked == "older adults":
         return "children" in found and "older adults" not in found and not _ADULT.search(text)
     return False
