@@ -209,3 +209,19 @@ def test_a_bottom_line_the_verifier_removes_leaves_a_stated_gap(small_store) -> 
     trimmed, _ = _drop_rejected(answer, report, small_store)
     assert not trimmed.bottom_line
     assert trimmed.gaps and "did not pass verification" in trimmed.gaps[0].text
+
+
+
+def test_an_abbreviation_that_is_a_plain_word_in_the_index_is_read_as_what_it_stands_for(small_store) -> None:
+    # The small store holds HUMIRA's instructions ("Do not remove the gray cap …"): there "CAP"
+    # typed in a question is community-acquired pneumonia, not a word to search for.
+    from medcite.compose.build import _ordinary
+    from medcite.understand.frame import understand
+
+    question = "72F CAP, CURB-65 1, being treated at home. which antibiotic and for how long?"
+    read = understand(question, small_store, ordinary=_ordinary(small_store))
+    assert "community-acquired pneumonia" in read.search_text.lower() and "CAP" not in read.search_text
+    assert "CAP" in understand(question, small_store).search_text  # without the index's word
+    assert not _ordinary(small_store)("IVIG")  # the GBS guideline writes IVIg, never "ivig" as a word
+    answer = ask(question, small_store, save=False)
+    assert "gray cap" not in " ".join(s.text for s in answer.statements()).lower()

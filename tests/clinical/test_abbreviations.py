@@ -55,3 +55,21 @@ def test_linear_on_hostile_text() -> None:
     t = time.perf_counter()
     definitions(text)
     assert time.perf_counter() - t < 10
+
+
+@pytest.mark.parametrize(("surface", "texts", "plain"), [
+    # HUMIRA's instructions for use beside a pneumonia guideline: "cap" is a word there
+    ("CAP", ["Do not remove the gray cap (Cap # 1) or the plum-colored cap (Cap # 2) until right before "
+             "your injection.", "Offer a 5-day course of a single antibiotic to adults with low-severity CAP."],
+     True),
+    ("AF", ["Offer anticoagulation to people with AF and a CHA2DS2-VASc score of 2 or above.",
+            "Do not offer aspirin monotherapy solely for stroke prevention to people with AF."], False),
+    ("CKD", ["In patients with stage 3 and 4 CKD, the panel suggests a protein diet of 0.6 to 0.8 g/kg/day."],
+     False),
+    ("GAS", ["Gas exchange is impaired.", "Arterial blood gas analysis is needed.", "Treat GAS pharyngitis."], True),
+    ("Cap", ["the gray cap"], False),  # only a capitalised abbreviation is judged
+])
+def test_an_abbreviation_the_index_uses_as_a_plain_word(surface: str, texts: list[str], plain: bool) -> None:
+    from medcite.clinical.abbreviations import plain_word_usage
+
+    assert plain_word_usage(surface, texts) is plain

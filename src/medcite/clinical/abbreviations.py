@@ -122,3 +122,19 @@ def document_definitions(title: str, text: str) -> list[tuple[str, str]]:
             seen.add(key)
             out.append((short, long))
     return out
+
+
+def plain_word_usage(surface: str, texts: Iterable[str]) -> bool:
+    """Whether ``texts`` use a capitalised abbreviation mostly as an ordinary word: its
+    lower-case and capitalised forms ("cap", "Cap") at least half as often as the capitals
+    ("CAP"). Measured on the demo corpus: CAP, ALL, GAS, MAP, ARM are plain words there; AF,
+    CKD, PE, MS, PAD and CA are not (their lower-case forms are rare)."""
+    if not surface.isupper() or not surface.isalpha():
+        return False
+    caps = re.compile(rf"(?<![\w-]){re.escape(surface)}(?![\w-])")
+    plain = re.compile(rf"(?<![\w-])(?:{re.escape(surface.lower())}|{re.escape(surface.capitalize())})(?![\w-])")
+    upper = lower = 0
+    for text in texts:
+        upper += len(caps.findall(text))
+        lower += len(plain.findall(text))
+    return lower > 0 and lower >= 0.5 * upper

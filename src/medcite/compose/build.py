@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
+from ..clinical.abbreviations import plain_word_usage
 from ..clinical.sentences import is_fragment
 from ..retrieve import scope as scopes
 from ..retrieve.analyze import analyze
@@ -259,7 +260,7 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
     if prior is not None:
         given = merge(prior.patient, given) if given is not None else prior.patient
     understood = understand(f"{prior.question} {question}" if prior else question, store, given,
-                            scopes.load(store, generic), generic, idf, _occurs(store))
+                            scopes.load(store, generic), generic, idf, _occurs(store), _ordinary(store))
     if understood.aspect in ("starting-dose", "titration") and f.intent not in ("dosing", "adverse"):
         f = QuestionFrame(text=f.text, intent="dosing", topic=f.topic, population=f.population,
                           key_terms=f.key_terms, title=f.title)
@@ -290,6 +291,17 @@ def _occurs(store: EvidenceStore) -> Callable[[str], bool]:
         return bool(store.search('"' + " ".join(words) + '"' + ("*" if prefix else ""), k=1, snippet_tokens=1))
 
     return occurs
+
+
+def _ordinary(store: EvidenceStore) -> Callable[[str], bool]:
+    """Whether the indexed text uses a capitalised abbreviation ("CAP", "GAS") mostly as a
+    plain word: judged on up to 100 passages that contain it."""
+
+    def ordinary(surface: str) -> bool:
+        hits = store.search('"' + surface.lower() + '"', k=100, snippet_tokens=1)
+        return plain_word_usage(surface, [h.text for h in hits])
+
+    return ordinary
 
 
 @functools.cache
@@ -754,9 +766,10 @@ def _abstain(ctx: _Context, hits: Sequence[Hit], store: EvidenceStore, t0: float
             break
         numbering.number(h.doc_id)
     nearest = numbering.references(store.documents_meta(list(numbering.by_doc)))
-    concepts_text = ", ".join(c.label for c in ctx.found) or "the question"
-    text = text or (f"The indexed sources do not cover this question: no passage addresses {concepts_text}. "
-                    "No answer is given rather than one written without evidence.")
+    # Nothing named: the concepts are stems ("headach", "capiti"), and the conditions the frame
+    # knows are the ones the index does cover ("Ludwig angina" is not "angina").
+    text = text or ("The indexed sources do not cover this question: no passage found covers enough of what it "
+                    "asks. No answer is given rather than one written without evidence.")
     now = _now()
     ctx.timings["total"] = _ms(t0)
     return Answer(

@@ -98,6 +98,20 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
     return out
 
 
+_SHORT_CAPS = re.compile(r"[A-Z]{2,5}")
+
+
+def _spelled_out(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None, surfaces: set[str]) -> str:
+    """``text`` with each abbreviation of ``surfaces`` replaced by its expansion (the sense the
+    question's other words point to, as ``_substituted`` picks it)."""
+    kept = ExpandedQuery(expanded.text, expanded.expansions,
+                         tuple((s, e) for s, e in expanded.abbreviations if s in surfaces), (), ())
+    marked = _substituted(text, kept, scopes)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(surfaces, key=len, reverse=True))
+                         + r") \(([^()]+)\)")
+    return pattern.sub(lambda m: m.group(2), marked)
+
+
 def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) -> str:
     """``text`` with each abbreviation followed by its expansion (the one an indexed scope
     names, when the table gives several) and each brand followed by its generic name."""
@@ -215,14 +229,25 @@ def _patient(question: str, details: list[tuple[int, int]], given: PatientContex
 
 def understand(question: str, store: Any = None, patient: PatientContext | None = None,
                scopes: ScopeIndex | None = None, generic: frozenset[str] = frozenset(),
-               idf: Any = None, occurs: Callable[[str], bool] | None = None) -> Frame:
+               idf: Any = None, occurs: Callable[[str], bool] | None = None,
+               ordinary: Callable[[str], bool] | None = None) -> Frame:
     """The frame of ``question``; never raises on odd text. ``store`` gives vocabulary
-    synonyms, ``scopes`` the condition lexicon, ``idf`` the rarity of a stemmed term and
-    ``occurs`` whether a word or phrase occurs anywhere in the index."""
+    synonyms, ``scopes`` the condition lexicon, ``idf`` the rarity of a stemmed term,
+    ``occurs`` whether a word or phrase occurs anywhere in the index and ``ordinary``
+    whether the indexed text uses a capitalised abbreviation mostly as a plain word."""
     q = expand_shorthand((question or "")[:2000])
     details = detail_spans(q)
     masked = _mask(q, details)
     expanded = expand(masked, store)
+    if ordinary is not None:
+        # "72F CAP, CURB-65 1": an abbreviation the indexed text mostly uses as a plain word
+        # ("do not remove the gray cap") is read as what it stands for, everywhere after this.
+        plain = {s for s, _ in expanded.abbreviations if _SHORT_CAPS.fullmatch(s) and ordinary(s)}
+        if plain:
+            q = _spelled_out(q, expanded, scopes, plain)
+            details = detail_spans(q)
+            masked = _mask(q, details)
+            expanded = expand(masked, store)
     text = _substituted(masked, expanded, scopes)
     stems = analyze(text)
     a, b = ask_clause(q)
