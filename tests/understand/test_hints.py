@@ -151,6 +151,9 @@ def test_a_capitalised_name_is_no_condition_in_lower_case() -> None:
     ("23F, condom broke, which morning-after pill?", "23F, condom broke, which emergency contraception?"),
     ("82M, bright red blood per rectum, Hb 8.4", "82M, rectal bleeding, Hb 8.4"),
     ("70M on warfarin, tripped and hit his head. CT head?", "70M on warfarin, tripped and had a head injury. CT head?"),
+    ("rapid strep +. pen allergic (hives). what do I give?", "rapid strep +. penicillin allergic (hives). what do I give?"),
+    ("pen-allergy", "penicillin-allergy"),
+    ("open allergy clinic", "open allergy clinic"),
 ])
 def test_bedside_shorthand_is_written_out(typed: str, written: str) -> None:
     from medcite.understand.vignette import expand_shorthand
@@ -195,3 +198,13 @@ def test_a_qualified_condition_also_names_its_kind() -> None:
     scope = Scope("ngc:11025", "guideline", "Vestibular rehabilitation", ("Peripheral vestibular hypofunction",), "", ())
     assert condition_phrases(scope) == ["Peripheral vestibular hypofunction", "vestibular hypofunction"]
     assert condition_phrases(Scope("ngc:1", "guideline", "Gout", ("Acute gout",), "", ())) == ["Acute gout"]
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("14 y/o, rapid strep +. pen allergic (hives). what do I give?", "(hives)"),
+    ("PCN allergy - anaphylaxis as a child. cellulitis, which abx?", "- anaphylaxis"),
+])
+def test_the_reaction_an_allergy_caused_is_a_detail_not_the_subject(text: str, masked: str) -> None:
+    from medcite.understand.vignette import detail_spans
+
+    assert masked in [text[s:e].strip() for s, e in detail_spans(text)]

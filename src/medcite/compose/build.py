@@ -478,7 +478,12 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
     pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
-    pool = [c for c in pool if directs(c.text) or c.grade] or pool
+    directing = [c for c in pool if directs(c.text) or c.grade]
+    if not directing and not ctx.lay:
+        # Nothing found tells a clinician what to do: a consumer page's background ("The bacteria
+        # that cause strep throat … can cause rheumatic fever") is body text, never the bold answer.
+        pool = [c for c in pool if c.hit.source_type != "consumer"]
+    pool = directing or pool
     pool = [c for c in pool if _ask_share(ctx, c) > 0] or pool
     if not pool:
         return []

@@ -46,6 +46,11 @@ _DETAIL_PATTERNS = (
     r"\bx\s?\d{1,3}\s?(?:d|days?|wks?|weeks?|mo|months?)\b",
     r"~\d{1,3}\s*(?:d|days?|wks?|weeks?|mo|months?|y|yrs?|years?)\b",
     r"\b(?:yesterday|today|tonight|last\s+(?:night|week|month|year)|this\s+morning|an\s+hour\s+ago)\b",
+    # the reaction an allergy caused: "pen allergic (hives)", "PCN allergy - anaphylaxis" (what
+    # the patient once had, not what the question is about)
+    r"(?<=allergic)\s*\([^()]{1,40}\)", r"(?<=allergy)\s*\([^()]{1,40}\)",
+    r"(?<=allergic)\s*[-–:]\s*(?:hives|rash|urticaria|anaphylaxis|angio-?edema|swelling|wheeze)\b",
+    r"(?<=allergy)\s*[-–:]\s*(?:hives|rash|urticaria|anaphylaxis|angio-?edema|swelling|wheeze)\b",
 )
 _DETAILS = re.compile("|".join(f"(?:{p})" for p in _DETAIL_PATTERNS), re.I)
 
@@ -85,6 +90,8 @@ _SHORTHAND = (
     (re.compile(r"\bmorning[- ]after pills?\b", re.I), "emergency contraception"),
     (re.compile(r"\bbright red blood (?:per rectum|PR)\b", re.I), "rectal bleeding"),
     (re.compile(r"\b(?:hit|banged|bumped|struck) (?:his|her|their|the) head\b", re.I), "had a head injury"),
+    # "pen allergic", "pen-allergic", "pen allergy": penicillin, as bedside notes shorten it
+    (re.compile(r"\bpen(?=[- ]?allerg)", re.I), "penicillin"),
 )
 
 
