@@ -51,6 +51,12 @@ CASES = [
     ("suspected PE in pregnancy, CT or V/Q?", "diagnosis"),
     ("Tell me about sarcoidosis", "general"),
     ("", "general"),
+    # bedside phrasings of a choice, an alternative and stopping
+    ("ANC 0.3, T 38.6, no source. empiric abx for febrile neutropenia?", "first-line"),
+    ("which emergency contraception?", "first-line"),
+    ("phos controlled on calcium acetate but corrected Ca 2.7 (high). what binder now?", "alternative"),
+    ("can I use cipro? if not what?", "alternative"),
+    ("51 y/o on a COC, still bleeding regularly on the pill. can she just keep taking it?", "stop"),
 ]
 
 

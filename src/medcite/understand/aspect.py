@@ -28,7 +28,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"intoleran\w*|(?:is|are|if|when) contraindicated|allerg\w+ to|other options?|what else|next step|"
         r"(?:won'?t|will not|doesn'?t|does not|don'?t) (?:cover|pay for)|not covered|can'?t afford|unavailable|"
         r"not available|(?:in )?shortage|back-?ordered|"
-        r"switch(?:ed|ing)? to|add-?on|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx)s?)\b",
+        r"switch(?:ed|ing)? to|add-?on|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx)s?|"
+        # "… controlled on calcium acetate but Ca high. what binder now?", "can I use cipro? if not what?"
+        r"what (?:[\w-]+ ){0,2}now|if not,? (?:what|which))\b",
         re.I)),
     # How to come off a treatment is a taper, asked before when to stop ("how should the
     # antidepressant be discontinued?")
@@ -40,6 +42,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:stop|stopping|discontinu\w+|deprescrib\w+|withdraw\w*|hold(?:ing)?|wean(?:ing)? off|come off|d/c)"
         r"(?: the| his| her| their)? .{0,40}\b(?:when|after|if|safe)|can (?:i|we|you|he|she) stop|"
         r"safe to stop|stopping rules?|how long before stopping|drug holiday|keep (?:going|it going)|continue or stop|"
+        r"(?:just |still )?keep (?:taking|using) (?:it|them|this|the \w+)|"
         r"stop or continue|(?:still|any longer) (?:need|needed|indicated)|does (?:she|he|the patient|pt) need any more|"
         r"when (?:can|should|may|is|are) .{0,60}\b(?:be )?(?:stopped|discontinued|withdrawn|held))\b|"
         r"\bwhen (?:can|should|may|do|does|is|are)\b.{0,60}\b(?:stop|end|cease)\b|"
@@ -96,8 +99,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"analgesic|insulin|inhaler|statin|class|option)s?|best (?:treatment|therapy|drug|option|management|"
         r"approach)|how (?:to|do (?:i|we|you)|should (?:i|we|you|it|they) be) (?:treat|manage)\w*|"
         r"what (?:to|do (?:i|we|you)) (?:give|start|use|prescribe)|"
-        r"start (?:on|her on|him on)|should (?:i|we|you) (?:give|start|use|prescribe|offer))\b|"
-        r"\bwhich (?:[\w-]+ ){0,3}(?:is |are )?(?:best|preferred|first|safest|recommended)\b|\bwhich [\w-]+\s*\?",
+        r"start (?:on|her on|him on)|should (?:i|we|you) (?:give|start|use|prescribe|offer)|"
+        r"empiric(?:al)? (?:abx|antibiotics?|antimicrobials?|therapy|treatment|coverage|regimen))\b|"
+        r"\bwhich (?:[\w-]+ ){0,3}(?:is |are )?(?:best|preferred|first|safest|recommended)\b|\bwhich (?:[\w-]+ ){0,2}[\w-]+\s*\?",
         re.I)),
 )
 # Words that name treatment without asking for a choice ("how long should treatment be
