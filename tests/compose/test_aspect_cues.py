@@ -31,3 +31,11 @@ CASES = [
 @pytest.mark.parametrize(("aspect", "sentence", "states"), CASES)
 def test_aspect_cues(aspect: str, sentence: str, states: bool) -> None:
     assert (aspect_bonus(aspect, sentence) > 0) is states
+
+
+def test_a_course_of_so_many_days_states_the_duration_as_plainly_as_for_so_many_days() -> None:
+    # NICE pneumonia (ngc:10899): "a 5-day course" answers "for how long?" as fully as "for 5 days"
+    plain = aspect_bonus("duration", "Offer a 5-day course of a single antibiotic to patients with low-severity "
+                                     "community-acquired pneumonia.")
+    assert plain == aspect_bonus("duration", "Offer a single antibiotic for 5 days to patients with low-severity "
+                                             "community-acquired pneumonia.") == 1.0

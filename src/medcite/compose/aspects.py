@@ -48,7 +48,7 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (1.0, rf"\b(?:duration|course|continue\w*|maintain\w*)\b.{{0,60}}\b{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME}\b"),
         (0.9, rf"\b(?:at least|a minimum of|no less than|up to) {_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s?{_SHORT_TIME}\b"),
         (0.8, r"\b(?:lifelong|indefinite\w*|long-term|for life|until)\b"),
-        (0.5, rf"\b{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?[- ](?:hour|day|week|month|year)s? (?:course|treatment|therapy|regimen)\b"),
+        (1.0, rf"\b{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?[- ](?:hour|day|week|month|year)s? (?:course|treatment|therapy|regimen)\b"),
     ),
     "alternative": (
         (1.0, r"\b(?:alternative\w*|instead|second[- ]line|in (?:patients|those|women|children) (?:who|with)\b.{0,40}"
