@@ -208,3 +208,23 @@ def test_the_reaction_an_allergy_caused_is_a_detail_not_the_subject(text: str, m
     from medcite.understand.vignette import detail_spans
 
     assert masked in [text[s:e].strip() for s, e in detail_spans(text)]
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    # the kidney disease describes the patient; the flare is what is asked about
+    ("66M acute gout flare L 1st MTP, CKD 3 (eGFR 45), no contraindication to steroids. what do I treat the "
+     "flare with?", {("acut", "gout")}),
+    # the asking clause names the kidney disease: it stays
+    ("acute gout last year, now CKD 4. which statin for his CKD?", {("ckd",), ("acut", "gout")}),
+    # alone, it is the subject
+    ("CKD 3, protein intake - how much?", {("ckd",)}),
+])
+def test_kidney_or_liver_disease_beside_another_condition_describes_the_patient(question: str,
+                                                                                asked: set[tuple[str, ...]]) -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.understand.frame import understand
+
+    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(50)]
+    scopes = ScopeIndex([Scope("ngc:11127", "guideline", "Management of acute gout", ("Acute gout",), "", ()),
+                         Scope("ngc:10772", "guideline", "Diabetes and CKD", ("CKD",), "", ()), *others])
+    assert set(understand(question, scopes=scopes).focus_keys) == asked

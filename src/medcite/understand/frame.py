@@ -99,6 +99,10 @@ def _mask(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 _SHORT_CAPS = re.compile(r"[A-Z]{2,5}")
+_ORGAN_DISEASE = re.compile(
+    r"\b(?:ckd|eskd|esrd|aki|chronic kidney|kidney (?:disease|failure|impairment|injury)|renal (?:disease|failure|"
+    r"impairment|insufficiency)|cirrhos[ie]s|liver (?:disease|failure|impairment)|hepatic (?:impairment|"
+    r"insufficiency|failure))\b", re.I)
 
 
 def _spelled_out(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None, surfaces: set[str]) -> str:
@@ -339,9 +343,22 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         ask_terms=ask_terms, hints=hints, ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.
-        focus_keys=tuple(focus_keys if focus_keys or focus_drugs else seen_keys),
+        focus_keys=_beside_organ_disease(tuple(focus_keys if focus_keys or focus_drugs else seen_keys),
+                                         scopes, set(analyze(q[a:b]))),
         focus_drugs=tuple(focus_drugs if focus_keys or focus_drugs else drugs),
     )
+
+
+def _beside_organ_disease(keys: tuple[tuple[str, ...], ...], scopes: ScopeIndex | None,
+                          asked: set[str]) -> tuple[tuple[str, ...], ...]:
+    """``keys`` without kidney or liver disease when another condition is named beside it and
+    the asking clause (stems ``asked``) does not name it: "66M acute gout flare, CKD 3 (eGFR 45)
+    … what do I treat the flare with?" asks about gout; the kidney disease describes the
+    patient (the dose and the Special populations section use it)."""
+    if scopes is None or len(keys) < 2:
+        return keys
+    organ = {k for k in keys if _ORGAN_DISEASE.search(scopes.surface.get(k, " ".join(k))) and not set(k) <= asked}
+    return tuple(k for k in keys if k not in organ) if organ and len(organ) < len(keys) else keys
 
 
 _CHILD_WORDS = re.compile(r"\b(?:child|children|infant|infants|newborn|neonat\w*|p(?:a)?ediatric|kids?|baby|babies|"
