@@ -56,6 +56,8 @@ CASES = [
     ("which emergency contraception?", "first-line"),
     ("phos controlled on calcium acetate but corrected Ca 2.7 (high). what binder now?", "alternative"),
     ("can I use cipro? if not what?", "alternative"),
+    ("10 days of purulent nasal discharge + facial pain, not improving. abx or watchful waiting?", "first-line"),
+    ("watchful waiting or antibiotics for AOM in a 3yo?", "first-line"),
     ("51 y/o on a COC, still bleeding regularly on the pill. can she just keep taking it?", "stop"),
 ]
 

@@ -100,7 +100,10 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"approach)|how (?:to|do (?:i|we|you)|should (?:i|we|you|it|they) be) (?:treat|manage)\w*|"
         r"what (?:to|do (?:i|we|you)) (?:give|start|use|prescribe)|"
         r"start (?:on|her on|him on)|should (?:i|we|you) (?:give|start|use|prescribe|offer)|"
-        r"empiric(?:al)? (?:abx|antibiotics?|antimicrobials?|therapy|treatment|coverage|regimen))\b|"
+        r"empiric(?:al)? (?:abx|antibiotics?|antimicrobials?|therapy|treatment|coverage|regimen)|"
+        # "abx or watchful waiting?": whether to treat at all is the first choice
+        r"or (?:watchful waiting|wait(?:ing)?(?: and see)?|observ\w+|expectant management|conservative (?:management|"
+        r"treatment|tx)|no (?:treatment|tx|abx|antibiotics?))|(?:watchful waiting|observation|wait and see) or)\b|"
         r"\bwhich (?:[\w-]+ ){0,3}(?:is |are )?(?:best|preferred|first|safest|recommended)\b|\bwhich (?:[\w-]+ ){0,2}[\w-]+\s*\?",
         re.I)),
 )
