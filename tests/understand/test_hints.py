@@ -85,6 +85,10 @@ def test_the_drug_that_cannot_be_used_is_not_the_subject() -> None:
     # a species is its epithet exactly ("auri*" would find "auricular"); an indexed one is known
     ("blood cultures + for C. auris. echinocandin first line? how long?", "C. auris"),
     ("E. coli UTI in 30F, what abx?", ""),
+    # the working diagnosis a bedside note marks with "?", an eponym's hyphenated name included
+    ("13yo, painful bump below the kneecap, ?Osgood-Schlatter. does he have to stop sport?", "Osgood-Schlatter"),
+    ("ED, 70M new SOB + ankle swelling, ?new HF. can I rule HF out?", ""),
+    ("24yo, painful genital ulcer, ?chancroid. which antibiotic?", ""),
 ])
 def test_a_substance_no_passage_holds_is_named(question: str, absent: str) -> None:
     from medcite.understand.frame import _absent_substance
@@ -92,7 +96,8 @@ def test_a_substance_no_passage_holds_is_named(question: str, absent: str) -> No
     index_words = {"buprenorphine", "withdrawal", "daily", "stop", "tries", "using", "wants", "swollen", "knee",
                    "serology", "positive", "lyme", "furosemide", "starting", "month", "pyelonephritis", "seizure",
                    "pregnant", "antibiotic", "child", "continues", "doses", "treated", "should", "auricular",
-                   "blood", "cultures", "echinocandin", "first", "line", "coli"}
+                   "blood", "cultures", "echinocandin", "first", "line", "coli", "painful", "below", "kneecap",
+                   "sport", "new", "ankle", "swelling", "genital", "ulcer", "chancroid"}
 
     def occurs(word: str) -> bool:  # as compose._occurs: a trailing "*" asks for a prefix
         return any(w.startswith(word[:-1]) for w in index_words) if word.endswith("*") else word in index_words

@@ -452,6 +452,15 @@ def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str],
         words = m.group().split()
         if not occurs(words[-1] if words[0].endswith(".") else m.group()):
             return m.group()
+    for m in re.finditer(r"(?<![\w?])\?\s?([A-Za-z][\w'-]{3,})(?![\w'-])", text):
+        # The working diagnosis a bedside note marks with "?" ("?Osgood-Schlatter", "?scombroid"),
+        # an eponym's hyphenated name included: the first part, as a prefix, must occur somewhere.
+        name = m.group(1)
+        if name in known_abbrev or name.lower() in CHATTER:
+            continue
+        first = name.split("-")[0]
+        if not occurs(name) and not occurs(first[:max(4, len(first) - 1)] + "*"):
+            return name
     for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", text):
         if word in CHATTER or word in known_abbrev or _DESCRIBING.search(word):
             continue
