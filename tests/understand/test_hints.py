@@ -89,6 +89,8 @@ def test_the_drug_that_cannot_be_used_is_not_the_subject() -> None:
     ("13yo, painful bump below the kneecap, ?Osgood-Schlatter. does he have to stop sport?", "Osgood-Schlatter"),
     ("ED, 70M new SOB + ankle swelling, ?new HF. can I rule HF out?", ""),
     ("24yo, painful genital ulcer, ?chancroid. which antibiotic?", ""),
+    ("14F herald patch then a rash on her trunk, ?pityriasis rosea. any treatment?", "pityriasis rosea"),
+    ("24yo, painful genital ulcer, ?chancroid vs syphilis. which antibiotic?", ""),
 ])
 def test_a_substance_no_passage_holds_is_named(question: str, absent: str) -> None:
     from medcite.understand.frame import _absent_substance
@@ -97,7 +99,8 @@ def test_a_substance_no_passage_holds_is_named(question: str, absent: str) -> No
                    "serology", "positive", "lyme", "furosemide", "starting", "month", "pyelonephritis", "seizure",
                    "pregnant", "antibiotic", "child", "continues", "doses", "treated", "should", "auricular",
                    "blood", "cultures", "echinocandin", "first", "line", "coli", "painful", "below", "kneecap",
-                   "sport", "new", "ankle", "swelling", "genital", "ulcer", "chancroid"}
+                   "sport", "new", "ankle", "swelling", "genital", "ulcer", "chancroid", "herald", "patch", "rash",
+                   "trunk", "pityriasis", "treatment", "syphilis"}
 
     def occurs(word: str) -> bool:  # as compose._occurs: a trailing "*" asks for a prefix
         return any(w.startswith(word[:-1]) for w in index_words) if word.endswith("*") else word in index_words

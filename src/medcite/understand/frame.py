@@ -442,6 +442,10 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
 _DESCRIBING = re.compile(r"(?:ic|ous|al|ed|ing|ly|ive|ful|less|able|ible|ness|ish|ant|ent|ary|ory|er|ers|ist|ian)$")
 
 
+_WORKING_QUALIFIERS = frozenset("new acute chronic early late mild moderate severe possible probable likely "
+                                "recurrent atypical viral bacterial".split())
+
+
 def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str], bool]) -> str:
     """A plain noun anywhere in the question that no indexed passage contains ("38M using
     kratom daily ... can I use buprenorphine?"): what the question is about is then not in
@@ -452,14 +456,19 @@ def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str],
         words = m.group().split()
         if not occurs(words[-1] if words[0].endswith(".") else m.group()):
             return m.group()
-    for m in re.finditer(r"(?<![\w?])\?\s?([A-Za-z][\w'-]{3,})(?![\w'-])", text):
-        # The working diagnosis a bedside note marks with "?" ("?Osgood-Schlatter", "?scombroid"),
-        # an eponym's hyphenated name included: the first part, as a prefix, must occur somewhere.
-        name = m.group(1)
-        if name in known_abbrev or name.lower() in CHATTER:
+    for m in re.finditer(r"(?<![\w?])\?\s?([A-Za-z][\w'-]{2,}(?: [A-Za-z][\w'-]+){0,2})", text):
+        # The working diagnosis a bedside note marks with "?" ("?Osgood-Schlatter", "?scombroid",
+        # "?pityriasis rosea"), an eponym's hyphenated name included: its first word, as a
+        # prefix, and the whole name as a phrase must occur somewhere.
+        words = re.split(r" (?:vs|or|and|with|in|after|from|on|but)\b", m.group(1))[0].split()
+        while words and words[0].lower() in _WORKING_QUALIFIERS:
+            words = words[1:]  # "?new HF", "?acute mountain sickness"
+        if not words or any(w in known_abbrev or w.lower() in CHATTER for w in words) or len(words[0]) < 4:
             continue
-        first = name.split("-")[0]
-        if not occurs(name) and not occurs(first[:max(4, len(first) - 1)] + "*"):
+        first = words[0].split("-")[0]
+        name = " ".join(words)
+        if not occurs(first[:max(4, len(first) - 1)] + "*") or (len(words) > 1 and not occurs(name)) \
+                or ("-" in words[0] and not occurs(words[0])):
             return name
     for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", text):
         if word in CHATTER or word in known_abbrev or _DESCRIBING.search(word):
