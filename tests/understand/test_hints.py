@@ -236,3 +236,25 @@ def test_kidney_or_liver_disease_beside_another_condition_describes_the_patient(
     scopes = ScopeIndex([Scope("ngc:11127", "guideline", "Management of acute gout", ("Acute gout",), "", ()),
                          Scope("ngc:10772", "guideline", "Diabetes and CKD", ("CKD",), "", ()), *others])
     assert set(understand(question, scopes=scopes).focus_keys) == asked
+
+
+@pytest.mark.parametrize(("question", "sentence", "conflict"), [
+    ("41M acute low back pain x 1 wk, no red flags. what do I prescribe first?",
+     "In the absence of red flags, first-line treatment for chronic LBP remains conservative therapy.", True),
+    ("68F day 6 of cipro, C diff PCR positive. mild-mod CDI - what do I start?",
+     "Vancomycin 125 mg four times daily for 10 days is the treatment of choice for severe CDI.", True),
+    ("68F day 6 of cipro, C diff PCR positive. mild-mod CDI - what do I start?",
+     "Patients with mild-to-moderate CDI should be treated with metronidazole 500 mg three times per day.", False),
+    ("55M in the ED, new AF with onset ~6 h ago, HR 140, BP stable. rate or rhythm control?",
+     "In people with AF presenting acutely with haemodynamic instability, offer rate or rhythm control.", True),
+    # a sentence that names no kind, or a question that names none, is no conflict
+    ("55M in the ED, new AF, BP stable. rate or rhythm control?", "Offer rate control as the first-line strategy.",
+     False),
+    ("new AF, which anticoagulant?", "Severe postpartum hypertension must be treated.", False),
+    # the strength of evidence is no severity
+    ("mild asthma in a 30F, which inhaler?", "Offer a low dose ICS (moderate quality evidence).", False),
+])
+def test_a_sentence_for_another_kind_of_the_condition(question: str, sentence: str, conflict: bool) -> None:
+    from medcite.understand.populations import kind_conflict
+
+    assert kind_conflict(question, sentence) is conflict

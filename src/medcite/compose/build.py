@@ -25,7 +25,7 @@ from ..types import Answer, Hit, PatientContext, Section, Statement
 from ..understand.concepts import Concept, concepts, coverage
 from ..understand.frame import Frame, understand
 from ..understand.patient import merge, parse_patient
-from ..understand.populations import POPULATIONS, mentions, mismatch
+from ..understand.populations import POPULATIONS, kind_conflict, mentions, mismatch
 from ..understand.question import GENERIC_WORDS, QuestionFrame, frame, intent_of
 from ..understand.vignette import CHATTER
 from . import audience as lay
@@ -478,6 +478,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
     pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
+    pool = [c for c in pool if not kind_conflict(ctx.question, c.text)] or pool
     directing = [c for c in pool if directs(c.text) or c.grade]
     if not directing and not ctx.lay:
         # Nothing found tells a clinician what to do: a consumer page's background ("The bacteria
@@ -635,6 +636,7 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     # What is asked first comes first: for "budesonide not covered - next best option?" a
     # sentence that names an alternative, not one that recommends budesonide.
     pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
+    pool = [c for c in pool if not kind_conflict(ctx.question, c.text)] or pool
     # A guideline's recommendation before its background and evidence ("Tinidazole has a longer
     # half-life …" explains; "… erythromycin or ceftriaxone should be used" answers).
     pool = [c for c in pool if directs(c.text) or c.grade] or pool

@@ -64,3 +64,36 @@ def mismatch(text: str, asked: str) -> bool:
     if asked == "older adults":
         return "children" in found and "older adults" not in found and not _ADULT.search(text)
     return False
+
+
+# Within one condition, the kinds a guideline gives different advice for: its course (acute
+# or chronic), its severity, whether it is complicated, whether the patient is haemodynamically
+# stable. Each axis: value -> pattern over lower-cased text.
+_KINDS: dict[str, dict[str, re.Pattern[str]]] = {
+    "course": {"acute": re.compile(r"\b(?:acute|subacute)\b"), "chronic": re.compile(r"\bchronic\b")},
+    "severity": {
+        "mild": re.compile(r"\bmild\b|\bnon-?severe\b"),
+        "moderate": re.compile(r"\bmod(?:erate)?\b(?! (?:quality|certainty|strength|evidence|recommendation))|"
+                               r"\bnon-?severe\b"),
+        "severe": re.compile(r"(?<!non-)(?<!non )\bsevere\b(?! (?:adverse|side|hypoglyc|harm|bleed))|\bfulminant\b"),
+    },
+    "complication": {"uncomplicated": re.compile(r"\buncomplicated\b"),
+                     "complicated": re.compile(r"(?<!un)\bcomplicated\b")},
+    "stability": {"stable": re.compile(r"\b(?:ha?emodynamically stable|bp (?:stable|ok|fine|normal)|normotensive)\b"),
+                  "unstable": re.compile(r"\b(?:ha?emodynamic(?:ally)? (?:instability|unstable|compromise)|"
+                                         r"ha?emodynamically unstable|unstable|shock|hypotensive)\b")},
+}
+
+
+def kind_conflict(question: str, sentence: str) -> bool:
+    """True when the sentence is for another kind of the condition than the question names
+    (chronic low back pain for "acute low back pain x 1 wk", severe CDI for "mild-mod CDI",
+    haemodynamic instability for "BP stable"): a neighbouring population, never the bottom line
+    when a sentence for the asked kind exists."""
+    q, s = question.lower(), sentence.lower()
+    for axis in _KINDS.values():
+        asked = {k for k, p in axis.items() if p.search(q)}
+        said = {k for k, p in axis.items() if p.search(s)}
+        if asked and said and not asked & said:
+            return True
+    return False
