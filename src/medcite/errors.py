@@ -12,6 +12,7 @@ EXIT_BAD_INPUT = 2  # usage, arguments, settings, a question or patient details 
 EXIT_NOT_VERIFIED = 3  # `medcite ask`: the answer did not pass verification
 EXIT_MISSING_EXTRA = 4  # an optional package is not installed
 EXIT_STORE = 5  # the store or a database cannot be opened, read or written, or its server reached
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT): what was committed before stays; the line says how to go on
 
 
 class MedciteError(Exception):
@@ -36,6 +37,12 @@ class StoreError(MedciteError):
     """The store could not be opened or written."""
 
     exit_status: ClassVar[int] = EXIT_STORE
+
+
+class Interrupted(MedciteError):
+    """The user stopped a command (Ctrl-C); the message says how far it got and how to go on."""
+
+    exit_status: ClassVar[int] = EXIT_INTERRUPTED
 
 
 class MissingExtra(MedciteError):

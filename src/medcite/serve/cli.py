@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperCommand
 
-from ..errors import EXIT_INCOMPLETE, MedciteError
+from ..errors import EXIT_INCOMPLETE, Interrupted, MedciteError
 from ..ingest import IngestReport, ingest
 from ..retrieve.highlight import mark, unmark
 from ..retrieve.search import MODES, Retriever
@@ -224,8 +224,10 @@ def _embed(store: SQLiteStore, settings: Settings, budget: float | None, limit: 
     ) as bar:
         task = bar.add_task("embed", total=total, rate="")
         started = time.perf_counter()
+        saved = [0]  # passages whose vectors are committed
 
         def progress(done: int, _total: int) -> None:
+            saved[0] = done
             elapsed = time.perf_counter() - started
             bar.update(task, completed=done, rate=f"{done / elapsed:,.0f}/s" if elapsed else "")
 
@@ -233,6 +235,11 @@ def _embed(store: SQLiteStore, settings: Settings, budget: float | None, limit: 
         try:
             result = embed_pending(store, embedder, budget_seconds=budget, limit=limit, progress=progress,
                                    pool=pool)
+        except KeyboardInterrupt:
+            # Each batch of vectors is its own transaction: the ones committed stay.
+            raise Interrupted(f"interrupted: {saved[0]:,} passages embedded and saved, "
+                              f"{count_pending(store, embedder.name):,} still pending - run `medcite embed` "
+                              "to continue") from None
         finally:
             if pool is not None:
                 pool.close()

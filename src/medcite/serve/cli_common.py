@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from ..errors import MedciteError
+from ..errors import EXIT_INTERRUPTED, MedciteError
 from ..settings import Settings, load_settings
 
 err = Console(stderr=True)
@@ -65,3 +65,10 @@ class MedciteGroup(TyperGroup):
                 raise
             error_line(str(exc) or type(exc).__name__)
             raise typer.Exit(exc.exit_status) from None
+        except KeyboardInterrupt:
+            if state.debug:
+                raise
+            # Every write is one committed transaction (a batch of documents, of vectors, an
+            # answer): nothing half-written is left, and running the command again goes on.
+            error_line("interrupted: what was written before stays; run the same command again to go on")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
