@@ -293,13 +293,25 @@ def _occurs(store: EvidenceStore) -> Callable[[str], bool]:
     return occurs
 
 
+# (store, abbreviation) -> whether the store uses it as a plain word. How a corpus uses a word
+# barely moves as documents are added, and the check costs 10-400 ms ("ALL" matches a tenth of
+# the passages), so a process answers it once per store.
+_PLAIN_WORDS: dict[tuple[str, str], bool] = {}
+
+
 def _ordinary(store: EvidenceStore) -> Callable[[str], bool]:
     """Whether the indexed text uses a capitalised abbreviation ("CAP", "GAS") mostly as a
     plain word: judged on up to 100 passages that contain it."""
+    where = str(getattr(store, "path", id(store)))
 
     def ordinary(surface: str) -> bool:
-        hits = store.search('"' + surface.lower() + '"', k=100, snippet_tokens=1)
-        return plain_word_usage(surface, [h.text for h in hits])
+        key = (where, surface)
+        if key not in _PLAIN_WORDS:
+            if len(_PLAIN_WORDS) >= 4096:
+                _PLAIN_WORDS.clear()
+            hits = store.search('"' + surface.lower() + '"', k=100, snippet_tokens=1)
+            _PLAIN_WORDS[key] = plain_word_usage(surface, [h.text for h in hits])
+        return _PLAIN_WORDS[key]
 
     return ordinary
 
