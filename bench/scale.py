@@ -1,7 +1,7 @@
 """Scale-out benchmark: the Milvus passage index (issue 15) beside the local one, on one store.
 
     python bench/scale.py --store COPY.db [--tcp] [--queries 300] [--asks 40]
-                          [--answers N --eval-home HOME] [--work DIR]
+                          [--answers N --eval-home HOME] [--ndcg EVAL_COPY.db] [--work DIR]
 
 Give it a copy of a store (it is read, and the local index files beside it are built if
 missing; the Milvus indexes live in ``--work``, a new temporary folder by default). For each
@@ -11,11 +11,22 @@ it measures:
 
 - refresh from empty: passages/s and vectors/s written (the local index: its BM25 build);
 - search latency p50/p95 of ``Retriever.search`` in lexical mode over BioASQ question bodies
-  (hybrid too when 90% of passages have vectors, else the index's own ``dense`` over the
-  passages that have one, queries embedded beforehand), and top-10 overlap with the local
+  (dense and hybrid too when 90% of passages have vectors, else the index's own ``dense`` over
+  the passages that have one, queries embedded beforehand), and top-10 overlap with the local
   index (passage ids; and whether the top document is the same);
 - ``ask`` latency p50/p95 over the clinical vignettes (bench/clinical/questions), and how
   often the bottom line is word for word the local one's;
+- memory and disk of each backend: for the local index, the growth of this process's RSS
+  over what it held before any index was opened (the query embedder and the store already
+  loaded), after its refresh and after the searches, and its peak while refreshing; for Milvus,
+  the RSS of the engine process (Milvus Lite runs its engine as a child process, found by its
+  command line) after the refresh and after the searches, and its peak (VmHWM); disk: the
+  local index folders beside the store, the Milvus Lite file, the TCP server's folder (the
+  SQLite store itself, which every backend reads passage texts from, on a row of its own);
+- with ``--ndcg COPY``: BioASQ nDCG@10 of lexical, dense and hybrid search through each backend
+  on a copy of the BioASQ eval store (``$MEDCITE_HOME/eval/bioasq-*.db``, fully embedded), on
+  7B+8B (the dev half the fusion was tuned on), 9B+10B (held out) and all, as ``medcite eval
+  retrieval`` scores it (documents ranked by their best passage among the top 300);
 - with ``--answers N``: the answer benchmark (bench/answers.py) on its first N BioASQ summary
   questions (0: all 464) over local and Milvus Lite indexes of the eval store under
   ``--eval-home`` (a copy of $MEDCITE_HOME: its ``eval/bioasq-*.db``), ROUGE-2 side by side.
@@ -27,7 +38,11 @@ load and warm caches fall on all alike.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
+import gc
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -64,7 +79,76 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return (time.perf_counter() - t) * 1000, out
 
 
-def refresh_rates(name: str, url: str, store: SQLiteStore, embedder: str) -> list[object]:
+MB = 1 << 20
+
+
+def proc_memory(pid: int) -> tuple[float, float]:
+    """(RSS, peak RSS) of a process in MiB, from /proc (VmRSS, VmHWM); zeros if it is gone."""
+    got = {"VmRSS:": 0.0, "VmHWM:": 0.0}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, *rest = line.split()
+            if key in got:
+                got[key] = float(rest[0]) / 1024  # kB
+    except OSError:
+        pass
+    return got["VmRSS:"], got["VmHWM:"]
+
+
+def engine_pids(marker: str) -> list[int]:
+    """This process's descendants whose command line names ``marker`` (a Milvus Lite file, the
+    TCP server's folder): the engine processes of one backend."""
+    import psutil
+
+    out = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if any(marker in arg for arg in child.cmdline()):
+                out.append(child.pid)
+        except psutil.Error:
+            continue
+    return out
+
+
+def settle() -> None:
+    """Collect garbage and hand freed heap back to the system, so RSS shows what is held."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+class Memory:
+    """Memory of each backend at marks ("refresh", "search"): MiB held and peak."""
+
+    def __init__(self, markers: dict[str, str]) -> None:
+        self.markers = markers  # backend -> engine marker ("" for this process: the local index)
+        self.base = proc_memory(os.getpid())[0]
+        self.marks: dict[str, dict[str, tuple[float, float]]] = {name: {} for name in markers}
+
+    def mark(self, name: str, when: str) -> None:
+        marker = self.markers[name]
+        if not marker:
+            settle()
+            rss, peak = proc_memory(os.getpid())
+            self.marks[name][when] = (rss - self.base, peak - self.base)
+            return
+        stats = [proc_memory(pid) for pid in engine_pids(marker)]
+        self.marks[name][when] = (sum(r for r, _ in stats), sum(p for _, p in stats))
+
+
+def disk_bytes(paths: list[Path]) -> int:
+    """Bytes in these files and folders (recursively); missing ones count 0."""
+    total = 0
+    for path in paths:
+        if path.is_file():
+            total += path.stat().st_size
+        elif path.is_dir():
+            total += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return total
+
+
+def refresh_rates(name: str, url: str, store: SQLiteStore, embedder: str,
+                  memory: Memory | None = None) -> list[list[object]]:
     """Refresh an empty index of ``url`` and time its passages and vectors parts."""
     index = open_index(url, store, embedder)
     marks: dict[str, float] = {}
@@ -81,20 +165,30 @@ def refresh_rates(name: str, url: str, store: SQLiteStore, embedder: str) -> lis
         from medcite.index.bm25 import ROWS_SQL, SparseIndex
 
         t0 = time.perf_counter()
-        built = SparseIndex.build(store.db.execute(ROWS_SQL))
+        built = len(SparseIndex.build(store.db.execute(ROWS_SQL)))
         total = time.perf_counter() - t0
+        settle()
+        # Then the index itself: its files built beside the store (BM25 and dense) or, when
+        # they are there already and up to date, loaded.
+        t1 = time.perf_counter()
         index.refresh(store)
+        files = time.perf_counter() - t1
         size = index.size()
+        if memory is not None:
+            memory.mark(name, "refresh")
         index.close()
-        return [f"{name} (BM25 build)", len(built), total, len(built) / total, size.vectors, "", ""]
+        return [[f"{name} (BM25 build in memory)", built, total, built / total, "", "", ""],
+                [f"{name} (index.refresh: files built or loaded)", size.passages, files, "", size.vectors, "", ""]]
     index.refresh(store, progress=progress)  # type: ignore[call-arg]
     total = time.perf_counter() - t0
     size = index.size()
+    if memory is not None:
+        memory.mark(name, "refresh")
     index.close()
     p_end = marks.get("passages", t0)
     v_time = marks["vectors"] - p_end if "vectors" in marks else float("nan")
-    return [name, size.passages, total, size.passages / max(1e-9, p_end - t0), size.vectors,
-            v_time, size.vectors / v_time if v_time == v_time and v_time > 0 else float("nan")]
+    return [[name, size.passages, total, size.passages / max(1e-9, p_end - t0), size.vectors,
+             v_time, size.vectors / v_time if v_time == v_time and v_time > 0 else float("nan")]]
 
 
 def rotated(items: dict[str, Any], i: int) -> list[tuple[str, Any]]:
@@ -108,8 +202,19 @@ def overlap(a: list[int], b: list[int], k: int = 10) -> float:
     return len(set(a[:k]) & set(b[:k])) / max(1, min(k, len(a), len(b))) if a and b else float(a == b)
 
 
+def local_memory(store: SQLiteStore, queries: list[str], modes: list[str], memory: Memory) -> None:
+    """The local index's memory after ``queries`` in each mode, before any other backend is opened
+    (Milvus's client side would count in this process too)."""
+    retriever = Retriever(store, SearchConfig(on_demand=0))
+    for mode in modes:
+        for q in queries:
+            retriever.search(q, k=10, mode=mode, snippets=False)
+    retriever.close()
+    memory.mark("local", "search")
+
+
 def search_rows(backends: dict[str, str], store: SQLiteStore, queries: list[str],
-                modes: list[str]) -> list[list[object]]:
+                modes: list[str], memory: Memory | None = None) -> list[list[object]]:
     retrievers = {name: Retriever(store, SearchConfig(on_demand=0), index_url=url) for name, url in backends.items()}
     rows = []
     for mode in modes:
@@ -135,6 +240,10 @@ def search_rows(backends: dict[str, str], store: SQLiteStore, queries: list[str]
             rows.append([f"{mode} (ran {used})", name, percentile(lat[name], 50), percentile(lat[name], 95),
                          median(lat[name]) / median(lat["local"]), sum(over[name]) / len(queries),
                          sum(same_doc[name]) / len(queries)])
+    if memory is not None:
+        for name in backends:
+            if memory.markers[name]:  # the local index was measured alone before (local_memory)
+                memory.mark(name, "search")
     for r in retrievers.values():
         r.close()
     return rows
@@ -210,6 +319,68 @@ def answers_table(eval_home: Path, work: Path, limit: int) -> str:
                      "p50 ms", "p95 ms", "same bottom line as local"], rows))
 
 
+def ndcg_table(eval_store: Path, work: Path, tcp_url: str = "", limit: int = 0) -> str:
+    """BioASQ nDCG@10 through each backend on ``eval_store`` (a copy of the eval store)."""
+    from medcite.eval import corpus
+    from medcite.eval.retrieval import evaluate
+    from medcite.eval.run import PASSAGES_PER_QUERY, indexed_only
+
+    files = sorted((DATA / "bioasq-golden").glob("*/*.json"))
+    docs = corpus.bioasq_corpus(files)
+    questions = indexed_only(corpus.bioasq_questions(files), docs)
+    questions = questions[::max(1, len(questions) // limit)][:limit] if limit else questions  # spread over all
+    dev = {q.qid for q in questions if q.source.startswith(("7B", "8B"))}
+    store = SQLiteStore(eval_store)
+    stored = store.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    if stored != len(docs):
+        raise SystemExit(f"{eval_store} holds {stored:,} documents, the BioASQ corpus {len(docs):,}: "
+                         "give a copy of $MEDCITE_HOME/eval/bioasq-*.db")
+    backends = {"local": "", "milvus-lite": f"milvus-lite:///{work / 'bioasq-ndcg.db'}"}
+    if tcp_url:
+        backends["milvus tcp"] = f"{tcp_url}/bioasq_ndcg"
+    modes = ["lexical", "dense", "hybrid"]
+    retrievers = {name: Retriever(store, SearchConfig(on_demand=0), index_url=url) for name, url in backends.items()}
+    fns = {}
+    for name, r in retrievers.items():
+        for mode in modes:
+            r.search("warm up", k=10, mode=mode, snippets=False)  # refresh (Milvus: fill) the index
+            fns[(name, mode)] = _doc_search(r, mode, PASSAGES_PER_QUERY)
+    keys = list(fns)
+    report = evaluate(questions, {f"{n} {m}": fn for (n, m), fn in fns.items()}, k_max=100)
+    for r in retrievers.values():
+        r.close()
+    store.close()
+    rows = []
+    for name, mode in keys:
+        per_query = report.per_query[f"{name} {mode}"]
+        ref = {q["qid"]: q["ndcg@10"] for q in report.per_query[f"local {mode}"]}
+
+        def mean(qs: list[dict[str, Any]]) -> float:
+            return statistics.fmean(q["ndcg@10"] for q in qs) if qs else float("nan")
+
+        rows.append([mode, name, mean([q for q in per_query if q["qid"] in dev]),
+                     mean([q for q in per_query if q["qid"] not in dev]), mean(per_query),
+                     mean(per_query) - statistics.fmean(ref.values()),
+                     sum(abs(q["ndcg@10"] - ref[q["qid"]]) < 1e-9 for q in per_query) / len(per_query),
+                     report.rows[f"{name} {mode}"]["p50_ms"]])
+    rows.sort(key=lambda r: (modes.index(str(r[0])), list(backends).index(str(r[1]))))
+    return (f"## BioASQ nDCG@10 through each backend: {len(questions):,} questions ({len(dev):,} of 7B+8B), "
+            f"{len(docs):,} documents ({eval_store.name})\n\n"
+            + table(["mode", "index", "nDCG@10 7B+8B (dev)", "9B+10B (held out)", "all", "all − local",
+                     "questions scored as local", "p50 ms (k=300)"],
+                    [[*r[:5], f"{r[5]:+.4f}", *r[6:]] for r in rows]))
+
+
+def _doc_search(retriever: Retriever, mode: str, passages: int) -> Callable[[str, int], list[str]]:
+    """``(question, k) -> ranked doc ids`` as ``medcite eval retrieval`` ranks them."""
+    from medcite.eval.retrieval import dedupe_docs
+
+    def search(q: str, k: int) -> list[str]:
+        return dedupe_docs(retriever.search(q, k=passages, mode=mode, snippets=False))[:k]
+
+    return search
+
+
 def _refresh(url: str, store: SQLiteStore) -> None:
     from medcite.retrieve.embed import embedder_for_store
 
@@ -229,52 +400,100 @@ def main() -> None:
     ap.add_argument("--asks", type=int, default=40, help="clinical vignettes asked (0: skip)")
     ap.add_argument("--answers", type=int, default=None, help="run the answer benchmark on N questions (0: all)")
     ap.add_argument("--eval-home", type=Path, default=None, help="a copy of $MEDCITE_HOME holding eval/bioasq-*.db")
+    ap.add_argument("--ndcg", type=Path, default=None,
+                    help="a COPY of the BioASQ eval store: nDCG@10 through each backend")
+    ap.add_argument("--index-options", default="", help="URL query options of the Milvus indexes "
+                    "(e.g. request_timeout=900: loading a 1M-passage collection takes over a minute)")
+    ap.add_argument("--no-refresh", action="store_true",
+                    help="reuse the Milvus files in --work as they are (no refresh from empty is timed)")
+    ap.add_argument("--ndcg-questions", type=int, default=0, help="only N questions, spread over all (0: all)")
     args = ap.parse_args()
     warnings.simplefilter("ignore", UserWarning)  # milvus-lite 2.5 imports pkg_resources
 
-    from medcite.retrieve.embed import embedder_for_store
+    from medcite.retrieve.embed import embed_query, embedder_for_store
 
+    if args.answers is not None and args.eval_home is None:
+        ap.error("--answers needs --eval-home (a copy of $MEDCITE_HOME with eval/bioasq-*.db)")
     with tempfile.TemporaryDirectory(prefix="medcite-scale-") as tmp:
-        work = args.work or Path(tmp)
+        work = (args.work or Path(tmp)).resolve()
         work.mkdir(parents=True, exist_ok=True)
         store = SQLiteStore(args.store)
-        embedder = embedder_for_store(store).name
-        backends = {"local": "", "milvus-lite": f"milvus-lite:///{work / 'scale.db'}"}
+        model = embedder_for_store(store)
+        embedder = model.name
+        embed_query(model, "warm up")  # the query embedder is loaded before memory is counted
+        lite_file = work / "scale.db"
+        query = f"?{args.index_options}" if args.index_options else ""
+        backends = {"local": "", "milvus-lite": f"milvus-lite:///{lite_file}{query}"}
+        markers = {"local": "", "milvus-lite": str(lite_file)}
         server = None
         if args.tcp:
             from milvusserver import MilvusServer
 
             server = MilvusServer().start()
-            backends["milvus tcp"] = f"{server.url}/scale"
+            backends["milvus tcp"] = f"{server.url}/scale{query}"
+            markers["milvus tcp"] = str(server.root)
+        settle()
+        memory = Memory(markers)
+        disk: list[list[object]] = []
         try:
-            refresh = [refresh_rates(name, url, store, embedder) for name, url in backends.items()]
+            refresh = refresh_rates("local", "", store, embedder, memory)
             size = open_index("", store, embedder).size()
             qs = bioasq_bodies(DATA)[: args.queries]
-            modes = ["lexical"] + (["hybrid"] if size.dense_coverage >= 0.9 else [])
-            search = search_rows(backends, store, qs, modes)
+            modes = ["lexical"] + (["dense", "hybrid"] if size.dense_coverage >= 0.9 else [])
+            local_memory(store, qs[:20], modes, memory)
+            for name, url in backends.items():
+                if name != "local" and not args.no_refresh:
+                    refresh += refresh_rates(name, url, store, embedder, memory)
+            print(f"## Scale-out: {args.store.name}, {size.passages:,} passages, {size.vectors:,} with a "
+                  f"{embedder} vector ({size.dense_coverage:.0%})\n")
+            print(table(["index", "passages", "refresh s", "passages/s", "vectors", "vectors s", "vectors/s"],
+                        refresh), flush=True)
+            search = search_rows(backends, store, qs, modes, memory)
             if size.dense_coverage < 0.9 and size.vectors:
                 search += dense_rows(backends, store, qs, embedder)
-            asks = ask_rows(backends, store, vignettes()[: args.asks]) if args.asks else []
+            print()
+            print(f"{len(qs)} BioASQ question bodies (search, k=10); overlap: share of local's top 10 passages "
+                  "also in the backend's top 10\n")
+            print(table(["what", "index", "p50 ms", "p95 ms", "p50 / local", "overlap@10",
+                         "same top doc"], search), flush=True)
+            if args.asks:
+                asks = ask_rows(backends, store, vignettes()[: args.asks])
+                print(f"\n{min(args.asks, len(vignettes()))} clinical vignettes (ask)\n")
+                print(table(["what", "index", "p50 ms", "p95 ms", "p50 / local", "same bottom line",
+                             "same first reference"], asks), flush=True)
+            store_files = [args.store, Path(f"{args.store}-wal"), Path(f"{args.store}-shm")]
+            disk.append(["SQLite store (passage texts: read by every backend)", disk_bytes(store_files) / MB])
+            local_dirs = [p for p in args.store.parent.glob(args.store.name + ".*") if p.is_dir()]
+            disk.append(["local: " + ", ".join(sorted(p.name.removeprefix(args.store.name) for p in local_dirs)),
+                         disk_bytes(local_dirs) / MB])
+            disk.append(["milvus-lite: " + lite_file.name, disk_bytes(list(work.glob("*scale.db*"))) / MB])
+            if server is not None and server.root is not None:
+                disk.append(["milvus tcp: server folder", disk_bytes([server.root]) / MB])
+            if args.ndcg is not None:
+                print()
+                print(ndcg_table(args.ndcg, work, server.url if server is not None else "", args.ndcg_questions),
+                      flush=True)
         finally:
             close_shared_indexes()
             store.close()
             if server is not None:
                 server.stop()
 
-        print(f"## Scale-out: {args.store.name}, {size.passages:,} passages, {size.vectors:,} with a "
-              f"{embedder} vector ({size.dense_coverage:.0%})\n")
-        print(table(["index", "passages", "refresh s", "passages/s", "vectors", "vectors s", "vectors/s"], refresh))
-        print()
-        print(f"{len(qs)} BioASQ question bodies (search, k=10), {min(args.asks, len(vignettes()))} clinical "
-              "vignettes (ask); overlap: share of local's top 10 passages also in the backend's top 10\n")
-        print(table(["what", "index", "p50 ms", "p95 ms", "p50 / local", "overlap@10 or same bottom line",
-                     "same top doc or first reference"], search + asks))
+        print("\n## Memory (MiB). local: growth of this process's RSS over what it held before any index "
+              "was opened, after 20 queries per mode searched alone (before Milvus was opened); Milvus: "
+              "the engine process, after all the searches\n")
+        rows = []
+        nan = (float("nan"), float("nan"))
+        for name, marks in memory.marks.items():
+            rows.append([name, marks.get("refresh", nan)[0], marks.get("refresh", nan)[1],
+                         marks.get("search", nan)[0], marks.get("search", nan)[1]])
+        print(table(["index", "RSS after refresh", "peak during refresh", "RSS after searches",
+                     "peak during searches"], rows))
+        print("\n## Disk (MiB)\n")
+        print(table(["what", "MiB"], disk))
         if args.answers is not None:
-            if args.eval_home is None:
-                ap.error("--answers needs --eval-home (a copy of $MEDCITE_HOME with eval/bioasq-*.db)")
             print()
             print(answers_table(args.eval_home, work, args.answers))
-
 
 if __name__ == "__main__":
     main()

@@ -30,6 +30,9 @@ where the server has them — int8 vectors need Milvus 2.6 and are not offered),
 (``COSINE`` default, or ``IP``), ``batch`` (rows per insert, default 1000), ``timeout``
 (seconds to wait for a server, default 10), ``request_timeout`` (seconds one request may take,
 retries included, default 60: pymilvus would otherwise retry a vanished server for minutes),
+``load_timeout`` (seconds loading a collection into the engine may take, default 600: Milvus
+Lite took about 4 minutes for a million passages, so the first search of a process timed out
+at ``request_timeout``),
 ``db`` (a server's database), ``collection``.
 """
 
@@ -254,6 +257,7 @@ class MilvusIndex:
             self.batch = max(1, int(options.get("batch", 1000)))
             timeout = float(options.get("timeout", 10))
             request_timeout = float(options.get("request_timeout", 60))
+            self.load_timeout = max(1, round(float(options.get("load_timeout", max(600.0, request_timeout)))))
         except ValueError as exc:
             raise ConfigError(f"index.url {url!r}: {exc}") from None
         # A connection of its own: pymilvus shares one per URI by default, and closing any
@@ -330,7 +334,8 @@ class MilvusIndex:
         from pymilvus.client.types import LoadState
 
         if self.client.get_load_state(name).get("state") != LoadState.Loaded:
-            self.client.load_collection(name)
+            # Loading reads the whole collection (minutes for a million passages): a timeout of its own.
+            self.client.load_collection(name, timeout=self.load_timeout)
 
     def _create_passages(self) -> None:
         from pymilvus import DataType, Function, FunctionType
