@@ -489,15 +489,9 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and bottom_line_material(c.text)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
-    pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
-    pool = [c for c in pool if not kind_conflict(ctx.question, c.text)] or pool
-    directing = [c for c in pool if directs(c.text) or c.grade]
-    if not directing and not ctx.lay:
-        # Nothing found tells a clinician what to do: a consumer page's background ("The bacteria
-        # that cause strep throat … can cause rheumatic fever") is body text, never the bold answer.
-        pool = [c for c in pool if c.hit.source_type != "consumer"]
-    pool = directing or pool
-    pool = [c for c in pool if _ask_share(ctx, c) > 0] or pool
+    # Nothing found tells a clinician what to do: a consumer page's background ("The bacteria
+    # that cause strep throat … can cause rheumatic fever") is body text, never the bold answer.
+    pool = _most_to_the_point(ctx, pool, consumer_background=ctx.lay)
     if not pool:
         return []
 
@@ -545,6 +539,24 @@ def _no_bottom_line(ctx: _Context) -> str:
     topic = _gap_topic(ctx)
     return (f"No sentence of the indexed sources found answers this question about {topic} directly; "
             "the statements below are what they say nearby.")
+
+
+def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background: bool = True) -> list[Candidate]:
+    """The bottom-line candidates narrowed step by step, each step only when some candidate is
+    left: what is asked first ("budesonide not covered - next best option?" wants a sentence
+    naming an alternative, not one recommending budesonide); then one for the asked kind of the
+    condition (acute, severe, stable …); then a recommendation before background and evidence
+    ("Tinidazole has a longer half-life …" explains, "… erythromycin or ceftriaxone should be
+    used" answers) - when none directs, a consumer page's sentences are dropped unless
+    ``consumer_background``; then one that also says what the asking clause names
+    ("hemoglobin", "transfusion")."""
+    pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
+    pool = [c for c in pool if not kind_conflict(ctx.question, c.text)] or pool
+    directing = [c for c in pool if directs(c.text) or c.grade]
+    if not directing and not consumer_background:
+        pool = [c for c in pool if c.hit.source_type != "consumer"]
+    pool = directing or pool
+    return [c for c in pool if _ask_share(ctx, c) > 0] or pool
 
 
 def _aspect_gap(ctx: _Context, bottom: list[Candidate]) -> str:
@@ -644,17 +656,8 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c.context_cover >= config.min_sentence_cover
             and not c.is_lead and bottom_line_material(c.text)
             and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)]
-    pool = [c for c in pool if _asked(ctx, c) > 0 and c.cover >= config.document_sentence_cover]
-    # What is asked first comes first: for "budesonide not covered - next best option?" a
-    # sentence that names an alternative, not one that recommends budesonide.
-    pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
-    pool = [c for c in pool if not kind_conflict(ctx.question, c.text)] or pool
-    # A guideline's recommendation before its background and evidence ("Tinidazole has a longer
-    # half-life …" explains; "… erythromycin or ceftriaxone should be used" answers).
-    pool = [c for c in pool if directs(c.text) or c.grade] or pool
-    # When some sentence also says what the asking clause names ("hemoglobin", "transfusion"),
-    # the bottom line is one of those.
-    pool = [c for c in pool if _ask_share(ctx, c) > 0] or pool
+    pool = _most_to_the_point(ctx, [c for c in pool if _asked(ctx, c) > 0
+                                    and c.cover >= config.document_sentence_cover])
     if not pool:
         return []
 

@@ -108,12 +108,28 @@ _ORGAN_DISEASE = re.compile(
 def _spelled_out(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None, surfaces: set[str]) -> str:
     """``text`` with each abbreviation of ``surfaces`` replaced by its expansion (the sense the
     question's other words point to, as ``_substituted`` picks it)."""
-    kept = ExpandedQuery(expanded.text, expanded.expansions,
-                         tuple((s, e) for s, e in expanded.abbreviations if s in surfaces), (), ())
-    marked = _substituted(text, kept, scopes)
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(surfaces, key=len, reverse=True))
-                         + r") \(([^()]+)\)")
-    return pattern.sub(lambda m: m.group(2), marked)
+    senses: dict[str, list[str]] = {}
+    for surface, expansion in expanded.abbreviations:
+        if surface in surfaces:
+            senses.setdefault(surface, []).append(expansion)
+    context = set(analyze(text))
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(senses, key=len, reverse=True))
+                         + r")(?![\w-])")
+    return pattern.sub(lambda m: _sense(senses[m.group(1)], context, scopes), text) if senses else text
+
+
+def _sense(options: list[str], context: set[str], scopes: ScopeIndex | None) -> str:
+    """Of an abbreviation's expansions, the one the question's other words (stems ``context``)
+    point to."""
+    if scopes is None or len(options) == 1:
+        return options[0]
+    # "HD pt 3x/wk … phos … binder": the sense whose documents share the question's other
+    # words (dialysis guidelines), not the first sense in the table (Huntington disease);
+    # "propofol PSA … capnography" is a procedure, though no scope lists it as a condition
+    # (a condition the scopes name wins ties). Table order breaks what remains.
+    order = {o: i for i, o in enumerate(options)}
+    return max(options, key=lambda o: (scopes.context_score(analyze(o), context),
+                                       tuple(analyze(o)) in scopes.phrases, -order[o]))
 
 
 def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) -> str:
@@ -128,21 +144,9 @@ def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) 
         return text
 
     context = set(analyze(text))
-
-    def pick(options: list[str]) -> str:
-        if scopes is None or len(options) == 1:
-            return options[0]
-        # "HD pt 3x/wk … phos … binder": the sense whose documents share the question's other
-        # words (dialysis guidelines), not the first sense in the table (Huntington disease);
-        # "propofol PSA … capnography" is a procedure, though no scope lists it as a condition
-        # (a condition the scopes name wins ties). Table order breaks what remains.
-        order = {o: i for i, o in enumerate(options)}
-        return max(options, key=lambda o: (scopes.context_score(analyze(o), context),
-                                           tuple(analyze(o)) in scopes.phrases, -order[o]))
-
     pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(by_surface, key=len, reverse=True))
                          + r")(?![\w-])")
-    return pattern.sub(lambda m: f"{m.group(1)} ({pick(by_surface[m.group(1)])})", text)
+    return pattern.sub(lambda m: f"{m.group(1)} ({_sense(by_surface[m.group(1)], context, scopes)})", text)
 
 
 _TAKEN_FOR = re.compile(r"\bon ((?:[^,.;:?()]|\.\d){2,40}?) for ((?:[^,.;:?()\s]+ ?){1,5})", re.I)
