@@ -258,3 +258,17 @@ def test_a_sentence_for_another_kind_of_the_condition(question: str, sentence: s
     from medcite.understand.populations import kind_conflict
 
     assert kind_conflict(question, sentence) is conflict
+
+
+def test_a_head_dropped_name_is_no_condition_inside_an_abbreviations_expansion() -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
+    scopes = ScopeIndex([Scope("ngc:1", "guideline", "Glomerular diseases", ("Glomerular diseases",), "", ()),
+                         Scope("ngc:2", "guideline", "Type 2 diabetes", ("Type 2 diabetes",), "", ()), *others])
+    assert ("glomerular",) in scopes.aliases
+    # eGFR is "estimated glomerular filtration rate": a measurement, not the glomerular diseases
+    frame = understand("At what eGFR should metformin be stopped in type 2 diabetes?", scopes=scopes)
+    assert frame.conditions == ("Type 2 diabetes",)
+    # typed, the word still names them
+    assert "Glomerular diseases" in understand("Is rituximab used in glomerular disease?", scopes=scopes).conditions

@@ -22,6 +22,15 @@ FRAMES = [
     ("What is hemolacria?", "definition", "hemolacria", "", "Hemolacria"),
     ("How is myasthenia gravis diagnosed?", "diagnosis", "myasthenia gravis", "", "Diagnosis of myasthenia gravis"),
     ("", "general", "", "", "Untitled question"),
+    # "in adults with X" reads "in X" once the population moves to the end
+    ("At what eGFR should metformin be stopped in adults with type 2 diabetes?", "general",
+     "At what eGFR should metformin be stopped in type 2 diabetes", "adults",
+     "At what eGFR should metformin be stopped in adults with type 2 diabetes"),
+    ("Which antibiotics for adults with CAP?", "general", "Which antibiotics for CAP", "adults",
+     "Which antibiotics for adults with CAP"),
+    # a question not reduced to a topic is its own title, never "Dosing of What of IVIg"
+    ("What dose of IVIg for adults?", "dosing", "What of IVIg", "adults", "What dose of IVIg for adults"),
+    ("How to treat GBS in adults?", "treatment", "How to treat GBS", "adults", "How to treat GBS in adults"),
 ]
 
 

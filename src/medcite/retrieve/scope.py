@@ -135,6 +135,8 @@ class ScopeIndex:
         # Keys written in capitals in every scope ("MG", "CO"): matched only where the question
         # writes them in capitals too, or "mg" and "co-" would be conditions.
         self.capitals: set[tuple[str, ...]] = set()
+        # One-word names made by dropping the head noun ("celiac" for "Celiac disease").
+        self.aliases: set[tuple[str, ...]] = set()
         lower_seen: set[tuple[str, ...]] = set()
         consumer_words: set[tuple[str, ...]] = set()
         for i, s in enumerate(scopes):
@@ -176,6 +178,7 @@ class ScopeIndex:
                     and len(self.surface[key].split()) == 2 and key[0] not in _drug_stems()):
                 self.phrases[alias] = set(self.phrases[key])
                 self.surface[alias] = self.surface[key]
+                self.aliases.add(alias)
                 word = self.surface[key].split()[0]
                 if word.isupper():
                     # "SHORT syndrome": the word alone is the condition only in capitals, or

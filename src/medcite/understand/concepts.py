@@ -102,6 +102,10 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
                 classes = _class_forms().get(next(iter(alt)), ()) if len(alt) == 1 and main & classed else ()
                 take(surface, frozenset(main), [alt, *classes])
     for term in list(remaining):
+        if term in generic and out:
+            # "type" of "type 2 diabetes" (whose concept is "2 diabet" / "T2D"), "disease":
+            # a generic word is no concept of its own beside the ones it came with.
+            continue
         if term in remaining:
             # A generic name in the question also matches the brand a label uses ("HUMIRA").
             brands = [frozenset(analyze(b)) for b in other_names(term)] if len(term) >= 5 else []

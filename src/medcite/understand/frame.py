@@ -264,11 +264,16 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
 
     conditions: list[tuple[bool, float, str, tuple[str, ...]]] = []
     negated = _negated_terms(text)
+    typed = set(analyze(masked))
     if scopes is not None:
         for _, _, key in scopes.find_phrases(stems):
             if all(t in generic for t in key) or set(key) <= negated:
                 continue  # "no lymphoma", "no DM or CKD": ruled out, not what is asked about
             if key in scopes.capitals and not re.search(rf"\b{re.escape(scopes.surface[key])}\b", text):
+                continue
+            if key in scopes.aliases and not set(key) <= typed:
+                # "eGFR" is "estimated glomerular filtration rate": an expansion is a whole name,
+                # and "glomerular" in it does not name "Glomerular diseases".
                 continue
             weight = max((idf(t) for t in key), default=1.0) if idf else 1.0
             conditions.append((set(key) <= focus, weight, scopes.surface[key], key))

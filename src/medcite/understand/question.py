@@ -108,7 +108,9 @@ def topic_and_population(question: str) -> tuple[str, str]:
         text = text[: tail.start()]
     if not population and re.search(r"\badults?\b", text, re.I):
         population = "adults"
-        text = re.sub(r"\s*\badults?\b\s*", " ", text, flags=re.I)
+        # "stopped in adults with type 2 diabetes" -> "stopped in type 2 diabetes"
+        text = re.sub(r"\b(in|for|among)\s+adults?\s+(?:with|who have|having)\s+", r"\1 ", text, flags=re.I)
+        text = re.sub(r"\s*\b(?:(?:in|for|among)\s+)?adults?\b\s*", " ", text, flags=re.I)
     # "Humira dosing in rheumatoid arthritis": the intent word goes into the title's noun.
     text = _INTENT_WORD.sub(" ", text)
     return " ".join(text.split()).strip(" ,;:"), population
@@ -120,9 +122,18 @@ def key_terms(text: str) -> tuple[str, ...]:
     return tuple(t for t in analyze(text, unique=True) if t not in generic and not t.isdigit())
 
 
+_STILL_A_QUESTION = re.compile(r"^(?:what|which|how|when|why|who|should|is|are|does|do|can)\b|\b(?:what|which|how)\b",
+                               re.I)
+
+
 def make_title(intent: Intent, topic: str, population: str, question: str) -> str:
     if not topic:
         topic = question.strip().rstrip("?") or "Untitled question"
+    if _STILL_A_QUESTION.search(topic):
+        # "What dose of IVIg …", "How to treat GBS …": not reduced to a topic; the question,
+        # as asked, is a better title than "Dosing of What of IVIg".
+        asked = " ".join(question.split()).rstrip("?.! ") or "Untitled question"
+        return (asked[0].upper() + asked[1:])[:200]
     noun = _TITLE_NOUN.get(intent)
     topic_cased = topic[0].upper() + topic[1:] if noun is None else topic
     if noun and topic_cased[:1].isupper() and not topic_cased[:2].isupper() and " " in topic_cased:
