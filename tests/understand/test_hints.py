@@ -272,3 +272,34 @@ def test_a_head_dropped_name_is_no_condition_inside_an_abbreviations_expansion()
     assert frame.conditions == ("Type 2 diabetes",)
     # typed, the word still names them
     assert "Glomerular diseases" in understand("Is rituximab used in glomerular disease?", scopes=scopes).conditions
+
+
+def _pdn_scopes():  # type: ignore[no-untyped-def]
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
+    return ScopeIndex([Scope("ngc:1", "guideline", "Type 2 diabetes", ("Type 2 diabetes mellitus",), "", ()),
+                       Scope("ngc:2", "guideline", "Painful diabetic neuropathy", ("Painful diabetic neuropathy",), "", ()),
+                       Scope("ngc:3", "guideline", "Burns", ("Burns",), "", ()), *others])
+
+
+def test_a_symptom_written_as_an_ing_word_is_no_condition() -> None:
+    scopes = _pdn_scopes()
+    frame = understand("58F, burning feet at night. what first for the pain?", scopes=scopes)
+    assert "Burns" not in frame.conditions
+    assert "Burns" in understand("8yo with partial thickness burns to the arm, dressing?", scopes=scopes).conditions
+
+
+def test_a_clause_naming_no_condition_whole_asks_about_the_one_sharing_its_words() -> None:
+    frame = understand("58F type 2 diabetes mellitus, painful diabetic neuropathy. what first for the pain?",
+                       scopes=_pdn_scopes())
+    assert [" ".join(k) for k in frame.focus_keys] == ["pain diabet neuropathi"]
+    assert frame.aspect == "first-line"
+
+
+def test_theatre_shorthand_is_written_out() -> None:
+    from medcite.understand.vignette import expand_shorthand
+
+    assert expand_shorthand("40F for elective lap chole tomorrow") == "40F for elective cholecystectomy tomorrow"
+    assert expand_shorthand("s/p appy, C-section 2019") == "status post appendectomy, cesarean section 2019"
+    assert expand_shorthand("choledocholithiasis") == "choledocholithiasis"

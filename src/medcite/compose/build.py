@@ -266,15 +266,16 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
                           key_terms=f.key_terms, title=f.title)
     found = _concepts(understood, idf)
     strong = set(understood.subject_terms)
+    history = _history_terms(understood)
     return _Context(question=question, frame=f, understood=understood, audience=audience,
                     patient=understood.patient, found=found,
-                    subject=[c for c in found if any(form & strong for form in c.forms)],
+                    subject=[c for c in found if _names_subject(c, strong, history)],
                     asked_terms=[c for c in found if any(form & (set(understood.focus_terms) - strong)
                                                          for form in c.forms)
-                                 and not any(form & strong for form in c.forms)],
+                                 and not _names_subject(c, strong, history)],
                     ask_clause=[] if understood.ask_names_subject else
                     [c for c in found if any(form & set(understood.ask_terms) for form in c.forms)
-                     and not any(form & strong for form in c.forms)],
+                     and not _names_subject(c, strong, history)],
                     asked_population=understood.population, lay=audience in ("patient", "student"))
 
 
@@ -340,9 +341,10 @@ def _concepts(u: Frame, idf) -> list[Concept]:  # type: ignore[no-untyped-def]
     # cannot be used, and its class would only bring sentences about X's relatives.
     classed = frozenset(analyze(" ".join(u.focus_drugs))) if u.aspect != "alternative" else frozenset()
     found = concepts(terms, u.expanded, idf, classed=classed)
+    others = _history_terms(u)
 
     def weight(c: Concept) -> float:
-        if any(f & strong for f in c.forms):
+        if _names_subject(c, strong, others):
             return c.weight * 2.0
         if any(f & set(history) for f in c.forms):
             return c.weight * 0.6  # named in the patient's history, not in what is asked
@@ -351,6 +353,20 @@ def _concepts(u: Frame, idf) -> list[Concept]:  # type: ignore[no-untyped-def]
         return min(c.weight, OTHER_CAP) * (0.6 if strong else 1.0)
 
     return [Concept(c.label, c.forms, weight(c)) for c in found]
+
+
+def _names_subject(c: Concept, strong: set[str], history: frozenset[str] = frozenset()) -> bool:
+    """Whether a concept is what the question is about: one of its forms shares the subject's
+    words more than those of the conditions in the patient's history ("58F T2DM … painful
+    diabetic neuropathy. what first for the pain?": "diabetes mellitus" shares "diabetic" with
+    the neuropathy but "mellitus" with the history's type 2 diabetes mellitus)."""
+    return any(len(form & strong) > len(form & history) for form in c.forms)
+
+
+def _history_terms(u: Frame) -> frozenset[str]:
+    """Stemmed words of the conditions a question names but does not ask about."""
+    strong = set(u.subject_terms)
+    return frozenset(t for k in u.condition_keys if k not in u.focus_keys for t in k) - strong
 
 
 def _idf(retriever: Retriever):  # type: ignore[no-untyped-def]
@@ -406,11 +422,18 @@ def _asked_condition_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceSt
     if not asked or set(asked) == set(u.condition_keys) or not hits:
         return list(hits)
     index = scopes.load(store, _generic_stems())
-    docs = list(dict.fromkeys(h.doc_id for h in hits))[:k]
-    if any(index.names(docs[0], key) for key in asked):
-        return list(hits)
-    better = next((d for d in docs[1:] if any(index.names(d, key) for key in asked)), None)
-    if better is None:
+    ranked_docs = list(dict.fromkeys(h.doc_id for h in hits))
+    docs = ranked_docs[:k]
+    kinds = {h.doc_id: h.source_type for h in hits}
+    naming = [d for d in docs if any(index.names(d, key) for key in asked)]
+    # For a clinician, a guideline or a label whose scope lists the asked condition before one
+    # that only holds its words, and before a consumer page ("… painful diabetic neuropathy.
+    # what first for the pain?": the neuropathy guideline, not the diabetes one or a leaflet).
+    clinical = [d for d in naming if kinds[d] in ("guideline", "label")]
+    listing = [d for d in ranked_docs[:2 * k] if kinds[d] in ("guideline", "label")
+               and any(index.lists(d, key) for key in asked)]
+    better = next(iter([*listing, *clinical, *naming]), None)
+    if better is None or better == docs[0]:
         return list(hits)
     return [*(h for h in hits if h.doc_id == better), *(h for h in hits if h.doc_id != better)]
 

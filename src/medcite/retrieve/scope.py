@@ -220,6 +220,11 @@ class ScopeIndex:
         best = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
         return [(self.doc_ids[i], s) for i, s in best]
 
+    def lists(self, doc_id: str, key: tuple[str, ...]) -> bool:
+        """Whether the document's scope lists the condition phrase ``key`` itself."""
+        i = self._position.get(doc_id)
+        return i is not None and i in self.phrases.get(key, ())
+
     def names(self, doc_id: str, key: tuple[str, ...]) -> bool:
         """Whether the document's scope names the condition phrase ``key`` (or holds all its
         words: "Acute heart failure" names heart failure)."""

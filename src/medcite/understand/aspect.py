@@ -98,7 +98,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"treatment|therapy|regimen|anticoagulant|antiplatelet|antihypertensive|antidepressant|antiepileptic|"
         r"analgesic|insulin|inhaler|statin|class|option)s?|best (?:treatment|therapy|drug|option|management|"
         r"approach)|how (?:to|do (?:i|we|you)|should (?:i|we|you|it|they) be) (?:treat|manage)\w*|"
-        r"what (?:to|do (?:i|we|you)) (?:give|start|use|prescribe)|"
+        r"what (?:to|do (?:i|we|you)) (?:give|start|use|prescribe)|what (?:first|1st)\b|(?:start|try|give) first\b|"
         r"start (?:on|her on|him on)|should (?:i|we|you) (?:give|start|use|prescribe|offer)|"
         r"empiric(?:al)? (?:abx|antibiotics?|antimicrobials?|therapy|treatment|coverage|regimen)|"
         # "abx or watchful waiting?": whether to treat at all is the first choice

@@ -271,6 +271,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                 continue  # "no lymphoma", "no DM or CKD": ruled out, not what is asked about
             if key in scopes.capitals and not re.search(rf"\b{re.escape(scopes.surface[key])}\b", text):
                 continue
+            if len(key) == 1 and _participle_only(key[0], scopes.surface[key], text):
+                continue  # "burning feet" is no burn, "swelling" no "Swell"
             if key in scopes.aliases and not set(key) <= typed:
                 # "eGFR" is "estimated glomerular filtration rate": an expansion is a whole name,
                 # and "glomerular" in it does not name "Glomerular diseases".
@@ -324,6 +326,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # "chancroid in pregnancy when ciprofloxacin is contraindicated", "allergic to PCN -
         # what instead?": the drug named is what cannot be used, not what the answer is about.
         focus_drugs = []
+    if not focus_keys and not focus_drugs:
+        # "… painful diabetic neuropathy. what first for the pain?": a clause that names no
+        # condition whole asks about the one that shares its words.
+        clause = {t for t in focus if t not in generic_all and not t.isdigit()}
+        focus_keys = [k for k in seen_keys if set(k) & clause]
     ctx = _patient(q, details, patient)
     hints = _hints(q, stems, ctx)
     present = set(stems)
@@ -356,6 +363,15 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                                          scopes, set(analyze(q[a:b]))),
         focus_drugs=tuple(focus_drugs if focus_keys or focus_drugs else drugs),
     )
+
+
+def _participle_only(stem: str, surface: str, text: str) -> bool:
+    """Whether ``text`` writes the one-word condition ``surface`` only as an -ing word that the
+    condition's name is not ("burning feet" for "Burns"; "vomiting" stays "Vomiting")."""
+    if surface.lower().endswith("ing"):
+        return False
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", text) if analyze(w) == [stem]]
+    return bool(words) and all(w.lower().endswith("ing") for w in words)
 
 
 def _beside_organ_disease(keys: tuple[tuple[str, ...], ...], scopes: ScopeIndex | None,

@@ -92,6 +92,11 @@ _SHORTHAND = (
     (re.compile(r"\b(?:hit|banged|bumped|struck) (?:his|her|their|the) head\b", re.I), "had a head injury"),
     # "pen allergic", "pen-allergic", "pen allergy": penicillin, as bedside notes shorten it
     (re.compile(r"\bpen(?=[- ]?allerg)", re.I), "penicillin"),
+    # operations as the theatre list shortens them
+    (re.compile(r"\b(?:lap(?:aroscopic)?\.? )?choles?\b(?!-)", re.I), "cholecystectomy"),
+    (re.compile(r"\blap appy\b|\bappy\b", re.I), "appendectomy"),
+    (re.compile(r"\bex[- ]lap\b", re.I), "exploratory laparotomy"),
+    (re.compile(r"\bC[- ]section\b", re.I), "cesarean section"),
 )
 
 
