@@ -187,3 +187,16 @@ def test_abstained_lists_nearest_sources_not_references(abstained_answer: Answer
     assert "[2]" not in out and "ref-2" not in out
     bare = render(abstained_answer.model_copy(update={"bottom_line": ()}))
     assert "The indexed sources do not answer this question." in bare
+
+
+@pytest.mark.parametrize(("text", "grade", "shown"), [
+    ("IVIg should be offered to treat GBS in adults.", "Level A", "IVIg should be offered to treat GBS in adults (Level A)."),
+    ("IVIg should be offered to treat GBS in adults (Level A).", "Level A",
+     "IVIg should be offered to treat GBS in adults (Level A)."),
+    # the grade written with other punctuation is the same grade: not shown twice
+    ("Rapidly initiate parenteral opioids. (Strong Recommendation, High-Quality Evidence)",
+     "Strong recommendation; High-quality evidence",
+     "Rapidly initiate parenteral opioids. (Strong Recommendation, High-Quality Evidence)"),
+])
+def test_a_grade_is_shown_once(text: str, grade: str, shown: str) -> None:
+    assert statement_text(Statement(text=text, citations=(1,), grade=grade)) == shown

@@ -303,3 +303,31 @@ def test_theatre_shorthand_is_written_out() -> None:
     assert expand_shorthand("40F for elective lap chole tomorrow") == "40F for elective cholecystectomy tomorrow"
     assert expand_shorthand("s/p appy, C-section 2019") == "status post appendectomy, cesarean section 2019"
     assert expand_shorthand("choledocholithiasis") == "choledocholithiasis"
+
+
+@pytest.mark.parametrize(("question", "sentence", "conflict"), [
+    ("19M sickle cell, VOC, pain 9/10 despite ibuprofen. what do I start?",
+     "In adults and children with SCD and a VOC associated with mild to moderate pain, continue NSAIDs.", True),
+    ("19M sickle cell, VOC, pain 9/10. what do I start?",
+     "In adults and children with SCD and a VOC associated with severe pain, rapidly initiate parenteral opioids.", False),
+    ("renal colic, 8/10 pain", "For mild pain, offer paracetamol.", True),
+    ("took 2 tablets, pain 2/10 now", "For severe pain, offer morphine.", True),
+    ("took 2 tablets", "For severe pain, offer morphine.", False),
+])
+def test_a_pain_score_is_a_severity(question: str, sentence: str, conflict: bool) -> None:
+    from medcite.understand.populations import kind_conflict
+
+    assert kind_conflict(question, sentence) is conflict
+
+
+@pytest.mark.parametrize(("aspect", "sentence", "testing"), [
+    ("first-line", "The Task Force also recommends testing for recurrence throughout life.", True),
+    ("first-line", "Patients should be screened for HBV before chemotherapy.", True),
+    ("first-line", "The Task Force recommends initial resection of primary lesion(s).", False),
+    ("monitoring", "We recommend that patients be monitored weekly.", False),
+])
+def test_a_recommendation_to_test_does_not_answer_a_treatment_question(aspect: str, sentence: str,
+                                                                        testing: bool) -> None:
+    from medcite.compose.aspects import recommends_testing_for
+
+    assert recommends_testing_for(aspect, sentence) is testing

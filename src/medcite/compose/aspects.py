@@ -105,3 +105,19 @@ def aspect_bonus(aspect: str, sentence: str) -> float:
     """How plainly ``sentence`` states ``aspect`` (0 when it does not, 1 when it does)."""
     low = sentence.lower()
     return max((w for w, p in _compiled(aspect) if p.search(low)), default=0.0)
+
+
+# "The Task Force recommends testing for recurrence …", "… recommends screening …": a
+# recommendation to test or watch, which answers a monitoring or diagnosis question, not which
+# treatment to choose.
+_TESTING = re.compile(
+    r"\b(?:recommend\w*|suggest\w*|should(?: be)?|advise\w*)\s+(?:that\s+)?(?:\w+\s+){0,2}?(?:against\s+)?"
+    r"(?:testing|screening|monitoring|measur\w+|imaging|surveillance|follow-?up|evaluation|assessment|"
+    r"(?:be )?(?:tested|screened|monitored|measured|imaged|evaluated|assessed))\b")
+_TREATMENT_ASPECTS = frozenset({"first-line", "alternative", "starting-dose"})
+
+
+def recommends_testing_for(aspect: str, sentence: str) -> bool:
+    """Whether ``sentence`` recommends a test or follow-up where ``aspect`` asks for a
+    treatment (a first-line or alternative choice, a starting dose)."""
+    return aspect in _TREATMENT_ASPECTS and bool(_TESTING.search(sentence.lower()))

@@ -30,7 +30,7 @@ from ..understand.question import GENERIC_WORDS, QuestionFrame, frame, intent_of
 from ..understand.vignette import CHATTER
 from . import audience as lay
 from . import dosing
-from .aspects import aspect_bonus
+from .aspects import aspect_bonus, recommends_testing_for
 from .facets import SECTIONS
 from .judge import MAX_SEPARATE_ITEMS, bottom_line_material, directs, list_items, recommends
 from .references import Numbering
@@ -574,6 +574,7 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
     ``consumer_background``; then one that also says what the asking clause names
     ("hemoglobin", "transfusion")."""
     pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
+    pool = [c for c in pool if not recommends_testing_for(ctx.understood.aspect, c.text)] or pool
     pool = [c for c in pool if not kind_conflict(ctx.question, c.text)] or pool
     directing = [c for c in pool if directs(c.text) or c.grade]
     if not directing and not consumer_background:

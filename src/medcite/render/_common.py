@@ -69,11 +69,17 @@ def cite_label(numbers: tuple[int, ...] | list[int]) -> str:
     return f"[{', '.join(str(n) for n in nums)}]" if nums else ""
 
 
+def _words_of(text: str) -> str:
+    return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+
+
 def statement_text(statement: Statement) -> str:
     """The statement's sentence, with its strength of recommendation unless already stated."""
     text = clean(statement.text)
     grade = clean(statement.grade)
-    if grade and grade.lower() not in text.lower():
+    # Compared word by word: "(Strong Recommendation, High-Quality Evidence)" in the text is the
+    # grade "Strong recommendation; High-quality evidence".
+    if grade and _words_of(grade) not in _words_of(text):
         # "… not recommended (Level B)." as guidelines print it, not "… recommended. (Level B)".
         stop = text[-1] if text.endswith((".", "!", "?")) else ""
         text = f"{text[:len(text) - len(stop)]} ({grade}){stop}"

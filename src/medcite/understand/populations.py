@@ -85,14 +85,32 @@ _KINDS: dict[str, dict[str, re.Pattern[str]]] = {
 }
 
 
+# "pain 9/10", "8/10 pain", "pain score 7": how severe the pain a vignette reports is.
+_PAIN_SCORE = re.compile(r"\bpain(?: score)?(?: of)? (\d{1,2})(?:\s*/\s*10)?\b|\b(\d{1,2})\s*/\s*10 pain\b")
+
+
+def _pain_score_severity(question: str) -> set[str]:
+    """The severity a pain score on a 0-10 scale stands for (7 and over severe, 4-6 moderate,
+    1-3 mild), as guidelines grade pain; empty when the question gives none."""
+    m = _PAIN_SCORE.search(question)
+    if not m:
+        return set()
+    score = int(m.group(1) or m.group(2))
+    if not 1 <= score <= 10:
+        return set()
+    return {"severe"} if score >= 7 else {"moderate"} if score >= 4 else {"mild"}
+
+
 def kind_conflict(question: str, sentence: str) -> bool:
     """True when the sentence is for another kind of the condition than the question names
     (chronic low back pain for "acute low back pain x 1 wk", severe CDI for "mild-mod CDI",
     haemodynamic instability for "BP stable"): a neighbouring population, never the bottom line
     when a sentence for the asked kind exists."""
     q, s = question.lower(), sentence.lower()
-    for axis in _KINDS.values():
+    for name, axis in _KINDS.items():
         asked = {k for k, p in axis.items() if p.search(q)}
+        if name == "severity" and not asked:
+            asked = _pain_score_severity(q)
         said = {k for k, p in axis.items() if p.search(s)}
         if asked and said and not asked & said:
             return True
