@@ -551,9 +551,10 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
 # Aspects whose statement a sentence either gives or does not (a dose, a value, a length of
 # time); for a first-line choice or a diagnosis the cues are too broad to say "not stated".
 _STATED_ASPECTS = {
-    "starting-dose": "starting dose", "titration": "titration or taper", "target": "target value",
-    "duration": "duration of treatment", "stop": "when to stop", "monitoring": "monitoring",
-    "threshold": "threshold for acting",
+    "starting-dose": "the starting dose for {}", "titration": "how to titrate or taper {}",
+    "target": "the target value for {}", "duration": "the duration of treatment for {}",
+    "stop": "when to stop treatment for {}", "monitoring": "the monitoring for {}",
+    "threshold": "the threshold for acting for {}",
 }
 
 
@@ -589,7 +590,7 @@ def _aspect_gap(ctx: _Context, bottom: list[Candidate]) -> str:
     label = _STATED_ASPECTS.get(aspect)
     if label is None or any(aspect_bonus(aspect, c.text) > 0 for c in bottom):
         return ""
-    return f"The indexed sources found do not state the {label} for {_gap_topic(ctx)}."
+    return f"The indexed sources found do not state {label.format(_gap_topic(ctx))}."
 
 
 def _gap_topic(ctx: _Context) -> str:
@@ -597,6 +598,9 @@ def _gap_topic(ctx: _Context) -> str:
     else "this question" (never a whole vignette with its patient details)."""
     topic = ctx.understood.topic or ctx.frame.topic
     return topic if topic and len(topic.split()) <= 8 and not re.search(r"\d", topic) else "this question"
+
+
+_LIST_LOOKAHEAD = 300  # characters of a lead-in's own list read to judge what it states
 
 
 def _asked_statements(ranked: list[Candidate], chosen: list[Candidate], ctx: _Context,
@@ -609,10 +613,17 @@ def _asked_statements(ranked: list[Candidate], chosen: list[Candidate], ctx: _Co
     general = ctx.understood.aspect == "general"
 
     def says(c: Candidate) -> float:
-        # States the asked aspect, or says what the asking clause names ("capnography").
-        return max(0.0 if general else _asked(ctx, c), _ask_share(ctx, c))
+        # States the asked aspect, or says what the asking clause names ("capnography"); a
+        # lead-in by the list it introduces ("… below the following target levels:" → "Fasting:
+        # 5.3 mmol/litre"), which is shown with it or not at all.
+        asked = _asked(ctx, c)
+        if c.is_lead and not general:
+            aspects = ctx.understood.aspects or (ctx.understood.aspect,)
+            listed = c.hit.text[c.start:c.end + _LIST_LOOKAHEAD]
+            asked = max(asked, sum(aspect_bonus(a, listed) for a in aspects) / len(aspects))
+        return max(0.0 if general else asked, _ask_share(ctx, c))
 
-    pool = [c for c in ranked if c.hit.doc_id == doc_id and c not in chosen and not c.is_lead
+    pool = [c for c in ranked if c.hit.doc_id == doc_id and c not in chosen
             and c.context_cover >= config.min_sentence_cover and says(c) >= 0.5
             and not _other_population(ctx, c.text) and c.words <= 60]
     pool.sort(key=lambda c: (-(says(c) + c.cover), c.hit.ordinal, c.start))
