@@ -7,6 +7,12 @@ import pytest
 from medcite.understand.aspect import asked_aspect
 
 CASES = [
+    # session 9, from fresh vignettes
+    ("58F painful diabetic neuropathy. what first for the pain?", "first-line"),
+    ("can't sleep x 8 months. start zolpidem or something else first?", "first-line"),
+    ("CT or MRI first?", "diagnosis"),
+    ("start zolpidem?", "threshold"),
+    ("bedbound after a hip fracture. when should pressure ulcer risk be assessed?", "monitoring"),
     # phrasings added in session 6 (not from the question set's wording)
     ("Which NSAID is safest in a patient with CKD?", "first-line"),
     ("UTI in pregnancy, which abx?", "first-line"),

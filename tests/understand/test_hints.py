@@ -161,6 +161,8 @@ def test_a_capitalised_name_is_no_condition_in_lower_case() -> None:
     ("70M on warfarin, tripped and hit his head. CT head?", "70M on warfarin, tripped and had a head injury. CT head?"),
     ("rapid strep +. pen allergic (hives). what do I give?", "rapid strep +. penicillin allergic (hives). what do I give?"),
     ("pen-allergy", "penicillin-allergy"),
+    ("54M, can't sleep x 8 months", "54M, insomnia x 8 months"),
+    ("trouble sleeping since the move", "insomnia since the move"),
     ("open allergy clinic", "open allergy clinic"),
 ])
 def test_bedside_shorthand_is_written_out(typed: str, written: str) -> None:

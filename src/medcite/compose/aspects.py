@@ -66,7 +66,7 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (0.5, r"\b(?:after|until|once)\b.{0,60}\b(?:remission|normal|resolved|negative|stable)\b"),
     ),
     "monitoring": (
-        (1.0, rf"\b(?:monitor\w*|surveillance|check\w*|measur\w+|test\w*|follow[- ]?up)\b.{{0,60}}"
+        (1.0, rf"\b(?:monitor\w*|surveillance|check\w*|measur\w+|test\w*|follow[- ]?up|assess\w*|re-?assess\w*)\b.{{0,60}}"
               rf"\b(?:every|each|at|before|after|within|baseline|periodic\w*|annual\w*|regular\w*|monthly|weekly|"
               rf"{_NUM} {_TIME})\b"),
         (0.7, r"\b(?:monitor\w*|surveillance|follow[- ]?up)\b"),

@@ -66,6 +66,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     ("monitoring", re.compile(
         r"\bhow often\b.{0,60}\b(?:check\w*|test\w*|measur\w*|monitor\w*|repeat\w*|screen\w*|assess\w*|seen|"
         r"review\w*|done|performed)\b|"
+        # "when should pressure ulcer risk be assessed?": the timing of a check
+        r"\bwhen (?:should|do|to|must)\b.{0,50}\b(?:assess\w*|check\w*|measur\w*|monitor\w*|review\w*|re-?assess\w*|"
+        r"repeat\w*)\b|"
         r"\b(?:monitor\w*|follow[- ]?up|surveillance|how often (?:to |should (?:i|we|you) )?(?:check|test|measure|"
         r"repeat|screen|see|image)|recheck|labs? to (?:check|follow)|what to (?:check|follow)|check(?:ing)? levels?|"
         r"level monitoring|repeat (?:testing|imaging|labs?))\b", re.I)),
@@ -81,7 +84,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?: here| now| first)?\s*\?\s*$|"
         # "transfuse platelets first?", "lyse here?": a bare verb asks whether to do it
         r"^\W*(?:transfuse|intubate|admit|refer|anticoagulate|operate|lyse|thrombolyse|scan|image|treat|give|start|"
-        r"cerclage|biopsy|screen)\b[^?]{0,40}\?", re.I)),
+        r"cerclage|biopsy|screen)\b(?![^?]{0,40}\bor\b)[^?]{0,40}\?", re.I)),
     ("starting-dose", re.compile(
         r"\b(?:dos(?:e|es|age|ing)|how much|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
         r"starting (?:dose|regimen)|initial dose|start (?:at|on|with) (?:what|which|how)|what strength|"
@@ -99,6 +102,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"analgesic|insulin|inhaler|statin|class|option)s?|best (?:treatment|therapy|drug|option|management|"
         r"approach)|how (?:to|do (?:i|we|you)|should (?:i|we|you|it|they) be) (?:treat|manage)\w*|"
         r"what (?:to|do (?:i|we|you)) (?:give|start|use|prescribe)|what (?:first|1st)\b|(?:start|try|give) first\b|"
+        r"or (?:something|anything) else|\bor\b[^?]{0,30}\bfirst\s*\?|"
         r"start (?:on|her on|him on)|should (?:i|we|you) (?:give|start|use|prescribe|offer)|"
         r"empiric(?:al)? (?:abx|antibiotics?|antimicrobials?|therapy|treatment|coverage|regimen)|"
         # "abx or watchful waiting?": whether to treat at all is the first choice

@@ -90,6 +90,8 @@ _SHORTHAND = (
     (re.compile(r"\bmorning[- ]after pills?\b", re.I), "emergency contraception"),
     (re.compile(r"\bbright red blood (?:per rectum|PR)\b", re.I), "rectal bleeding"),
     (re.compile(r"\b(?:hit|banged|bumped|struck) (?:his|her|their|the) head\b", re.I), "had a head injury"),
+    (re.compile(r"\b(?:can(?:'|no)?t|cannot|unable to|trouble|difficulty) (?:get to |falling |staying )?sleep(?:ing)?\b", re.I),
+     "insomnia"),
     # "pen allergic", "pen-allergic", "pen allergy": penicillin, as bedside notes shorten it
     (re.compile(r"\bpen(?=[- ]?allerg)", re.I), "penicillin"),
     # operations as the theatre list shortens them
