@@ -333,3 +333,16 @@ def test_a_recommendation_to_test_does_not_answer_a_treatment_question(aspect: s
     from medcite.compose.aspects import recommends_testing_for
 
     assert recommends_testing_for(aspect, sentence) is testing
+
+
+def test_a_head_dropped_name_in_the_plural_is_the_thing_not_the_disease() -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
+    scopes = ScopeIndex([Scope("medquad:1", "guideline", "Platelet disorders", ("Platelet disorders",), "", ()),
+                         Scope("ngc:2", "guideline", "AML", ("Acute myeloid leukemia",), "", ()), *others])
+    assert ("platelet",) in scopes.aliases
+    frame = understand("inpatient w/ acute myeloid leukemia, needs an LP. transfuse platelets first?", scopes=scopes)
+    assert "Platelet disorders" not in frame.conditions
+    assert "Platelet disorders" in understand("inherited platelet disorder, bleeding after a tooth extraction",
+                                              scopes=scopes).conditions

@@ -273,6 +273,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                 continue
             if len(key) == 1 and _participle_only(key[0], scopes.surface[key], text):
                 continue  # "burning feet" is no burn, "swelling" no "Swell"
+            if key in scopes.aliases and _plural_only(key[0], scopes.surface[key], text):
+                continue  # "transfuse platelets" names platelets, not "Platelet disorders"
             if key in scopes.aliases and not set(key) <= typed:
                 # "eGFR" is "estimated glomerular filtration rate": an expansion is a whole name,
                 # and "glomerular" in it does not name "Glomerular diseases".
@@ -372,6 +374,14 @@ def _participle_only(stem: str, surface: str, text: str) -> bool:
         return False
     words = [w for w in re.findall(r"[A-Za-z][\w'-]*", text) if analyze(w) == [stem]]
     return bool(words) and all(w.lower().endswith("ing") for w in words)
+
+
+def _plural_only(stem: str, surface: str, text: str) -> bool:
+    """Whether ``text`` writes a head-dropped condition name ("Platelet" of "Platelet disorders")
+    only in the plural: the things themselves ("platelets"), not the disease."""
+    head = surface.split()[0].lower() if surface.split() else ""
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", text) if analyze(w) == [stem]]
+    return bool(words) and all(w.lower().endswith("s") and w.lower()[:-1] == head for w in words)
 
 
 def _beside_organ_disease(keys: tuple[tuple[str, ...], ...], scopes: ScopeIndex | None,
