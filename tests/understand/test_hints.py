@@ -346,3 +346,44 @@ def test_a_head_dropped_name_in_the_plural_is_the_thing_not_the_disease() -> Non
     assert "Platelet disorders" not in frame.conditions
     assert "Platelet disorders" in understand("inherited platelet disorder, bleeding after a tooth extraction",
                                               scopes=scopes).conditions
+
+
+@pytest.mark.parametrize(("question", "absent"), [
+    ("70F post-MI, myalgias on 3 statins. bempedoic acid dose? can I combine it with ezetimibe?", "bempedoic acid"),
+    ("heavy periods - tranexamic acid dose?", ""),
+    ("What is the first-line treatment for multisystem inflammatory syndrome in children?",
+     "multisystem inflammatory syndrome"),
+    ("what is the screening interval for routine cervical cancer screening?", ""),
+    ("How long should antibiotics be given when a repeat culture in an adult shows infection?", ""),
+])
+def test_a_named_drug_or_syndrome_no_passage_holds_is_the_subject(question: str, absent: str) -> None:
+    from medcite.retrieve.query import expand
+    from medcite.understand.frame import _unknown
+
+    phrases = {"tranexamic", "tranexamic acid", "inflammatory syndrome", "cervical cancer", "shows infection",
+               "ezetimibe", "statins", "multisystem"}
+
+    def occurs(text: str) -> bool:  # every single word but "bempedoic"; only the phrases listed
+        text = text.lower().rstrip("*")
+        return text in phrases or (" " not in text and text != "bempedoic")
+
+    assert _unknown(question, expand(question), [], False, occurs) == absent
+
+
+def test_a_long_condition_name_also_names_its_kind_without_the_first_word() -> None:
+    from medcite.retrieve.scope import Scope, condition_phrases
+
+    scope = Scope("medquad:GARD-1", "consumer", "Monoclonal mast cell activation syndrome",
+                  ("Monoclonal mast cell activation syndrome",), "", ())
+    assert "mast cell activation syndrome" in condition_phrases(scope)
+    assert condition_phrases(Scope("ngc:1", "guideline", "GBS", ("Guillain-Barré syndrome",), "", ())) == [
+        "Guillain-Barré syndrome"]
+
+
+def test_a_condition_named_in_three_words_is_one_concept() -> None:
+    from medcite.understand.concepts import concepts
+
+    found = concepts(["mast", "cell", "activ", "syndrom", "treat"], None, lambda t: 5.0,
+                     phrases=[("mast", "cell", "activ", "syndrom")])
+    mcas = next(c for c in found if c.label == "mast cell activ syndrom")
+    assert mcas.covered_by({"mast", "cell", "activ"}) and not mcas.covered_by({"mast", "cell", "stabil"})

@@ -340,7 +340,7 @@ def _concepts(u: Frame, idf) -> list[Concept]:  # type: ignore[no-untyped-def]
     # The drug asked about also stands for its classes; in "what instead of X?" X is what
     # cannot be used, and its class would only bring sentences about X's relatives.
     classed = frozenset(analyze(" ".join(u.focus_drugs))) if u.aspect != "alternative" else frozenset()
-    found = concepts(terms, u.expanded, idf, classed=classed)
+    found = concepts(terms, u.expanded, idf, classed=classed, phrases=u.condition_keys)
     others = _history_terms(u)
 
     def weight(c: Concept) -> float:

@@ -35,6 +35,7 @@ _LEAD = re.compile(r"^(?:including|such as|e\.g\.,?|and|or|other|any|all)\s+", r
 _MAX_PHRASE_TOKENS = 8
 _MAX_PHRASES_PER_DOC = 60
 _HEAD_STEMS = frozenset({"diseas", "syndrom", "disord"})
+_NAMED_HEADS = frozenset({"disease", "diseases", "syndrome", "syndromes", "disorder", "disorders"})
 _COMMON_SHARE = 0.01  # a one-word condition named in more scopes than this is a category
 _RARE_SHARE = 0.002  # a consumer page's one-word topic this rare is a condition ("Pheochromocytoma")
 
@@ -105,6 +106,10 @@ def condition_phrases(scope: Scope) -> list[str]:
             if len(words) >= 3 and words[0].lower() in _QUALIFIERS:
                 # "Peripheral vestibular hypofunction" also names "unilateral vestibular
                 # hypofunction"'s condition: the qualifier is one kind of it.
+                out.append(" ".join(words[1:]))
+            elif len(words) >= 4 and words[-1].lower() in _NAMED_HEADS:
+                # "Monoclonal mast cell activation syndrome" is one kind of "mast cell activation
+                # syndrome": a long name's first word narrows it.
                 out.append(" ".join(words[1:]))
         out += [x for x in inner if 2 <= len(x) <= 12 and any(c.isupper() for c in x)]
     if scope.source_type == "consumer" and scope.title and len(scope.title.split()) <= _MAX_PHRASE_TOKENS:

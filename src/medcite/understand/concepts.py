@@ -71,9 +71,12 @@ def _class_forms() -> dict[str, tuple[frozenset[str], ...]]:
 
 
 def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
-             idf: Callable[[str], float], classed: frozenset[str] = frozenset()) -> list[Concept]:
+             idf: Callable[[str], float], classed: frozenset[str] = frozenset(),
+             phrases: Iterable[tuple[str, ...]] = ()) -> list[Concept]:
     """Concepts of a question from its key terms and the expansions found for it; a drug
-    whose stem is in ``classed`` (what the question asks about) is also written as its classes."""
+    whose stem is in ``classed`` (what the question asks about) is also written as its classes;
+    a condition's name of three words or more in ``phrases`` is one concept ("mast cell
+    activation syndrome" is not covered by "mast cell stabilizers")."""
     generic = _generic_stems()
     remaining = list(dict.fromkeys(key_terms))
     out: list[Concept] = []
@@ -101,6 +104,10 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
                 # a brand's generic name, and that drug's classes ("Viagra": PDE5 inhibitor)
                 classes = _class_forms().get(next(iter(alt)), ()) if len(alt) == 1 and main & classed else ()
                 take(surface, frozenset(main), [alt, *classes])
+    for phrase in phrases:
+        main = frozenset(t for t in phrase if t not in generic)
+        if len(main) >= 3 and main <= frozenset(remaining):
+            take(" ".join(phrase), main, [])
     for term in list(remaining):
         if term in generic and out:
             # "type" of "type 2 diabetes" (whose concept is "2 diabet" / "T2D"), "disease":

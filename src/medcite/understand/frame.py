@@ -436,6 +436,10 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
     for d in drugs:
         if d in low and not occurs(d):
             return d
+    # "bempedoic acid", "obeticholic acid": a drug named "X acid" that no passage names.
+    for m in re.finditer(r"(?<![\w-])([a-z]{4,})\s+acid\b", focus, re.I):
+        if not occurs(m.group(1)):
+            return f"{m.group(1)} acid"
     known_abbrev = {s for s, _ in expanded.abbreviations}
     for m in _NAME.finditer(focus):
         name = m.group(1)
@@ -458,7 +462,13 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
         elif head and name[:1].islower():
             # "routine cervical cancer", "histiocytic necrotizing lymphadenitis": known when the
             # head with any of the words before it occurs ("cervical cancer").
-            if not any(occurs(" ".join(words[i:])) for i in range(len(words) - 2, -1, -1)):
+            # A named syndrome, disease or disorder is known only with its naming words: only
+            # describing words may be left off ("multisystem inflammatory syndrome" is not known
+            # by "inflammatory syndrome"; "routine cervical cancer" is by "cervical cancer").
+            named = words[-1].lower() in ("syndrome", "disease", "disorder")
+            shown = [i for i in range(len(words) - 2, -1, -1)
+                     if not named or all(_describes(w) for w in words[:i])]
+            if not any(occurs(" ".join(words[i:])) for i in shown):
                 return name
         elif not occurs(name if head else first):
             return name
@@ -475,6 +485,13 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
 # Endings of words that describe (the patient, a finding) or name a person ("hiker",
 # "smoker") rather than name a substance or a condition.
 _DESCRIBING = re.compile(r"(?:ic|ous|al|ed|ing|ly|ive|ful|less|able|ible|ness|ish|ant|ent|ary|ory|er|ers|ist|ian)$")
+
+
+def _describes(word: str) -> bool:
+    """A word that qualifies a condition's name rather than names it ("routine", "recurrent",
+    "mild-to-moderate", "necrotizing")."""
+    parts = word.lower().split("-")
+    return bool(_DESCRIBING.search(word.lower())) or any(p in _WORKING_QUALIFIERS or p == "routine" for p in parts)
 
 
 _WORKING_QUALIFIERS = frozenset("new acute chronic early late mild moderate severe possible probable likely "
