@@ -162,6 +162,10 @@ def test_a_capitalised_name_is_no_condition_in_lower_case() -> None:
     ("rapid strep +. pen allergic (hives). what do I give?", "rapid strep +. penicillin allergic (hives). what do I give?"),
     ("pen-allergy", "penicillin-allergy"),
     ("54M, can't sleep x 8 months", "54M, insomnia x 8 months"),
+    ("UDCA dose in primary biliary cholangitis?", "UDCA dose in primary biliary cirrhosis?"),
+    ("52M MASLD, ALT 80", "52M nonalcoholic fatty liver disease, ALT 80"),
+    ("F3 MASH on biopsy", "F3 nonalcoholic steatohepatitis on biopsy"),
+    ("mash the tablets", "mash the tablets"),
     ("trouble sleeping since the move", "insomnia since the move"),
     ("open allergy clinic", "open allergy clinic"),
 ])

@@ -94,6 +94,12 @@ _SHORTHAND = (
      "insomnia"),
     # "pen allergic", "pen-allergic", "pen allergy": penicillin, as bedside notes shorten it
     (re.compile(r"\bpen(?=[- ]?allerg)", re.I), "penicillin"),
+    # conditions renamed after the sources were written, by the names the sources use
+    (re.compile(r"\bprimary biliary cholangitis\b", re.I), "primary biliary cirrhosis"),
+    (re.compile(r"\bmetabolic dysfunction[- ]associated steatohepatitis\b|\bMASH\b"), "nonalcoholic steatohepatitis"),
+    (re.compile(r"\bmetabolic dysfunction[- ]associated (?:steatotic|fatty) liver disease\b|\bMASLD\b|\bMAFLD\b", re.I),
+     "nonalcoholic fatty liver disease"),
+    (re.compile(r"\bmpox\b", re.I), "monkeypox"),
     # operations as the theatre list shortens them
     (re.compile(r"\b(?:lap(?:aroscopic)?\.? )?choles?\b(?!-)", re.I), "cholecystectomy"),
     (re.compile(r"\blap appy\b|\bappy\b", re.I), "appendectomy"),
