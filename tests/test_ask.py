@@ -225,3 +225,21 @@ def test_an_abbreviation_that_is_a_plain_word_in_the_index_is_read_as_what_it_st
     assert not _ordinary(small_store)("IVIG")  # the GBS guideline writes IVIg, never "ivig" as a word
     answer = ask(question, small_store, save=False)
     assert "gray cap" not in " ".join(s.text for s in answer.statements()).lower()
+
+
+def test_a_starting_dose_asked_of_a_drug_comes_first_from_a_document_that_names_it(small_store) -> None:
+    from medcite.compose.build import _asked_drug_first, _context
+    from medcite.retrieve.search import Retriever
+
+    question = "CKD stage 4 (eGFR 22), 67M, LDL 160, starting atorvastatin - what dose to start?"
+    retriever = Retriever(small_store)
+    ctx = _context(question, "clinician", "", None, retriever, small_store)
+    hits = retriever.search(question, k=30, snippets=False)
+    label = next(h.doc_id for h in hits if h.source_type == "label" and "atorvastatin" in h.title.lower())
+    other = next(h.doc_id for h in hits if h.source_type == "research" and "statin" not in h.title.lower())
+    # the best-ranked document is one whose scope never names the drug
+    ordered = [*(h for h in hits if h.doc_id == other), *(h for h in hits if h.doc_id != other)]
+    assert _asked_drug_first(ordered, ctx, small_store)[0].doc_id == label
+    # a question about something else keeps the retrieval order
+    ctx = _context("CKD stage 4 on atorvastatin: what BP target?", "clinician", "", None, retriever, small_store)
+    assert _asked_drug_first(ordered, ctx, small_store) == ordered

@@ -113,7 +113,8 @@ def compose(
     # reduced query lost details that tell guidelines apart); the frame decides relevance.
     query = f"{follow_up_of.question} {question}" if follow_up_of else ctx.understood.search_text
     hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
-    documents = _best_documents(_asked_condition_first(hits, ctx, store), ctx.lay) if ctx.found else {}
+    documents = (_best_documents(_asked_drug_first(_asked_condition_first(hits, ctx, store), ctx, store), ctx.lay)
+                 if ctx.found else {})
     hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents))
     if ctx.lay:
         hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
@@ -434,6 +435,32 @@ def _asked_condition_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceSt
                and any(index.lists(d, key) for key in asked)]
     better = next(iter([*listing, *clinical, *naming]), None)
     if better is None or better == docs[0]:
+        return list(hits)
+    return [*(h for h in hits if h.doc_id == better), *(h for h in hits if h.doc_id != better)]
+
+
+def _asked_drug_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k: int = 5) -> list[Hit]:
+    """``hits`` with those of the first of the top ``k`` documents whose scope names the drug
+    whose dose is asked moved to the front, when the best-ranked document's scope does not name
+    it: "CKD stage 4, starting atorvastatin - what dose to start?" is answered by the
+    atorvastatin label, not by a guideline on kidney disease that never names the drug."""
+    u = ctx.understood
+    if u.aspect != "starting-dose" or not u.focus_drugs or not hits:
+        return list(hits)
+    # The drug itself: its class ("statins") is in many scopes that give no dose of it.
+    drugs = [frozenset(analyze(d)) for d in u.focus_drugs]
+    index = scopes.load(store, _generic_stems())
+    docs = list(dict.fromkeys(h.doc_id for h in hits))[:k]
+    kinds = {h.doc_id: h.source_type for h in hits}
+
+    def names_drug(doc_id: str) -> bool:
+        terms = index.terms_of(doc_id)
+        return any(d and d <= terms for d in drugs)
+
+    if names_drug(docs[0]):
+        return list(hits)
+    better = next((d for d in docs[1:] if kinds[d] in ("guideline", "label") and names_drug(d)), None)
+    if better is None:
         return list(hits)
     return [*(h for h in hits if h.doc_id == better), *(h for h in hits if h.doc_id != better)]
 

@@ -225,6 +225,11 @@ class ScopeIndex:
         best = sorted(scores.items(), key=lambda kv: -kv[1])[:k]
         return [(self.doc_ids[i], s) for i, s in best]
 
+    def terms_of(self, doc_id: str) -> frozenset[str]:
+        """The stemmed words of a document's scope (empty for one not indexed)."""
+        i = self._position.get(doc_id)
+        return self.doc_terms[i] if i is not None else frozenset()
+
     def lists(self, doc_id: str, key: tuple[str, ...]) -> bool:
         """Whether the document's scope lists the condition phrase ``key`` itself."""
         i = self._position.get(doc_id)
