@@ -391,3 +391,8 @@ def test_a_condition_named_in_three_words_is_one_concept() -> None:
                      phrases=[("mast", "cell", "activ", "syndrom")])
     mcas = next(c for c in found if c.label == "mast cell activ syndrom")
     assert mcas.covered_by({"mast", "cell", "activ"}) and not mcas.covered_by({"mast", "cell", "stabil"})
+
+
+def test_a_treatment_named_in_two_words_is_what_the_clause_asks_about() -> None:
+    frame = understand("ED: 59F Na 116, vomiting then seizure, now drowsy. how much hypertonic saline do I give?")
+    assert frame.drugs[:1] == ("hypertonic saline",) and frame.focus_drugs == ("hypertonic saline",)
