@@ -13,6 +13,9 @@ CASES = [
     ("CT or MRI first?", "diagnosis"),
     ("start zolpidem?", "threshold"),
     ("bedbound after a hip fracture. when should pressure ulcer risk be assessed?", "monitoring"),
+    ("permanent AF, HR 118. what rate control drug do I start", "first-line"),
+    ("baby under phototherapy - when can we turn the lights off?", "stop"),
+    ("on CPAP since birth. when can we switch it off?", "stop"),
     # phrasings added in session 6 (not from the question set's wording)
     ("Which NSAID is safest in a patient with CKD?", "first-line"),
     ("UTI in pregnancy, which abx?", "first-line"),

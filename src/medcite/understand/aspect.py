@@ -46,6 +46,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"stop or continue|(?:still|any longer) (?:need|needed|indicated)|does (?:she|he|the patient|pt) need any more|"
         r"when (?:can|should|may|is|are) .{0,60}\b(?:be )?(?:stopped|discontinued|withdrawn|held))\b|"
         r"\bwhen (?:can|should|may|do|does|is|are)\b.{0,60}\b(?:stop|end|cease)\b|"
+        # "when can we turn the lights off?", "take her off it": ending what is running
+        r"\bwhen (?:can|should|may|do|to)\b.{0,40}\b(?:turn|switch|take)\b.{0,30}\boff\b|"
         r"\bat what (?:[\w-]+ ){0,3}(?:should|can|do|does|is|are)\b.{0,60}\b(?:stop\w*|discontinu\w+|withdrawn?)\b|"
         r"\b(?:discharg\w+|graduat\w+) (?:\w+ ){0,3}from (?:treatment|therapy|care|the programme|the program)\b|"
         r"\bok to (?:discharge|stop|d/?c)\b", re.I)),
@@ -88,7 +90,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     ("starting-dose", re.compile(
         r"\b(?:dos(?:e|es|age|ing)|how much|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
         r"starting (?:dose|regimen)|initial dose|start (?:at|on|with) (?:what|which|how)|what strength|"
-        r"(?:infusion|drip|what|which) rate|how fast (?:to |should (?:i|we|you) )?(?:give|run|infuse|correct))\b", re.I)),
+        r"(?:infusion|drip|what|which) rate(?! control)|how fast (?:to |should (?:i|we|you) )?(?:give|run|infuse|correct))\b", re.I)),
     ("diagnosis", re.compile(
         r"\b(?:(?<!newly )(?<!recently )(?<!just )diagnos\w*|(?<!newly )(?<!new )(?<!recently )(?<!just )dx|work-?up|w/u|test(?:s|ing)? (?:for|to)|which tests?|what tests?|screen\w*|"
         r"imaging|rule (?:in|out)|r/o|confirm\w*|how (?:to|do (?:i|we|you)) (?:tell|know|distinguish)|"
