@@ -15,6 +15,7 @@ CASES = [
     ("bedbound after a hip fracture. when should pressure ulcer risk be assessed?", "monitoring"),
     ("permanent AF, HR 118. what rate control drug do I start", "first-line"),
     ("baby under phototherapy - when can we turn the lights off?", "stop"),
+    ("What is the initial hypertonic saline regimen for severe hyponatraemia?", "starting-dose"),
     ("on CPAP since birth. when can we switch it off?", "stop"),
     # phrasings added in session 6 (not from the question set's wording)
     ("Which NSAID is safest in a patient with CKD?", "first-line"),

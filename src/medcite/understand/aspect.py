@@ -89,7 +89,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"cerclage|biopsy|screen)\b(?![^?]{0,40}\bor\b)[^?]{0,40}\?", re.I)),
     ("starting-dose", re.compile(
         r"\b(?:dos(?:e|es|age|ing)|how much|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
-        r"starting (?:dose|regimen)|initial dose|start (?:at|on|with) (?:what|which|how)|what strength|"
+        r"starting (?:dose|regimen)|initial dose|initial (?:[\w-]+ ){1,3}(?:regimen|dose|dosing)|start (?:at|on|with) (?:what|which|how)|what strength|"
         r"(?:infusion|drip|what|which) rate(?! control)|how fast (?:to |should (?:i|we|you) )?(?:give|run|infuse|correct))\b", re.I)),
     ("diagnosis", re.compile(
         r"\b(?:(?<!newly )(?<!recently )(?<!just )diagnos\w*|(?<!newly )(?<!new )(?<!recently )(?<!just )dx|work-?up|w/u|test(?:s|ing)? (?:for|to)|which tests?|what tests?|screen\w*|"
