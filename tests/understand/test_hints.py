@@ -396,3 +396,16 @@ def test_a_condition_named_in_three_words_is_one_concept() -> None:
 def test_a_treatment_named_in_two_words_is_what_the_clause_asks_about() -> None:
     frame = understand("ED: 59F Na 116, vomiting then seizure, now drowsy. how much hypertonic saline do I give?")
     assert frame.drugs[:1] == ("hypertonic saline",) and frame.focus_drugs == ("hypertonic saline",)
+
+
+def test_an_ambiguous_abbreviations_chosen_sense_is_the_one_its_concept_is_built_on() -> None:
+    from medcite.compose.build import _concepts
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
+    scopes = ScopeIndex([Scope("ngc:1", "guideline", "Hemodialysis adequacy: Kt/V targets for thrice weekly sessions",
+                               ("Hemodialysis",), "", ()),
+                         Scope("ngc:2", "guideline", "Huntington disease", ("Huntington disease",), "", ()), *others])
+    frame = understand("pt on thrice-weekly in-center HD, anuric - what's the target Kt/V?", scopes=scopes)
+    hd = next(c for c in _concepts(frame, lambda t: 5.0) if c.label == "HD")
+    assert hd.covered_by({"hemodialysi"}) and not hd.covered_by({"huntington"})

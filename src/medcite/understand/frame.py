@@ -14,6 +14,7 @@ the same frame.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import re
@@ -131,6 +132,19 @@ def _sense(options: list[str], context: set[str], scopes: ScopeIndex | None) -> 
     order = {o: i for i, o in enumerate(options)}
     return max(options, key=lambda o: (scopes.context_score(analyze(o), context),
                                        tuple(analyze(o)) in scopes.phrases, -order[o]))
+
+
+def _chosen_senses_first(expanded: ExpandedQuery, context: set[str], scopes: ScopeIndex | None) -> ExpandedQuery:
+    """``expanded`` with each ambiguous abbreviation's chosen sense first ("HD" beside
+    "thrice-weekly … Kt/V" is hemodialysis), the sense the question's concepts are built on."""
+    by_surface: dict[str, list[str]] = {}
+    for surface, expansion in expanded.abbreviations:
+        by_surface.setdefault(surface, []).append(expansion)
+    chosen = {s: _sense(options, context, scopes) for s, options in by_surface.items() if len(options) > 1}
+    if not chosen:
+        return expanded
+    ordered = sorted(expanded.abbreviations, key=lambda pair: pair[0] in chosen and pair[1] != chosen[pair[0]])
+    return dataclasses.replace(expanded, abbreviations=tuple(ordered))
 
 
 def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) -> str:
@@ -271,6 +285,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
             masked = _mask(q, details)
             expanded = expand(masked, store)
     text = _substituted(masked, expanded, scopes)
+    expanded = _chosen_senses_first(expanded, set(analyze(masked)), scopes)
     stems = analyze(text)
     a, b = ask_clause(q)
     focus_text = _focus_text(q, a, b, details, expanded, scopes)
