@@ -18,7 +18,7 @@ def test_a_concept_sharing_one_word_with_the_subject_but_more_with_the_history_i
     from medcite.compose.build import _history_terms, _names_subject
     from medcite.retrieve.scope import Scope, ScopeIndex
 
-    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
+    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
     scopes = ScopeIndex([Scope("ngc:1", "guideline", "Type 2 diabetes", ("Type 2 diabetes mellitus",), "", ()),
                          Scope("ngc:2", "guideline", "PDN", ("Painful diabetic neuropathy",), "", ()), *others])
     frame = understand("58F type 2 diabetes mellitus, painful diabetic neuropathy. what first for the pain?",

@@ -269,7 +269,7 @@ def test_a_sentence_for_another_kind_of_the_condition(question: str, sentence: s
 def test_a_head_dropped_name_is_no_condition_inside_an_abbreviations_expansion() -> None:
     from medcite.retrieve.scope import Scope, ScopeIndex
 
-    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
+    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
     scopes = ScopeIndex([Scope("ngc:1", "guideline", "Glomerular diseases", ("Glomerular diseases",), "", ()),
                          Scope("ngc:2", "guideline", "Type 2 diabetes", ("Type 2 diabetes",), "", ()), *others])
     assert ("glomerular",) in scopes.aliases
@@ -283,7 +283,7 @@ def test_a_head_dropped_name_is_no_condition_inside_an_abbreviations_expansion()
 def _pdn_scopes():  # type: ignore[no-untyped-def]
     from medcite.retrieve.scope import Scope, ScopeIndex
 
-    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
+    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
     return ScopeIndex([Scope("ngc:1", "guideline", "Type 2 diabetes", ("Type 2 diabetes mellitus",), "", ()),
                        Scope("ngc:2", "guideline", "Painful diabetic neuropathy", ("Painful diabetic neuropathy",), "", ()),
                        Scope("ngc:3", "guideline", "Burns", ("Burns",), "", ()), *others])
@@ -342,7 +342,7 @@ def test_a_recommendation_to_test_does_not_answer_a_treatment_question(aspect: s
 def test_a_head_dropped_name_in_the_plural_is_the_thing_not_the_disease() -> None:
     from medcite.retrieve.scope import Scope, ScopeIndex
 
-    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
+    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
     scopes = ScopeIndex([Scope("medquad:1", "guideline", "Platelet disorders", ("Platelet disorders",), "", ()),
                          Scope("ngc:2", "guideline", "AML", ("Acute myeloid leukemia",), "", ()), *others])
     assert ("platelet",) in scopes.aliases
