@@ -409,3 +409,18 @@ def test_an_ambiguous_abbreviations_chosen_sense_is_the_one_its_concept_is_built
     frame = understand("pt on thrice-weekly in-center HD, anuric - what's the target Kt/V?", scopes=scopes)
     hd = next(c for c in _concepts(frame, lambda t: 5.0) if c.label == "HD")
     assert hd.covered_by({"hemodialysi"}) and not hd.covered_by({"huntington"})
+
+
+@pytest.mark.parametrize(("question", "sentence", "elsewhere"), [
+    ("71F, Paps every 3 yrs, all normal. does she need any more?",
+     "Pap smear for all HIV+ women every 6 months until 2 normal Paps, then once per year.", True),
+    ("HIV+ woman, CD4 450: how often Pap?", "Pap smear for all HIV+ women every 6 months.", False),
+    ("renal transplant 2 yrs ago, on tacrolimus: flu vaccine?", "Inactivated vaccine is safe in transplant recipients.",
+     False),
+    ("healthy 40M: flu vaccine?", "Offer the vaccine to adults aged 65 and over.", False),
+])
+def test_a_sentence_for_a_group_the_question_does_not_name_is_another_populations(question: str, sentence: str,
+                                                                                  elsewhere: bool) -> None:
+    from medcite.understand.populations import restricted_elsewhere
+
+    assert restricted_elsewhere(question, sentence) is elsewhere

@@ -25,7 +25,7 @@ from ..types import Answer, Hit, PatientContext, Section, Statement
 from ..understand.concepts import Concept, concepts, coverage
 from ..understand.frame import Frame, understand
 from ..understand.patient import merge, parse_patient
-from ..understand.populations import POPULATIONS, kind_conflict, mentions, mismatch
+from ..understand.populations import POPULATIONS, kind_conflict, mentions, mismatch, restricted_elsewhere
 from ..understand.question import GENERIC_WORDS, QuestionFrame, frame, intent_of
 from ..understand.vignette import CHATTER
 from . import audience as lay
@@ -693,6 +693,8 @@ def _shares(concepts: list[Concept], terms: frozenset[str]) -> bool:
 def _other_population(ctx: _Context, text: str) -> bool:
     """A sentence about a special population neither the question nor the patient is in
     ("in patients who are pregnant, nursing …" for a question about adults)."""
+    if restricted_elsewhere(ctx.question, text):
+        return True  # "… for all HIV+ women every 6 months" for a 71-year-old's Pap question
     named = mentions(text)
     if not named:
         return False

@@ -115,3 +115,19 @@ def kind_conflict(question: str, sentence: str) -> bool:
         if asked and said and not asked & said:
             return True
     return False
+
+
+# Groups a recommendation can be restricted to that the special-population table does not
+# cover: a sentence for people living with HIV or transplant recipients is another population's
+# for a question that names neither.
+_RESTRICTED = re.compile(r"\b(?:HIV(?:\+|-positive| positive|-infected| infected)|(?:people|persons|patients|women|men|adults)"
+                         r" (?:living )?with HIV|(?:solid[- ]organ |renal |kidney |liver )?transplant recipients|"
+                         r"immunocompromised|immunosuppressed)", re.I)
+_RESTRICTED_ASKED = re.compile(r"\b(?:HIV|transplant\w*|immunocompromised|immunosuppress\w*|on (?:tacrolimus|"
+                               r"cyclosporine|mycophenolate))\b", re.I)
+
+
+def restricted_elsewhere(question: str, sentence: str) -> bool:
+    """Whether ``sentence`` is restricted to a group (HIV, transplant recipients,
+    immunocompromised patients) that ``question`` does not name."""
+    return bool(_RESTRICTED.search(sentence)) and not _RESTRICTED_ASKED.search(question)
