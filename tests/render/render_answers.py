@@ -78,7 +78,7 @@ def gbs_answer() -> Answer:
                     population="adults", citation=1, passage_id=11,
                     source_text="A total dose of 2 g/kg is given over 5 days."),
         ),
-        gaps=(Statement(text="No indexed source addresses pregnancy for this question.", kind="gap"),),
+        gaps=(Statement(text="The indexed sources found say nothing specific to pregnancy on this question.", kind="gap"),),
         references=REFS,
         evidence=(
             _ev(1, 11, "In adults with GBS, ", "IVIg is as effective as plasmapheresis", " (Level A)."),

@@ -147,7 +147,7 @@ def test_review_banner_and_status(answer: Answer, render: Callable[[Answer], str
 def test_page_parts(answer: Answer, render: Callable[[Answer], str]) -> None:
     out = visible(render(answer)).replace("\\", "")
     for part in ("IVIg should be offered to treat GBS in adults (Level A).", "Evidence gaps",
-                 "No indexed source addresses pregnancy for this question.",
+                 "The indexed sources found say nothing specific to pregnancy on this question.",
                  "Guideline — Evidence-based guideline: intravenous immunoglobulin in the treatment of "
                  "neuromuscular disorders. American Academy of Neurology, 2012. NGC 9085.",
                  "Research — Plasma exchange versus intravenous immunoglobulin in Guillain-Barré syndrome. "

@@ -800,7 +800,9 @@ def _special_populations(ctx: _Context, ranked: list[Candidate], body: list[Cand
         if chosen:
             picked += [c for c in chosen if all(c.hit.passage_id != p.hit.passage_id or c.start != p.start for p in picked)]
         else:
-            gaps.append(f"No indexed source addresses {label} for this question.")
+            # Not "No indexed source addresses …": that opening says the question itself is not
+            # covered, and here only what is said for this group is missing.
+            gaps.append(f"The indexed sources found say nothing specific to {label} on this question.")
     for c in picked:
         c.facet = "populations"
     return picked, gaps
