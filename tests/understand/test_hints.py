@@ -396,6 +396,8 @@ def test_a_condition_named_in_three_words_is_one_concept() -> None:
 def test_a_treatment_named_in_two_words_is_what_the_clause_asks_about() -> None:
     frame = understand("ED: 59F Na 116, vomiting then seizure, now drowsy. how much hypertonic saline do I give?")
     assert frame.drugs[:1] == ("hypertonic saline",) and frame.focus_drugs == ("hypertonic saline",)
+    # gaps and follow-ups name what is asked about, not the seizure the history tells
+    assert frame.topic == "hypertonic saline" and frame.asked_condition == ""
 
 
 def test_an_ambiguous_abbreviations_chosen_sense_is_the_one_its_concept_is_built_on() -> None:

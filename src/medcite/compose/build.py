@@ -820,8 +820,10 @@ def _follow_ups(ctx: _Context, sections: Sequence[Section], rows: Sequence[objec
     topic = _gap_topic(ctx)
     if topic == "this question":
         return ()  # no named condition or drug to ask more about (never the whole vignette)
-    # "adalimumab for rheumatoid arthritis": diagnosis and monitoring are of the condition.
-    condition = re.split(r"\s+(?:for|in)\s+", topic, maxsplit=1)[-1]
+    # Diagnosis and monitoring are of the condition ("adalimumab for rheumatoid arthritis"):
+    # none is offered for a drug alone ("How is hypertonic saline diagnosed?").
+    condition = ctx.understood.asked_condition if ctx.understood.conditions else \
+        re.split(r"\s+(?:for|in)\s+", topic, maxsplit=1)[-1]
     have = {s.key for s in sections}
     out: list[str] = []
     if "populations" not in have and not ctx.patient.populations():
@@ -829,9 +831,9 @@ def _follow_ups(ctx: _Context, sections: Sequence[Section], rows: Sequence[objec
     if ctx.frame.intent != "dosing" and rows:
         drug = getattr(rows[0], "drug", "") or "the first-line drug"
         out.append(f"What is the dose of {drug} for {topic}?")
-    if ctx.frame.intent != "diagnosis":
+    if condition and ctx.frame.intent != "diagnosis":
         out.append(f"How is {condition} diagnosed?")
-    if "monitoring" not in have:
+    if condition and "monitoring" not in have:
         out.append(f"What monitoring is needed for {condition}?")
     return tuple(out[:3])
 

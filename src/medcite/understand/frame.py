@@ -88,8 +88,24 @@ class Frame:
         return tuple(dict.fromkeys([*(t for key in self.focus_keys for t in key), *analyze(" ".join(self.focus_drugs))]))
 
     @property
+    def asked_condition(self) -> str:
+        """The condition the asking clause names ("" when it names only a drug and the
+        conditions are the history's: "… seizure … how much hypertonic saline?")."""
+        asked = [name for name, key in zip(self.conditions, self.condition_keys, strict=False) if key in self.focus_keys]
+        return (asked or ([] if self.focus_drugs else list(self.conditions)) or [""])[0]
+
+    @property
+    def asked_drug(self) -> str:
+        """The drug the asking clause names, else the question's first (none when it asks
+        about a named condition only)."""
+        asked = self.focus_keys and any(key in self.focus_keys for key in self.condition_keys)
+        return (list(self.focus_drugs) or ([] if asked else list(self.drugs)) or [""])[0]
+
+    @property
     def topic(self) -> str:
-        parts = [*self.conditions[:1], *self.drugs[:1]]
+        """What the question asks about, as evidence gaps and follow-ups name it: the asking
+        clause's condition and drug ("hypertonic saline", not the seizure the history tells)."""
+        parts = [p for p in (self.asked_condition, self.asked_drug) if p]
         return " and ".join(parts) if parts else self.unknown
 
 
