@@ -331,6 +331,9 @@ def test_a_pain_score_is_a_severity(question: str, sentence: str, conflict: bool
     ("first-line", "Patients should be screened for HBV before chemotherapy.", True),
     ("first-line", "The Task Force recommends initial resection of primary lesion(s).", False),
     ("monitoring", "We recommend that patients be monitored weekly.", False),
+    ("first-line", "Do not routinely offer microbiological tests to patients with low-severity pneumonia.", True),
+    ("first-line", "Clinicians should not routinely perform diagnostic imaging for patients with Bell's palsy.", True),
+    ("first-line", "Offer a 5-day course of a single antibiotic to patients with low-severity pneumonia.", False),
 ])
 def test_a_recommendation_to_test_does_not_answer_a_treatment_question(aspect: str, sentence: str,
                                                                         testing: bool) -> None:

@@ -114,10 +114,15 @@ _TESTING = re.compile(
     r"\b(?:recommend\w*|suggest\w*|should(?: be)?|advise\w*)\s+(?:that\s+)?(?:\w+\s+){0,2}?(?:against\s+)?"
     r"(?:testing|screening|monitoring|measur\w+|imaging|surveillance|follow-?up|evaluation|assessment|"
     r"(?:be )?(?:tested|screened|monitored|measured|imaged|evaluated|assessed))\b")
+# "Do not routinely offer microbiological tests to …", "Obtain blood cultures before …"
+_TESTING_ACTION = re.compile(
+    r"\b(?:offer|perform|order|obtain|request|send|take)\s+(?:\w+\s+){0,3}?(?:tests?|testing|screening|imaging|"
+    r"cultures?|x-?rays?|radiographs?|scans?|biops(?:y|ies)|serolog\w+)\b")
 _TREATMENT_ASPECTS = frozenset({"first-line", "alternative", "starting-dose"})
 
 
 def recommends_testing_for(aspect: str, sentence: str) -> bool:
     """Whether ``sentence`` recommends a test or follow-up where ``aspect`` asks for a
     treatment (a first-line or alternative choice, a starting dose)."""
-    return aspect in _TREATMENT_ASPECTS and bool(_TESTING.search(sentence.lower()))
+    low = sentence.lower()
+    return aspect in _TREATMENT_ASPECTS and bool(_TESTING.search(low) or _TESTING_ACTION.search(low))
