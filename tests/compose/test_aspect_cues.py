@@ -39,3 +39,14 @@ def test_a_course_of_so_many_days_states_the_duration_as_plainly_as_for_so_many_
                                      "community-acquired pneumonia.")
     assert plain == aspect_bonus("duration", "Offer a single antibiotic for 5 days to patients with low-severity "
                                              "community-acquired pneumonia.") == 1.0
+
+
+def test_what_to_give_states_a_first_line_choice_more_plainly_than_what_not_to() -> None:
+    give = aspect_bonus("first-line", "Offer a 5-day course of a single antibiotic to patients with low-severity "
+                                      "community-acquired pneumonia.")
+    prefer = aspect_bonus("first-line", "Consider amoxicillin in preference to a macrolide or a tetracycline for "
+                                        "patients with low-severity community-acquired pneumonia.")
+    avoid = aspect_bonus("first-line", "Do not routinely offer a glucocorticosteroid to patients with "
+                                       "community-acquired pneumonia.")
+    assert give == prefer == 1.0 and 0 < avoid < give
+    assert aspect_bonus("first-line", "Offer microbiological tests to patients with high-severity pneumonia.") < 1.0

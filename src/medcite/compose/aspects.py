@@ -87,10 +87,13 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               r"ct\b|mri\b|x-ray|radiograph\w*|screen\w*|measure\w*|serolog\w+|culture)\b"),
     ),
     "first-line": (
-        (1.0, _FOR_OR_AGAINST),
         (1.0, r"\b(?:first[- ]line|treatment of choice|drug of choice|(?:is|are) (?:the )?(?:preferred|recommended)|"
-              r"should be (?:offered|used|given|treated|started|prescribed|initiated)|(?:we )?recommend\w*|"
-              r"initial (?:therapy|treatment|management|regimen))\b"),
+              r"should be (?:offered|used|given|treated|started|prescribed|initiated|considered)|(?:we )?recommend\w*|"
+              r"initial (?:therapy|treatment|management|regimen)|in preference to)\b"),
+        # NICE's imperative: "Offer a 5-day course of …", "Consider amoxicillin in preference to …"
+        (1.0, r"(?:^|: )(?:offer|give|use|start|prescribe|consider)\b(?! (?:\w+ ){0,3}?(?:tests?|testing|imaging))"),
+        # what not to give answers a first-line question less plainly than what to give
+        (0.7, _FOR_OR_AGAINST),
         (0.6, r"\b(?:treat\w*|therap\w+|manag\w+|regimen|administer\w*|offer\w*|prescrib\w+|give\w*)\b"),
     ),
 }
