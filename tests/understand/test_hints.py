@@ -429,3 +429,20 @@ def test_a_sentence_for_a_group_the_question_does_not_name_is_another_population
     from medcite.understand.populations import restricted_elsewhere
 
     assert restricted_elsewhere(question, sentence) is elsewhere
+
+
+@pytest.mark.parametrize(("age", "sentence", "conflict"), [
+    (29, "For women aged 65 years and older, HPV-negative ASC-US test results should be considered abnormal.", True),
+    (29, "For women with HPV-positive ASC-US, colposcopy is recommended.", False),
+    (29, "For women aged 21 to 29 years, cytology alone is recommended every 3 years.", False),
+    (35, "For women aged 21 to 29 years, cytology alone is recommended every 3 years.", True),
+    (71, "For women 70 years of age or older who have undergone adequate screening, stop screening.", False),
+    (70, "Do not offer stroke prevention therapy to people aged under 65 years with AF.", True),
+    (50, "Do not offer stroke prevention therapy to people aged under 65 years with AF.", False),
+    (5, "In children younger than 18 years, avoid codeine.", False),
+    (None, "For women aged 65 years and older, stop screening.", False),
+])
+def test_an_age_range_that_excludes_the_patient(age: float | None, sentence: str, conflict: bool) -> None:
+    from medcite.understand.populations import age_conflict
+
+    assert age_conflict(age, sentence) is conflict

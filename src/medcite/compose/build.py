@@ -25,7 +25,14 @@ from ..types import Answer, Hit, PatientContext, Section, Statement
 from ..understand.concepts import Concept, concepts, coverage
 from ..understand.frame import Frame, understand
 from ..understand.patient import merge, parse_patient
-from ..understand.populations import POPULATIONS, kind_conflict, mentions, mismatch, restricted_elsewhere
+from ..understand.populations import (
+    POPULATIONS,
+    age_conflict,
+    kind_conflict,
+    mentions,
+    mismatch,
+    restricted_elsewhere,
+)
 from ..understand.question import GENERIC_WORDS, QuestionFrame, frame, intent_of
 from ..understand.vignette import CHATTER
 from . import audience as lay
@@ -603,7 +610,12 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
     ("hemoglobin", "transfusion")."""
     pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
     pool = [c for c in pool if not recommends_testing_for(ctx.understood.aspect, c.text)] or pool
-    pool = [c for c in pool if not kind_conflict(ctx.question, c.text)] or pool
+    age = None if ctx.patient.age_from_word else ctx.patient.age_years
+    own = set(ctx.patient.populations())
+    # An age range excludes the patient unless the sentence also names a group they are in
+    # ("… for pregnant and lactating women, children, and adolescents less than 18 years …").
+    pool = [c for c in pool if not kind_conflict(ctx.question, c.text)
+            and not (age_conflict(age, c.text) and not mentions(c.text) & own)] or pool
     directing = [c for c in pool if directs(c.text) or c.grade]
     if not directing and not consumer_background:
         pool = [c for c in pool if c.hit.source_type != "consumer"]

@@ -131,3 +131,38 @@ def restricted_elsewhere(question: str, sentence: str) -> bool:
     """Whether ``sentence`` is restricted to a group (HIV, transplant recipients,
     immunocompromised patients) that ``question`` does not name."""
     return bool(_RESTRICTED.search(sentence)) and not _RESTRICTED_ASKED.search(question)
+
+
+# Age ranges a sentence is restricted to, in years: "aged 21 to 29 years", "women 65 years and
+# older", "≥ 75 years", "younger than 30 years", "under 18 years of age".
+_NUM = r"(\d{1,3})"
+_YEARS = r"(?:years?|yrs?|y)(?:\s+of\s+age|\s+old)?"
+_AGE_RANGES = (
+    (re.compile(rf"\b(?:aged|ages?|between)\s+{_NUM}\s*(?:–|-|to|and)\s*{_NUM}\s*{_YEARS}?", re.I), "between"),
+    (re.compile(rf"\b{_NUM}\s*(?:–|-|to)\s*{_NUM}\s+{_YEARS}", re.I), "between"),
+    (re.compile(rf"\b(?:aged\s+)?{_NUM}\s+{_YEARS}\s+(?:and|or)\s+(?:older|over|above)", re.I), "from"),
+    (re.compile(rf"(?:≥|>=|>)\s*{_NUM}\s*{_YEARS}", re.I), "from"),
+    (re.compile(rf"\b(?:older than|over the age of|aged over)\s+{_NUM}(?:\s+{_YEARS})?", re.I), "from"),
+    (re.compile(rf"\b(?:younger than|under(?: the age of)?|less than|aged under|<)\s*{_NUM}\s*{_YEARS}", re.I), "below"),
+)
+
+
+def age_conflict(age_years: float | None, sentence: str) -> bool:
+    """Whether ``sentence`` is restricted to ages in years that exclude a patient of
+    ``age_years`` ("For women aged 65 years and older, …" for a 29-year-old). False when the
+    age is unknown or the sentence states no age range in years."""
+    if age_years is None:
+        return False
+    ranges: list[tuple[float, float]] = []
+    for pattern, kind in _AGE_RANGES:
+        for m in pattern.finditer(sentence):
+            a = float(m.group(1))
+            if kind == "between":
+                b = float(m.group(2))
+                if a <= b <= 120:
+                    ranges.append((a, b + 1))
+            elif kind == "from" and a <= 120:
+                ranges.append((a, 200.0))
+            elif kind == "below" and a <= 120:
+                ranges.append((0.0, a))
+    return bool(ranges) and not any(lo <= age_years < hi for lo, hi in ranges)
