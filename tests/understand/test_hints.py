@@ -319,6 +319,10 @@ def test_theatre_shorthand_is_written_out() -> None:
     ("renal colic, 8/10 pain", "For mild pain, offer paracetamol.", True),
     ("took 2 tablets, pain 2/10 now", "For severe pain, offer morphine.", True),
     ("took 2 tablets", "For severe pain, offer morphine.", False),
+    ("31M Crohn's, moderately severe flare, CRP 60. aza or anti-TNF?",
+     "In patients with surgically induced remission of CD, the AGA suggests anti-TNF therapy.", True),
+    ("31M Crohn's, moderately severe flare, CRP 60. aza or anti-TNF?",
+     "The guideline developers recommend using anti-TNF drugs to induce remission in moderately severe CD.", False),
 ])
 def test_a_pain_score_is_a_severity(question: str, sentence: str, conflict: bool) -> None:
     from medcite.understand.populations import kind_conflict

@@ -79,6 +79,12 @@ _KINDS: dict[str, dict[str, re.Pattern[str]]] = {
     },
     "complication": {"uncomplicated": re.compile(r"\buncomplicated\b"),
                      "complicated": re.compile(r"(?<!un)\bcomplicated\b")},
+    # active disease ("flare", "to induce remission") or disease in remission ("maintenance of
+    # remission", "surgically induced remission"): Crohn's, colitis, lupus guidelines split on it
+    "activity": {"active": re.compile(r"\b(?:flar(?:e|es|ing)|active (?:disease|crohn\w*|colitis|uc|cd)|"
+                                      r"induc\w* (?:of )?remission|to induce)\b"),
+                 "remission": re.compile(r"\b(?:in remission|remitted|(?:maintenance|maintain\w*) (?:of )?remission|"
+                                         r"(?:surgically|medically) induced remission|quiescent)\b")},
     "stability": {"stable": re.compile(r"\b(?:ha?emodynamically stable|bp (?:stable|ok|fine|normal)|normotensive)\b"),
                   "unstable": re.compile(r"\b(?:ha?emodynamic(?:ally)? (?:instability|unstable|compromise)|"
                                          r"ha?emodynamically unstable|unstable|shock|hypotensive)\b")},
