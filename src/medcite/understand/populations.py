@@ -82,7 +82,7 @@ _KINDS: dict[str, dict[str, re.Pattern[str]]] = {
     # active disease ("flare", "to induce remission") or disease in remission ("maintenance of
     # remission", "surgically induced remission"): Crohn's, colitis, lupus guidelines split on it
     "activity": {"active": re.compile(r"\b(?:flar(?:e|es|ing)|active (?:disease|crohn\w*|colitis|uc|cd)|"
-                                      r"induc\w* (?:of )?remission|to induce)\b"),
+                                      r"induc(?:e|es|ing|tion) (?:of )?remission|to induce)\b"),
                  "remission": re.compile(r"\b(?:in remission|remitted|(?:maintenance|maintain\w*) (?:of )?remission|"
                                          r"(?:surgically|medically) induced remission|quiescent)\b")},
     "stability": {"stable": re.compile(r"\b(?:ha?emodynamically stable|bp (?:stable|ok|fine|normal)|normotensive)\b"),
