@@ -450,3 +450,20 @@ def test_an_age_range_that_excludes_the_patient(age: float | None, sentence: str
     from medcite.understand.populations import age_conflict
 
     assert age_conflict(age, sentence) is conflict
+
+
+def test_after_a_dash_the_asking_clause_is_about_what_it_names() -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
+    scopes = ScopeIndex([Scope("ngc:1", "guideline", "DLBCL", ("Diffuse large B-cell lymphoma (DLBCL)",), "", ()),
+                         Scope("ngc:2", "guideline", "T2DM", ("Type 2 diabetes mellitus (T2DM)",), "", ()),
+                         Scope("ngc:3", "guideline", "CDI", ("Clostridium difficile infection (CDI)",), "", ()),
+                         Scope("ngc:4", "guideline", "Febrile neutropenia", ("Febrile neutropenia",), "", ()), *others])
+    frame = understand("70F new DLBCL, starting R-CHOP, T2DM - febrile neutropenia prophylaxis from cycle 1?",
+                       scopes=scopes)
+    assert [" ".join(k) for k in frame.focus_keys] == ["febril neutropenia"]
+    # a clause after the dash that names nothing keeps its sentence
+    frame = understand("68F day 6 of cipro, C diff PCR positive. mild-mod CDI - what do I start and for how long",
+                       scopes=scopes)
+    assert ("cdi",) in frame.focus_keys

@@ -306,6 +306,16 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     a, b = ask_clause(q)
     focus_text = _focus_text(q, a, b, details, expanded, scopes)
     focus = set(analyze(focus_text))
+    if scopes is not None:
+        # "70F new DLBCL, … T2DM + CKD3 - primary G-CSF ppx from cycle 1?": after a dash, the
+        # clause that asks is about what it names; one that names no condition or drug ("mild-mod
+        # CDI - what do I start and for how long") keeps the sentence it is part of.
+        after_dash = set(analyze(_focus_text(q, a, b, details, expanded, scopes, dash=True)))
+        keys = [key for _, _, key in scopes.find_phrases(stems)]
+        if after_dash != focus and (any(set(key) <= after_dash for key in keys)
+                                    or any(set(analyze(d)) <= after_dash for d in _drugs(text, expanded))):
+            focus_text = _focus_text(q, a, b, details, expanded, scopes, dash=True)
+            focus = after_dash
 
     conditions: list[tuple[bool, float, str, tuple[str, ...]]] = []
     negated = _negated_terms(text)
@@ -578,12 +588,14 @@ def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str],
 
 
 def _focus_text(q: str, a: int, b: int, details: list[tuple[int, int]], expanded: ExpandedQuery,
-                scopes: ScopeIndex | None) -> str:
+                scopes: ScopeIndex | None, dash: bool = False) -> str:
     """The clause that asks and the one before it (where a short question's subject is),
     abbreviations expanded when ``scopes`` is given."""
     # The sentence that holds the asking clause ("starting tirzepatide - 2.5 mg weekly? how fast
     # can I titrate?"), and the one before it when the question is a bare "what now?".
-    ends = [m.end() for m in re.finditer(r"(?<!\d)(?<!\b[A-Z])[.;:\n](?!\d)", q[:a])]
+    # With ``dash``, a dash between spaces ends the telling as a full stop does.
+    stops = r"(?<!\d)(?<!\b[A-Z])[.;:\n](?!\d)" + (r"|\s[-–—]+\s" if dash else "")
+    ends = [m.end() for m in re.finditer(stops, q[:a])]
     start = ends[-1] if ends else 0
     if len(q[start:b].split()) <= 4:
         before = [s for s in clauses(q) if s[1] <= start]
