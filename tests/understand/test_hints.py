@@ -338,6 +338,8 @@ def test_a_pain_score_is_a_severity(question: str, sentence: str, conflict: bool
     ("first-line", "Do not routinely offer microbiological tests to patients with low-severity pneumonia.", True),
     ("first-line", "Clinicians should not routinely perform diagnostic imaging for patients with Bell's palsy.", True),
     ("first-line", "Offer a 5-day course of a single antibiotic to patients with low-severity pneumonia.", False),
+    ("first-line", "For trigeminal neuralgia refractory to medical therapy, neuroimaging is indicated.", True),
+    ("first-line", "Imaging findings guide the choice of surgery; offer carbamazepine.", False),
 ])
 def test_a_recommendation_to_test_does_not_answer_a_treatment_question(aspect: str, sentence: str,
                                                                         testing: bool) -> None:
@@ -467,3 +469,13 @@ def test_after_a_dash_the_asking_clause_is_about_what_it_names() -> None:
     frame = understand("68F day 6 of cipro, C diff PCR positive. mild-mod CDI - what do I start and for how long",
                        scopes=scopes)
     assert ("cdi",) in frame.focus_keys
+
+
+def test_a_test_listed_in_a_scope_is_no_condition() -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
+    scopes = ScopeIndex([Scope("ngc:1", "guideline", "Headache imaging", ("Headache; MRI",), "", ()),
+                         Scope("ngc:2", "guideline", "TN", ("Trigeminal neuralgia",), "", ()), *others])
+    frame = understand("58F trigeminal neuralgia, MRI nl - first line drug?", scopes=scopes)
+    assert frame.conditions == ("Trigeminal neuralgia",)

@@ -117,10 +117,13 @@ _TESTING = re.compile(
     r"\b(?:recommend\w*|suggest\w*|should(?: be)?|advise\w*)\s+(?:that\s+)?(?:\w+\s+){0,2}?(?:against\s+)?"
     r"(?:testing|screening|monitoring|measur\w+|imaging|surveillance|follow-?up|evaluation|assessment|"
     r"(?:be )?(?:tested|screened|monitored|measured|imaged|evaluated|assessed))\b")
-# "Do not routinely offer microbiological tests to …", "Obtain blood cultures before …"
+# "Do not routinely offer microbiological tests to …", "Obtain blood cultures before …",
+# "… neuroimaging is indicated to identify a structural etiology."
 _TESTING_ACTION = re.compile(
     r"\b(?:offer|perform|order|obtain|request|send|take)\s+(?:\w+\s+){0,3}?(?:tests?|testing|screening|imaging|"
-    r"cultures?|x-?rays?|radiographs?|scans?|biops(?:y|ies)|serolog\w+)\b")
+    r"cultures?|x-?rays?|radiographs?|scans?|biops(?:y|ies)|serolog\w+)\b|"
+    r"\b(?:(?:neuro)?imaging|ct|mri|ultrasound|ultrasonography|radiograph\w*|x-?rays?)\b(?= (?:\w+ ){0,3}"
+    r"(?:is|are|should be|may be) (?:usually )?(?:indicated|recommended|appropriate|performed|obtained))")
 _TREATMENT_ASPECTS = frozenset({"first-line", "alternative", "starting-dose"})
 
 

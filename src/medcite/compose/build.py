@@ -732,8 +732,11 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c.context_cover >= config.min_sentence_cover
             and not c.is_lead and bottom_line_material(c.text)
             and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)]
+    # A document whose only statements of a first-line choice are about testing (an imaging
+    # guideline) has no bottom line for it: the next document may.
     pool = _most_to_the_point(ctx, [c for c in pool if _asked(ctx, c) > 0
-                                    and c.cover >= config.document_sentence_cover])
+                                    and c.cover >= config.document_sentence_cover
+                                    and not recommends_testing_for(ctx.understood.aspect, c.text)])
     if not pool:
         return []
 

@@ -35,6 +35,10 @@ _LEAD = re.compile(r"^(?:including|such as|e\.g\.,?|and|or|other|any|all)\s+", r
 _MAX_PHRASE_TOKENS = 8
 _MAX_PHRASES_PER_DOC = 60
 _HEAD_STEMS = frozenset({"diseas", "syndrom", "disord"})
+# Tests and imaging some scopes list among their conditions: never a condition of a question.
+_TESTS = frozenset({"mri", "ct", "pet", "pet/ct", "ecg", "ekg", "eeg", "emg", "x-ray", "ultrasound", "ultrasonography",
+                    "mammography", "colonoscopy", "endoscopy", "biopsy", "magnetic resonance imaging",
+                    "computed tomography"})
 _NAMED_HEADS = frozenset({"disease", "diseases", "syndrome", "syndromes", "disorder", "disorders"})
 _COMMON_SHARE = 0.01  # a one-word condition named in more scopes than this is a category
 _RARE_SHARE = 0.002  # a consumer page's one-word topic this rare is a condition ("Pheochromocytoma")
@@ -161,6 +165,8 @@ class ScopeIndex:
                 key = tuple(analyze(phrase))
                 if not key or (len(key) == 1 and key[0] in generic) or len(key) > _MAX_PHRASE_TOKENS:
                     continue
+                if phrase.strip().lower() in _TESTS:
+                    continue  # "MRI" in an imaging guideline's scope is how, not what
                 # One word is a condition when a guideline or a label lists it as one ("Gout");
                 # a consumer page's one-word topic is often a category ("Antibiotics", "Blood"),
                 # kept only when rare (checked below, once all scopes are counted).
