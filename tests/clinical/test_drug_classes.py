@@ -53,3 +53,13 @@ def test_a_lone_drug_asked_about_searches_with_its_class(question: str, hint: st
     hints = understand(question).hints
     classes = {c for d in ("sertraline", "sildenafil", "amoxicillin") for c in classes_of(d)}
     assert ([h for h in hints if h in classes] == [hint]) if hint else not set(hints) & classes
+
+
+def test_a_brand_that_begins_with_a_common_word_is_matched_only_as_typed_in_capitals() -> None:
+    from medcite.clinical.drugs import brand_to_generic, has_drug_lexicon
+
+    assert has_drug_lexicon()
+    # "at 10/40" is ten weeks of pregnancy, not the brand "AT 10" (dihydrotachysterol)
+    assert brand_to_generic("31F G2P1 at 10/40, MTHFR checked?") == []
+    assert brand_to_generic("takes AT 10 daily") == [("AT 10", "dihydrotachysterol")]
+    assert brand_to_generic("on Humira") == [("Humira", "adalimumab")]

@@ -122,6 +122,8 @@ def brand_to_generic(text: str) -> list[tuple[str, str]]:
     i = 0
     while i < len(tokens):
         for n in range(min(_DRUG_MAX_WORDS, len(tokens) - i), 0, -1):
+            if n > 1 and lowered[i] in STOPWORDS and not tokens[i].isupper():
+                continue  # "at 10/40" (weeks of pregnancy) is not the brand "AT 10"
             generic = lex.to_generic.get(" ".join(lowered[i : i + n]))
             if generic:
                 pair = (" ".join(tokens[i : i + n]), generic)
