@@ -443,7 +443,12 @@ def _asked_condition_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceSt
     better = next(iter([*listing, *clinical, *naming]), None)
     if better is None or better == docs[0]:
         return list(hits)
-    return [*(h for h in hits if h.doc_id == better), *(h for h in hits if h.doc_id != better)]
+    return _moved_first(hits, better)
+
+
+def _moved_first(hits: Sequence[Hit], doc_id: str) -> list[Hit]:
+    """``hits`` with the document ``doc_id``'s passages first, each part in its own order."""
+    return [*(h for h in hits if h.doc_id == doc_id), *(h for h in hits if h.doc_id != doc_id)]
 
 
 def _asked_drug_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k: int = 5) -> list[Hit]:
@@ -469,7 +474,7 @@ def _asked_drug_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, 
     better = next((d for d in docs[1:] if kinds[d] in ("guideline", "label") and names_drug(d)), None)
     if better is None:
         return list(hits)
-    return [*(h for h in hits if h.doc_id == better), *(h for h in hits if h.doc_id != better)]
+    return _moved_first(hits, better)
 
 
 def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],

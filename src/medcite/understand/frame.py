@@ -310,12 +310,12 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # "70F new DLBCL, … T2DM + CKD3 - primary G-CSF ppx from cycle 1?": after a dash, the
         # clause that asks is about what it names; one that names no condition or drug ("mild-mod
         # CDI - what do I start and for how long") keeps the sentence it is part of.
-        after_dash = set(analyze(_focus_text(q, a, b, details, expanded, scopes, dash=True)))
+        dash_text = _focus_text(q, a, b, details, expanded, scopes, dash=True)
+        after_dash = set(analyze(dash_text))
         keys = [key for _, _, key in scopes.find_phrases(stems)]
         if after_dash != focus and (any(set(key) <= after_dash for key in keys)
                                     or any(set(analyze(d)) <= after_dash for d in _drugs(text, expanded))):
-            focus_text = _focus_text(q, a, b, details, expanded, scopes, dash=True)
-            focus = after_dash
+            focus_text, focus = dash_text, after_dash
 
     conditions: list[tuple[bool, float, str, tuple[str, ...]]] = []
     negated = _negated_terms(text)
@@ -422,21 +422,24 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     )
 
 
+def _written_as(stem: str, text: str) -> list[str]:
+    """The words of ``text`` (lower-cased) whose stem is ``stem``."""
+    return [w.lower() for w in re.findall(r"[A-Za-z][\w'-]*", text) if analyze(w) == [stem]]
+
+
 def _participle_only(stem: str, surface: str, text: str) -> bool:
     """Whether ``text`` writes the one-word condition ``surface`` only as an -ing word that the
     condition's name is not ("burning feet" for "Burns"; "vomiting" stays "Vomiting")."""
-    if surface.lower().endswith("ing"):
-        return False
-    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", text) if analyze(w) == [stem]]
-    return bool(words) and all(w.lower().endswith("ing") for w in words)
+    words = _written_as(stem, text)
+    return not surface.lower().endswith("ing") and bool(words) and all(w.endswith("ing") for w in words)
 
 
 def _plural_only(stem: str, surface: str, text: str) -> bool:
     """Whether ``text`` writes a head-dropped condition name ("Platelet" of "Platelet disorders")
     only in the plural: the things themselves ("platelets"), not the disease."""
     head = surface.split()[0].lower() if surface.split() else ""
-    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", text) if analyze(w) == [stem]]
-    return bool(words) and all(w.lower().endswith("s") and w.lower()[:-1] == head for w in words)
+    words = _written_as(stem, text)
+    return bool(words) and all(w.endswith("s") and w[:-1] == head for w in words)
 
 
 def _beside_organ_disease(keys: tuple[tuple[str, ...], ...], scopes: ScopeIndex | None,
