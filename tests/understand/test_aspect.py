@@ -16,6 +16,15 @@ CASES = [
     ("permanent AF, HR 118. what rate control drug do I start", "first-line"),
     ("baby under phototherapy - when can we turn the lights off?", "stop"),
     ("What is the initial hypertonic saline regimen for severe hyponatraemia?", "starting-dose"),
+    # bedside phrasings written for session 9 (not from the question set)
+    ("7 days of cipro so far. total course?", "duration"),
+    ("remitted for a year on sertraline. when can she come off it?", "stop"),
+    ("BP normal on amlodipine for 6 months - ok to discontinue?", "stop"),
+    ("new AF, rate 90, CHA2DS2-VASc 3. what's the plan?", "first-line"),
+    ("metformin not tolerated - what next?", "alternative"),
+    ("PSA 6.1 on repeat. when do I refer?", "threshold"),
+    ("FEV1/FVC 0.68, FeNO 45. is that enough to diagnose it?", "diagnosis"),
+    ("starting lithium. anything to watch for?", "monitoring"),
     ("on CPAP since birth. when can we switch it off?", "stop"),
     # phrasings added in session 6 (not from the question set's wording)
     ("Which NSAID is safest in a patient with CKD?", "first-line"),

@@ -25,7 +25,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:not|no|poorly|didn'?t|doesn'?t|did not|does not|failed to) respond\w*|failed|fails|failing|failure of|"
         r"(?:if|when|after) .{0,40}(?:fails?|not (?:work|tolerat\w*|possible|an option|available)|contraindicated)|"
         r"can'?t (?:take|use|tolerate|have|get)|cannot (?:take|use|tolerate|have|receive)|unable to (?:take|tolerate|use)|"
-        r"intoleran\w*|(?:is|are|if|when) contraindicated|allerg\w+ to|other options?|what else|next step|"
+        r"intoleran\w*|(?:is|are|if|when) contraindicated|allerg\w+ to|other options?|what else|next step|what next|plan b|"
         r"(?:won'?t|will not|doesn'?t|does not|don'?t) (?:cover|pay for)|not covered|can'?t afford|unavailable|"
         r"not available|(?:in )?shortage|back-?ordered|"
         r"switch(?:ed|ing)? to|add-?on|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx)s?|"
@@ -38,7 +38,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\bhow (?:should|do|can|is|are|to)\b(?: \w+){0,5}? (?:be )?(?:discontinued|stopped|withdrawn|tapered|"
         r"weaned|come off|stop)\b", re.I)),
     ("stop", re.compile(
-        r"\b(?:when (?:to|can (?:i|we|you)|should (?:i|we|you|it|they)) (?:stop|discontinue|d/?c|hold|come off)|"
+        r"\b(?:when (?:to|can (?:i|we|you|he|she|they|the patient|pt)|should (?:i|we|you|it|they|he|she)) "
+        r"(?:stop|discontinue|d/?c|hold|come off)|ok to (?:stop|discontinue|d/?c|come off|hold)|"
         r"(?:stop|stopping|discontinu\w+|deprescrib\w+|withdraw\w*|hold(?:ing)?|wean(?:ing)? off|come off|d/c)"
         r"(?: the| his| her| their)? .{0,40}\b(?:when|after|if|safe)|can (?:i|we|you|he|she) stop|"
         r"safe to stop|stopping rules?|how long before stopping|drug holiday|keep (?:going|it going)|continue or stop|"
@@ -53,6 +54,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\bok to (?:discharge|stop|d/?c)\b", re.I)),
     ("duration", re.compile(
         r"\b(?:how long|duration|for how many (?:days|weeks|months|years)|length of (?:treatment|therapy|course)|"
+        r"total course|how long a course|"
         r"how many (?:days|weeks|months|years)|(?:course|treatment|therapy) length|(?:\d+|seven|ten|five|fourteen)"
         r"[- ](?:day|week|month)s? (?:vs\.?|or|versus) (?:\d+|seven|ten|five|fourteen)[- ](?:day|week|month)s?)\b",
         re.I)),
@@ -69,6 +71,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\bhow often\b.{0,60}\b(?:check\w*|test\w*|measur\w*|monitor\w*|repeat\w*|screen\w*|assess\w*|seen|"
         r"review\w*|done|performed)\b|"
         # "when should pressure ulcer risk be assessed?": the timing of a check
+        r"\b(?:anything|what) (?:else )?to (?:watch|look out) for\b|"
         r"\bwhen (?:should|do|to|must)\b.{0,50}\b(?:assess\w*|check\w*|measur\w*|monitor\w*|review\w*|re-?assess\w*|"
         r"repeat\w*)\b|"
         r"\b(?:monitor\w*|follow[- ]?up|surveillance|how often (?:to |should (?:i|we|you) )?(?:check|test|measure|"
@@ -77,11 +80,11 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     ("threshold", re.compile(
         r"\b(?:threshold|cut-?off|at what (?:[\w-]+ ){0,3}?(?:level|value|point|number|count|age|bp|blood pressure|"
         r"hb|hemoglobin|glucose|score|interval|concentration|saturation|weight|size)|ok to (?:start|give|use|add|"
-        r"operate|proceed|go ahead)|when (?:to|should (?:i|we|you)) (?:start|begin|initiate|treat|transfuse|intubate|refer|"
+        r"operate|proceed|go ahead)|when (?:to|should (?:i|we|you)|do (?:i|we|you)) (?:start|begin|initiate|treat|transfuse|intubate|refer|"
         r"admit|operate|give|offer|add)|when is .{0,30}(?:indicated|needed|required)|indications? for|"
         r"should (?:i|we|you) (?:start|treat|transfuse|give|admit|refer)|(?:start|treat|transfuse) (?:if|when|at|below|above)|"
         r"does (?:she|he|this|the patient|pt) (?:need|require|qualify)|need (?:a |an )?(?:transfusion|admission|"
-        r"referral|treatment|tx|therapy|surgery))\b|\b(?:is|are) \w+(?: \w+)? enough\b|"
+        r"referral|treatment|tx|therapy|surgery))\b|\b(?:is|are) \w+(?: \w+)? enough\b(?! to (?:call|diagnose|confirm|make))|"
         r"^\W*(?!(?:which|what|how|when|who|why)\b)(?:(?!(?:dose|doses|dosing|rate)\b)\w+[- ]?){1,2}"
         r"(?: here| now| first)?\s*\?\s*$|"
         # "transfuse platelets first?", "lyse here?": a bare verb asks whether to do it
@@ -104,7 +107,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"analgesic|insulin|inhaler|statin|class|option)s?|best (?:treatment|therapy|drug|option|management|"
         r"approach)|how (?:to|do (?:i|we|you)|should (?:i|we|you|it|they) be) (?:treat|manage)\w*|"
         r"what (?:to|do (?:i|we|you)) (?:give|start|use|prescribe)|what (?:first|1st)\b|(?:start|try|give) first\b|"
-        r"or (?:something|anything) else|\bor\b[^?]{0,30}\bfirst\s*\?|"
+        r"or (?:something|anything) else|\bor\b[^?]{0,30}\bfirst\s*\?|what(?:'s| is) the (?:plan|management)|"
         r"start (?:on|her on|him on)|should (?:i|we|you) (?:give|start|use|prescribe|offer)|"
         r"empiric(?:al)? (?:abx|antibiotics?|antimicrobials?|therapy|treatment|coverage|regimen)|"
         # "abx or watchful waiting?": whether to treat at all is the first choice
