@@ -25,7 +25,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:not|no|poorly|didn'?t|doesn'?t|did not|does not|failed to) respond\w*|failed|fails|failing|failure of|"
         r"(?:if|when|after) .{0,40}(?:fails?|not (?:work|tolerat\w*|possible|an option|available)|contraindicated)|"
         r"can'?t (?:take|use|tolerate|have|get)|cannot (?:take|use|tolerate|have|receive)|unable to (?:take|tolerate|use)|"
-        r"intoleran\w*|(?:is|are|if|when) contraindicated|allerg\w+ to|other options?|what else|next step|what next|plan b|"
+        r"intoleran\w*|(?:is|are|if|when) contraindicated|allerg\w+ to|other options?|what else|next step|what next|plan b|anything better than|better (?:option|alternative|choice) than|"
+        r"allergic(?! reaction)|"
         r"(?:won'?t|will not|doesn'?t|does not|don'?t) (?:cover|pay for)|not covered|can'?t afford|unavailable|"
         r"not available|(?:in )?shortage|back-?ordered|"
         r"switch(?:ed|ing)? to|add-?on|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx)s?|"
@@ -40,6 +41,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     ("stop", re.compile(
         r"\b(?:when (?:to|can (?:i|we|you|he|she|they|the patient|pt)|should (?:i|we|you|it|they|he|she)) "
         r"(?:stop|discontinue|d/?c|hold|come off)|ok to (?:stop|discontinue|d/?c|come off|hold)|"
+        r"should (?:i|we|you) (?:stop|discontinue|hold|d/?c)|time to (?:stop|discontinue)|"
+        r"take (?:him|her|them|the patient|pt) off|discontinue or continue|continue or discontinue|"
         r"(?:stop|stopping|discontinu\w+|deprescrib\w+|withdraw\w*|hold(?:ing)?|wean(?:ing)? off|come off|d/c)"
         r"(?: the| his| her| their)? .{0,40}\b(?:when|after|if|safe)|can (?:i|we|you|he|she) stop|"
         r"safe to stop|stopping rules?|how long before stopping|drug holiday|keep (?:going|it going)|continue or stop|"
@@ -54,20 +57,27 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\bok to (?:discharge|stop|d/?c)\b", re.I)),
     ("duration", re.compile(
         r"\b(?:how long|duration|for how many (?:days|weeks|months|years)|length of (?:treatment|therapy|course)|"
-        r"total course|how long a course|"
+        r"total course|how long a course|\d+ (?:or|vs\.?|versus) \d+ (?:days?|weeks?|months?)|"
         r"how many (?:days|weeks|months|years)|(?:course|treatment|therapy) length|(?:\d+|seven|ten|five|fourteen)"
         r"[- ](?:day|week|month)s? (?:vs\.?|or|versus) (?:\d+|seven|ten|five|fourteen)[- ](?:day|week|month)s?)\b",
         re.I)),
     ("titration", re.compile(
         r"\b(?:titrat\w*|up-?titrat\w*|taper\w*|wean\w*|increase the dose|dose (?:increase|escalation)|"
+        r"max(?:imum)? (?:daily )?dose|how (?:quickly|fast|soon) (?:can|should|do) (?:i|we|you) (?:increase|go up|"
+        r"uptitrate|titrate|escalate)|go up to what|increase (?:it )?to what|"
         r"(?:keep|continue|stay) (?:on )?(?:the |her |his )?same (?:[\w-]+ )?dose|dose adjust\w*|adjust\w* (?:the )?dose|"
         r"(?:reduce|lower|halve) the dose|renally dose|renal dos\w+|"
         r"escalat\w*|step[- ]?(?:up|down)|(?:go|going) up on|how fast (?:to |can (?:i|we) )?(?:increase|reduce|lower|go up)|"
         r"how (?:do|should|can) (?:i|we|you) (?:stop|come off|discontinue|get (?:her|him|them) off))\b", re.I)),
     ("target", re.compile(
         r"\b(?:target\w*|goals?|aim(?:ing)? (?:for|at)|keep (?:the |her |his )?[\w\s]{0,20}(?:below|under|above|between)|"
-        r"target range|therapeutic range|how low|treat to)\b", re.I)),
+        r"target range|therapeutic range|how low|treat to|get (?:him|her|them|it|levels?) (?:to|below|under)|"
+        r"(?:acceptable|reasonable|ideal|safe) (?:level|range|value|sats?|bp|a1c|hba1c|glucose)|"
+        r"what [\w-]+ (?:is|are) (?:acceptable|reasonable)|"
+        r"(?:inr|sats?|spo2|bp|glucose|a1c|hba1c|ldl|tsh|hb|hgb|potassium|sodium) range)\b", re.I)),
     ("monitoring", re.compile(
+        r"\b(?:which|what) (?:bloods?|labs?|tests?) and when\b|\bneed (?:lfts?|labs?|bloods?|u&es?|tfts?|levels?)\b|"
+        r"\bfollow (?:the )?(?:drug )?(?:levels?|labs?|bloods?)\b|"
         r"\bhow often\b.{0,60}\b(?:check\w*|test\w*|measur\w*|monitor\w*|repeat\w*|screen\w*|assess\w*|seen|"
         r"review\w*|done|performed)\b|"
         # "when should pressure ulcer risk be assessed?": the timing of a check
@@ -85,8 +95,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"should (?:i|we|you) (?:start|treat|transfuse|give|admit|refer)|(?:start|treat|transfuse) (?:if|when|at|below|above)|"
         r"does (?:she|he|this|the patient|pt) (?:need|require|qualify)|need (?:a |an )?(?:transfusion|admission|"
         r"referral|treatment|tx|therapy|surgery))\b|\b(?:is|are) \w+(?: \w+)? enough\b(?! to (?:call|diagnose|confirm|make))|"
-        r"^\W*(?!(?:which|what|how|when|who|why)\b)(?:(?!(?:dose|doses|dosing|rate)\b)\w+[- ]?){1,2}"
-        r"(?: here| now| first)?\s*\?\s*$|"
+        # "is a CT indicated?", "do I need to anticoagulate?"
+        r"\bis (?:a |an )?[\w-]+(?: [\w-]+)? (?:indicated|warranted|needed|necessary)\b|"
+        r"\bdo (?:i|we|you) (?:need|have) to (?!check|monitor|measure|repeat|stop|taper|follow|test|recheck|screen|see)\w+|"
         # "transfuse platelets first?", "lyse here?": a bare verb asks whether to do it
         r"^\W*(?:transfuse|intubate|admit|refer|anticoagulate|operate|lyse|thrombolyse|scan|image|treat|give|start|"
         r"cerclage|biopsy|screen)\b(?![^?]{0,40}\bor\b)[^?]{0,40}\?", re.I)),
@@ -108,6 +119,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"approach)|how (?:to|do (?:i|we|you)|should (?:i|we|you|it|they) be) (?:treat|manage)\w*|"
         r"what (?:to|do (?:i|we|you)) (?:give|start|use|prescribe)|what (?:first|1st)\b|(?:start|try|give) first\b|"
         r"or (?:something|anything) else|\bor\b[^?]{0,30}\bfirst\s*\?|what(?:'s| is) the (?:plan|management)|"
+        r"[\w-]+ of choice|preferred (?:agent|drug|treatment|option|therapy|regimen|antibiotic|abx|inhaler)|first choice|"
         r"start (?:on|her on|him on)|should (?:i|we|you) (?:give|start|use|prescribe|offer)|"
         r"empiric(?:al)? (?:abx|antibiotics?|antimicrobials?|therapy|treatment|coverage|regimen)|"
         # "abx or watchful waiting?": whether to treat at all is the first choice
@@ -115,10 +127,22 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"treatment|tx)|no (?:treatment|tx|abx|antibiotics?))|(?:watchful waiting|observation|wait and see) or)\b|"
         r"\bwhich (?:[\w-]+ ){0,3}(?:is |are )?(?:best|preferred|first|safest|recommended)\b|\bwhich (?:[\w-]+ ){0,2}[\w-]+\s*\?",
         re.I)),
+    # "SSRI or SNRI?": a choice between two treatments named in a word each.
+    ("first-line", re.compile(r"(?:^\W*|[,.;:]\s+|\s[-–—]\s+)(?!(?:continue|stop|start|keep|hold|discontinue|"
+                              r"treat|observe|admit|refer|wait)\b)[\w-]+ or [\w-]+\s*\?\s*$", re.I)),
+    # A bare question of one or two words ("transfuse?", "lyse here?") asks whether to act - when
+    # nothing more specific matched.
+    ("threshold", re.compile(
+        r"^\W*(?!(?:which|what|how|when|who|why)\b)(?:(?!(?:dose|doses|dosing|rate)\b)\w+[- ]?){1,2}"
+        r"(?: here| now| first)?\s*\?\s*$", re.I)),
 )
 # Words that name treatment without asking for a choice ("how long should treatment be
 # continued"): a first-line question only when nothing more specific is asked.
 _TREATMENT_WORDS = re.compile(r"\b(?:treat\w*|manag\w*|therap\w*|tx|mgmt|rx|recommended)\b", re.I)
+
+
+_DOSE_ASKED = re.compile(r"\bhow much\b|\bwhat dose\b|\bdose of\b", re.I)
+_CHOICE_ASKED = re.compile(r"\bwhich (?:[\w-]+ ){0,2}(?:should|do|would|to|is|are)\b", re.I)
 
 
 def asked_aspect(question: str) -> Aspect:
@@ -131,6 +155,11 @@ def asked_aspects(question: str) -> tuple[Aspect, ...]:
     for how long" asks for a duration and a first-line choice); ("general",) when none."""
     text = " ".join((question or "")[:2000].split())
     found = tuple(dict.fromkeys(aspect for aspect, pattern in _RULES if pattern.search(text)))
+    # "how much vit D should I give?" asks for a dose, "which inhaler should I start?" for a
+    # choice, though "should I give / start" alone asks whether to.
+    for aspect, cue in (("starting-dose", _DOSE_ASKED), ("first-line", _CHOICE_ASKED)):
+        if aspect in found and found[0] == "threshold" and cue.search(text):
+            found = (aspect, *(a for a in found if a != aspect))
     if not found and _TREATMENT_WORDS.search(text):
         found = ("first-line",)
     return found or ("general",)
