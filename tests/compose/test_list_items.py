@@ -42,11 +42,15 @@ def test_what_may_not_be_a_bottom_line() -> None:
                  "Cure rates of 91% were achieved in a randomised double blind trial of erythromycin.",
                  "Following 14 daily doses of doxazosin, VIAGRA 100 mg or matching placebo was administered.",
                  "Also, Table 1 in the original guideline document provides ranges of values.",
-                 "Check the list of NCI-supported cancer clinical trials that are now accepting patients."):
+                 "Check the list of NCI-supported cancer clinical trials that are now accepting patients.",
+                 "The Committee considered that in determining the level of oxygen saturation that should be used "
+                 "as a threshold for starting oxygen supplementation it was essential to consider the curve.",
+                 "The Committee members agreed that suctioning should not be routinely performed."):
         assert not bottom_line_material(text), text
     for text in ("Offer twice-daily insulin detemir as basal insulin therapy for adults with type 1 diabetes.",
                  "Evidence is insufficient to recommend for or against screening.",
-                 "Stop metformin if the eGFR is below 30 ml/minute/1.73 m2."):
+                 "Stop metformin if the eGFR is below 30 ml/minute/1.73 m2.",
+                 "The GDG recommends stopping the infusion of hypertonic saline (1D)."):
         assert bottom_line_material(text), text
 
 

@@ -46,6 +46,8 @@ CASES = [
     ("minor head injury on warfarin. is a CT indicated?", "threshold"),
     ("new AF, CHA2DS2-VASc 1. do I need to anticoagulate?", "threshold"),
     ("pregnant on lamotrigine. do we need to follow levels?", "monitoring"),
+    ("bronchiolitis, sats 93% on air - at what sat do we start O2?", "threshold"),
+    ("at what INR do I give vitamin K?", "threshold"),
     ("on CPAP since birth. when can we switch it off?", "stop"),
     # phrasings added in session 6 (not from the question set's wording)
     ("Which NSAID is safest in a patient with CKD?", "first-line"),

@@ -57,7 +57,12 @@ _NOT_A_BOTTOM_LINE = re.compile(
     # a question, such as a guideline's key question ("… does the routine use of capnography
     # reduce …?"), an outcome ("… resulted in a rate of severe toxicity comparable to …"), or
     # a remark on the evidence ("Not enough data are available …", "As with any diagnostic test …")
-    r"|\?[\"')\]]*$|\bresulted in\b|^not enough\b|^as with (?:any|all|other)\b", re.I)
+    r"|\?[\"')\]]*$|\bresulted in\b|^not enough\b|^as with (?:any|all|other)\b"
+    # how a guideline's developers reasoned ("The Committee considered that in determining the
+    # level of oxygen saturation …", "The GDG agreed that …"): the rationale, not the recommendation
+    r"|^(?:the )?(?:committee|gdg|guideline development group|panel|task force|work group|working group|"
+    r"guideline (?:developers|group|committee))(?: members)? (?:considered|agreed|noted|felt|discussed|"
+    r"concluded|recognised|recognized|acknowledged|debated|was aware|were aware)\b", re.I)
 
 
 def bottom_line_material(text: str) -> bool:
