@@ -306,22 +306,23 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     a, b = ask_clause(q)
     focus_text = _focus_text(q, a, b, details, expanded, scopes)
     focus = set(analyze(focus_text))
+    phrase_keys = [key for _, _, key in scopes.find_phrases(stems)] if scopes is not None else []
+    drugs = _drugs(text, expanded)
     if scopes is not None:
         # "70F new DLBCL, … T2DM + CKD3 - primary G-CSF ppx from cycle 1?": after a dash, the
         # clause that asks is about what it names; one that names no condition or drug ("mild-mod
         # CDI - what do I start and for how long") keeps the sentence it is part of.
         dash_text = _focus_text(q, a, b, details, expanded, scopes, dash=True)
         after_dash = set(analyze(dash_text))
-        keys = [key for _, _, key in scopes.find_phrases(stems)]
-        if after_dash != focus and (any(set(key) <= after_dash for key in keys)
-                                    or any(set(analyze(d)) <= after_dash for d in _drugs(text, expanded))):
+        if after_dash != focus and (any(set(key) <= after_dash for key in phrase_keys)
+                                    or any(set(analyze(d)) <= after_dash for d in drugs)):
             focus_text, focus = dash_text, after_dash
 
     conditions: list[tuple[bool, float, str, tuple[str, ...]]] = []
     negated = _negated_terms(text)
     typed = set(analyze(masked))
     if scopes is not None:
-        for _, _, key in scopes.find_phrases(stems):
+        for key in phrase_keys:
             if all(t in generic for t in key) or set(key) <= negated:
                 continue  # "no lymphoma", "no DM or CKD": ruled out, not what is asked about
             if key in scopes.capitals and not re.search(rf"\b{re.escape(scopes.surface[key])}\b", text):
@@ -354,7 +355,6 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     if current and len(current) < len(seen_keys):
         focus_keys = [k for k in focus_keys if not set(k) <= history] or ([] if focus_keys else current)
 
-    drugs = _drugs(text, expanded)
     focus_drugs = [d for d in drugs if set(analyze(d)) & focus or d in focus_text.lower()]
     generic_all = generic | frozenset(analyze(" ".join(CHATTER)))
     # Relevance terms come from the words as typed: an expansion is another form of its
