@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from medcite.understand.aspect import asked_aspects
 from medcite.understand.frame import _negated_terms, understand
+
+
+def _scope_index(*named: Any, filler: int = 400) -> Any:
+    """A scope index of ``named`` among ``filler`` unrelated guidelines (ids of their own), so that
+    one-word conditions stay rare enough to be conditions."""
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    others = [Scope(f"filler:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ())
+              for i in range(filler)]
+    return ScopeIndex([*named, *others])
 
 HINTS = [
     ("G2P1 at 26 wks, RhD neg, fell onto her abdomen yesterday with some PV bleeding. anti-D dose?", ("pregnancy",)),
@@ -61,12 +73,11 @@ def test_history_words_do_not_set_the_aspect(question: str, first: str) -> None:
 
 
 def test_the_drug_that_cannot_be_used_is_not_the_subject() -> None:
-    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.retrieve.scope import Scope
 
     # one guideline among many (a one-word condition named by most scopes would be a category)
-    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(200)]
-    scopes = ScopeIndex([Scope("ngc:10327", "guideline", "UK national guideline for the management of chancroid",
-                               ("Chancroid",), "Adults with chancroid", ("Ciprofloxacin", "Erythromycin")), *others])
+    scopes = _scope_index(Scope("ngc:10327", "guideline", "UK national guideline for the management of chancroid",
+                               ("Chancroid",), "Adults with chancroid", ("Ciprofloxacin", "Erythromycin")), filler=200)
     frame = understand("Which treatment should be used for chancroid in pregnancy when ciprofloxacin is contraindicated?",
                        scopes=scopes)
     assert frame.aspect == "alternative"
@@ -126,15 +137,13 @@ def test_another_population(sentence: str, asked: str, other: bool) -> None:
 
 def test_a_scope_names_a_condition_by_its_phrase_or_all_its_words() -> None:
     from medcite.retrieve.analyze import analyze
-    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.retrieve.scope import Scope
 
-    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(50)]
-    scopes = ScopeIndex([
+    scopes = _scope_index(
         Scope("ngc:10568", "guideline", "Acute heart failure: diagnosing and managing acute heart failure in adults.",
               ("Acute heart failure",), "Adults with acute heart failure", ("Natriuretic peptide testing",)),
         Scope("ngc:9835", "guideline", "ACG clinical guidelines: diagnosis and management of celiac disease.",
-              ("Celiac disease",), "Adults and children with celiac disease", ("Serologic testing",)),
-        *others])
+              ("Celiac disease",), "Adults and children with celiac disease", ("Serologic testing",)), filler=50)
     heart_failure, celiac = tuple(analyze("heart failure")), tuple(analyze("celiac disease"))
     assert scopes.names("ngc:10568", heart_failure) and not scopes.names("ngc:10568", celiac)
     assert scopes.names("ngc:9835", celiac) and not scopes.names("ngc:9835", heart_failure)
@@ -142,12 +151,10 @@ def test_a_scope_names_a_condition_by_its_phrase_or_all_its_words() -> None:
 
 
 def test_a_capitalised_name_is_no_condition_in_lower_case() -> None:
-    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.retrieve.scope import Scope
 
-    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(50)]
-    scopes = ScopeIndex([Scope("medquad:GHR-1", "consumer", "SHORT syndrome", ("SHORT syndrome",), "", ()),
-                         Scope("ngc:10568", "guideline", "Acute heart failure", ("Heart failure",), "", ()),
-                         *others])
+    scopes = _scope_index(Scope("medquad:GHR-1", "consumer", "SHORT syndrome", ("SHORT syndrome",), "", ()),
+                          Scope("ngc:10568", "guideline", "Acute heart failure", ("Heart failure",), "", ()), filler=50)
     assert ("short",) in scopes.capitals and scopes.surface[("short",)] == "SHORT"
     frame = understand("70M with new SOB and ankle swelling: can I rule out heart failure?", scopes=scopes)
     assert "SHORT" not in " ".join(frame.conditions) and "heart failure" in " ".join(frame.conditions).lower()
@@ -183,24 +190,21 @@ def test_bedside_abbreviations_of_oxygen_and_screening() -> None:
 
 
 def test_a_drug_is_no_condition_by_a_syndrome_named_after_it() -> None:
-    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.retrieve.scope import Scope
 
-    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
-    scopes = ScopeIndex([Scope("medquad:GHR-2", "consumer", "Warfarin syndrome", ("Warfarin syndrome",), "", ()),
-                         Scope("medquad:GHR-3", "consumer", "Kawasaki disease", ("Kawasaki disease",), "", ()), *others])
+    scopes = _scope_index(Scope("medquad:GHR-2", "consumer", "Warfarin syndrome", ("Warfarin syndrome",), "", ()),
+                          Scope("medquad:GHR-3", "consumer", "Kawasaki disease", ("Kawasaki disease",), "", ()))
     assert ("warfarin",) not in scopes.phrases and ("kawasaki",) in scopes.phrases  # the alias of a plain name stays
 
 
 def test_what_a_current_drug_is_taken_for_is_history() -> None:
-    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.retrieve.scope import Scope
     from medcite.understand.frame import _history_stems
 
     assert {"af", "atrial", "fibril"} <= _history_stems("78F on dabigatran 150 bid for AF (atrial fibrillation), GCS 13")
     assert "aggress" in _history_stems("on risperidone 0.5 mg bid for aggression x 6 wks")
-    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
-    scopes = ScopeIndex([Scope("ngc:1", "guideline", "Atrial fibrillation", ("Atrial fibrillation",), "", ()),
-                         Scope("ngc:2", "guideline", "Intracerebral hemorrhage", ("Intracerebral hemorrhage",), "", ()),
-                         *others])
+    scopes = _scope_index(Scope("ngc:1", "guideline", "Atrial fibrillation", ("Atrial fibrillation",), "", ()),
+                          Scope("ngc:2", "guideline", "Intracerebral hemorrhage", ("Intracerebral hemorrhage",), "", ()))
     frame = understand("78F on dabigatran for atrial fibrillation, CT shows intracerebral hemorrhage. reversal?",
                        scopes=scopes)
     assert [" ".join(k) for k in frame.focus_keys] == ["intracerebr hemorrhag"]
@@ -235,12 +239,11 @@ def test_the_reaction_an_allergy_caused_is_a_detail_not_the_subject(text: str, m
 ])
 def test_kidney_or_liver_disease_beside_another_condition_describes_the_patient(question: str,
                                                                                 asked: set[tuple[str, ...]]) -> None:
-    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.retrieve.scope import Scope
     from medcite.understand.frame import understand
 
-    others = [Scope(f"ngc:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(50)]
-    scopes = ScopeIndex([Scope("ngc:11127", "guideline", "Management of acute gout", ("Acute gout",), "", ()),
-                         Scope("ngc:10772", "guideline", "Diabetes and CKD", ("CKD",), "", ()), *others])
+    scopes = _scope_index(Scope("ngc:11127", "guideline", "Management of acute gout", ("Acute gout",), "", ()),
+                          Scope("ngc:10772", "guideline", "Diabetes and CKD", ("CKD",), "", ()), filler=50)
     assert set(understand(question, scopes=scopes).focus_keys) == asked
 
 
@@ -267,11 +270,10 @@ def test_a_sentence_for_another_kind_of_the_condition(question: str, sentence: s
 
 
 def test_a_head_dropped_name_is_no_condition_inside_an_abbreviations_expansion() -> None:
-    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.retrieve.scope import Scope
 
-    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
-    scopes = ScopeIndex([Scope("ngc:1", "guideline", "Glomerular diseases", ("Glomerular diseases",), "", ()),
-                         Scope("ngc:2", "guideline", "Type 2 diabetes", ("Type 2 diabetes",), "", ()), *others])
+    scopes = _scope_index(Scope("ngc:1", "guideline", "Glomerular diseases", ("Glomerular diseases",), "", ()),
+                          Scope("ngc:2", "guideline", "Type 2 diabetes", ("Type 2 diabetes",), "", ()))
     assert ("glomerular",) in scopes.aliases
     # eGFR is "estimated glomerular filtration rate": a measurement, not the glomerular diseases
     frame = understand("At what eGFR should metformin be stopped in type 2 diabetes?", scopes=scopes)
@@ -281,12 +283,11 @@ def test_a_head_dropped_name_is_no_condition_inside_an_abbreviations_expansion()
 
 
 def _pdn_scopes():  # type: ignore[no-untyped-def]
-    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.retrieve.scope import Scope
 
-    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
-    return ScopeIndex([Scope("ngc:1", "guideline", "Type 2 diabetes", ("Type 2 diabetes mellitus",), "", ()),
-                       Scope("ngc:2", "guideline", "Painful diabetic neuropathy", ("Painful diabetic neuropathy",), "", ()),
-                       Scope("ngc:3", "guideline", "Burns", ("Burns",), "", ()), *others])
+    return _scope_index(Scope("ngc:1", "guideline", "Type 2 diabetes", ("Type 2 diabetes mellitus",), "", ()),
+                        Scope("ngc:2", "guideline", "Painful diabetic neuropathy", ("Painful diabetic neuropathy",), "", ()),
+                        Scope("ngc:3", "guideline", "Burns", ("Burns",), "", ()))
 
 
 def test_a_symptom_written_as_an_ing_word_is_no_condition() -> None:
@@ -349,11 +350,10 @@ def test_a_recommendation_to_test_does_not_answer_a_treatment_question(aspect: s
 
 
 def test_a_head_dropped_name_in_the_plural_is_the_thing_not_the_disease() -> None:
-    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.retrieve.scope import Scope
 
-    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
-    scopes = ScopeIndex([Scope("medquad:1", "guideline", "Platelet disorders", ("Platelet disorders",), "", ()),
-                         Scope("ngc:2", "guideline", "AML", ("Acute myeloid leukemia",), "", ()), *others])
+    scopes = _scope_index(Scope("medquad:1", "guideline", "Platelet disorders", ("Platelet disorders",), "", ()),
+                          Scope("ngc:2", "guideline", "AML", ("Acute myeloid leukemia",), "", ()))
     assert ("platelet",) in scopes.aliases
     frame = understand("inpatient w/ acute myeloid leukemia, needs an LP. transfuse platelets first?", scopes=scopes)
     assert "Platelet disorders" not in frame.conditions
@@ -411,12 +411,11 @@ def test_a_treatment_named_in_two_words_is_what_the_clause_asks_about() -> None:
 
 def test_an_ambiguous_abbreviations_chosen_sense_is_the_one_its_concept_is_built_on() -> None:
     from medcite.compose.build import _concepts
-    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.retrieve.scope import Scope
 
-    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
-    scopes = ScopeIndex([Scope("ngc:1", "guideline", "Hemodialysis adequacy: Kt/V targets for thrice weekly sessions",
+    scopes = _scope_index(Scope("ngc:1", "guideline", "Hemodialysis adequacy: Kt/V targets for thrice weekly sessions",
                                ("Hemodialysis",), "", ()),
-                         Scope("ngc:2", "guideline", "Huntington disease", ("Huntington disease",), "", ()), *others])
+                         Scope("ngc:2", "guideline", "Huntington disease", ("Huntington disease",), "", ()))
     frame = understand("pt on thrice-weekly in-center HD, anuric - what's the target Kt/V?", scopes=scopes)
     hd = next(c for c in _concepts(frame, lambda t: 5.0) if c.label == "HD")
     assert hd.covered_by({"hemodialysi"}) and not hd.covered_by({"huntington"})
@@ -455,13 +454,12 @@ def test_an_age_range_that_excludes_the_patient(age: float | None, sentence: str
 
 
 def test_after_a_dash_the_asking_clause_is_about_what_it_names() -> None:
-    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.retrieve.scope import Scope
 
-    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
-    scopes = ScopeIndex([Scope("ngc:1", "guideline", "DLBCL", ("Diffuse large B-cell lymphoma (DLBCL)",), "", ()),
-                         Scope("ngc:2", "guideline", "T2DM", ("Type 2 diabetes mellitus (T2DM)",), "", ()),
-                         Scope("ngc:3", "guideline", "CDI", ("Clostridium difficile infection (CDI)",), "", ()),
-                         Scope("ngc:4", "guideline", "Febrile neutropenia", ("Febrile neutropenia",), "", ()), *others])
+    scopes = _scope_index(Scope("ngc:1", "guideline", "DLBCL", ("Diffuse large B-cell lymphoma (DLBCL)",), "", ()),
+                          Scope("ngc:2", "guideline", "T2DM", ("Type 2 diabetes mellitus (T2DM)",), "", ()),
+                          Scope("ngc:3", "guideline", "CDI", ("Clostridium difficile infection (CDI)",), "", ()),
+                          Scope("ngc:4", "guideline", "Febrile neutropenia", ("Febrile neutropenia",), "", ()))
     frame = understand("70F new DLBCL, starting R-CHOP, T2DM - febrile neutropenia prophylaxis from cycle 1?",
                        scopes=scopes)
     assert [" ".join(k) for k in frame.focus_keys] == ["febril neutropenia"]
@@ -472,10 +470,9 @@ def test_after_a_dash_the_asking_clause_is_about_what_it_names() -> None:
 
 
 def test_a_test_listed_in_a_scope_is_no_condition() -> None:
-    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.retrieve.scope import Scope
 
-    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(400)]
-    scopes = ScopeIndex([Scope("ngc:1", "guideline", "Headache imaging", ("Headache; MRI",), "", ()),
-                         Scope("ngc:2", "guideline", "TN", ("Trigeminal neuralgia",), "", ()), *others])
+    scopes = _scope_index(Scope("ngc:1", "guideline", "Headache imaging", ("Headache; MRI",), "", ()),
+                          Scope("ngc:2", "guideline", "TN", ("Trigeminal neuralgia",), "", ()))
     frame = understand("58F trigeminal neuralgia, MRI nl - first line drug?", scopes=scopes)
     assert frame.conditions == ("Trigeminal neuralgia",)
