@@ -170,6 +170,35 @@ CASES: list[tuple[str, str, list[dict[str, Any]]]] = [
      [dict(drug="atorvastatin", low=v, unit="mg") for v in (10, 20, 40, 80)]),
     ("spl haloperidol", "Moderate Symptomatology - 0.5 mg to 2 mg b.i.d. or t.i.d.",
      [dict(low=0.5, high=2, unit="mg", frequency="twice daily or three times daily")]),
+    # A flattened table row: its first cell is the situation every dose of the row is for, and two
+    # doses given as alternatives share the route before the first and the course after the second.
+    ("ngc-11383", "Lyme disease arthritis | Oral doxycycline: 100 mg twice per day or 200 mg once per day for 28 "
+     "days | Oral amoxicillin: 1 g 3 times per day for 28 days | Intravenous ceftriaxone: 2 g once per day for 28 days",
+     [dict(drug="doxycycline", low=100, unit="mg", frequency="twice daily", route="oral", duration="for 28 days",
+           population="Lyme disease arthritis"),
+      dict(drug="doxycycline", low=200, unit="mg", frequency="once daily", route="oral", duration="for 28 days",
+           population="Lyme disease arthritis"),
+      dict(drug="amoxicillin", low=1, unit="g", route="oral", duration="for 28 days"),
+      dict(drug="ceftriaxone", low=2, unit="g", route="intravenous", duration="for 28 days")]),
+    # "(when an oral switch is being considered, use doxycycline)" is a remark: no route of the 4 g dose.
+    ("ngc-11383", "Lyme disease affecting the central nervous system | Intravenous ceftriaxone: 2 g twice per day or "
+     "4 g once per day for 21 days (when an oral switch is being considered, use doxycycline) | Oral doxycycline: "
+     "200 mg twice per day or 400 mg once per day for 21 days | —",
+     [dict(drug="ceftriaxone", low=2, unit="g", frequency="twice daily", route="intravenous", duration="for 21 days"),
+      dict(drug="ceftriaxone", low=4, unit="g", frequency="once daily", route="intravenous", duration="for 21 days"),
+      dict(drug="doxycycline", low=200, unit="mg", route="oral"),
+      dict(drug="doxycycline", low=400, unit="mg", route="oral", duration="for 21 days")]),
+    # A footnote letter glued to a drug's name ("doxycyclinea") still names it: the 2.5 mg/kg is
+    # doxycycline's, not the amoxicillin of the next cell.
+    ("ngc-11383", "Erythema migrans and/or Non-focal symptoms | 9–12 years | Oral doxycyclinea for children under 45 "
+     "kg: 5 mg/kg in 2 divided doses on day 1 followed by 2.5 mg/kg daily in 1 or 2 divided doses for a total of 21 "
+     "days  For severe infections, up to 5 mg/kg daily for 21 days | Oral amoxicillin for children 33 kg and under: "
+     "30 mg/kg 3 times per day for 21 days | Oral azithromycind,e for children 50 kg and under: 10 mg/kg daily for "
+     "17 days",
+     [dict(drug="doxycycline", low=5, unit="mg/kg", population="Erythema migrans and/or Non-focal symptoms, children"),
+      dict(drug="doxycycline", low=2.5, unit="mg/kg", duration="for a total of 21 days"),
+      dict(drug="amoxicillin", low=30, unit="mg/kg", duration="for 21 days"),
+      dict(drug="azithromycin", low=10, unit="mg/kg", duration="for 17 days")]),
 ]
 
 # Real sentences with numbers that are not doses: studies, levels, lab values, ages, weights, percentages.
@@ -379,8 +408,10 @@ def test_humira_label_dosage_section() -> None:
     assert len(every_other_week) >= 4  # RA/PsA/AS, JIA >= 30 kg, Crohn's, UC, psoriasis
     assert {m.route for m in every_other_week} == {"subcutaneous"}
     assert any(m.population == "adults" for m in every_other_week)
-    assert any(m.population == "weight ≥30 kg" for m in every_other_week)
-    assert any((m.low, m.frequency, m.population) == (20, "every other week", "weight 15 kg to <30 kg") for m in doses)
+    # The table's first cell names whom its rows dose, then each row's weight band.
+    assert any(m.population == "Pediatric Patients (4 to 17 years), weight ≥30 kg" for m in every_other_week)
+    assert any((m.low, m.frequency, m.population) ==
+               (20, "every other week", "Pediatric Patients (4 to 17 years), weight 15 kg to <30 kg") for m in doses)
     assert {160, 80, 40, 20} <= {m.low for m in doses if m.unit == "mg"}
     assert any((m.low, m.frequency) == (40, "once weekly") for m in doses)  # "increasing ... to 40 mg every week"
     assert {m.drug for m in doses} == {"adalimumab"}

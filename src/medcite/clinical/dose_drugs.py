@@ -42,6 +42,7 @@ _ALIASES = {"low-dose aspirin": "aspirin", "penicillin": "penicillin", "protamin
 # "sildenafil citrate", "atorvastatin calcium": the salt is part of the lexicon's name, not the drug.
 _SALT = re.compile(r"\s+(?:citrate|calcium|sodium|potassium|hydrochloride|hcl|sulfate|sulphate|phosphate|"
                    r"maleate|mesylate|tartrate|acetate|besylate|fumarate|succinate|bromide)$")
+_FOOTNOTED = re.compile(r"[a-z]{6,}[a-f]")
 _ROUTE_WORD = re.compile(r"^(?:intravenous|subcutaneous|intramuscular|oral|iv|sc)\s+")
 _FOLLOW_GAP = re.compile(r"[\s(\[]*(?:(?:of|the|elemental|oral|intravenous|iv|daily)\s+)*", re.I)
 
@@ -60,6 +61,9 @@ def resolve_drug(name: str) -> str:
         generic = base if base != generic and base in lex.generic_names else generic
         if generic and generic not in _NOT_DRUGS:
             return _ALIASES.get(generic, generic)
+    if _FOOTNOTED.fullmatch(low) and " " not in low:
+        # A table's footnote letter glued to the name: "doxycyclinea", "azithromycind,e".
+        return resolve_drug(low[:-1])
     return ""
 
 

@@ -9,6 +9,7 @@ is the drug lexicon and abbreviation table, loaded once (``clinical.drugs``, ``r
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Hashable, Sequence
@@ -310,16 +311,68 @@ def parse_doses(sentence: str, *, context: str = "") -> list[DoseMention]:
         if start < 0:  # "a daily dose of 5 mg", but not the last dose's "... 325 mg daily, 25 mg"
             start, _, freq = _frequency(before[-40:])
             freq = freq if start >= 0 and (i == 0 or before[: len(before) - len(before[-40:]) + start].strip()) else ""
-        route = _routes(after) or _routes(before) or _routes(context[:2000])
+        # A remark in brackets ("(when an oral switch is being considered, use doxycycline)")
+        # states no route of this dose.
+        route = _routes(_REMARK.sub(" ", after)) or _routes(before) or _routes(context[:2000])
         duration = m.group() if (m := _DURATION.search(after)) else ""
         duration = re.sub(r"^(?:x|×)\s*", "for ", " ".join(duration.split()), flags=re.I)
         cap = f"{_span_text(*caps[i].values[-1])} {caps[i].unit}" if i in caps else ""
-        population = _population(text, populations, e, limit)
+        population = _labelled(_row_label(text, e.start), _population(text, populations, e, limit))
         out.extend(DoseMention(
             drug=own[2], drug_key=own[2].lower(), low=lo, high=hi, unit=e.unit, per_kg=_unit_parts(e.unit)[1],
             frequency=freq, route=route, duration=duration, population=population, cap=cap,
             span=(e.start, e.end), text=text[e.start : e.end]) for lo, hi in e.values)
+    return _alternatives_shared(text, out)
+
+
+# A bracketed remark of several words (not "(IM)" or "(maximum 1 g)"), skipped when the words
+# after a dose are read for its route.
+_REMARK = re.compile(r"\((?=[^()]*\b(?:when|if|unless|except|see|use|for)\b)[^()]{12,200}(?:\)|$)", re.I)
+_OR_GAP = re.compile(r"\s*(?:[a-z]+\s+){0,4}or\s*", re.I)
+_ROW_LABEL_MAX = 90
+
+
+def _row_label(text: str, at: int) -> str:
+    """The situation a table row's dose is for: its first cell when that cell states no dose
+    ("Lyme disease arthritis | Oral doxycycline: 100 mg …" -> "Lyme disease arthritis";
+    "Under 9 | Oral amoxicillin …" -> "Under 9"). Empty outside a flattened table row. (Only
+    the first: a label's flattened header cells, "Dose | 15 kg to <30 kg", follow it.)"""
+    if "|" not in text[:at]:
+        return ""
+    cell = " ".join(text[: text.index("|")].split())
+    return "" if not cell or _EXPR.search(cell) or len(cell) > _ROW_LABEL_MAX else cell
+
+
+def _labelled(label: str, population: str) -> str:
+    """A row's label and the population its dose sentence names, once each."""
+    if not label:
+        return population
+    said = re.sub(r"^(?:age|weight)\s+", "", population)
+    return label if not population or said.lower() in label.lower() else f"{label}, {population}"
+
+
+def _alternatives_shared(text: str, doses: list[DoseMention]) -> list[DoseMention]:
+    """Two doses of one drug given as alternatives ("100 mg twice per day or 200 mg once per
+    day for 28 days", "2 g twice per day or 4 g once per day") share the route written before
+    the first and the duration written after the second."""
+    out = list(doses)
+    for i in range(len(out) - 1, 0, -1):
+        a, b = out[i - 1], out[i]
+        if a.drug_key != b.drug_key or not _OR_GAP.fullmatch(_after_frequency(text[a.span[1]:b.span[0]])):
+            continue
+        if b.duration and not a.duration:
+            out[i - 1] = a = dataclasses.replace(a, duration=b.duration)
+        if b.frequency and not a.frequency and _OR_GAP.fullmatch(text[a.span[1]:b.span[0]]):
+            out[i - 1] = a = dataclasses.replace(a, frequency=b.frequency)  # "500 mg or 1 g three times daily"
+        if a.route and not b.route:
+            out[i] = dataclasses.replace(b, route=a.route)
     return out
+
+
+def _after_frequency(gap: str) -> str:
+    """``gap`` without the frequency that opens it ("twice per day or" -> "or")."""
+    start, end, _ = _frequency(gap)
+    return gap[end:] if start >= 0 and not gap[:start].strip() else gap
 
 
 def _canon(base: str, lo: float, hi: float) -> tuple[float, float, str]:

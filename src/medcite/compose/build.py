@@ -177,11 +177,15 @@ def compose(
     # them; otherwise doses from sentences that cover most of the question.
     table = (dosing.rows([c for c in rows_src if c.context_cover >= 0.99], ctx.patient, ctx.asked_population)
              or dosing.rows([c for c in rows_src if c.context_cover >= 0.5], ctx.patient, ctx.asked_population))
-    if aspect_gap and not bottom and ctx.understood.aspect == "starting-dose" and table:
-        # A label gives its doses as a table ("children 6 to under 12 years | 2 teaspoonfuls"):
-        # no sentence states the dose, but the answer's dosing table does.
-        aspect_gap = (f"No sentence of the indexed sources found states the starting dose for {_gap_topic(ctx)}; "
-                      "the dosing table gives the doses they list.")
+    aspect = ctx.understood.aspect
+    if aspect_gap and not bottom and ((aspect == "starting-dose" and table)
+                                      or (aspect == "duration" and any(r.dose.duration for r in table))):
+        # A label or a guideline gives its doses as a table ("children 6 to under 12 years | 2
+        # teaspoonfuls", "Lyme disease arthritis | Oral doxycycline: 100 mg … for 28 days"): no
+        # sentence states the dose or the course, but the answer's dosing table does.
+        what = "starting dose" if aspect == "starting-dose" else "duration"
+        aspect_gap = (f"No sentence of the indexed sources found states the {what} for {_gap_topic(ctx)}; "
+                      f"the dosing table gives the {'doses' if what == 'starting dose' else 'courses'} they list.")
 
     pop_statements, pop_gaps = _special_populations(ctx, ranked, [*body, *bottom], retriever, config, table)
     # A sentence that introduces a list is shown with the list nested under it, or not at all.

@@ -1,0 +1,46 @@
+"""A guideline that gives its regimens as a table (NICE Lyme disease, ngc:11383): the answer's
+dosing table keeps each row's situation and course, and an answer without a sentence stating the
+course points to the table rather than saying the sources are silent. The real summary, ingested
+from ../shared/data."""
+
+from __future__ import annotations
+
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from medcite.answering import ask
+from medcite.ingest import ingest
+from medcite.store import SQLiteStore
+
+MEMBER = "summaries/ngc-11383.xml"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
+    folder = tmp_path_factory.mktemp("lyme")
+    with tarfile.open(data_dir / "ngc-guidelines" / "summaries.tar.xz") as tar:
+        fh = tar.extractfile(MEMBER)
+        assert fh is not None
+        (folder / "ngc-11383.xml").write_bytes(fh.read())
+    s = SQLiteStore(folder / "medcite.db")
+    assert ingest([folder], s, workers=1).ok
+    yield s
+    s.close()
+
+
+def test_table_rows_keep_their_situation_route_and_course(store: SQLiteStore) -> None:
+    answer = ask("34 y/o hiker, swollen R knee x3 wks, Lyme serology positive, no neuro or cardiac sx. "
+                 "doxy - what dose and for how long?", store, save=False)
+    rows = {(r.drug, r.dose, r.unit, r.route, r.duration, r.population) for r in answer.dosing}
+    assert ("doxycycline", "100", "mg", "oral", "for 28 days", "Lyme disease arthritis") in rows
+    assert ("doxycycline", "200", "mg", "oral", "for 28 days", "Lyme disease arthritis") in rows
+    # The 4 g of ceftriaxone is intravenous: "(when an oral switch is being considered …)" is a remark.
+    assert not any(r.drug == "ceftriaxone" and r.route == "oral" for r in answer.dosing)
+    assert all(r.population for r in answer.dosing)  # every row of a table says whom it is for
+    gaps = [g.text for g in answer.gaps]
+    assert not any("do not state the duration" in g for g in gaps), gaps
+    if not answer.bottom_line:
+        assert any("the dosing table gives the courses they list" in g for g in gaps), gaps
