@@ -39,6 +39,12 @@ CASES = [
     ("UTI at 30 wks - preferred agent in pregnancy?", "first-line"),
     ("new asthma dx, which inhaler should I start?", "first-line"),
     ("moderate depression, SSRI or SNRI?", "first-line"),
+    # session 10: a choice between fluids or insulins written as a ward writes them; a dose choice
+    ("4yo admitted w/ pneumonia. maintenance IVF - D5 1/2NS or D5NS?", "first-line"),
+    ("6yo on the ward, need maintenance IVF, is D5 1/2NS ok or should it be isotonic?", "first-line"),
+    ("new T1DM. glargine or detemir for the basal?", "first-line"),
+    ("84F NVAF, 55 kg. apixaban 5 or 2.5 bid?", "starting-dose"),
+    ("Hb 7.9, no bleeding. transfuse or not?", "threshold"),
     ("strep throat, anything better than amoxicillin?", "alternative"),
     ("pen allergic - what can I give?", "alternative"),
     ("starting methotrexate: which bloods and when?", "monitoring"),

@@ -58,7 +58,8 @@ def test_negation_reaches_expansions(text: str, negated: set[str], kept: set[str
 
 
 @pytest.mark.parametrize(("question", "first"), [
-    ("28F newly dx T1DM, setting up basal-bolus. glargine or detemir for the basal?", "general"),
+    # "newly dx" tells the history; the question is a choice between two insulins
+    ("28F newly dx T1DM, setting up basal-bolus. glargine or detemir for the basal?", "first-line"),
     ("newly diagnosed AF - which anticoagulant?", "first-line"),
     ("how is coeliac disease diagnosed?", "diagnosis"),
     ("35F IDA + bloating. best screening test for celiac?", "diagnosis"),
@@ -310,6 +311,24 @@ def test_theatre_shorthand_is_written_out() -> None:
     assert expand_shorthand("40F for elective lap chole tomorrow") == "40F for elective cholecystectomy tomorrow"
     assert expand_shorthand("s/p appy, C-section 2019") == "status post appendectomy, cesarean section 2019"
     assert expand_shorthand("choledocholithiasis") == "choledocholithiasis"
+
+
+def test_ward_fluid_orders_are_written_out_as_guidelines_name_them() -> None:
+    from medcite.understand.vignette import expand_shorthand
+
+    assert expand_shorthand("D5 1/2NS or D5NS?") == ("5% dextrose and 0.45% NaCl (half-isotonic saline) or "
+                                                     "5% dextrose and 0.9% NaCl (isotonic saline)?")
+    assert expand_shorthand("D5½NS at 60 mL/h") == "5% dextrose and 0.45% NaCl (half-isotonic saline) at 60 mL/h"
+    assert expand_shorthand("bolus 1/2NS") == "bolus 0.45% NaCl (half-isotonic saline)"
+    assert expand_shorthand("D5W at 10 mL/h") == "5% dextrose in water at 10 mL/h"
+    assert expand_shorthand("NS bolus, GNS") == "NS bolus, GNS"  # a bare NS may be nephrotic syndrome
+
+
+def test_a_fluid_choice_is_about_the_fluids_not_the_history() -> None:
+    frame = understand("4yo 16 kg admitted w/ RLL pneumonia, drinking poorly, Na 139 on admission. writing "
+                       "maintenance IVF - D5 1/2NS or D5NS?")
+    assert frame.focus_drugs == ("half-isotonic saline", "isotonic saline")
+    assert frame.aspect == "first-line"
 
 
 @pytest.mark.parametrize(("question", "sentence", "conflict"), [

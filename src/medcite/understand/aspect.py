@@ -99,12 +99,16 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         # "is a CT indicated?", "do I need to anticoagulate?"
         r"\bis (?:a |an )?[\w-]+(?: [\w-]+)? (?:indicated|warranted|needed|necessary)\b|"
         r"\bdo (?:i|we|you) (?:need|have) to (?!check|monitor|measure|repeat|stop|taper|follow|test|recheck|screen|see)\w+|"
+        # "transfuse or not?": whether to act at all
+        r"\b(?:transfuse|intubate|admit|refer|anticoagulate|operate|lyse|thrombolyse|scan|image|treat|give|start|"
+        r"screen|lysis|transfusion|admission|referral|abx|antibiotics?) or not\s*\?|"
         # "transfuse platelets first?", "lyse here?": a bare verb asks whether to do it
         r"^\W*(?:transfuse|intubate|admit|refer|anticoagulate|operate|lyse|thrombolyse|scan|image|treat|give|start|"
         r"cerclage|biopsy|screen)\b(?![^?]{0,40}\bor\b)[^?]{0,40}\?", re.I)),
     ("starting-dose", re.compile(
         r"\b(?:dos(?:e|es|age|ing)|how much|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
         r"starting (?:dose|regimen)|initial dose|initial (?:[\w-]+ ){1,3}(?:regimen|dose|dosing)|start (?:at|on|with) (?:what|which|how)|what strength|"
+        r"(?<![\w.])\d+(?:\.\d+)? or \d+(?:\.\d+)?(?= ?(?:mg|mcg|g|units?|bid|tid|od|qd|daily|twice)\b)|"
         r"(?:infusion|drip|what|which) rate(?! control)|how fast (?:to |should (?:i|we|you) )?(?:give|run|infuse|correct))\b", re.I)),
     ("diagnosis", re.compile(
         r"\b(?:(?<!newly )(?<!recently )(?<!just )diagnos\w*|(?<!newly )(?<!new )(?<!recently )(?<!just )dx|work-?up|w/u|test(?:s|ing)? (?:for|to)|which tests?|what tests?|screen\w*|"
@@ -128,9 +132,13 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"treatment|tx)|no (?:treatment|tx|abx|antibiotics?))|(?:watchful waiting|observation|wait and see) or)\b|"
         r"\bwhich (?:[\w-]+ ){0,3}(?:is |are )?(?:best|preferred|first|safest|recommended)\b|\bwhich (?:[\w-]+ ){0,2}[\w-]+\s*\?",
         re.I)),
-    # "SSRI or SNRI?": a choice between two treatments named in a word each.
+    # "SSRI or SNRI?", "D5 1/2NS or D5NS?", "glargine or detemir for the basal?": a choice between
+    # two treatments named in a word or two each; "is X ok or should it be Y?" the same choice.
     ("first-line", re.compile(r"(?:^\W*|[,.;:]\s+|\s[-–—]\s+)(?!(?:continue|stop|start|keep|hold|discontinue|"
-                              r"treat|observe|admit|refer|wait)\b)[\w-]+ or [\w-]+\s*\?\s*$", re.I)),
+                              r"treat|observe|admit|refer|wait)\b)(?:[\w/.%½-]+ )?[\w/.%½-]+ or "
+                              r"(?!(?:not|no|more|less|later|sooner|never)\b|\d)(?:[\w/.%½-]+ )?[\w/.%½-]+"
+                              r"(?: (?:for|as) (?:the |a |an )?[\w-]+(?: [\w-]+)?)?\s*\?\s*$|"
+                              r"\b(?:ok|okay|fine|alright)\b[^?]{0,20}\bor should (?:it|she|he|they|we|i) be\b", re.I)),
     # A bare question of one or two words ("transfuse?", "lyse here?") asks whether to act - when
     # nothing more specific matched.
     ("threshold", re.compile(

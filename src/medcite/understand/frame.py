@@ -224,7 +224,8 @@ def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
 
 
 # Treatments given like drugs that the drug dictionary does not list under these names.
-_INTERVENTIONS = frozenset({"hypertonic saline", "normal saline", "fresh frozen plasma", "activated charcoal",
+_INTERVENTIONS = frozenset({"hypertonic saline", "normal saline", "isotonic saline", "half-isotonic saline",
+                            "intravenous fluids", "fresh frozen plasma", "activated charcoal",
                             "prothrombin complex", "packed cells"})
 
 
@@ -378,6 +379,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         aspects = asked_aspects(q[a:b])
     if aspects == ("general",):
         aspects = asked_aspects(q)
+    if aspects == ("general",) and q != (question or "")[:2000]:
+        # Written out, a ward's shorthand is no longer the short choice it was: "D5 1/2NS or D5NS?"
+        raw = (question or "")[:2000]
+        rs, re_ = last_question(raw)
+        aspects = asked_aspects(raw[rs:re_] if re_ else raw)
     aspect = aspects[0]
     if aspect == "alternative" and focus_keys:
         # "chancroid in pregnancy when ciprofloxacin is contraindicated", "allergic to PCN -

@@ -100,6 +100,12 @@ _SHORTHAND = (
     (re.compile(r"\bmetabolic dysfunction[- ]associated (?:steatotic|fatty) liver disease\b|\bMASLD\b|\bMAFLD\b", re.I),
      "nonalcoholic fatty liver disease"),
     (re.compile(r"\bmpox\b", re.I), "monkeypox"),
+    # intravenous fluids as a ward's orders write them ("D5 1/2NS", "D5NS", "½NS", "D5W"), in the
+    # words of the guidelines on them ("5% dextrose … 0.45% NaCl", "isotonic saline")
+    (re.compile(r"\bD5\s?(?:1/2|½|0?\.45%?)\s?N/?S\b", re.I), "5% dextrose and 0.45% NaCl (half-isotonic saline)"),
+    (re.compile(r"\bD5\s?(?:0?\.9%?\s?)?N/?S\b", re.I), "5% dextrose and 0.9% NaCl (isotonic saline)"),
+    (re.compile(r"(?<![\w/])(?:1/2|½|half)\s?N/?S\b", re.I), "0.45% NaCl (half-isotonic saline)"),
+    (re.compile(r"\bD5W\b", re.I), "5% dextrose in water"),
     # operations as the theatre list shortens them
     (re.compile(r"\b(?:lap(?:aroscopic)?\.? )?choles?\b(?!-)", re.I), "cholecystectomy"),
     (re.compile(r"\blap appy\b|\bappy\b", re.I), "appendectomy"),
