@@ -45,7 +45,13 @@ def test_what_may_not_be_a_bottom_line() -> None:
                  "Check the list of NCI-supported cancer clinical trials that are now accepting patients.",
                  "The Committee considered that in determining the level of oxygen saturation that should be used "
                  "as a threshold for starting oxygen supplementation it was essential to consider the curve.",
-                 "The Committee members agreed that suctioning should not be routinely performed."):
+                 "The Committee members agreed that suctioning should not be routinely performed.",
+                 # an NGC summary's fields about a recommendation (ngc:9684)
+                 "Risks, harms, cost: Initial antibiotic treatment: Adverse events attributable to antibiotics such "
+                 "as diarrhea, rashes, and allergic reactions.",
+                 "Value judgments: AOM is overdiagnosed, often without adequate visualization of the TM.",
+                 "Intentional vagueness: The clinician must determine whether the patient is truly penicillin "
+                 "allergic."):
         assert not bottom_line_material(text), text
     for text in ("Offer twice-daily insulin detemir as basal insulin therapy for adults with type 1 diabetes.",
                  "Evidence is insufficient to recommend for or against screening.",

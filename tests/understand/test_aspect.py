@@ -126,3 +126,22 @@ def test_the_last_question_decides(question: str, aspect: str) -> None:
     from medcite.understand.frame import understand
 
     assert understand(question).aspect == aspect
+
+
+@pytest.mark.parametrize(("text", "reasons"), [
+    ("3yo, AOM. mom says allergic to amoxicillin last yr. what abx instead?", {"allergy"}),
+    ("28F cystitis, couldn't tolerate nitrofurantoin last time - what else?", {"intolerance"}),
+    ("TV NAAT still + 4 wks after metronidazole 2 g stat - next regimen?", {"failure"}),
+    ("GDM not at goal after 1 wk of diet, refuses insulin. oral option?", {"failure"}),
+    ("chancroid in pregnancy: ciprofloxacin is contraindicated, what instead?", {"contraindication"}),
+    # guideline sentences
+    ("In the event of allergy to amoxicillin, azithromycin (Zithromax) dosed at 30 mg/kg for one dose is the "
+     "appropriate first line therapy.", {"allergy"}),
+    ("Clinicians should prescribe amoxicillin for AOM when … the child is not allergic to penicillin.", set()),
+    ("If treatment with fluoxetine is unsuccessful or is not tolerated because of side effects, consideration "
+     "should be given to the use of another antidepressant.", {"failure", "intolerance"}),
+])
+def test_why_first_line_cannot_be_used(text: str, reasons: set[str]) -> None:
+    from medcite.understand.aspect import alternative_reasons
+
+    assert alternative_reasons(text) == reasons

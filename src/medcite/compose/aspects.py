@@ -56,6 +56,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               r"if .{0,60}(?:not tolerated|contraindicated|fails?|ineffective|inadequate|unsuccessful|allerg\w+|"
               r"not (?:possible|available|effective|respond\w*)))\b"),
         (1.0, r"\bcontraindicated\b.{0,80}\b(?:in which case|instead)\b"),
+        # "In the event of allergy to amoxicillin, azithromycin …", "for patients allergic to penicillin"
+        (1.0, r"\b(?:in the event of|in (?:the )?cases? of|for|with)\s+(?:an?\s+|(?:a )?known\s+)?(?:allerg\w+|"
+              r"intoleran\w+|hypersensitiv\w+|(?:treatment )?failure)\b|"
+              r"\b(?:patients|children|adults|those|women|people)\s+(?:who are\s+)?(?:allergic|intolerant)\b"),
         (1.0, r"\b(?:in whom|for whom|where|when)\b.{0,60}\b(?:not (?:feasible|possible|tolerated|suitable|appropriate|"
               r"an option|effective|available)|contraindicated|unsuitable|fail\w*|cannot|can't)\b"),
         (0.6, r"\b(?:switch\w* to|add\w* (?:on )?|consider\w* (?:another|a different)|refractory|resistant)\b"),

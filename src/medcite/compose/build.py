@@ -22,6 +22,7 @@ from ..retrieve.analyze import analyze
 from ..retrieve.search import Retriever
 from ..store import EvidenceStore
 from ..types import Answer, Hit, PatientContext, Section, Statement
+from ..understand.aspect import alternative_reasons
 from ..understand.concepts import Concept, concepts, coverage
 from ..understand.frame import Frame, understand
 from ..understand.patient import merge, parse_patient
@@ -154,7 +155,8 @@ def compose(
     top_doc = next(iter(documents), "")
     if not ctx.lay:
         chosen += _asked_statements(ranked, chosen, ctx, config, top_doc)
-    bottom = _bottom_line(chosen, ranked, ctx, config, top_doc)
+    bottom = (_for_the_reason(ranked, ctx, config, list(documents))
+              or _bottom_line(chosen, ranked, ctx, config, top_doc))
     aspect_gap = _aspect_gap(ctx, bottom) or ("" if bottom else _no_bottom_line(ctx))
     if aspect_gap and not any(_asked(ctx, c) > 0 for c in bottom):
         bottom = []  # say what is missing rather than answer a neighbouring aspect
@@ -759,6 +761,23 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
         return (round(value, 6), -c.hit.ordinal, -c.start)
 
     return [max(pool, key=key)]
+
+
+def _for_the_reason(ranked: list[Candidate], ctx: _Context, config: ComposeConfig,
+                    documents: list[str]) -> list[Candidate]:
+    """For an alternative asked for a reason (an allergy, an intolerance, a failed treatment),
+    the best document's sentence that names that reason: "amoxicillin gave her hives - what
+    instead?" is answered by "In the event of allergy to amoxicillin, azithromycin …", not by
+    the regimen for a child whose amoxicillin failed. Empty when no best document names it."""
+    reasons = ctx.understood.reasons
+    if ctx.lay or not reasons:
+        return []
+    for doc_id in documents:
+        found = _from_document([c for c in ranked if c.hit.doc_id == doc_id and reasons & alternative_reasons(c.text)],
+                               ctx, config, doc_id)
+        if found:
+            return found
+    return []
 
 
 def _next_in_section(store: EvidenceStore, hit: Hit, n: int) -> list[Hit]:

@@ -62,7 +62,12 @@ _NOT_A_BOTTOM_LINE = re.compile(
     # level of oxygen saturation …", "The GDG agreed that …"): the rationale, not the recommendation
     r"|^(?:the )?(?:committee|gdg|guideline development group|panel|task force|work group|working group|"
     r"guideline (?:developers|group|committee))(?: members)? (?:considered|agreed|noted|felt|discussed|"
-    r"concluded|recognised|recognized|acknowledged|debated|was aware|were aware)\b", re.I)
+    r"concluded|recognised|recognized|acknowledged|debated|was aware|were aware)\b"
+    # an NGC summary's fields about a recommendation ("Risks, harms, cost: Adverse events …",
+    # "Value judgments: …", "Intentional vagueness: …"): what it weighed, not what to do
+    r"|^(?:risks?,? harms?(?:,? (?:and )?costs?)?|harms?|benefits?|benefit[- ]harm assessment|value judge?ments?|"
+    r"intentional vagueness|role of patient preferences?|exclusions?|policy level|aggregate evidence quality|"
+    r"potential (?:benefits|harms))\s*:", re.I)
 
 
 def bottom_line_material(text: str) -> bool:

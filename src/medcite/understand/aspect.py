@@ -172,3 +172,27 @@ def asked_aspects(question: str) -> tuple[Aspect, ...]:
     if not found and _TREATMENT_WORDS.search(text):
         found = ("first-line",)
     return found or ("general",)
+
+
+# Why first-line cannot be used, as a question tells it and as a guideline's sentence names it:
+# an alternative for an allergy is another recommendation than one for a treatment that failed.
+_REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "the child is not allergic to penicillin" names no allergy
+    ("allergy", re.compile(r"(?<!\bnot )(?<!\bno )(?<!\bnon-)(?<!\bnon)\b(?:allerg\w*+|hypersensitiv\w*+|anaphyla\w*+|"
+                           r"hives|urticari\w*+)(?! reactions\b)", re.I)),
+    ("intolerance", re.compile(r"\bintoleran\w*|(?:\bnot|n't|\bunable to|\bcannot) tolerat\w*|\bside[- ]effects?|"
+                               r"\badverse (?:effects?|reactions?)", re.I)),
+    ("failure", re.compile(r"\b(?:fail\w*|(?:no|not|poor|in(?:adequate|complete)|partial)(?:ly)? respon\w*|"
+                           r"unresponsive|non-?respon\w*|refractory|resistan\w*|unsuccessful|ineffective|"
+                           r"still (?:positive|\+|symptomatic|present)|not (?:at goal|controlled|working|improv\w*)|"
+                           r"uncontrolled)", re.I)),
+    ("contraindication", re.compile(r"\bcontraindicat\w*", re.I)),
+)
+
+
+def alternative_reasons(text: str) -> frozenset[str]:
+    """Why a first-line treatment cannot be used, as ``text`` names it: "allergy", "intolerance",
+    "failure" or "contraindication" ("mom says amoxicillin gave her hives" is an allergy once
+    written out; "In the event of allergy to amoxicillin, azithromycin …")."""
+    text = (text or "")[:4000]
+    return frozenset(name for name, pattern in _REASONS if pattern.search(text))

@@ -27,7 +27,7 @@ from ..retrieve.analyze import analyze
 from ..retrieve.query import ExpandedQuery, expand
 from ..retrieve.scope import ScopeIndex
 from ..types import PatientContext
-from .aspect import Aspect, asked_aspects
+from .aspect import Aspect, alternative_reasons, asked_aspects
 from .findings import implied_conditions
 from .vignette import CHATTER, ask_clause, clauses, detail_spans, expand_shorthand, last_question
 
@@ -66,6 +66,9 @@ class Frame:
     focus_keys: tuple[tuple[str, ...], ...] = ()
     focus_drugs: tuple[str, ...] = ()
     aspects: tuple[Aspect, ...] = ()  # every aspect the asking clause names, ``aspect`` first
+    # For an alternative: why first-line cannot be used ("allergy", "intolerance", "failure",
+    # "contraindication"), as the question tells it.
+    reasons: frozenset[str] = frozenset()
     # The asking clause itself ("CT head? how soon?"): its own content words, and whether it
     # names one of the question's conditions or drugs (when it does not, the subject came
     # from the vignette's history, and an answer must also speak to these words).
@@ -419,6 +422,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     return Frame(
         question=q, aspect=aspect, conditions=tuple(names), drugs=tuple(drugs), setting=_setting(q),
         population=_population(q, ctx), patient=ctx, aspects=aspects, unknown=unknown,
+        reasons=alternative_reasons(q) if aspect == "alternative" else frozenset(),
         ask_terms=ask_terms, hints=hints, ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.

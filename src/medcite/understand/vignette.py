@@ -92,6 +92,10 @@ _SHORTHAND = (
     (re.compile(r"\b(?:hit|banged|bumped|struck) (?:his|her|their|the) head\b", re.I), "had a head injury"),
     (re.compile(r"\b(?:can(?:'|no)?t|cannot|unable to|trouble|difficulty) (?:get to |falling |staying )?sleep(?:ing)?\b", re.I),
      "insomnia"),
+    # "amoxicillin gave her hives", "amoxil caused a rash": an allergy, as guidelines call it
+    (re.compile(r"(?<!\bthe )(?<!\ba )(?<!\bhis )(?<!\bher )\b([A-Za-z][\w-]{3,}) (?:gave|gives|caused|causes|causing|giving) (?:(?:her|him|them|the (?:patient|"
+                r"child|baby|kid)|pt|me) )?(?:(?:a|an|bad|severe|mild|some|widespread) )?(?:hives|urticaria|(?:urticarial )?"
+                r"rash|anaphylaxis|angio-?edema|facial swelling)\b", re.I), r"allergic to \1"),
     # "pen allergic", "pen-allergic", "pen allergy": penicillin, as bedside notes shorten it
     (re.compile(r"\bpen(?=[- ]?allerg)", re.I), "penicillin"),
     # conditions renamed after the sources were written, by the names the sources use

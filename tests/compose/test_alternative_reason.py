@@ -1,0 +1,43 @@
+"""An alternative asked for a reason is answered for that reason: a child whose amoxicillin
+caused hives needs the guideline's sentence on amoxicillin allergy, not the regimen for a child
+whose amoxicillin failed. Real summaries from ../shared/data: the AAP acute otitis media
+guideline (ngc:9684) and an otitis media guideline that names the allergy (ngc:9909)."""
+
+from __future__ import annotations
+
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from medcite.answering import ask
+from medcite.ingest import ingest
+from medcite.store import SQLiteStore
+
+MEMBERS = ("summaries/ngc-9684.xml", "summaries/ngc-9909.xml")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
+    folder = tmp_path_factory.mktemp("otitis")
+    with tarfile.open(data_dir / "ngc-guidelines" / "summaries.tar.xz") as tar:
+        for member in tar:
+            if member.name in MEMBERS:
+                fh = tar.extractfile(member)
+                assert fh is not None
+                (folder / Path(member.name).name).write_bytes(fh.read())
+    s = SQLiteStore(folder / "medcite.db")
+    assert ingest([folder], s, workers=1).ok
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("question", [
+    "2yo with AOM. amoxicillin caused a rash last year - which antibiotic instead?",
+    "Acute otitis media in a child allergic to amoxicillin: what is the alternative antibiotic?",
+])
+def test_an_allergy_gets_the_allergy_recommendation(store: SQLiteStore, question: str) -> None:
+    answer = ask(question, store, save=False)
+    assert answer.bottom_line, [g.text for g in answer.gaps]
+    assert answer.bottom_line[0].text.startswith("In the event of allergy to amoxicillin, azithromycin")
