@@ -694,7 +694,7 @@ def _about_subject(ctx: _Context, c: Candidate) -> bool:
         # Most of it: "nursing home" alone does not make a sentence about haloperidol for
         # delirium in a nursing home resident.
         total = sum(concept.weight for concept in ctx.subject)
-        if sum(concept.weight for concept in ctx.subject if concept.covered_by(terms)) < 0.5 * total:
+        if sum(concept.weight for concept in covered_concepts(ctx.subject, terms)) < 0.5 * total:
             return False
         # "70M on warfarin for AF, hit his head. CT head? how soon?": the subject came from the
         # history; a sentence about AF and warfarin must also speak to what the clause asks.
@@ -702,6 +702,14 @@ def _about_subject(ctx: _Context, c: Candidate) -> bool:
     # Nothing recognised as the subject: the sentence must at least share one of the asking
     # clause's own words ("hep C screening").
     return not ctx.asked_terms or _shares(ctx.asked_terms, terms)
+
+
+def covered_concepts(concepts: list[Concept], terms: frozenset[str]) -> list[Concept]:
+    """The concepts ``terms`` say, counting two that name one thing once: "TSB" (total serum
+    bilirubin) is said by a sentence on "serum bilirubin" when "bilirubin" is a concept too."""
+    covered = [c for c in concepts if c.covered_by(terms)]
+    return covered + [c for c in concepts if c not in covered and any(
+        inner < form for other in covered for inner in other.forms for form in c.forms)]
 
 
 def _shares(concepts: list[Concept], terms: frozenset[str]) -> bool:
