@@ -495,3 +495,34 @@ def test_a_test_listed_in_a_scope_is_no_condition() -> None:
                           Scope("ngc:2", "guideline", "TN", ("Trigeminal neuralgia",), "", ()))
     frame = understand("58F trigeminal neuralgia, MRI nl - first line drug?", scopes=scopes)
     assert frame.conditions == ("Trigeminal neuralgia",)
+
+
+DM_CKD = (("diabet", "mellitus"), ("chronic", "kidney", "diseas"))
+
+
+@pytest.mark.parametrize(("ruled_out", "text", "restricted"), [
+    # ngc:10401: the target after this opening is for patients with diabetes or organ damage
+    (DM_CKD, "For patients with diabetes or end organ damage (e.g., renal insufficiency, retinopathy, congestive "
+             "heart failure [CHF]), appropriate treatment of hypertension provides significant improvements in "
+             "clinical outcomes [IA]. Recommended BP targets are systolic blood pressure (SBP) of <140 mm Hg", True),
+    (DM_CKD, "In adults with chronic kidney disease and hypertension, aim for a BP below 140/90.", True),
+    # "chronic" alone does not name chronic kidney disease
+    (DM_CKD, "For patients with chronic heart failure, offer an ACE inhibitor.", False),
+    (DM_CKD, "In adults with hypertension, aim for a clinic BP below 140/90.", False),
+    ((), "For patients with diabetes, aim for an A1c below 7%.", False),
+])
+def test_a_recommendation_for_a_ruled_out_condition(ruled_out: tuple[tuple[str, ...], ...], text: str,
+                                                      restricted: bool) -> None:
+    from medcite.understand.populations import restricted_to_ruled_out
+
+    assert restricted_to_ruled_out(ruled_out, text) is restricted
+
+
+def test_the_conditions_a_question_rules_out() -> None:
+    from medcite.retrieve.scope import Scope
+
+    scopes = _scope_index(Scope("ngc:1", "guideline", "Diabetes", ("Diabetes mellitus",), "", ()),
+                          Scope("ngc:2", "guideline", "Hypertension", ("Hypertension",), "", ()))
+    frame = understand("72 y/o M, HTN, no diabetes mellitus, BP 156/88 on amlodipine. goal BP?", scopes=scopes)
+    assert frame.ruled_out == (("diabet", "mellitus"),)
+    assert ("hypertens",) in frame.condition_keys

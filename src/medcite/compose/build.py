@@ -33,6 +33,7 @@ from ..understand.populations import (
     mentions,
     mismatch,
     restricted_elsewhere,
+    restricted_to_ruled_out,
 )
 from ..understand.question import GENERIC_WORDS, QuestionFrame, frame, intent_of
 from ..understand.vignette import CHATTER
@@ -554,7 +555,8 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     pool = [c for c in [*chosen, *extra] if not wanted or c.facet in wanted or _asked(ctx, c) > 0] or chosen
     if ctx.asked_population:
         pool = [c for c in pool if not mismatch(c.text, ctx.asked_population)]
-    pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and bottom_line_material(c.text)]
+    pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and bottom_line_material(c.text)
+            and not _for_ruled_out(ctx, c)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
     # Nothing found tells a clinician what to do: a consumer page's background ("The bacteria
@@ -712,6 +714,12 @@ def covered_concepts(concepts: list[Concept], terms: frozenset[str]) -> list[Con
         inner < form for other in covered for inner in other.forms for form in c.forms)]
 
 
+def _for_ruled_out(ctx: _Context, c: Candidate) -> bool:
+    """The sentence (or the opening of its passage) is for people with a condition the question
+    rules out ("no DM, no CKD" and "For patients with diabetes or end organ damage …")."""
+    return restricted_to_ruled_out(ctx.understood.ruled_out, c.hit.text[:c.end])
+
+
 def _shares(concepts: list[Concept], terms: frozenset[str]) -> bool:
     """Some concept is in ``terms``, in any form ("allergic" / "allergy": a shared five-letter
     stem prefix counts)."""
@@ -750,7 +758,8 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     Empty when the document has no such sentence."""
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c.context_cover >= config.min_sentence_cover
             and not c.is_lead and bottom_line_material(c.text)
-            and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)]
+            and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)
+            and not _for_ruled_out(ctx, c)]
     # A document whose only statements of a first-line choice are about testing (an imaging
     # guideline) has no bottom line for it: the next document may.
     pool = _most_to_the_point(ctx, [c for c in pool if _asked(ctx, c) > 0

@@ -69,6 +69,8 @@ class Frame:
     # For an alternative: why first-line cannot be used ("allergy", "intolerance", "failure",
     # "contraindication"), as the question tells it.
     reasons: frozenset[str] = frozenset()
+    # the conditions the question rules out ("no DM, no CKD"), as stemmed phrases
+    ruled_out: tuple[tuple[str, ...], ...] = ()
     # The asking clause itself ("CT head? how soon?"): its own content words, and whether it
     # names one of the question's conditions or drugs (when it does not, the subject came
     # from the vignette's history, and an answer must also speak to these words).
@@ -423,6 +425,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         question=q, aspect=aspect, conditions=tuple(names), drugs=tuple(drugs), setting=_setting(q),
         population=_population(q, ctx), patient=ctx, aspects=aspects, unknown=unknown,
         reasons=alternative_reasons(q) if aspect == "alternative" else frozenset(),
+        ruled_out=tuple(dict.fromkeys(key for key in phrase_keys if set(key) <= negated)),
         ask_terms=ask_terms, hints=hints, ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+
+from ..retrieve.analyze import analyze
 
 # population key (PatientContext.populations()) -> (pattern over source text, search words, label)
 POPULATIONS: dict[str, tuple[re.Pattern[str], str, str]] = {
@@ -137,6 +140,35 @@ def restricted_elsewhere(question: str, sentence: str) -> bool:
     """Whether ``sentence`` is restricted to a group (HIV, transplant recipients,
     immunocompromised patients) that ``question`` does not name."""
     return bool(_RESTRICTED.search(sentence)) and not _RESTRICTED_ASKED.search(question)
+
+
+# "For patients with diabetes or end organ damage (e.g., renal insufficiency, …), …": the group a
+# recommendation is for, named by its conditions.
+_WITH_GROUP = re.compile(r"\b(?:for|in|among)\s+(?:all\s+)?(?:patients|people|persons|individuals|adults|women|men|"
+                         r"children|those)\s+(?:who have|with)\s+([^.;:]{3,160})", re.I)
+
+
+def restricted_to_ruled_out(ruled_out: Sequence[tuple[str, ...]], text: str) -> bool:
+    """Whether ``text`` is a recommendation for people with a condition the question rules out
+    ("68M, essential HTN, no DM, no CKD" and "For patients with diabetes or end organ damage
+    (e.g., renal insufficiency …), … Recommended BP targets are …"). ``ruled_out``: the negated
+    conditions as stemmed phrases; a phrase is named by its telling words ("diabetes" names
+    diabetes mellitus, "chronic" alone does not name chronic kidney disease)."""
+    telling = [frozenset(key) - _GROUP_GENERIC for key in ruled_out]
+    telling = [key for key in telling if key]
+    if not telling:
+        return False
+    for m in _WITH_GROUP.finditer(text[-1500:]):
+        # the group's own words, up to the clause that says what to do for it
+        group = set(analyze(re.split(r",\s+(?!(?:or|and)\b)(?=[a-z]+\s)|\)\s*,", m.group(1))[0]))
+        if any(key <= group for key in telling):
+            return True
+    return False
+
+
+# Words of a condition's name that do not name it alone.
+_GROUP_GENERIC = frozenset(analyze("chronic acute disease disorder syndrome mellitus severe mild moderate type "
+                                   "primary secondary"))
 
 
 # Age ranges a sentence is restricted to, in years: "aged 21 to 29 years", "women 65 years and
