@@ -151,11 +151,15 @@ def test_a_sentence_that_tells_the_reader_what_to_do() -> None:
                  "Offer a FeNO test to adults (aged 17 and over) if a diagnosis of asthma is being considered.",
                  "Serum uric acid must reach levels below 6.0 mg/dL (LE 1b; GR A).",
                  "The panel recommends against use of methadone in patients with a baseline QTc interval >500 ms.",
-                 "Regard a FeNO level of 40 parts per billion (ppb) or more as a positive test."):
+                 "Regard a FeNO level of 40 parts per billion (ppb) or more as a positive test.",
+                 # SOGC GBS (ngc:10093)
+                 "Manage all women who are <37 weeks' gestation and in labour or with rupture of membranes with "
+                 "intravenous GBS antibiotic prophylaxis for a minimum of 48 hours."):
         assert directs(text), text
     for text in ("Tinidazole has a longer serum half-life and lower levels of resistance than metronidazole.",
                  "The evidence suggests that LNG-EC is ineffective if taken more than 96 hours after UPSI.",
-                 "Diuretic resistance is defined as dose escalation beyond a previously recognised dose ceiling."):
+                 "Diuretic resistance is defined as dose escalation beyond a previously recognised dose ceiling.",
+                 "Management of pain in older adults is complex."):
         assert not directs(text), text
 
 

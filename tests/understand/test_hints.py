@@ -506,6 +506,7 @@ DM_CKD = (("diabet", "mellitus"), ("chronic", "kidney", "diseas"))
              "heart failure [CHF]), appropriate treatment of hypertension provides significant improvements in "
              "clinical outcomes [IA]. Recommended BP targets are systolic blood pressure (SBP) of <140 mm Hg", True),
     (DM_CKD, "In adults with chronic kidney disease and hypertension, aim for a BP below 140/90.", True),
+    (DM_CKD, "If a woman with diabetes is planning a pregnancy, offer folic acid 5 mg/day.", True),
     # "chronic" alone does not name chronic kidney disease
     (DM_CKD, "For patients with chronic heart failure, offer an ACE inhibitor.", False),
     (DM_CKD, "In adults with hypertension, aim for a clinic BP below 140/90.", False),

@@ -80,7 +80,7 @@ def bottom_line_material(text: str) -> bool:
 # at the start of the sentence or after its opening clause ("Offer …", "When treating DKA with
 # intravenous insulin, use …").
 _IMPERATIVES = (
-    "offer|consider|give|use|start|initiate|treat|prescribe|measure|check|assess|refer|perform|ensure|discuss|"
+    "offer|consider|give|use|start|initiate|treat|manage|prescribe|measure|check|assess|refer|perform|ensure|discuss|"
     "stop|continue|repeat|monitor|test|screen|obtain|administer|aim|target|maintain|reduce|increase|titrate|"
     "taper|wean|discontinue|withhold|add|switch|regard|diagnose|define|transfuse|admit|discharge|vaccinate|"
     "immuni[sz]e|counsel|advise|evaluate|investigate|arrange|recheck|review|ask|explain|inform|provide|"
