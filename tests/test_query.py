@@ -110,6 +110,15 @@ REQUIRED = [
     ("HSCT", "hematopoietic stem cell transplantation"),
     ("CAR-T", "chimeric antigen receptor T-cell therapy"),
     ("ALL", "acute lymphoblastic leukemia"),
+    # ward and theatre shorthand, as clinicians type it
+    ("bronch", "bronchoscopy"),
+    ("toxo", "toxoplasmosis"),
+    ("chemo", "chemotherapy"),
+    ("plt", "platelets"),
+    ("ppx", "prophylaxis"),
+    ("afib", "atrial fibrillation"),
+    ("IVF", "intravenous fluids"),
+    ("IVF", "in vitro fertilization"),
 ]
 
 

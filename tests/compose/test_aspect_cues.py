@@ -50,3 +50,15 @@ def test_what_to_give_states_a_first_line_choice_more_plainly_than_what_not_to()
                                        "community-acquired pneumonia.")
     assert give == prefer == 1.0 and 0 < avoid < give
     assert aspect_bonus("first-line", "Offer microbiological tests to patients with high-severity pneumonia.") < 1.0
+
+
+def test_how_long_a_course_is_stated() -> None:
+    # CHEST chronic wet cough (ngc:11255)
+    assert aspect_bonus("duration", "… when the wet cough persists after 2 weeks of appropriate antibiotics, the Expert "
+                                    "Panel recommends treatment with an additional 2 weeks of the appropriate "
+                                    "antibiotic(s) (Grade 1C).") == 1.0
+    assert aspect_bonus("duration", "In patients with DVT of the leg or PE and no cancer, as long-term (ﬁrst 3 months) "
+                                    "anticoagulant therapy, the panel suggests …") > 0
+    # the long term of side effects is no course (ngc:10684)
+    assert aspect_bonus("duration", "Also, radiation doses around 30 Gy are currently most commonly used in an effort "
+                                    "to decrease acute and long-term side effects.") == 0

@@ -50,6 +50,9 @@ def test_what_may_not_be_a_bottom_line() -> None:
                  "Risks, harms, cost: Initial antibiotic treatment: Adverse events attributable to antibiotics such "
                  "as diarrhea, rashes, and allergic reactions.",
                  "Value judgments: AOM is overdiagnosed, often without adequate visualization of the TM.",
+                 # background: what risk factors there are (ngc:10684)
+                 "Other risk factors include long-term exposure to immunosuppressive therapy, particularly the use of "
+                 "methotrexate for autoimmune disease.",
                  "Intentional vagueness: The clinician must determine whether the patient is truly penicillin "
                  "allergic."):
         assert not bottom_line_material(text), text

@@ -45,6 +45,8 @@ CASES = [
     ("new T1DM. glargine or detemir for the basal?", "first-line"),
     ("84F NVAF, 55 kg. apixaban 5 or 2.5 bid?", "starting-dose"),
     ("Hb 7.9, no bleeding. transfuse or not?", "threshold"),
+    ("still moist cough after 2 wks of amox-clav. how much longer do I extend the abx?", "duration"),
+    ("how many more days of abx?", "duration"),
     ("strep throat, anything better than amoxicillin?", "alternative"),
     ("pen allergic - what can I give?", "alternative"),
     ("starting methotrexate: which bloods and when?", "monitoring"),

@@ -47,8 +47,12 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (1.0, rf"\bfor (?:at least |a minimum of |up to |a total of )?{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME}\b"),
         (1.0, rf"\b(?:duration|course|continue\w*|maintain\w*)\b.{{0,60}}\b{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME}\b"),
         (0.9, rf"\b(?:at least|a minimum of|no less than|up to) {_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s?{_SHORT_TIME}\b"),
-        (0.8, r"\b(?:lifelong|indefinite\w*|long-term|for life|until)\b"),
+        # "long-term" of a treatment, not of its side effects
+        (0.8, r"\b(?:lifelong|indefinite\w*|for life|until)\b|\blong-term (?:\([^()]{0,40}\) )?(?:\w+ )?(?:treatment|therapy|use|"
+              r"anticoagulation|prophylaxis|maintenance|suppression|administration)\b"),
         (1.0, rf"\b{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?[- ](?:hour|day|week|month|year)s? (?:course|treatment|therapy|regimen)\b"),
+        # "treatment with an additional 2 weeks of the appropriate antibiotic(s)"
+        (1.0, rf"\b(?:an? )?(?:additional|further|another|extra) {_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME} of\b"),
     ),
     "alternative": (
         (1.0, r"\b(?:alternative\w*|instead|second[- ]line|in (?:patients|those|women|children) (?:who|with)\b.{0,40}"

@@ -63,6 +63,10 @@ _NOT_A_BOTTOM_LINE = re.compile(
     r"|^(?:the )?(?:committee|gdg|guideline development group|panel|task force|work group|working group|"
     r"guideline (?:developers|group|committee))(?: members)? (?:considered|agreed|noted|felt|discussed|"
     r"concluded|recognised|recognized|acknowledged|debated|was aware|were aware)\b"
+    # a description of what risk factors, causes or signs there are ("Other risk factors include
+    # long-term exposure to immunosuppressive therapy …"): background, not what to do
+    r"|^(?:other |additional |further |the (?:main |major |most common )?)?(?:risk factors?|causes?|symptoms?|"
+    r"signs?|complications?|side effects?|adverse effects?) (?:include|includes|are|may include)\b"
     # an NGC summary's fields about a recommendation ("Risks, harms, cost: Adverse events …",
     # "Value judgments: …", "Intentional vagueness: …"): what it weighed, not what to do
     r"|^(?:risks?,? harms?(?:,? (?:and )?costs?)?|harms?|benefits?|benefit[- ]harm assessment|value judge?ments?|"

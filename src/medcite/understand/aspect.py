@@ -57,6 +57,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\bok to (?:discharge|stop|d/?c)\b", re.I)),
     ("duration", re.compile(
         r"\b(?:how long|duration|for how many (?:days|weeks|months|years)|length of (?:treatment|therapy|course)|"
+        r"how much longer|how many more (?:days|weeks|months)|extend (?:the )?(?:course|abx|antibiotics?|treatment) "
+        r"(?:for|by|to) how|"
         r"total course|how long a course|\d+ (?:or|vs\.?|versus) \d+ (?:days?|weeks?|months?)|"
         r"how many (?:days|weeks|months|years)|(?:course|treatment|therapy) length|(?:\d+|seven|ten|five|fourteen)"
         r"[- ](?:day|week|month)s? (?:vs\.?|or|versus) (?:\d+|seven|ten|five|fourteen)[- ](?:day|week|month)s?)\b",
@@ -106,7 +108,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"^\W*(?:transfuse|intubate|admit|refer|anticoagulate|operate|lyse|thrombolyse|scan|image|treat|give|start|"
         r"cerclage|biopsy|screen)\b(?![^?]{0,40}\bor\b)[^?]{0,40}\?", re.I)),
     ("starting-dose", re.compile(
-        r"\b(?:dos(?:e|es|age|ing)|how much|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
+        r"\b(?:dos(?:e|es|age|ing)|how much(?! longer| more time)|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
         r"starting (?:dose|regimen)|initial dose|initial (?:[\w-]+ ){1,3}(?:regimen|dose|dosing)|start (?:at|on|with) (?:what|which|how)|what strength|"
         r"(?<![\w.])\d+(?:\.\d+)? or \d+(?:\.\d+)?(?= ?(?:mg|mcg|g|units?|bid|tid|od|qd|daily|twice)\b)|"
         r"(?:infusion|drip|what|which) rate(?! control)|how fast (?:to |should (?:i|we|you) )?(?:give|run|infuse|correct))\b", re.I)),

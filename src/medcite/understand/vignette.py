@@ -69,7 +69,8 @@ CHATTER = frozenset(
     enough good bad best better worse big small mild moderate severe mod
     long start stop goal aim target dose doses dosing much many often soon fast
     take takes taking took give gives giving gave use uses using used prescribe prescribing get
-    dx tx rx sx med meds medication medications instead else next line need needs needed born add""".split()
+    dx tx rx sx med meds medication medications instead else next line need needs needed born add
+    longer shorter extend extending broke declines declined refuses refused""".split()
 )
 _ASK = re.compile(r"\?|\b(?:what|which|how|when|should|can|could|do|does|is|are|any|ok|need|needs|worth)\b", re.I)
 # No break after a lone capital: "C. auris", "E. coli" and initials are one name.
