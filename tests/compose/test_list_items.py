@@ -173,3 +173,14 @@ def test_an_imperative_after_the_opening_clause_directs() -> None:
                    "infusion at a dosage between 0.05 and 0.1 units/kg/hour.")
     assert directs("Taper the worker off of opioids by 6 weeks.")
     assert not directs("In patients with a normal ECG result, use of troponin I has a high negative predictive value.")
+
+
+def test_a_sentence_leaning_on_the_one_before_is_no_bullet() -> None:
+    from medcite.compose.judge import leans_on_previous
+
+    # the Triaminic label (spl:00f66f25-…), after a list of warning signs
+    assert leans_on_previous("These could be signs of a serious condition.")
+    assert leans_on_previous("They should consult their healthcare professional if any of the symptoms listed occur.")
+    for text in ("These patients should be offered a statin.", "It is recommended that children receive the vaccine.",
+                 "This recommendation is from the NICE guideline.", "Those with CKD should avoid NSAIDs."):
+        assert not leans_on_previous(text), text

@@ -527,3 +527,13 @@ def test_the_conditions_a_question_rules_out() -> None:
     frame = understand("72 y/o M, HTN, no diabetes mellitus, BP 156/88 on amlodipine. goal BP?", scopes=scopes)
     assert frame.ruled_out == (("diabet", "mellitus"),)
     assert ("hypertens",) in frame.condition_keys
+
+
+def test_a_product_named_with_its_generic_in_brackets_that_no_passage_names_is_not_covered() -> None:
+    known = {"schizophrenia", "urinary retention", "trospium", "risperidone", "aripiprazole", "Triaminic"}
+    frame = understand("28M schizophrenia, couldn't tolerate risperidone. thinking Cobenfy (xanomeline-trospium) - "
+                       "starting dose + titration? worry re urinary retention?", occurs=lambda w: w in known)
+    assert frame.unknown == "Cobenfy"
+    frame = understand("7 y/o with a cold - can she give Triaminic (diphenhydramine/phenylephrine) syrup, how much?",
+                       occurs=lambda w: w in known or w.lower() in ("diphenhydramine", "phenylephrine", "cold", "syrup"))
+    assert frame.unknown == ""

@@ -41,7 +41,14 @@ from . import audience as lay
 from . import dosing
 from .aspects import aspect_bonus, recommends_testing_for
 from .facets import SECTIONS
-from .judge import MAX_SEPARATE_ITEMS, bottom_line_material, directs, list_items, recommends
+from .judge import (
+    MAX_SEPARATE_ITEMS,
+    bottom_line_material,
+    directs,
+    leans_on_previous,
+    list_items,
+    recommends,
+)
 from .references import Numbering
 from .select import INTENT_FACETS, Budget, Candidate, ScoreWeights, candidates, pick, score, similar
 
@@ -150,7 +157,9 @@ def compose(
         # situation it distinguishes) are the answer, and they are short.
         budget = replace(budget, max_sentences=budget.max_sentences + config.aspect_sentences,
                          max_words=budget.max_words + 15 * config.aspect_sentences)
-    chosen = pick(ranked, budget, min_cover=config.min_sentence_cover)
+    # A sentence that leans on the one before it ("These could be signs of a serious condition.")
+    # says nothing as a bullet of its own.
+    chosen = pick([c for c in ranked if not leans_on_previous(c.text)], budget, min_cover=config.min_sentence_cover)
     chosen = [c for c in chosen if not (ctx.asked_population and mismatch(c.text, ctx.asked_population)
                                         and c.facet != "populations")] or chosen
     top_doc = next(iter(documents), "")

@@ -46,8 +46,7 @@ _NOT_A_BOTTOM_LINE = re.compile(
     r"(?:recommendations|guidance|information) (?:also )?(?:are|is|were|was) (?:provided|given|included))\b"
     # a result reported ("Similar reductions in BP were reported at six to 12 months …")
     r"|\b(?:were|was) (?:reported|observed)\b"
-    # a sentence that leans on the one before it: "This approach may help …", "Doctors use lab
-    # tests to diagnose it." (but "It is recommended that …" stands alone)
+    # a sentence that leans on the one before it (``leans_on_previous``)
     r"|^(?:it|they|this|these|those|he|she|such)\b(?! (?:is|are) (?:recommended|suggested|advised|reasonable|"
     r"important|essential|necessary|appropriate|preferred)\b)|\b(?:it|them)\W*$"
     # or that answers the one before it ("However, the APTIMA TV uses …", "Consequently, use of
@@ -72,6 +71,21 @@ _NOT_A_BOTTOM_LINE = re.compile(
     r"|^(?:risks?,? harms?(?:,? (?:and )?costs?)?|harms?|benefits?|benefit[- ]harm assessment|value judge?ments?|"
     r"intentional vagueness|role of patient preferences?|exclusions?|policy level|aggregate evidence quality|"
     r"potential (?:benefits|harms))\s*:", re.I)
+
+
+# A sentence that says nothing without the one before it: "These could be signs of a serious
+# condition.", "They should be reviewed yearly." (but "This recommendation …", "These patients
+# should …" name what they speak of).
+_LEANS = re.compile(r"^(?:it|they|these|those|this|such)\s+(?!(?:is|are) (?:recommended|suggested|advised|reasonable|"
+                    r"important|essential|necessary|appropriate|preferred)\b)(?:could|can|may|might|will|would|"
+                    r"should|must|is|are|was|were|include|includes|have|has|do|does|need|needs|often|usually|"
+                    r"also)\b", re.I)
+
+
+def leans_on_previous(text: str) -> bool:
+    """Whether a sentence means nothing alone: its subject is a pronoun for what the sentence
+    before it named. Such a sentence is no bullet of its own."""
+    return bool(_LEANS.match(text.strip()))
 
 
 def bottom_line_material(text: str) -> bool:

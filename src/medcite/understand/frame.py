@@ -512,6 +512,12 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
         if not occurs(m.group(1)):
             return f"{m.group(1)} acid"
     known_abbrev = {s for s, _ in expanded.abbreviations}
+    # "thinking Cobenfy (xanomeline-trospium) - starting dose?", "Heplisav-B (HepB-CpG)": a
+    # capitalised name with another name in brackets after it is a product, whatever condition
+    # the question also names; when no passage names it, the index does not hold it.
+    for m in _PRODUCT.finditer(focus):
+        if m.group(1) not in known_abbrev and not occurs(m.group(1)):
+            return m.group(1)
     for m in _NAME.finditer(focus):
         name = m.group(1)
         words = name.split()
@@ -551,6 +557,9 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
             if word not in CHATTER and word not in known_abbrev and not occurs(word):
                 return word
     return ""
+
+
+_PRODUCT = re.compile(r"(?<![\w-])([A-Z][a-z][A-Za-z]{2,}(?:-[A-Z0-9]{1,3})?)\s*\((?=[A-Za-z][\w-]{2,}[)/ -])")
 
 
 # Endings of words that describe (the patient, a finding) or name a person ("hiker",
