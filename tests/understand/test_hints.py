@@ -360,6 +360,11 @@ def test_a_pain_score_is_a_severity(question: str, sentence: str, conflict: bool
     ("first-line", "Offer a 5-day course of a single antibiotic to patients with low-severity pneumonia.", False),
     ("first-line", "For trigeminal neuralgia refractory to medical therapy, neuroimaging is indicated.", True),
     ("first-line", "Imaging findings guide the choice of surgery; offer carbamazepine.", False),
+    # done to find out (SOGC toxoplasmosis, ngc:9635)
+    ("first-line", "Amniocentesis should be offered to identify T. gondii in the amniotic fluid by polymerase chain "
+                   "reaction if maternal primary infection is diagnosed.", True),
+    ("first-line", "If maternal infection has been confirmed but the fetus is not yet known to be infected, spiramycin "
+                   "should be offered for fetal prophylaxis.", False),
 ])
 def test_a_recommendation_to_test_does_not_answer_a_treatment_question(aspect: str, sentence: str,
                                                                         testing: bool) -> None:
@@ -495,6 +500,12 @@ def test_a_test_listed_in_a_scope_is_no_condition() -> None:
                           Scope("ngc:2", "guideline", "TN", ("Trigeminal neuralgia",), "", ()))
     frame = understand("58F trigeminal neuralgia, MRI nl - first line drug?", scopes=scopes)
     assert frame.conditions == ("Trigeminal neuralgia",)
+    # serology is a test too: "toxo IgM+ IgG+" asks about toxoplasmosis
+    scopes = _scope_index(Scope("ngc:1", "guideline", "Immunodeficiency", ("IgM deficiency; IgM",), "", ()),
+                          Scope("ngc:3", "guideline", "IgG", ("IgG",), "", ()),
+                          Scope("ngc:2", "guideline", "Toxoplasmosis in pregnancy", ("Toxoplasmosis",), "", ()))
+    frame = understand("G1 at 17/40, toxo IgM+ IgG+ low avidity. what do I start her on now?", scopes=scopes)
+    assert frame.conditions == ("Toxoplasmosis",)
 
 
 DM_CKD = (("diabet", "mellitus"), ("chronic", "kidney", "diseas"))

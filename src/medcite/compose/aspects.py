@@ -131,7 +131,10 @@ _TESTING_ACTION = re.compile(
     r"\b(?:offer|perform|order|obtain|request|send|take)\s+(?:\w+\s+){0,3}?(?:tests?|testing|screening|imaging|"
     r"cultures?|x-?rays?|radiographs?|scans?|biops(?:y|ies)|serolog\w+)\b|"
     r"\b(?:(?:neuro)?imaging|ct|mri|ultrasound|ultrasonography|radiograph\w*|x-?rays?)\b(?= (?:\w+ ){0,3}"
-    r"(?:is|are|should be|may be) (?:usually )?(?:indicated|recommended|appropriate|performed|obtained))")
+    r"(?:is|are|should be|may be) (?:usually )?(?:indicated|recommended|appropriate|performed|obtained))|"
+    # "Amniocentesis should be offered to identify T. gondii in the amniotic fluid …": done to find out
+    r"\b(?:offered|performed|done|obtained|undertaken) (?:\w+ ){0,3}?to (?:identify|detect|diagnose|confirm|exclude|"
+    r"rule out)\b")
 _TREATMENT_ASPECTS = frozenset({"first-line", "alternative", "starting-dose"})
 
 

@@ -38,7 +38,7 @@ _HEAD_STEMS = frozenset({"diseas", "syndrom", "disord"})
 # Tests and imaging some scopes list among their conditions: never a condition of a question.
 _TESTS = frozenset({"mri", "ct", "pet", "pet/ct", "ecg", "ekg", "eeg", "emg", "x-ray", "ultrasound", "ultrasonography",
                     "mammography", "colonoscopy", "endoscopy", "biopsy", "magnetic resonance imaging",
-                    "computed tomography"})
+                    "computed tomography", "igm", "igg", "iga", "ige", "pcr", "hba1c", "a1c", "inr"})
 _NAMED_HEADS = frozenset({"disease", "diseases", "syndrome", "syndromes", "disorder", "disorders"})
 _COMMON_SHARE = 0.01  # a one-word condition named in more scopes than this is a category
 _RARE_SHARE = 0.002  # a consumer page's one-word topic this rare is a condition ("Pheochromocytoma")
