@@ -70,7 +70,7 @@ CHATTER = frozenset(
     long start stop goal aim target dose doses dosing much many often soon fast
     take takes taking took give gives giving gave use uses using used prescribe prescribing get
     dx tx rx sx med meds medication medications instead else next line need needs needed born add
-    longer shorter extend extending broke declines declined refuses refused""".split()
+    longer shorter extend extending broke declines declined refuses refused whether""".split()
 )
 _ASK = re.compile(r"\?|\b(?:what|which|how|when|should|can|could|do|does|is|are|any|ok|need|needs|worth)\b", re.I)
 # No break after a lone capital: "C. auris", "E. coli" and initials are one name.
@@ -111,6 +111,11 @@ _SHORTHAND = (
     (re.compile(r"\bD5\s?(?:0?\.9%?\s?)?N/?S\b", re.I), "5% dextrose and 0.9% NaCl (isotonic saline)"),
     (re.compile(r"(?<![\w/])(?:1/2|½|half)\s?N/?S\b", re.I), "0.45% NaCl (half-isotonic saline)"),
     (re.compile(r"\bD5W\b", re.I), "5% dextrose in water"),
+    # "POD2 hip # repair": the day after an operation, and "#" for a fracture as UK notes write it
+    (re.compile(r"\bPOD\s?#?(\d{1,2})\b"), r"postoperative day \1"),
+    (re.compile(r"#\s?(?:NOF|neck of femur)\b", re.I), "fractured neck of femur"),
+    (re.compile(r"\b(hip|wrist|ankle|femur|femoral|humerus|humeral|radius|radial|clavicle|rib|pelvic|vertebral|"
+                r"scaphoid|tibia|tibial|fibula|neck of femur|NOF)\s?#(?![\w#])", re.I), r"\1 fracture"),
     # operations as the theatre list shortens them
     (re.compile(r"\b(?:lap(?:aroscopic)?\.? )?choles?\b(?!-)", re.I), "cholecystectomy"),
     (re.compile(r"\blap appy\b|\bappy\b", re.I), "appendectomy"),
