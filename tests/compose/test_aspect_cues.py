@@ -62,3 +62,11 @@ def test_how_long_a_course_is_stated() -> None:
     # the long term of side effects is no course (ngc:10684)
     assert aspect_bonus("duration", "Also, radiation doses around 30 Gy are currently most commonly used in an effort "
                                     "to decrease acute and long-term side effects.") == 0
+
+
+def test_an_intake_raised_to_a_level_is_no_titration() -> None:
+    # AACE healthy eating (ngc:10476): a diet, not a dose to titrate
+    assert aspect_bonus("titration", "Sodium intake should be reduced to <2,300 mg/day, and potassium intake should be "
+                                     "increased to >4,700 mg/day with implementation of a DASH-type meal plan.") == 0
+    assert aspect_bonus("titration", "The dose may be increased to 40 mg once daily after 4 weeks.") == 1.0
+    assert aspect_bonus("titration", "Increase to 20 mg daily after 1 week if clinically necessary.") == 1.0

@@ -31,7 +31,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (0.4, _DOSE),
     ),
     "titration": (
-        (1.0, r"\b(?:titrat\w+|taper\w*|increase[sd]? (?:the dose )?(?:by|every|to|gradually|in)|"
+        # "increased to >4,700 mg/day" of a potassium intake is no titration; "increase to 20 mg" is
+        (1.0, rf"\b(?:titrat\w+|taper\w*|increase[sd]? (?:the dose )?(?:by|every|gradually|in)|"
+              rf"increase[sd]? (?:the (?:dose|dosage) )?to {_NUM} ?(?:mg|mcg|micrograms?|g|units?|ml)\b|"
+              rf"(?:dose|dosage) (?:\w+ ){{0,4}}(?:be )?increased to|"
               r"decrease[sd]? (?:the dose )?(?:by|every|gradually)|reduc\w+ (?:the dose )?(?:by|gradually|every)|"
               r"step(?:ped)?[- ](?:up|down)|escalat\w+|wean\w*)\b"),
         (0.6, rf"\b(?:every|after) {_NUM} {_TIME}\b.{{0,60}}{_DOSE}|{_DOSE}.{{0,60}}\b(?:every|after) {_NUM} {_TIME}\b"),
