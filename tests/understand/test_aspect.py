@@ -47,6 +47,7 @@ CASES = [
     ("Hb 7.9, no bleeding. transfuse or not?", "threshold"),
     ("still moist cough after 2 wks of amox-clav. how much longer do I extend the abx?", "duration"),
     ("how many more days of abx?", "duration"),
+    ("day 5 breastfed baby, down 10.7% from BW. how often should we re-weigh?", "monitoring"),
     ("strep throat, anything better than amoxicillin?", "alternative"),
     ("pen allergic - what can I give?", "alternative"),
     ("starting methotrexate: which bloods and when?", "monitoring"),

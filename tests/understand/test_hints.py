@@ -551,3 +551,10 @@ def test_a_product_named_with_its_generic_in_brackets_that_no_passage_names_is_n
     frame = understand("7 y/o with a cold - can she give Triaminic (diphenhydramine/phenylephrine) syrup, how much?",
                        occurs=lambda w: w in known or w.lower() in ("diphenhydramine", "phenylephrine", "cold", "syrup"))
     assert frame.unknown == ""
+
+
+def test_a_prefix_split_off_by_a_hyphen_is_no_term() -> None:
+    frame = understand("day 5 breastfed baby, 3.08 kg (-10.7%). how often should we re-weigh?")
+    assert "re" not in frame.terms and "weigh" in frame.terms
+    # a prefix that changes what the word names stays
+    assert "anti" in understand("G2P1 at 26 wks, RhD neg - anti-D dose?").terms

@@ -81,7 +81,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\b(?:which|what) (?:bloods?|labs?|tests?) and when\b|\bneed (?:lfts?|labs?|bloods?|u&es?|tfts?|levels?)\b|"
         r"\bfollow (?:the )?(?:drug )?(?:levels?|labs?|bloods?)\b|"
         r"\bhow often\b.{0,60}\b(?:check\w*|test\w*|measur\w*|monitor\w*|repeat\w*|screen\w*|assess\w*|seen|"
-        r"review\w*|done|performed)\b|"
+        r"review\w*|done|performed|(?:re-?)?weigh\w*|re-?assess\w*|re-?check\w*|scan\w*|image|imaged|follow\w*)\b|"
         # "when should pressure ulcer risk be assessed?": the timing of a check
         r"\b(?:anything|what) (?:else )?to (?:watch|look out) for\b|"
         r"\bwhen (?:should|do|to|must)\b.{0,50}\b(?:assess\w*|check\w*|measur\w*|monitor\w*|review\w*|re-?assess\w*|"

@@ -366,7 +366,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     # Relevance terms come from the words as typed: an expansion is another form of its
     # abbreviation (``concepts`` pairs them), not a concept of its own.
     content = [t for t in analyze(masked) if t not in generic_all and not t.isdigit() and len(t) > 1
-               and t not in negated]
+               and t not in negated and t not in _PREFIXES]
     terms = list(dict.fromkeys([*(t for k in seen_keys for t in k), *analyze(" ".join(drugs)), *content]))
     focus_typed = _focus_text(q, a, b, details, expanded, None)  # without expansions
     typed_focus = set(analyze(focus_typed))
@@ -559,6 +559,9 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
     return ""
 
 
+# What "re-weigh" or "co-trimoxazole" split off: a prefix, no concept of its own ("anti-D", "non-PCI"
+# and "ex-smoker" keep theirs: they change what the word names).
+_PREFIXES = frozenset({"re", "co", "de", "un", "semi", "multi", "sub"})
 _PRODUCT = re.compile(r"(?<![\w-])([A-Z][a-z][A-Za-z]{2,}(?:-[A-Z0-9]{1,3})?)\s*\((?=[A-Za-z][\w-]{2,}[)/ -])")
 
 
