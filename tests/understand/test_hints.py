@@ -558,3 +558,17 @@ def test_a_prefix_split_off_by_a_hyphen_is_no_term() -> None:
     assert "re" not in frame.terms and "weigh" in frame.terms
     # a prefix that changes what the word names stays
     assert "anti" in understand("G2P1 at 26 wks, RhD neg - anti-D dose?").terms
+
+
+def test_a_blood_group_is_a_status_and_anti_d_is_the_immunoglobulin() -> None:
+    from medcite.compose.build import _concepts
+    from medcite.understand.vignette import expand_shorthand
+
+    assert expand_shorthand("G2 at 28 wks, RhD neg. anti-D dose?") == "G2 at 28 wks, RhD-negative. anti-D dose?"
+    assert expand_shorthand("Rh pos mum") == "Rh-positive mum"
+    frame = understand("G2 at 28 wks, RhD neg. anti-D dose?")
+    assert "rhd" in frame.terms  # not ruled out: RhD-negative is what she is
+    anti_d = next(c for c in _concepts(frame, lambda t: 5.0) if c.label == "anti-D")
+    # "anti" alone would match "anti-HBs"; the immunoglobulin is what is asked about
+    assert not anti_d.covered_by({"anti", "hbs", "vaccin"})
+    assert anti_d.covered_by({"anti", "immunoglobulin", "administ"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -70,6 +71,9 @@ def _class_forms() -> dict[str, tuple[frozenset[str], ...]]:
     return out
 
 
+_ONE_LETTER_PART = re.compile(r"-[A-Za-z0-9](?![\w])")
+
+
 def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
              idf: Callable[[str], float], classed: frozenset[str] = frozenset(),
              phrases: Iterable[tuple[str, ...]] = ()) -> list[Concept]:
@@ -81,8 +85,8 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
     remaining = list(dict.fromkeys(key_terms))
     out: list[Concept] = []
 
-    def take(label: str, main: frozenset[str], others: Iterable[frozenset[str]]) -> None:
-        forms = tuple(dict.fromkeys([main, *[o for o in others if o]]))
+    def take(label: str, main: frozenset[str], others: Iterable[frozenset[str]], main_form: bool = True) -> None:
+        forms = tuple(dict.fromkeys([*([main] if main_form else []), *[o for o in others if o]]))
         weight = max((idf(t) for t in main), default=1.0)
         out.append(Concept(label, forms, weight))
         for t in main:
@@ -103,7 +107,10 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
                 alt = frozenset(t for t in analyze(expansion) if t not in generic)
                 # a brand's generic name, and that drug's classes ("Viagra": PDE5 inhibitor)
                 classes = _class_forms().get(next(iter(alt)), ()) if len(alt) == 1 and main & classed else ()
-                take(surface, frozenset(main), [alt, *classes])
+                # "anti-D" is "anti" once its letter is dropped, which "anti-HBs" also is: such a
+                # name is matched by what it stands for (anti-D immunoglobulin) only.
+                clipped = bool(_ONE_LETTER_PART.search(surface)) and len(alt) > len(main)
+                take(surface, frozenset(main), [alt, *classes], main_form=not clipped)
     for phrase in phrases:
         main = frozenset(t for t in phrase if t not in generic)
         if len(main) >= 3 and main <= frozenset(remaining):

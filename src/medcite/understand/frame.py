@@ -562,7 +562,9 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
 # What "re-weigh" or "co-trimoxazole" split off: a prefix, no concept of its own ("anti-D", "non-PCI"
 # and "ex-smoker" keep theirs: they change what the word names).
 _PREFIXES = frozenset({"re", "co", "de", "un", "semi", "multi", "sub"})
-_PRODUCT = re.compile(r"(?<![\w-])([A-Z][a-z][A-Za-z]{2,}(?:-[A-Z0-9]{1,3})?)\s*\((?=[A-Za-z][\w-]{2,}[)/ -])")
+_PRODUCT = re.compile(r"(?<![\w-])([A-Z][a-z][A-Za-z]{2,}(?:-[A-Z0-9]{1,3})?)(?:\s*\((?=[A-Za-z][\w-]{2,}[)/ -])|"
+                      r"\s+(?:[a-z]+\s+){0,2}(?:therapy|treatment|injections?|infusions?|vaccine|device|implant|"
+                      r"procedure|system|pump|patch|inhaler)\b)")
 
 
 # Endings of words that describe (the patient, a finding) or name a person ("hiker",

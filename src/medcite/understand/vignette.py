@@ -97,6 +97,9 @@ _SHORTHAND = (
     (re.compile(r"(?<!\bthe )(?<!\ba )(?<!\bhis )(?<!\bher )\b([A-Za-z][\w-]{3,}) (?:gave|gives|caused|causes|causing|giving) (?:(?:her|him|them|the (?:patient|"
                 r"child|baby|kid)|pt|me) )?(?:(?:a|an|bad|severe|mild|some|widespread) )?(?:hives|urticaria|(?:urticarial )?"
                 r"rash|anaphylaxis|angio-?edema|facial swelling)\b", re.I), r"allergic to \1"),
+    # a blood group is a status, not a condition ruled out: "RhD neg" is RhD-negative
+    (re.compile(r"\bRh(D)?\s?(?:neg(?:ative)?|-ve|−ve)\b", re.I), r"Rh\1-negative"),
+    (re.compile(r"\bRh(D)?\s?(?:pos(?:itive)?|\+ve)\b", re.I), r"Rh\1-positive"),
     # "pen allergic", "pen-allergic", "pen allergy": penicillin, as bedside notes shorten it
     (re.compile(r"\bpen(?=[- ]?allerg)", re.I), "penicillin"),
     # conditions renamed after the sources were written, by the names the sources use
