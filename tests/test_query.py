@@ -117,6 +117,8 @@ REQUIRED = [
     ("plt", "platelets"),
     ("ppx", "prophylaxis"),
     ("afib", "atrial fibrillation"),
+    ("abdo", "abdominal"),
+    ("anti-D", "anti-D immunoglobulin"),
     ("IVF", "intravenous fluids"),
     ("IVF", "in vitro fertilization"),
 ]

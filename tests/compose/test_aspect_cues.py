@@ -70,3 +70,9 @@ def test_an_intake_raised_to_a_level_is_no_titration() -> None:
                                      "increased to >4,700 mg/day with implementation of a DASH-type meal plan.") == 0
     assert aspect_bonus("titration", "The dose may be increased to 40 mg once daily after 4 weeks.") == 1.0
     assert aspect_bonus("titration", "Increase to 20 mg daily after 1 week if clinically necessary.") == 1.0
+
+
+def test_a_course_capped_at_a_length_is_a_duration() -> None:
+    # EAST penetrating abdominal trauma (ngc:9613)
+    assert aspect_bonus("duration", "Prophylactic antibiotics should be continued for not more than 24 hours in the "
+                                    "presence of a hollow viscus injury in the acutely injured patient.") == 1.0

@@ -314,6 +314,7 @@ def test_theatre_shorthand_is_written_out() -> None:
     assert expand_shorthand("POD2 hip # repair, 84M") == "postoperative day 2 hip fracture repair, 84M"
     assert expand_shorthand("#NOF on the ward") == "fractured neck of femur on the ward"
     assert expand_shorthand("G2P1, bed #2") == "G2P1, bed #2"
+    assert expand_shorthand("23M stab wound to abdo") == "23M stab wound (penetrating trauma) to abdo"
 
 
 def test_ward_fluid_orders_are_written_out_as_guidelines_name_them() -> None:

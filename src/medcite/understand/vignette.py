@@ -100,6 +100,8 @@ _SHORTHAND = (
     # a blood group is a status, not a condition ruled out: "RhD neg" is RhD-negative
     (re.compile(r"\bRh(D)?\s?(?:neg(?:ative)?|-ve|−ve)\b", re.I), r"Rh\1-negative"),
     (re.compile(r"\bRh(D)?\s?(?:pos(?:itive)?|\+ve)\b", re.I), r"Rh\1-positive"),
+    # a stab or gunshot wound is what trauma guidelines call penetrating trauma
+    (re.compile(r"\b(?:stab wound|stabbing|GSW|gunshot wound)s?\b(?! \()", re.I), r"\g<0> (penetrating trauma)"),
     # "pen allergic", "pen-allergic", "pen allergy": penicillin, as bedside notes shorten it
     (re.compile(r"\bpen(?=[- ]?allerg)", re.I), "penicillin"),
     # conditions renamed after the sources were written, by the names the sources use
