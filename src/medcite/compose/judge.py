@@ -18,6 +18,10 @@ _RECOMMEND = ("should be offered", "is recommended", "are recommended", "recomme
               "first line", "treatment of choice", "should be used", "should be considered", "is effective",
               "are effective", "established effective")
 
+# "It is recommended that …", "This is important …": a pronoun that opens a sentence standing alone.
+_STANDS_ALONE = "recommended|suggested|advised|reasonable|important|essential|necessary|appropriate|preferred"
+
+
 # A bottom line says what to do or what is so; a sentence that reports a study ("Research
 # indicates …", "In the … trial, …", "There is only one published report …") or points
 # elsewhere ("Table 1 in the original guideline document provides …") is body text.
@@ -47,8 +51,7 @@ _NOT_A_BOTTOM_LINE = re.compile(
     # a result reported ("Similar reductions in BP were reported at six to 12 months …")
     r"|\b(?:were|was) (?:reported|observed)\b"
     # a sentence that leans on the one before it (``leans_on_previous``)
-    r"|^(?:it|they|this|these|those|he|she|such)\b(?! (?:is|are) (?:recommended|suggested|advised|reasonable|"
-    r"important|essential|necessary|appropriate|preferred)\b)|\b(?:it|them)\W*$"
+    rf"|^(?:it|they|this|these|those|he|she|such)\b(?! (?:is|are) (?:{_STANDS_ALONE})\b)|\b(?:it|them)\W*$"
     # or that answers the one before it ("However, the APTIMA TV uses …", "Consequently, use of
     # TAI … is a safe and relatively effective treatment")
     r"|^(?:however|consequently|conversely|similarly|moreover|furthermore|nevertheless|nonetheless|"
@@ -76,10 +79,9 @@ _NOT_A_BOTTOM_LINE = re.compile(
 # A sentence that says nothing without the one before it: "These could be signs of a serious
 # condition.", "They should be reviewed yearly." (but "This recommendation …", "These patients
 # should …" name what they speak of).
-_LEANS = re.compile(r"^(?:it|they|these|those|this|such)\s+(?!(?:is|are) (?:recommended|suggested|advised|reasonable|"
-                    r"important|essential|necessary|appropriate|preferred)\b)(?:could|can|may|might|will|would|"
-                    r"should|must|is|are|was|were|include|includes|have|has|do|does|need|needs|often|usually|"
-                    r"also)\b", re.I)
+_LEANS = re.compile(rf"^(?:it|they|these|those|this|such)\s+(?!(?:is|are) (?:{_STANDS_ALONE})\b)(?:could|can|may|"
+                    r"might|will|would|should|must|is|are|was|were|include|includes|have|has|do|does|need|needs|"
+                    r"often|usually|also)\b", re.I)
 
 
 def leans_on_previous(text: str) -> bool:
