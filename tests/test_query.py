@@ -118,6 +118,8 @@ REQUIRED = [
     ("ppx", "prophylaxis"),
     ("afib", "atrial fibrillation"),
     ("abdo", "abdominal"),
+    ("CMT", "cervical motion tenderness"),
+    ("CMT", "Charcot-Marie-Tooth disease"),
     ("anti-D", "anti-D immunoglobulin"),
     ("IVF", "intravenous fluids"),
     ("IVF", "in vitro fertilization"),

@@ -76,3 +76,10 @@ def test_a_course_capped_at_a_length_is_a_duration() -> None:
     # EAST penetrating abdominal trauma (ngc:9613)
     assert aspect_bonus("duration", "Prophylactic antibiotics should be continued for not more than 24 hours in the "
                                     "presence of a hollow viscus injury in the acutely injured patient.") == 1.0
+
+
+def test_removing_a_device_answers_when_to_stop() -> None:
+    # SOGC IUD insertion (ngc:10294)
+    assert aspect_bonus("stop", "In treating mild to moderate PID, it is not necessary to remove the IUD during "
+                                "treatment unless the patient requests removal.") > 0
+    assert aspect_bonus("stop", "Surgical removal of the polyp is recommended.") == 0

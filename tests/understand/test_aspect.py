@@ -48,6 +48,8 @@ CASES = [
     ("still moist cough after 2 wks of amox-clav. how much longer do I extend the abx?", "duration"),
     ("how many more days of abx?", "duration"),
     ("day 5 breastfed baby, down 10.7% from BW. how often should we re-weigh?", "monitoring"),
+    ("LNG-IUD in 8 mo, now PID. does the IUD need to come out? if not, when would I pull it?", "stop"),
+    ("PICC day 12, afebrile now. should the PICC be removed?", "stop"),
     ("strep throat, anything better than amoxicillin?", "alternative"),
     ("pen allergic - what can I give?", "alternative"),
     ("starting methotrexate: which bloods and when?", "monitoring"),

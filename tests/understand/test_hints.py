@@ -315,6 +315,7 @@ def test_theatre_shorthand_is_written_out() -> None:
     assert expand_shorthand("#NOF on the ward") == "fractured neck of femur on the ward"
     assert expand_shorthand("G2P1, bed #2") == "G2P1, bed #2"
     assert expand_shorthand("23M stab wound to abdo") == "23M stab wound (penetrating trauma) to abdo"
+    assert expand_shorthand("if not, when would I pull it?") == "if not, when would I remove it?"
 
 
 def test_ward_fluid_orders_are_written_out_as_guidelines_name_them() -> None:

@@ -76,6 +76,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (1.0, r"\b(?:discontinu\w+|stop\w*|withdraw\w*|cease\w*|cessation|deprescrib\w+|no longer (?:needed|required|"
               r"recommended|be)|taper\w* off|hold\w*|withh[eo]ld\w*)\b"),
         (0.5, r"\b(?:after|until|once)\b.{0,60}\b(?:remission|normal|resolved|negative|stable)\b"),
+        # a device or a line is removed ("it is not necessary to remove the IUD during treatment")
+        (0.8, r"\b(?:remov\w+|take out|taken out|pull\w*) (?:(?:of )?the |an? )?(?:iud|ius|device|implant|catheter|"
+              r"line|picc|stent|drain|tube|pessary|cerclage|suture|splint|cast)s?\b"),
     ),
     "monitoring": (
         (1.0, rf"\b(?:monitor\w*|surveillance|check\w*|measur\w+|test\w*|follow[- ]?up|assess\w*|re-?assess\w*)\b.{{0,60}}"

@@ -361,7 +361,10 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     if current and len(current) < len(seen_keys):
         focus_keys = [k for k in focus_keys if not set(k) <= history] or ([] if focus_keys else current)
 
-    focus_drugs = [d for d in drugs if set(analyze(d)) & focus or d in focus_text.lower()]
+    # A drug of several words is asked about when the clause says most of its name: "does the IUD
+    # need to come out?" shares only "intrauterine" with "levonorgestrel intrauterine system".
+    focus_drugs = [d for d in drugs if 2 * len(set(analyze(d)) & focus) >= len(set(analyze(d)))
+                   or d in focus_text.lower()]
     generic_all = generic | frozenset(analyze(" ".join(CHATTER)))
     # Relevance terms come from the words as typed: an expansion is another form of its
     # abbreviation (``concepts`` pairs them), not a concept of its own.

@@ -100,6 +100,9 @@ _SHORTHAND = (
     # a blood group is a status, not a condition ruled out: "RhD neg" is RhD-negative
     (re.compile(r"\bRh(D)?\s?(?:neg(?:ative)?|-ve|−ve)\b", re.I), r"Rh\1-negative"),
     (re.compile(r"\bRh(D)?\s?(?:pos(?:itive)?|\+ve)\b", re.I), r"Rh\1-positive"),
+    # "when would I pull it?", "pull the line": what guidelines call removing a device
+    (re.compile(r"\bpull (it|them|the (?:iud|ius|coil|line|picc|catheter|cath|drain|tube|stent|implant|pessary))\b", re.I),
+     r"remove \1"),
     # a stab or gunshot wound is what trauma guidelines call penetrating trauma
     (re.compile(r"\b(?:stab wound|stabbing|GSW|gunshot wound)s?\b(?! \()", re.I), r"\g<0> (penetrating trauma)"),
     # "pen allergic", "pen-allergic", "pen allergy": penicillin, as bedside notes shorten it
