@@ -6,6 +6,25 @@ so ``from conftest import ...`` would be ambiguous."""
 from __future__ import annotations
 
 import os
+import tarfile
+from collections.abc import Iterable
 from pathlib import Path
 
 DATA = Path(os.environ.get("MEDCITE_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+
+
+def ngc_summaries(numbers: Iterable[str], into: Path, data: Path = DATA) -> list[Path]:
+    """The NGC summaries ``ngc-<number>.xml`` taken out of the archive into ``into``, all of them
+    (a missing one fails the test that asked for it)."""
+    wanted = {f"summaries/ngc-{n}.xml" for n in numbers}
+    out: list[Path] = []
+    with tarfile.open(data / "ngc-guidelines" / "summaries.tar.xz") as tar:
+        for member in tar:
+            if member.name in wanted:
+                fh = tar.extractfile(member)
+                assert fh is not None
+                path = into / Path(member.name).name
+                path.write_bytes(fh.read())
+                out.append(path)
+    assert len(out) == len(wanted), sorted(wanted - {f"summaries/{p.name}" for p in out})
+    return out

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from datapath import ngc_summaries
 from medcite.clinical.abbreviations import document_definitions
 from medcite.ingest import ingest
 from medcite.retrieve.corpus_abbreviations import corpus_abbreviations
@@ -30,13 +30,7 @@ MEMBERS = ("10288", "10521", "10516", "9942", "11072", "9896", "11238", "9978", 
 def guidelines(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
     """The summaries above, taken out of the archive, beside the four samples."""
     folder = tmp_path_factory.mktemp("ngc")
-    wanted = {f"summaries/ngc-{m}.xml" for m in MEMBERS}
-    with tarfile.open(data_dir / "ngc-guidelines" / "summaries.tar.xz") as tar:
-        for member in tar:
-            if member.name in wanted:
-                fh = tar.extractfile(member)
-                assert fh is not None
-                (folder / Path(member.name).name).write_bytes(fh.read())
+    ngc_summaries(MEMBERS, folder, data_dir)
     for sample in (data_dir / "ngc-guidelines" / "samples").glob("*.xml"):
         (folder / sample.name).write_bytes(sample.read_bytes())
     assert len(list(folder.glob("*.xml"))) == len(MEMBERS) + 4

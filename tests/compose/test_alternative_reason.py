@@ -5,28 +5,21 @@ guideline (ngc:9684) and an otitis media guideline that names the allergy (ngc:9
 
 from __future__ import annotations
 
-import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from datapath import ngc_summaries
 from medcite.answering import ask
 from medcite.ingest import ingest
 from medcite.store import SQLiteStore
-
-MEMBERS = ("summaries/ngc-9684.xml", "summaries/ngc-9909.xml")
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
     folder = tmp_path_factory.mktemp("otitis")
-    with tarfile.open(data_dir / "ngc-guidelines" / "summaries.tar.xz") as tar:
-        for member in tar:
-            if member.name in MEMBERS:
-                fh = tar.extractfile(member)
-                assert fh is not None
-                (folder / Path(member.name).name).write_bytes(fh.read())
+    ngc_summaries(("9684", "9909"), folder, data_dir)
     s = SQLiteStore(folder / "medcite.db")
     assert ingest([folder], s, workers=1).ok
     yield s

@@ -5,26 +5,21 @@ from ../shared/data."""
 
 from __future__ import annotations
 
-import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from datapath import ngc_summaries
 from medcite.answering import ask
 from medcite.ingest import ingest
 from medcite.store import SQLiteStore
-
-MEMBER = "summaries/ngc-11383.xml"
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
     folder = tmp_path_factory.mktemp("lyme")
-    with tarfile.open(data_dir / "ngc-guidelines" / "summaries.tar.xz") as tar:
-        fh = tar.extractfile(MEMBER)
-        assert fh is not None
-        (folder / "ngc-11383.xml").write_bytes(fh.read())
+    ngc_summaries(("11383",), folder, data_dir)
     s = SQLiteStore(folder / "medcite.db")
     assert ingest([folder], s, workers=1).ok
     yield s
