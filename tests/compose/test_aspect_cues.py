@@ -21,6 +21,11 @@ CASES = [
     ("starting-dose", "An initial starting dose of 0.5-1 mg/kg intravenously or orally every 6-12 hours is safe and "
                       "effective.", True),
     ("target", "Serum uric acid must reach levels below 6.0 mg/dL.", True),
+    # Chinese Pharmacological Society vancomycin TDM guideline (ngc:10944)
+    ("target", "Recommendation 5: Trough serum vancomycin concentrations should be maintained at 10-20 mg/L in "
+               "adult patients with serious MRSA infections.", True),
+    ("target", "Recommendation 6: Initial vancomycin TDM should be started on day 3 (48 hours since initiation of "
+               "vancomycin therapy).", False),
     ("stop", "Stop metformin if the eGFR is below 30 ml/minute/1.73 m2.", True),
     # "what counts as significant proteinuria?" is answered by the definition (SOGC, ngc:10360)
     ("diagnosis", "Significant proteinuria should be defined as ≥0.3 g/d in a complete 24-hour urine collection "

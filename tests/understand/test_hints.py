@@ -162,6 +162,20 @@ def test_a_capitalised_name_is_no_condition_in_lower_case() -> None:
     assert any("SHORT" in c for c in understand("Is growth hormone used in SHORT syndrome?", scopes=scopes).conditions)
 
 
+def test_a_route_or_a_name_cut_by_the_analyser_is_no_condition() -> None:
+    from medcite.retrieve.scope import Scope
+
+    # "(IV)" is how a drug is given; "Q fever" and "grade I-V" lose the letter that made them
+    # names, and "fever" or "grade" alone would then be conditions.
+    scopes = _scope_index(Scope("ngc:1", "guideline", "Central venous access", ("Intravenous (IV) catheter infection",), "", ()),
+                          Scope("medquad:GHR-9", "consumer", "Q fever", ("Q fever",), "", ()),
+                          Scope("ngc:2", "guideline", "Pressure ulcers", ("Pressure ulcers grade I-V",), "", ()),
+                          Scope("ngc:3", "guideline", "Vancomycin monitoring", ("MRSA infection",), "", ()), filler=50)
+    assert ("iv",) not in scopes.phrases and ("fever",) not in scopes.phrases
+    frame = understand("55M on IV vanc for MRSA bacteremia with fever. what trough am I aiming for?", scopes=scopes)
+    assert not any(c in ("IV", "Q fever") for c in frame.conditions)
+
+
 @pytest.mark.parametrize(("typed", "written"), [
     ("hep C pt s/p TIPS", "hepatitis C pt status post TIPS"),
     ("23F, condom broke, which morning-after pill?", "23F, condom broke, which emergency contraception?"),

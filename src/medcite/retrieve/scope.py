@@ -39,7 +39,11 @@ _HEAD_STEMS = frozenset({"diseas", "syndrom", "disord"})
 _TESTS = frozenset({"mri", "ct", "pet", "pet/ct", "ecg", "ekg", "eeg", "emg", "x-ray", "ultrasound", "ultrasonography",
                     "mammography", "colonoscopy", "endoscopy", "biopsy", "magnetic resonance imaging",
                     "computed tomography", "igm", "igg", "iga", "ige", "pcr", "hba1c", "a1c", "inr"})
+# How a drug is given, and the numerals of a grade or a class ("IV" in "class IV", "(IV)" for
+# intravenous): "IV vanc" names no condition.
+_NOT_CONDITIONS = frozenset({"iv", "im", "sc", "sq", "po", "pr", "sl", "ii", "iii", "vi", "vii", "viii", "ix", "xi", "xii"})
 _NAMED_HEADS = frozenset({"disease", "diseases", "syndrome", "syndromes", "disorder", "disorders"})
+_ALIAS_MAX_LEADS = 3  # a word that begins this many other condition names is a qualifier
 _COMMON_SHARE = 0.01  # a one-word condition named in more scopes than this is a category
 _RARE_SHARE = 0.002  # a consumer page's one-word topic this rare is a condition ("Pheochromocytoma")
 
@@ -165,8 +169,12 @@ class ScopeIndex:
                 key = tuple(analyze(phrase))
                 if not key or (len(key) == 1 and key[0] in generic) or len(key) > _MAX_PHRASE_TOKENS:
                     continue
-                if phrase.strip().lower() in _TESTS:
+                if phrase.strip().lower() in _TESTS or phrase.strip().lower() in _NOT_CONDITIONS:
                     continue  # "MRI" in an imaging guideline's scope is how, not what
+                if len(key) == 1 and len(phrase.split()) > 1:
+                    # "grade I-V", "Q fever", "After Surgery": the analyser dropped the word
+                    # that made it a name, and what is left ("grade", "fever") is no condition.
+                    continue
                 # One word is a condition when a guideline or a label lists it as one ("Gout");
                 # a consumer page's one-word topic is often a category ("Antibiotics", "Blood"),
                 # kept only when rare (checked below, once all scopes are counted).
@@ -181,12 +189,21 @@ class ScopeIndex:
         self.capitals -= lower_seen
         # "celiac" for "Celiac disease", "Kawasaki" for "Kawasaki disease": clinicians drop the
         # head noun; the distinctive word alone names the same condition.
+        # A word that begins several other condition names ("renal cancer", "renal artery
+        # stenosis", "renal colic") qualifies them: "Renal disease" gives no alias "renal".
+        leads: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        for key in self.phrases:
+            if len(key) >= 2 and key[1] not in _HEAD_STEMS:
+                leads[key[0]].add(key[1:])
         for key in [k for k in self.phrases if len(k) == 2 and k[1] in _HEAD_STEMS]:
             alias = (key[0],)
+            words = self.surface[key].split()
             # Only a two-word name: "Triple A syndrome" is not "triple" (the "A" was dropped).
-            # Nor a drug's name: "Warfarin syndrome" does not make warfarin a condition.
+            # Nor a drug's name: "Warfarin syndrome" does not make warfarin a condition. Nor a
+            # category ("Rectal Disorders", "Heart Diseases"): a plural head names a group.
             if (len(key[0]) >= 5 and key[0] not in generic and alias not in self.phrases
-                    and len(self.surface[key].split()) == 2 and key[0] not in _drug_stems()):
+                    and len(words) == 2 and key[0] not in _drug_stems()
+                    and not words[1].lower().endswith("s") and len(leads[key[0]]) < _ALIAS_MAX_LEADS):
                 self.phrases[alias] = set(self.phrases[key])
                 self.surface[alias] = self.surface[key]
                 self.aliases.add(alias)
