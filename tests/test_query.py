@@ -113,6 +113,7 @@ REQUIRED = [
     # ward and theatre shorthand, as clinicians type it
     ("bronch", "bronchoscopy"),
     ("toxo", "toxoplasmosis"),
+    ("pyelo", "pyelonephritis"),
     ("chemo", "chemotherapy"),
     ("plt", "platelets"),
     ("ppx", "prophylaxis"),

@@ -190,6 +190,10 @@ def test_a_route_or_a_name_cut_by_the_analyser_is_no_condition() -> None:
     ("mash the tablets", "mash the tablets"),
     ("trouble sleeping since the move", "insomnia since the move"),
     ("open allergy clinic", "open allergy clinic"),
+    ("6 loose stools/day, C diff toxin +", "6 loose stools/day, Clostridium difficile toxin +"),
+    ("c.diff again after abx", "Clostridium difficile again after abx"),
+    ("ED, 40M still seizing after 2 doses of IV lorazepam", "ED, 40M still seizing (status epilepticus) after 2 doses of IV lorazepam"),
+    ("3yo seizing at home for 10 min", "3yo seizing (seizures) at home for 10 min"),
 ])
 def test_bedside_shorthand_is_written_out(typed: str, written: str) -> None:
     from medcite.understand.vignette import expand_shorthand
@@ -231,6 +235,10 @@ def test_a_qualified_condition_also_names_its_kind() -> None:
     scope = Scope("ngc:11025", "guideline", "Vestibular rehabilitation", ("Peripheral vestibular hypofunction",), "", ())
     assert condition_phrases(scope) == ["Peripheral vestibular hypofunction", "vestibular hypofunction"]
     assert condition_phrases(Scope("ngc:1", "guideline", "Gout", ("Acute gout",), "", ())) == ["Acute gout"]
+    # "C diff toxin +": an infection is named by its organism alone (ngc:11246's scope)
+    cdi = Scope("ngc:11246", "guideline", "Clostridium difficile infection", ("Clostridium difficile infection (CDI)",), "", ())
+    assert "Clostridium difficile" in condition_phrases(cdi)
+    assert condition_phrases(Scope("ngc:2", "guideline", "UTI", ("Urinary infection",), "", ())) == ["Urinary infection"]
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -287,14 +295,14 @@ def test_a_sentence_for_another_kind_of_the_condition(question: str, sentence: s
 def test_a_head_dropped_name_is_no_condition_inside_an_abbreviations_expansion() -> None:
     from medcite.retrieve.scope import Scope
 
-    scopes = _scope_index(Scope("ngc:1", "guideline", "Glomerular diseases", ("Glomerular diseases",), "", ()),
+    scopes = _scope_index(Scope("ngc:1", "guideline", "Glomerular disease", ("Glomerular disease",), "", ()),
                           Scope("ngc:2", "guideline", "Type 2 diabetes", ("Type 2 diabetes",), "", ()))
     assert ("glomerular",) in scopes.aliases
     # eGFR is "estimated glomerular filtration rate": a measurement, not the glomerular diseases
     frame = understand("At what eGFR should metformin be stopped in type 2 diabetes?", scopes=scopes)
     assert frame.conditions == ("Type 2 diabetes",)
     # typed, the word still names them
-    assert "Glomerular diseases" in understand("Is rituximab used in glomerular disease?", scopes=scopes).conditions
+    assert "Glomerular disease" in understand("Is rituximab used in glomerular disease?", scopes=scopes).conditions
 
 
 def _pdn_scopes():  # type: ignore[no-untyped-def]
@@ -395,13 +403,29 @@ def test_a_recommendation_to_test_does_not_answer_a_treatment_question(aspect: s
 def test_a_head_dropped_name_in_the_plural_is_the_thing_not_the_disease() -> None:
     from medcite.retrieve.scope import Scope
 
-    scopes = _scope_index(Scope("medquad:1", "guideline", "Platelet disorders", ("Platelet disorders",), "", ()),
+    scopes = _scope_index(Scope("medquad:1", "guideline", "Platelet disorder", ("Platelet disorder",), "", ()),
                           Scope("ngc:2", "guideline", "AML", ("Acute myeloid leukemia",), "", ()))
     assert ("platelet",) in scopes.aliases
     frame = understand("inpatient w/ acute myeloid leukemia, needs an LP. transfuse platelets first?", scopes=scopes)
-    assert "Platelet disorders" not in frame.conditions
-    assert "Platelet disorders" in understand("inherited platelet disorder, bleeding after a tooth extraction",
-                                              scopes=scopes).conditions
+    assert "Platelet disorder" not in frame.conditions
+    assert "Platelet disorder" in understand("inherited platelet disorder, bleeding after a tooth extraction",
+                                             scopes=scopes).conditions
+
+
+def test_a_category_or_a_qualifier_gives_no_one_word_name() -> None:
+    from medcite.retrieve.scope import Scope
+
+    # MedlinePlus's "Rectal Disorders" is a group; "renal" begins many condition names and
+    # qualifies them. Neither word alone names a condition ("rectal T 38.5" is a temperature).
+    scopes = _scope_index(Scope("medquad:1", "consumer", "Rectal Disorders", ("Rectal Disorders",), "", ()),
+                          Scope("ngc:1", "guideline", "Renal disease", ("Renal disease",), "", ()),
+                          Scope("ngc:2", "guideline", "Renal cancer", ("Renal cancer", "Renal colic",
+                                                                       "Renal artery stenosis"), "", ()),
+                          Scope("ngc:3", "guideline", "Kawasaki disease", ("Kawasaki disease",), "", ()))
+    assert ("rectal",) not in scopes.aliases and ("renal",) not in scopes.aliases
+    assert ("kawasaki",) in scopes.aliases
+    frame = understand("6-wk-old, rectal T 38.5, lethargic. starting IV abx - which agents?", scopes=scopes)
+    assert "Rectal Disorders" not in frame.conditions
 
 
 @pytest.mark.parametrize(("question", "absent"), [

@@ -115,6 +115,10 @@ def condition_phrases(scope: Scope) -> list[str]:
                 # "Peripheral vestibular hypofunction" also names "unilateral vestibular
                 # hypofunction"'s condition: the qualifier is one kind of it.
                 out.append(" ".join(words[1:]))
+            elif len(words) >= 3 and words[-1].lower() in ("infection", "infections"):
+                # "Clostridium difficile infection": the organism's name alone names it ("C diff
+                # toxin +"), as clinicians write it.
+                out.append(" ".join(words[:-1]))
             elif len(words) >= 4 and words[-1].lower() in _NAMED_HEADS:
                 # "Monoclonal mast cell activation syndrome" is one kind of "mast cell activation
                 # syndrome": a long name's first word narrows it.

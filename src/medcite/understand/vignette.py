@@ -105,6 +105,12 @@ _SHORTHAND = (
      r"remove \1"),
     # a stab or gunshot wound is what trauma guidelines call penetrating trauma
     (re.compile(r"\b(?:stab wound|stabbing|GSW|gunshot wound)s?\b(?! \()", re.I), r"\g<0> (penetrating trauma)"),
+    # "C diff toxin +": the organism as the sources name it
+    (re.compile(r"\bC\.?\s?diff(?:icile)?\b", re.I), "Clostridium difficile"),
+    # "still seizing after 2 doses of lorazepam": seizures that go on are status epilepticus; a
+    # verb is no condition the sources index, its noun is
+    (re.compile(r"\b(?:still|actively|continu(?:es|ing) to be|keeps?) seizing\b", re.I), "\\g<0> (status epilepticus)"),
+    (re.compile(r"\bseizing\b(?! \()", re.I), "seizing (seizures)"),
     # "pen allergic", "pen-allergic", "pen allergy": penicillin, as bedside notes shorten it
     (re.compile(r"\bpen(?=[- ]?allerg)", re.I), "penicillin"),
     # conditions renamed after the sources were written, by the names the sources use
