@@ -71,6 +71,13 @@ def _class_forms() -> dict[str, tuple[frozenset[str], ...]]:
     return out
 
 
+# What a clinician calls an act and what guidelines call it (stemmed): "how long do I need to
+# observe her?" is answered by "… should be closely monitored for at least 6-8 h".
+_ACT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "observ": ("monitor",), "watch": ("monitor", "observ"), "monitor": ("observ",), "recheck": ("monitor",),
+    "wean": ("taper",), "taper": ("wean",),
+}
+
 _ONE_LETTER_PART = re.compile(r"-[A-Za-z0-9](?![\w])")
 
 
@@ -127,7 +134,8 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
             # A drug the patient merely takes stays itself: "on metformin" does not make every
             # sentence on glucose-lowering drugs relevant.
             classes = _class_forms().get(term, ()) if term in classed else ()
-            take(term, frozenset({term}), [*(b for b in brands if len(b) == 1), *classes])
+            acts = [frozenset({a}) for a in _ACT_SYNONYMS.get(term, ())]
+            take(term, frozenset({term}), [*(b for b in brands if len(b) == 1), *classes, *acts])
     return out
 
 

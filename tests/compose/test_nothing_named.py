@@ -1,0 +1,41 @@
+"""A bottom line names something the question names. In a food-allergy guideline every sentence
+is "about" anaphylaxis through the document's title, and "Biopsies should be performed when the
+patient has been treated for at least 6 weeks …" states a duration; it is still no answer to "how
+long do I observe her?". Real summaries from ../shared/data: the EAACI food allergy guideline
+(ngc:10562) and the EAACI anaphylaxis guideline (ngc:10561)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from datapath import ngc_summaries
+from medcite.answering import ask
+from medcite.ingest import ingest
+from medcite.store import SQLiteStore
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
+    folder = tmp_path_factory.mktemp("anaphylaxis")
+    ngc_summaries(("10561", "10562"), folder, data_dir)
+    s = SQLiteStore(folder / "medcite.db")
+    assert ingest([folder], s, workers=1).ok
+    yield s
+    s.close()
+
+
+def test_a_sentence_naming_nothing_asked_is_no_bottom_line(store: SQLiteStore) -> None:
+    answer = ask("ED: 22F peanut anaphylaxis with stridor + wheeze, settled after 2 IM adrenaline. "
+                 "how long do I need to observe her?", store, save=False)
+    assert not any("Biopsies" in s.text for s in answer.bottom_line)
+
+
+def test_observing_is_monitoring() -> None:
+    from medcite.understand.concepts import concepts
+
+    found = concepts(["observ"], None, lambda t: 1.0)
+    monitored = frozenset({"patient", "present", "respiratori", "compromis", "close", "monitor"})
+    assert found[0].covered_by(monitored)
