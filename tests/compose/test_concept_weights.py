@@ -29,3 +29,12 @@ def test_a_concept_sharing_one_word_with_the_subject_but_more_with_the_history_i
     assert _names_subject(found["neuropathi"], strong, history) and _names_subject(found["pain"], strong, history)
     # "diabetes mellitus" shares "diabetic" with the neuropathy, "mellitus" with the history
     assert not _names_subject(found["diabet mellitus"], strong, history)
+
+
+def test_a_drug_written_out_keeps_its_brands_beside_a_bedside_clipping() -> None:
+    from medcite.understand.concepts import concepts
+
+    # "atorva" is in the abbreviation table; "atorvastatin" typed in full is still matched by the
+    # label's "LIPITOR" (sources never write the clipping).
+    found = concepts(["atorvastatin"], None, lambda t: 1.0)
+    assert any(frozenset({"lipitor"}) in c.forms for c in found), found

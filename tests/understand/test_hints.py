@@ -612,3 +612,23 @@ def test_a_blood_group_is_a_status_and_anti_d_is_the_immunoglobulin() -> None:
     # "anti" alone would match "anti-HBs"; the immunoglobulin is what is asked about
     assert not anti_d.covered_by({"anti", "hbs", "vaccin"})
     assert anti_d.covered_by({"anti", "immunoglobulin", "administ"})
+
+
+def test_a_drug_on_the_patients_list_or_a_clipped_word_is_no_unindexed_subject() -> None:
+    # Set K, session 11: "linagliptin" is in no indexed passage, but the patient merely takes it;
+    # "simva" is a clipping of an indexed drug; "infxn" of an indexed word.
+    absent = {"linagliptin", "simva", "infxn", "tianeptine"}  # every other word is indexed, simvastatin too
+
+    def occurs(text: str) -> bool:  # as compose._occurs: a trailing "*" asks for a prefix
+        text = text.lower()
+        if text.endswith("*"):
+            return "simvastatin".startswith(text[:-1]) or not any(a.startswith(text[:-1]) for a in absent)
+        return text not in absent
+
+    for question in ("78F T2DM, eGFR 33, on gliclazide 80 bid + linagliptin, 1 hypo last month. A1c 8.0%. "
+                     "at what A1c would you actually bother pushing to tighten things in someone like her?",
+                     "61F, LDL 4.8, SLCO1B1 CC. I was about to start simva 40 - what do I do instead?",
+                     "HbSS boy, 5, on pen V since 2 mo. never had invasive pneumococcal infxn. can he come off the penicillin?"):
+        assert understand(question, occurs=occurs).unknown == "", question
+    # a substance the patient uses that no passage names still is the subject
+    assert understand("38M using tianeptine daily, wants to stop - can I use buprenorphine?", occurs=occurs).unknown

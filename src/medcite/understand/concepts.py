@@ -47,8 +47,8 @@ def _reverse_abbreviations() -> tuple[tuple[frozenset[str], str], ...]:
     generic = _generic_stems()
     out = []
     for key, expansions in load_abbreviations().items():
-        if "#" in key:
-            continue
+        if "#" in key or key.islower():
+            continue  # bedside clippings ("vanc", "simva", "abx") are not how sources write
         short = analyze(key.replace("-", ""))
         if len(short) != 1:
             continue

@@ -419,7 +419,12 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     unknown = _unknown(focus_typed, expanded, drugs,
                        bool(focus_keys or focus_drugs), occurs) if occurs else ""
     if occurs and not unknown:
-        unknown = _absent_substance(masked, {s for s, _ in expanded.abbreviations}, occurs)
+        # A drug of the patient's list the clause does not ask about ("on gliclazide +
+        # linagliptin … at what A1c?") and what the question rules out ("never had invasive
+        # pneumococcal infxn") are the telling, not the subject.
+        told = {w for d in drugs for w in d.split()} | {w for w in re.findall(r"[a-z]+", masked) if analyze(w) and
+                                                         set(analyze(w)) <= negated}
+        unknown = _absent_substance(masked, {s for s, _ in expanded.abbreviations} | told, occurs)
     # Retrieval looks for what the question is about: the asking sentence's words, with the
     # conditions and drugs the rest of a vignette names (its other details describe the patient).
     query_words = [w for w in re.findall(r"[\w'-]+", focus_text) if w.lower() not in CHATTER]
@@ -557,7 +562,7 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
     # such a word is more often bedside spelling - "tachypneic" - than the subject.)
     if not has_condition:
         for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", focus):
-            if word not in CHATTER and word not in known_abbrev and not occurs(word):
+            if word not in CHATTER and word not in known_abbrev and not _indexed_form(word, occurs):
                 return word
     return ""
 
@@ -584,6 +589,13 @@ def _describes(word: str) -> bool:
 
 _WORKING_QUALIFIERS = frozenset("new acute chronic early late mild moderate severe possible probable likely "
                                 "recurrent atypical viral bacterial".split())
+
+
+def _indexed_form(word: str, occurs: Callable[[str], bool]) -> bool:
+    """Whether an indexed passage holds ``word`` or a word it begins: bedside shorthand and
+    other forms of an indexed word ("pyelo", "chole", "simva") begin like one; a substance the
+    index never names ("kratom") does not."""
+    return occurs(word) or occurs(word[:max(4, len(word) - 1)] + "*")
 
 
 def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str], bool]) -> str:
@@ -613,9 +625,7 @@ def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str],
     for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", text):
         if word in CHATTER or word in known_abbrev or _DESCRIBING.search(word):
             continue
-        # Bedside shorthand and other forms of an indexed word ("pyelo", "chole", "seize") begin
-        # like one; a substance the index never names ("kratom") does not.
-        if not occurs(word) and not occurs(word[:max(4, len(word) - 1)] + "*"):
+        if not _indexed_form(word, occurs):
             return word
     return ""
 
