@@ -112,6 +112,9 @@ CASES = [
     ("10 days of purulent nasal discharge + facial pain, not improving. abx or watchful waiting?", "first-line"),
     ("watchful waiting or antibiotics for AOM in a 3yo?", "first-line"),
     ("51 y/o on a COC, still bleeding regularly on the pill. can she just keep taking it?", "stop"),
+    # set K, session 11
+    ("declined post-op aza / anti-TNF. when's the first scope to look for recurrence?", "monitoring"),
+    ("zoledronic acid 4 mg IV q6mo - how many yrs do we keep giving it?", "duration"),
 ]
 
 

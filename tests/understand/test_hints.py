@@ -194,6 +194,8 @@ def test_a_route_or_a_name_cut_by_the_analyser_is_no_condition() -> None:
     ("c.diff again after abx", "Clostridium difficile again after abx"),
     ("ED, 40M still seizing after 2 doses of IV lorazepam", "ED, 40M still seizing (status epilepticus) after 2 doses of IV lorazepam"),
     ("3yo seizing at home for 10 min", "3yo seizing (seizures) at home for 10 min"),
+    ("63F ER+/HER2- breast ca s/p WLE", "63F ER+/HER2- breast cancer status post WLE"),
+    ("Ca 2.7 mmol/L, pancreatic ca on gem", "Ca 2.7 mmol/L, pancreatic cancer on gem"),
 ])
 def test_bedside_shorthand_is_written_out(typed: str, written: str) -> None:
     from medcite.understand.vignette import expand_shorthand
@@ -632,3 +634,8 @@ def test_a_drug_on_the_patients_list_or_a_clipped_word_is_no_unindexed_subject()
         assert understand(question, occurs=occurs).unknown == "", question
     # a substance the patient uses that no passage names still is the subject
     assert understand("38M using tianeptine daily, wants to stop - can I use buprenorphine?", occurs=occurs).unknown
+
+
+def test_a_drug_named_as_an_acid_is_a_drug() -> None:
+    frame = understand("63F breast ca, starting letrozole. plan zoledronic acid 4 mg IV q6mo - how many yrs?")
+    assert "zoledronic acid" in frame.drugs and "zoledronic acid" in frame.focus_drugs

@@ -63,7 +63,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"how much longer|how many more (?:days|weeks|months)|extend (?:the )?(?:course|abx|antibiotics?|treatment) "
         r"(?:for|by|to) how|"
         r"total course|how long a course|\d+ (?:or|vs\.?|versus) \d+ (?:days?|weeks?|months?)|"
-        r"how many (?:days|weeks|months|years)|(?:course|treatment|therapy) length|(?:\d+|seven|ten|five|fourteen)"
+        r"how many (?:days|weeks|months|years|yrs?|wks?|mos)|(?:course|treatment|therapy) length|(?:\d+|seven|ten|five|fourteen)"
         r"[- ](?:day|week|month)s? (?:vs\.?|or|versus) (?:\d+|seven|ten|five|fourteen)[- ](?:day|week|month)s?)\b",
         re.I)),
     ("titration", re.compile(
@@ -87,8 +87,11 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"review\w*|done|performed|(?:re-?)?weigh\w*|re-?assess\w*|re-?check\w*|scan\w*|image|imaged|follow\w*)\b|"
         # "when should pressure ulcer risk be assessed?": the timing of a check
         r"\b(?:anything|what) (?:else )?to (?:watch|look out) for\b|"
-        r"\bwhen (?:should|do|to|must)\b.{0,50}\b(?:assess\w*|check\w*|measur\w*|monitor\w*|review\w*|re-?assess\w*|"
-        r"repeat\w*)\b|"
+        r"\bwhen(?:'s| is| would| should| do| to| must)\b.{0,50}\b(?:assess\w*|check\w*|measur\w*|monitor\w*|review\w*|"
+        r"re-?assess\w*|repeat\w*|re-?scope|(?:next|first|follow-up|surveillance) (?:scope|colonoscopy|endoscopy|scan|"
+        r"ultrasound|mri|ct))\b|"
+        # "when's the first scope to look for recurrence?"
+        r"\b(?:look|check|screen) for (?:recurrence|relapse)\b|"
         r"\b(?:monitor\w*|follow[- ]?up|surveillance|how often (?:to |should (?:i|we|you) )?(?:check|test|measure|"
         r"repeat|screen|see|image)|recheck|labs? to (?:check|follow)|what to (?:check|follow)|check(?:ing)? levels?|"
         r"level monitoring|repeat (?:testing|imaging|labs?))\b", re.I)),

@@ -220,6 +220,9 @@ def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
     out += sorted(p for p in pairs if p in _INTERVENTIONS)
     lex = _drug_lexicon()
     if lex is not None:
+        # "zoledronic acid", "tranexamic acid": a drug whose name is an acid has no one-word part
+        out += sorted(p for p in pairs if p.endswith(" acid") and p in lex.generic_names)
+    if lex is not None:
         named = {w for p in out for w in p.split()}
         for word in words:
             low = word.lower()

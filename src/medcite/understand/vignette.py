@@ -105,6 +105,10 @@ _SHORTHAND = (
      r"remove \1"),
     # a stab or gunshot wound is what trauma guidelines call penetrating trauma
     (re.compile(r"\b(?:stab wound|stabbing|GSW|gunshot wound)s?\b(?! \()", re.I), r"\g<0> (penetrating trauma)"),
+    # "breast ca", "pancreatic ca": cancer, as notes shorten it after the organ
+    (re.compile(r"\b(breast|lung|prostate|colon|colorectal|rectal|bowel|ovarian|pancreatic|bladder|cervical|endometrial|"
+                r"gastric|stomach|oesophageal|esophageal|renal|kidney|thyroid|liver|skin|testicular|anal|oral|"
+                r"head and neck) ca\b(?!\+|\s?[\d.]+\s?(?:mmol|mg))", re.I), r"\1 cancer"),
     # "C diff toxin +": the organism as the sources name it
     (re.compile(r"\bC\.?\s?diff(?:icile)?\b", re.I), "Clostridium difficile"),
     # "still seizing after 2 doses of lorazepam": seizures that go on are status epilepticus; a
