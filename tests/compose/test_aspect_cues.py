@@ -26,6 +26,10 @@ CASES = [
                "adult patients with serious MRSA infections.", True),
     ("target", "Recommendation 6: Initial vancomycin TDM should be started on day 3 (48 hours since initiation of "
                "vancomycin therapy).", False),
+    # BASHH vulval conditions (ngc:10238): clobetasol for lichen sclerosus, stepped down
+    ("titration", "Various regimens are used, one of the most common being daily use for one month, alternate days "
+                  "for one month, twice weekly for one month with review at 3 months.", True),
+    ("titration", "Ointment should be applied once daily for one month.", False),
     ("stop", "Stop metformin if the eGFR is below 30 ml/minute/1.73 m2.", True),
     # "what counts as significant proteinuria?" is answered by the definition (SOGC, ngc:10360)
     ("diagnosis", "Significant proteinuria should be defined as ≥0.3 g/d in a complete 24-hour urine collection "

@@ -38,6 +38,11 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               r"decrease[sd]? (?:the dose )?(?:by|every|gradually)|reduc\w+ (?:the dose )?(?:by|gradually|every)|"
               r"step(?:ped)?[- ](?:up|down)|escalat\w+|wean\w*)\b"),
         (0.6, rf"\b(?:every|after) {_NUM} {_TIME}\b.{{0,60}}{_DOSE}|{_DOSE}.{{0,60}}\b(?:every|after) {_NUM} {_TIME}\b"),
+        # a topical steroid's step-down: "daily use for one month, alternate days for one month,
+        # twice weekly for one month"
+        (0.9, r"\b(?:daily|once a day|twice (?:a )?day)\b.{0,20}\bfor (?:one|two|three|four|a|\d+) (?:weeks?|months?),? "
+              r"(?:then |followed by )?(?:on )?(?:alternate days|every other day|twice (?:a )?week\w*|once (?:a )?week\w*|"
+              r"three times (?:a )?week\w*)"),
         (0.4, r"\b(?:maximum|max) (?:daily )?dose\b"),
     ),
     "target": (

@@ -711,11 +711,20 @@ def _about_subject(ctx: _Context, c: Candidate) -> bool:
         if sum(concept.weight for concept in covered_concepts(ctx.subject, terms)) < 0.5 * total:
             return False
         # "70M on warfarin for AF, hit his head. CT head? how soon?": the subject came from the
-        # history; a sentence about AF and warfarin must also speak to what the clause asks.
-        return not ctx.ask_clause or _shares(ctx.ask_clause, terms)
+        # history; a sentence about AF and warfarin must also speak to what the clause asks, in
+        # its words or by plainly stating the asked aspect ("how do I wean it down?" and "daily
+        # use for one month, alternate days for one month …").
+        return not ctx.ask_clause or _shares(ctx.ask_clause, terms) or _states_asked(ctx, c)
     # Nothing recognised as the subject: the sentence must at least share one of the asking
     # clause's own words ("hep C screening").
     return not ctx.asked_terms or _shares(ctx.asked_terms, terms)
+
+
+def _states_asked(ctx: _Context, c: Candidate) -> bool:
+    """The sentence plainly states an asked taper, dose, target or duration (the cues of a
+    threshold or a stop also match a study's inclusion criteria)."""
+    return any(a in ("titration", "starting-dose", "target", "duration") and aspect_bonus(a, c.text) >= 0.9
+               for a in (ctx.understood.aspects or (ctx.understood.aspect,)))
 
 
 def covered_concepts(concepts: list[Concept], terms: frozenset[str]) -> list[Concept]:
