@@ -639,3 +639,9 @@ def test_a_drug_on_the_patients_list_or_a_clipped_word_is_no_unindexed_subject()
 def test_a_drug_named_as_an_acid_is_a_drug() -> None:
     frame = understand("63F breast ca, starting letrozole. plan zoledronic acid 4 mg IV q6mo - how many yrs?")
     assert "zoledronic acid" in frame.drugs and "zoledronic acid" in frame.focus_drugs
+
+
+def test_when_and_how_a_vignette_is_told_gives_no_terms() -> None:
+    frame = understand("PICU: 3yo 14 kg, intubated for RSV w/ ARDS. dietitian away till Mon - what daily protein should "
+                       "I be aiming for per kg? would you actually bother with something like that?")
+    assert not {"away", "till", "mon", "actual", "bother", "someth", "like"} & set(frame.terms)
