@@ -145,6 +145,19 @@ def test_a_question_an_outcome_or_a_reply_to_the_sentence_before_is_no_bottom_li
         assert bottom_line_material(text), text
 
 
+def test_a_consideration_named_without_a_verb_is_no_bottom_line() -> None:
+    from medcite.compose.judge import bottom_line_material
+
+    # an item of ngc:9591's list of what to weigh when choosing a second agent (set K, session 11)
+    assert not bottom_line_material("Avoidance of potential risks associated with the use of other agents (e.g., "
+                                    "abdominal discomfort, bloating, loose stools with metformin; possible "
+                                    "cardiovascular risks with sulfonylureas).")
+    for text in ("Use of metformin is recommended as first-line therapy.",
+                 "Initiation of insulin when HbA1c exceeds 9% despite two oral agents.",
+                 "Ceftriaxone 250 mg IM in a single dose."):
+        assert bottom_line_material(text), text
+
+
 def test_a_sentence_that_tells_the_reader_what_to_do() -> None:
     from medcite.compose.judge import directs
 

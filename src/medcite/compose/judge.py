@@ -90,9 +90,22 @@ def leans_on_previous(text: str) -> bool:
     return bool(_LEANS.match(text.strip()))
 
 
+# A list item that names a consideration ("Avoidance of potential risks associated with the use
+# of other agents (e.g., …)"): a noun phrase about an act, with no finite verb to say what to do.
+_NOUN_ITEM = re.compile(r"^\W*[A-Za-z]+(?:ance|ence|tion|sion|ment|ity|ness|ing|al) of\b", re.I)
+_FINITE = re.compile(r"\b(?:is|are|was|were|be|been|should|must|may|might|can|could|will|would|shall|has|have|had|"
+                     r"do|does|did|recommends?|suggests?|reduces?|increases?|improves?|requires?|includes?|remains?|"
+                     r"appears?|seems?|means?|depends?|needs?|provides?|allows?|helps?|prevents?|causes?|leads?|exceeds?|falls?|"
+                     r"rises?|drops?|reaches?)\b",
+                     re.I)
+
+
 def bottom_line_material(text: str) -> bool:
     """Whether a sentence may be a bottom line at all, whatever was asked."""
-    return not _NOT_A_BOTTOM_LINE.search(text.strip())
+    text = text.strip()
+    if _NOUN_ITEM.match(text) and not _FINITE.search(text):
+        return False
+    return not _NOT_A_BOTTOM_LINE.search(text)
 
 
 # What a guideline says when it tells the reader what to do: a modal or a recommending verb
