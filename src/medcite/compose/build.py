@@ -76,6 +76,7 @@ class ComposeConfig:
     # bottom-line sentence itself needs: "Stop metformin if the eGFR is below 30" need not
     # repeat "type 2 diabetes".
     document_sentence_cover: float = 0.15
+    next_documents: int = 3  # further guidelines or labels searched for a sentence on the asked aspect
     aspect_extra: int = 5  # statements of the asked aspect from the best document, beyond the budget
     aspect_sentences: int = 2  # more room in the body when a dose, target, duration … is asked
     guideline_sentences: int = 3  # more room when the answer comes from a guideline or a label
@@ -557,6 +558,15 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     from_top = _from_document(ranked, ctx, config, top_doc)
     if from_top:
         return from_top
+    # The best document has no sentence on the asked aspect: the next guidelines and labels
+    # retrieval ranked may ("… new R femoral DVT … LMWH for how long?": the cancer-VTE guideline
+    # a few places down, not a sentence of whatever ranks first).
+    kinds = {c.hit.doc_id: c.hit.source_type for c in ranked}
+    order = list(dict.fromkeys(c.hit.doc_id for c in sorted(ranked, key=lambda c: c.rank)))
+    for doc_id in [d for d in order if d != top_doc and kinds[d] in ("guideline", "label")][:config.next_documents]:
+        found = _from_document(ranked, ctx, config, doc_id)
+        if found:
+            return found
     wanted = INTENT_FACETS.get(ctx.frame.intent, ())
     # The best statement of the asked aspect may not have made the body's budget.
     extra = [c for c in ranked[:60] if c not in chosen and c.context_cover >= config.min_sentence_cover
