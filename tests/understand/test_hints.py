@@ -50,6 +50,9 @@ def test_hints(question: str, hints: tuple[str, ...]) -> None:
     ("57 y/o with cirrhosis, HBV (hepatitis B virus) neg, first OGD showed no varices",
      {"hbv", "hepat", "varic"}, {"cirrhosi"}),
     ("denies chest pain; no lymphoma", {"chest", "pain", "lymphoma"}, set()),
+    # a negation word starts its own list: "no" is not swallowed by the list before it
+    ("74M CAD, Hb 8.4, not bleeding, hemodynamically stable, no chest pain. transfuse or not?",
+     {"bleed", "chest", "pain"}, {"cad"}),
 ])
 def test_negation_reaches_expansions(text: str, negated: set[str], kept: set[str]) -> None:
     found = _negated_terms(text)

@@ -239,7 +239,8 @@ _INTERVENTIONS = frozenset({"hypertonic saline", "normal saline", "isotonic sali
 
 # A negated word may carry its expansion ("no DM (diabetes mellitus) or CKD (chronic kidney
 # disease)"); "HBV neg" puts the negation after the word.
-_NEGATED_WORD = r"[\w'-]+(?:\s*\([^()]{1,60}\))?"
+# A negation word starts its own negated list ("not bleeding, stable, no chest pain").
+_NEGATED_WORD = r"(?!(?:no|not|without|denies|never)\b)[\w'-]+(?:\s*\([^()]{1,60}\))?"
 _NEGATION = re.compile(r"\b(?:no|not|without|denies|denied|negative for|neg for|ruled out|r/o|never had|"
                        r"declines|declined|refuses|refused|doesn't want|does not want|won't have)\s+"
                        rf"((?:{_NEGATED_WORD}(?:\s+or\s+|\s*,\s*|\s+)){{0,3}}{_NEGATED_WORD})"
