@@ -102,6 +102,9 @@ class _Context:
     ask_clause: list[Concept]  # the words of the asking clause itself, when it names no subject
     asked_population: str
     lay: bool
+    # The senses not chosen for an ambiguous abbreviation of the question ("Huntington disease"
+    # for "HD" beside "dialysis"), as stems: a source about one of them is about something else.
+    other_senses: tuple[frozenset[str], ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -301,7 +304,17 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
                     ask_clause=[] if understood.ask_names_subject else
                     [c for c in found if any(form & set(understood.ask_terms) for form in c.forms)
                      and not _names_subject(c, strong, history)],
-                    asked_population=understood.population, lay=audience in ("patient", "student"))
+                    asked_population=understood.population, lay=audience in ("patient", "student"),
+                    other_senses=_other_senses(understood, generic))
+
+
+def _other_senses(u: Frame, generic: frozenset[str]) -> tuple[frozenset[str], ...]:
+    """Stems of the senses not chosen for each ambiguous abbreviation (the chosen one first)."""
+    by_surface: dict[str, list[str]] = {}
+    for surface, expansion in (u.expanded.abbreviations if u.expanded else ()):
+        by_surface.setdefault(surface, []).append(expansion)
+    return tuple(frozenset(t for t in analyze(o) if t not in generic)
+                 for options in by_surface.values() if len(options) > 1 for o in options[1:])
 
 
 def _occurs(store: EvidenceStore) -> Callable[[str], bool]:
@@ -714,6 +727,8 @@ def _about_subject(ctx: _Context, c: Candidate) -> bool:
     """The sentence, its heading or its document names what the question is about (one of
     its conditions or drugs): a bottom line about something else is never shown."""
     terms = c.terms | c.context
+    if any(sense and sense <= terms for sense in ctx.other_senses):
+        return False  # "… the course of HD" on a Huntington disease page, for a dialysis patient
     if ctx.subject:
         # Most of it: "nursing home" alone does not make a sentence about haloperidol for
         # delirium in a nursing home resident.

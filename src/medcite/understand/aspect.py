@@ -44,7 +44,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"should (?:i|we|you) (?:stop|discontinue|hold|d/?c)|time to (?:stop|discontinue)|"
         r"take (?:him|her|them|the patient|pt) off|discontinue or continue|continue or discontinue|"
         r"(?:stop|stopping|discontinu\w+|deprescrib\w+|withdraw\w*|hold(?:ing)?|wean(?:ing)? off|come off|d/c)"
-        r"(?: the| his| her| their)? .{0,40}\b(?:when|after|if|safe)|can (?:i|we|you|he|she) stop|"
+        r"(?: the| his| her| their)? .{0,40}\b(?:when|after|if|safe|once)|can (?:i|we|you|he|she) stop|"
         r"safe to stop|stopping rules?|how long before stopping|drug holiday|keep (?:going|it going)|continue or stop|"
         # a device or line: "does the IUD need to come out?", "when would I pull it?"
         r"(?:need|have) to come out|(?:need|have) to be (?:removed|taken out|pulled)|should (?:it|the \w+) be removed|"

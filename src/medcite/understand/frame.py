@@ -80,11 +80,17 @@ class Frame:
     # imply ("Na 116": hyponatremia) and the patient's group when the words are not written
     # (a 6-week-old: infants; G1 at 30 weeks: pregnancy). Guidelines are indexed by these names.
     hints: tuple[str, ...] = ()
+    # What each ambiguous abbreviation was read as ("HD" beside "dialysis": hemodialysis):
+    # retrieval expands it to every sense, and a page using "HD" for Huntington disease matches
+    # it as typed.
+    senses: tuple[str, ...] = ()
 
     @property
     def search_text(self) -> str:
-        """The question as typed with its hints: what retrieval looks for."""
-        return f"{self.question} {' '.join(self.hints)}" if self.hints else self.question
+        """The question as typed with its hints and the senses of its ambiguous abbreviations:
+        what retrieval looks for."""
+        extra = (*self.hints, *self.senses)
+        return f"{self.question} {' '.join(extra)}" if extra else self.question
 
     @property
     def subject_terms(self) -> tuple[str, ...]:
@@ -151,8 +157,17 @@ def _sense(options: list[str], context: set[str], scopes: ScopeIndex | None) -> 
     # "propofol PSA … capnography" is a procedure, though no scope lists it as a condition
     # (a condition the scopes name wins ties). Table order breaks what remains.
     order = {o: i for i, o in enumerate(options)}
-    return max(options, key=lambda o: (scopes.context_score(analyze(o), context),
+    return max(options, key=lambda o: (_said_within(o, context), scopes.context_score(analyze(o), context),
                                        tuple(analyze(o)) in scopes.phrases, -order[o]))
+
+
+def _said_within(sense: str, context: set[str]) -> bool:
+    """The question writes a long word of the sense, or the word it is made of ("HD … on
+    dialysis": hemodialysis)."""
+    return any(len(t) >= 6 and t not in _HEAD_WORDS and any(t in w for w in analyze(sense)) for t in context)
+
+
+_HEAD_WORDS = frozenset({"diseas", "disord", "syndrom", "infect", "deficienc"})
 
 
 def _chosen_senses_first(expanded: ExpandedQuery, context: set[str], scopes: ScopeIndex | None) -> ExpandedQuery:
@@ -166,6 +181,15 @@ def _chosen_senses_first(expanded: ExpandedQuery, context: set[str], scopes: Sco
         return expanded
     ordered = sorted(expanded.abbreviations, key=lambda pair: pair[0] in chosen and pair[1] != chosen[pair[0]])
     return dataclasses.replace(expanded, abbreviations=tuple(ordered))
+
+
+def _ambiguous_senses(expanded: ExpandedQuery) -> list[str]:
+    """The sense chosen for each abbreviation the table gives several for (listed first by
+    ``_chosen_senses_first``)."""
+    by_surface: dict[str, list[str]] = {}
+    for surface, expansion in expanded.abbreviations:
+        by_surface.setdefault(surface, []).append(expansion)
+    return [options[0] for options in by_surface.values() if len(options) > 1]
 
 
 def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) -> str:
@@ -408,6 +432,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         focus_keys = [k for k in seen_keys if set(k) & clause]
     ctx = _patient(q, details, patient)
     hints = _hints(q, stems, ctx)
+    senses = tuple(sense for sense in _ambiguous_senses(expanded)
+                   if not set(analyze(sense)) <= set(analyze(q)) and sense not in hints)
     present = set(stems)
     asked_drugs = focus_drugs if focus_keys or focus_drugs else drugs  # as the frame reports them
     if (aspect != "alternative" and not seen_keys and len(asked_drugs) == 1 and not implied_conditions(q)
@@ -438,7 +464,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         population=_population(q, ctx), patient=ctx, aspects=aspects, unknown=unknown,
         reasons=alternative_reasons(q) if aspect == "alternative" else frozenset(),
         ruled_out=tuple(dict.fromkeys(key for key in phrase_keys if set(key) <= negated)),
-        ask_terms=ask_terms, hints=hints, ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
+        ask_terms=ask_terms, hints=hints, senses=senses, ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.
         focus_keys=_beside_organ_disease(tuple(focus_keys if focus_keys or focus_drugs else seen_keys),

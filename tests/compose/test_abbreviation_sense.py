@@ -1,0 +1,58 @@
+"""An ambiguous abbreviation read in one sense never lets a source about another sense answer:
+"HD" beside "dialysis" is hemodialysis, and a Huntington disease page that writes "HD" on every
+line ("no treatment is available to slow, stop or reverse the course of HD") is about something
+else. Real sources from ../shared/data: the NINDS Huntington's disease page, an NIDDK kidney page
+and the LIPITOR label."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from medcite.answering import ask
+from medcite.ingest import ingest
+from medcite.store import SQLiteStore
+
+QUESTION = "66M ESKD starting HD next week, on atorvastatin 20 for years. stop it once he's on dialysis?"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
+    folder = tmp_path_factory.mktemp("hd")
+    for path in ("medquad/6_NINDS_QA/0000152.xml", "medquad/5_NIDDK_QA/0000033.xml", "fda-spl-labels/lipitor-orig.xml"):
+        source = data_dir / path
+        (folder / source.parent.name).mkdir(exist_ok=True)
+        shutil.copy(source, folder / source.parent.name / source.name)
+    s = SQLiteStore(folder / "medcite.db")
+    assert ingest([folder], s, workers=1).ok
+    yield s
+    s.close()
+
+
+def test_a_page_about_another_sense_gives_no_bottom_line(store: SQLiteStore) -> None:
+    answer = ask(QUESTION, store, save=False)
+    cited = {r.number: r.title for r in answer.references}
+    for s in answer.bottom_line:
+        assert "Huntington" not in cited[s.citations[0]], s.text
+
+
+def test_the_chosen_sense_is_searched_for() -> None:
+    from medcite.understand.frame import understand
+
+    # without a scope index the table's first sense is kept; the hint names it for retrieval
+    frame = understand("HD pt 3x/wk, phos high on calcium acetate. what binder now?")
+    assert any(h in ("hemodialysis", "Huntington disease") for h in frame.senses)
+    assert frame.senses[0] in frame.search_text
+
+
+def test_a_word_of_the_question_inside_a_sense_chooses_it() -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.understand.frame import understand
+
+    scopes = ScopeIndex([Scope("medquad:1", "consumer", "Huntington disease", ("Huntington disease",), "", ()),
+                         Scope("medquad:2", "consumer", "Kidney failure", ("Kidney failure",), "", ())])
+    frame = understand("66M ESKD starting HD next week. stop the statin once he's on dialysis?", scopes=scopes)
+    assert frame.senses == ("hemodialysis",)
