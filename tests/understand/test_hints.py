@@ -244,6 +244,10 @@ def test_a_qualified_condition_also_names_its_kind() -> None:
     cdi = Scope("ngc:11246", "guideline", "Clostridium difficile infection", ("Clostridium difficile infection (CDI)",), "", ())
     assert "Clostridium difficile" in condition_phrases(cdi)
     assert condition_phrases(Scope("ngc:2", "guideline", "UTI", ("Urinary infection",), "", ())) == ["Urinary infection"]
+    # a consumer page's "Pyelonephritis: Kidney Infection" names pyelonephritis (NIDDK)
+    page = Scope("medquad:NIDDK-0000169", "consumer", "Pyelonephritis: Kidney Infection",
+                 ("Pyelonephritis: Kidney Infection",), "", ())
+    assert "Pyelonephritis" in condition_phrases(page)
 
 
 @pytest.mark.parametrize(("text", "masked"), [

@@ -126,6 +126,11 @@ def condition_phrases(scope: Scope) -> list[str]:
         out += [x for x in inner if 2 <= len(x) <= 12 and any(c.isupper() for c in x)]
     if scope.source_type == "consumer" and scope.title and len(scope.title.split()) <= _MAX_PHRASE_TOKENS:
         out.append(scope.title)
+    if scope.source_type == "consumer":
+        # "Pyelonephritis: Kidney Infection": each side of a page's colon names its topic
+        for item in (*scope.conditions[:1], scope.title):
+            if ": " in item:
+                out += [part.strip() for part in item.split(": ") if 0 < len(part.split()) <= _MAX_PHRASE_TOKENS]
     return out
 
 
