@@ -31,6 +31,8 @@ CASES = [
                   "for one month, twice weekly for one month with review at 3 months.", True),
     ("titration", "Ointment should be applied once daily for one month.", False),
     ("stop", "Stop metformin if the eGFR is below 30 ml/minute/1.73 m2.", True),
+    # USPSTF lung cancer screening (ngc:10192): smoking cessation is not when to stop
+    ("stop", "Screening should not be viewed as an alternative to smoking cessation.", False),
     # "what counts as significant proteinuria?" is answered by the definition (SOGC, ngc:10360)
     ("diagnosis", "Significant proteinuria should be defined as ≥0.3 g/d in a complete 24-hour urine collection "
                   "or ≥30 mg/mmol urinary creatinine in a spot (random) urine sample. (II-2B)", True),

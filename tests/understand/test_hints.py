@@ -198,6 +198,8 @@ def test_a_route_or_a_name_cut_by_the_analyser_is_no_condition() -> None:
     ("ED, 40M still seizing after 2 doses of IV lorazepam", "ED, 40M still seizing (status epilepticus) after 2 doses of IV lorazepam"),
     ("3yo seizing at home for 10 min", "3yo seizing (seizures) at home for 10 min"),
     ("63F ER+/HER2- breast ca s/p WLE", "63F ER+/HER2- breast cancer status post WLE"),
+    ("post-op ileus NPO. routine maintenance IV - how much water?", "post-op ileus NPO. routine maintenance IV fluids - how much water?"),
+    ("maintenance IV fluids: 25 ml/kg", "maintenance IV fluids: 25 ml/kg"),
     ("Ca 2.7 mmol/L, pancreatic ca on gem", "Ca 2.7 mmol/L, pancreatic cancer on gem"),
 ])
 def test_bedside_shorthand_is_written_out(typed: str, written: str) -> None:

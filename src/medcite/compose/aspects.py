@@ -81,7 +81,7 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (0.6, r"\b(?:switch\w* to|add\w* (?:on )?|consider\w* (?:another|a different)|refractory|resistant)\b"),
     ),
     "stop": (
-        (1.0, r"\b(?:discontinu\w+|stop\w*|withdraw\w*|cease\w*|cessation|deprescrib\w+|no longer (?:needed|required|"
+        (1.0, r"\b(?:discontinu\w+|stop\w*|withdraw\w*|cease\w*|(?<!smoking )(?<!tobacco )cessation|deprescrib\w+|no longer (?:needed|required|"
               r"recommended|be)|taper\w* off|hold\w*|withh[eo]ld\w*)\b"),
         (0.5, r"\b(?:after|until|once)\b.{0,60}\b(?:remission|normal|resolved|negative|stable)\b"),
         # a device or a line is removed ("it is not necessary to remove the IUD during treatment")

@@ -111,6 +111,8 @@ _SHORTHAND = (
     (re.compile(r"\b(breast|lung|prostate|colon|colorectal|rectal|bowel|ovarian|pancreatic|bladder|cervical|endometrial|"
                 r"gastric|stomach|oesophageal|esophageal|renal|kidney|thyroid|liver|skin|testicular|anal|oral|"
                 r"head and neck) ca\b(?!\+|\s?[\d.]+\s?(?:mmol|mg))", re.I), r"\1 cancer"),
+    # "routine maintenance IV - how much water?": IV fluids
+    (re.compile(r"\bmaintenance IV\b(?! fluids?)(?![-/])"), "maintenance IV fluids"),
     # "C diff toxin +": the organism as the sources name it
     (re.compile(r"\bC\.?\s?diff(?:icile)?\b", re.I), "Clostridium difficile"),
     # "still seizing after 2 doses of lorazepam": seizures that go on are status epilepticus; a
