@@ -198,6 +198,8 @@ def test_a_route_or_a_name_cut_by_the_analyser_is_no_condition() -> None:
     ("ED, 40M still seizing after 2 doses of IV lorazepam", "ED, 40M still seizing (status epilepticus) after 2 doses of IV lorazepam"),
     ("3yo seizing at home for 10 min", "3yo seizing (seizures) at home for 10 min"),
     ("63F ER+/HER2- breast ca s/p WLE", "63F ER+/HER2- breast cancer status post WLE"),
+    ("66F CKD4 (eGFR 22) on darbepoetin", "66F CKD stage 4 (eGFR 22) on darbepoetin"),
+    ("DM2 + CKD G3a, UACR 120", "DM2 + CKD stage 3a, UACR 120"),
     ("post-op ileus NPO. routine maintenance IV - how much water?", "post-op ileus NPO. routine maintenance IV fluids - how much water?"),
     ("maintenance IV fluids: 25 ml/kg", "maintenance IV fluids: 25 ml/kg"),
     ("Ca 2.7 mmol/L, pancreatic ca on gem", "Ca 2.7 mmol/L, pancreatic cancer on gem"),
@@ -246,6 +248,9 @@ def test_a_qualified_condition_also_names_its_kind() -> None:
     cdi = Scope("ngc:11246", "guideline", "Clostridium difficile infection", ("Clostridium difficile infection (CDI)",), "", ())
     assert "Clostridium difficile" in condition_phrases(cdi)
     assert condition_phrases(Scope("ngc:2", "guideline", "UTI", ("Urinary infection",), "", ())) == ["Urinary infection"]
+    # a bracketed abbreviation inside a name abbreviates a part of it, not the condition (ngc:11061)
+    mbc = Scope("ngc:11061", "guideline", "MBC", ("Hormone receptor (HR)–positive metastatic breast cancer (MBC)",), "", ())
+    assert "MBC" in condition_phrases(mbc) and "HR" not in condition_phrases(mbc)
     # a consumer page's "Pyelonephritis: Kidney Infection" names pyelonephritis (NIDDK)
     page = Scope("medquad:NIDDK-0000169", "consumer", "Pyelonephritis: Kidney Infection",
                  ("Pyelonephritis: Kidney Infection",), "", ())
@@ -654,3 +659,11 @@ def test_when_and_how_a_vignette_is_told_gives_no_terms() -> None:
     frame = understand("PICU: 3yo 14 kg, intubated for RSV w/ ARDS. dietitian away till Mon - what daily protein should "
                        "I be aiming for per kg? would you actually bother with something like that?")
     assert not {"away", "till", "mon", "actual", "bother", "someth", "like"} & set(frame.terms)
+
+
+def test_an_acronym_with_a_stage_is_shorthand_not_an_unindexed_name() -> None:
+    from medcite.retrieve.query import expand
+    from medcite.understand.frame import _unknown
+
+    question = "66F CKD4 (eGFR 22) on darbepoetin, Hb now 128 g/L. what Hb range should I keep her in?"
+    assert _unknown(question, expand(question), [], False, lambda text: "ckd4" not in text.lower()) == ""

@@ -123,7 +123,11 @@ def condition_phrases(scope: Scope) -> list[str]:
                 # "Monoclonal mast cell activation syndrome" is one kind of "mast cell activation
                 # syndrome": a long name's first word narrows it.
                 out.append(" ".join(words[1:]))
-        out += [x for x in inner if 2 <= len(x) <= 12 and any(c.isupper() for c in x)]
+        # An abbreviation in brackets names the item when it closes the item or a list in it
+        # ("Guillain-Barré syndrome (GBS)"); inside a name it abbreviates a part of it ("Hormone
+        # receptor (HR)–positive metastatic breast cancer": HR is no condition).
+        closing = {m.group(1) for m in re.finditer(r"\(([^()]{1,60})\)\s*(?=$|[,;]|\s(?:and|or)\s)", item)}
+        out += [x for x in inner if 2 <= len(x) <= 12 and any(c.isupper() for c in x) and x in closing]
     if scope.source_type == "consumer" and scope.title and len(scope.title.split()) <= _MAX_PHRASE_TOKENS:
         out.append(scope.title)
     if scope.source_type == "consumer":

@@ -113,6 +113,8 @@ _SHORTHAND = (
                 r"head and neck) ca\b(?!\+|\s?[\d.]+\s?(?:mmol|mg))", re.I), r"\1 cancer"),
     # "routine maintenance IV - how much water?": IV fluids
     (re.compile(r"\bmaintenance IV\b(?! fluids?)(?![-/])"), "maintenance IV fluids"),
+    # "CKD4", "CKD 3b", "CKD G3a": the stage written onto the abbreviation
+    (re.compile(r"\bCKD\s?G?([1-5][ab]?)\b"), r"CKD stage \1"),
     # "C diff toxin +": the organism as the sources name it
     (re.compile(r"\bC\.?\s?diff(?:icile)?\b", re.I), "Clostridium difficile"),
     # "still seizing after 2 doses of lorazepam": seizures that go on are status epilepticus; a
