@@ -133,7 +133,8 @@ def compose(
     # reduced query lost details that tell guidelines apart); the frame decides relevance.
     query = f"{follow_up_of.question} {question}" if follow_up_of else ctx.understood.search_text
     hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
-    documents = (_best_documents(_asked_drug_first(_asked_condition_first(hits, ctx, store), ctx, store), ctx.lay)
+    documents = (_best_documents(_asked_drug_first(_asked_condition_first(_ruled_out_later(hits, ctx, store), ctx, store),
+                                                   ctx, store), ctx.lay)
                  if ctx.found else {})
     hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents))
     if ctx.lay:
@@ -474,6 +475,29 @@ def _asked_condition_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceSt
     if better is None or better == docs[0]:
         return list(hits)
     return _moved_first(hits, better)
+
+
+def _ruled_out_later(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k: int = 5) -> list[Hit]:
+    """``hits`` with the best-ranked document that is not about a condition the question rules
+    out moved to the front, when the first is about one ("55M, no DM, no ASCVD, LDL 150 … does he
+    need a statin?": the cholesterol guideline, not the diabetes one): its scope lists the
+    ruled-out condition and names none of the question's other conditions."""
+    u = ctx.understood
+    if not u.ruled_out or not hits:
+        return list(hits)
+    index = scopes.load(store, _generic_stems())
+    kept = [key for key in u.condition_keys if key not in u.ruled_out]
+
+    def about_ruled_out(doc_id: str) -> bool:
+        return (any(index.lists(doc_id, key) for key in u.ruled_out)
+                and not any(index.names(doc_id, key) for key in kept))
+
+    docs = list(dict.fromkeys(h.doc_id for h in hits))[:k]
+    if not about_ruled_out(docs[0]):
+        return list(hits)
+    kinds = {h.doc_id: h.source_type for h in hits}
+    better = next((d for d in docs[1:] if not about_ruled_out(d) and kinds[d] in ("guideline", "label")), None)
+    return _moved_first(hits, better) if better else list(hits)
 
 
 def _moved_first(hits: Sequence[Hit], doc_id: str) -> list[Hit]:
