@@ -611,11 +611,13 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     pool = [c for c in [*chosen, *extra] if not wanted or c.facet in wanted or _asked(ctx, c) > 0] or chosen
     if ctx.asked_population:
         pool = [c for c in pool if not mismatch(c.text, ctx.asked_population)]
-    # A sentence that names nothing the question does is about it only through its document's
+    # A sentence that says no word of the question is about it only through its document's
     # title ("Biopsies should be performed … for at least 6 weeks" in a food-allergy guideline,
-    # for "how long do I observe her after anaphylaxis?"): no bottom line.
+    # for "how long do I observe her after anaphylaxis?"): no bottom line. ("If maternal infection
+    # has been confirmed …, spiramycin should be offered" says the vignette's words.)
+    said = set(ctx.understood.terms)
     pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and bottom_line_material(c.text)
-            and not _for_ruled_out(ctx, c) and (c.cover > 0 or _ask_share(ctx, c) > 0)]
+            and not _for_ruled_out(ctx, c) and (c.cover > 0 or _ask_share(ctx, c) > 0 or c.terms & said)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
     # Nothing found tells a clinician what to do: a consumer page's background ("The bacteria
