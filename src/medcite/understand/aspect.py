@@ -95,6 +95,12 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\b(?:monitor\w*|follow[- ]?up|surveillance|how often (?:to |should (?:i|we|you) )?(?:check|test|measure|"
         r"repeat|screen|see|image)|recheck|labs? to (?:check|follow)|what to (?:check|follow)|check(?:ing)? levels?|"
         r"level monitoring|repeat (?:testing|imaging|labs?))\b", re.I)),
+    # a choice between two tests ("home sleep apnea testing or does he need an in-laboratory
+    # polysomnography?", "CT or MRI?") asks how to diagnose, whatever else it says
+    ("diagnosis", re.compile(
+        r"\b(?:testing|tests?|study|scan|imaging|polysomnography|ultrasound|ct|mri|x-?ray|biopsy|endoscopy)\b"
+        r"[^.?]{0,60}\bor\b[^.?]{0,60}\b(?:testing|tests?|study|scan|imaging|polysomnography|ultrasound|ct|mri|x-?ray|"
+        r"biopsy|endoscopy)\b", re.I)),
     ("threshold", re.compile(
         r"\b(?:threshold|cut-?off|at what (?:[\w-]+ ){0,3}?(?:level|value|point|number|count|age|bp|blood pressure|"
         r"hb|hgb|hemoglobin|haemoglobin|glucose|score|interval|concentration|saturation|sats?|spo2|inr|a1c|hba1c|ldl|"

@@ -115,6 +115,12 @@ _SHORTHAND = (
     (re.compile(r"\bmaintenance IV\b(?! fluids?)(?![-/])"), "maintenance IV fluids"),
     # "CKD4", "CKD 3b", "CKD G3a": the stage written onto the abbreviation
     (re.compile(r"\bCKD\s?G?([1-5][ab]?)\b"), r"CKD stage \1"),
+    # sleep testing as clinicians say it, in the sleep guidelines' words
+    (re.compile(r"\b(?:sleep study kit|home sleep (?:study|test)(?: kit)?|home study kit)\b", re.I),
+     "home sleep apnea testing"),
+    (re.compile(r"\b(?:in-?lab|attended|overnight lab) (?:sleep )?study\b", re.I), "in-laboratory polysomnography"),
+    (re.compile(r"\bsleep study\b", re.I), "polysomnography"),
+    (re.compile(r"\b(?:sees|seen|saw|noticed) (?:him|her|them) stop(?:s|ping)? breathing\b", re.I), "witnessed apnea"),
     # "C diff toxin +": the organism as the sources name it
     (re.compile(r"\bC\.?\s?diff(?:icile)?\b", re.I), "Clostridium difficile"),
     # "still seizing after 2 doses of lorazepam": seizures that go on are status epilepticus; a
