@@ -24,7 +24,7 @@ from ..store import EvidenceStore
 from ..types import Answer, Hit, PatientContext, Section, Statement
 from ..understand.aspect import alternative_reasons
 from ..understand.concepts import Concept, concepts, coverage
-from ..understand.frame import Frame, understand
+from ..understand.frame import Frame, abbreviation_senses, understand
 from ..understand.patient import merge, parse_patient
 from ..understand.populations import (
     POPULATIONS,
@@ -311,11 +311,9 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
 
 def _other_senses(u: Frame, generic: frozenset[str]) -> tuple[frozenset[str], ...]:
     """Stems of the senses not chosen for each ambiguous abbreviation (the chosen one first)."""
-    by_surface: dict[str, list[str]] = {}
-    for surface, expansion in (u.expanded.abbreviations if u.expanded else ()):
-        by_surface.setdefault(surface, []).append(expansion)
+    senses = abbreviation_senses(u.expanded) if u.expanded else {}
     return tuple(frozenset(t for t in analyze(o) if t not in generic)
-                 for options in by_surface.values() if len(options) > 1 for o in options[1:])
+                 for options in senses.values() if len(options) > 1 for o in options[1:])
 
 
 def _occurs(store: EvidenceStore) -> Callable[[str], bool]:

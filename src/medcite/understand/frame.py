@@ -170,34 +170,30 @@ def _said_within(sense: str, context: set[str]) -> bool:
 _HEAD_WORDS = frozenset({"diseas", "disord", "syndrom", "infect", "deficienc"})
 
 
-def _chosen_senses_first(expanded: ExpandedQuery, context: set[str], scopes: ScopeIndex | None) -> ExpandedQuery:
-    """``expanded`` with each ambiguous abbreviation's chosen sense first ("HD" beside
-    "thrice-weekly … Kt/V" is hemodialysis), the sense the question's concepts are built on."""
+def abbreviation_senses(expanded: ExpandedQuery) -> dict[str, list[str]]:
+    """Each abbreviation of the question -> its expansions, in order (the chosen sense first once
+    ``understand`` has ordered them)."""
     by_surface: dict[str, list[str]] = {}
     for surface, expansion in expanded.abbreviations:
         by_surface.setdefault(surface, []).append(expansion)
-    chosen = {s: _sense(options, context, scopes) for s, options in by_surface.items() if len(options) > 1}
+    return by_surface
+
+
+def _chosen_senses_first(expanded: ExpandedQuery, context: set[str], scopes: ScopeIndex | None) -> ExpandedQuery:
+    """``expanded`` with each ambiguous abbreviation's chosen sense first ("HD" beside
+    "thrice-weekly … Kt/V" is hemodialysis), the sense the question's concepts are built on."""
+    chosen = {s: _sense(options, context, scopes) for s, options in abbreviation_senses(expanded).items()
+              if len(options) > 1}
     if not chosen:
         return expanded
     ordered = sorted(expanded.abbreviations, key=lambda pair: pair[0] in chosen and pair[1] != chosen[pair[0]])
     return dataclasses.replace(expanded, abbreviations=tuple(ordered))
 
 
-def _ambiguous_senses(expanded: ExpandedQuery) -> list[str]:
-    """The sense chosen for each abbreviation the table gives several for (listed first by
-    ``_chosen_senses_first``)."""
-    by_surface: dict[str, list[str]] = {}
-    for surface, expansion in expanded.abbreviations:
-        by_surface.setdefault(surface, []).append(expansion)
-    return [options[0] for options in by_surface.values() if len(options) > 1]
-
-
 def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) -> str:
     """``text`` with each abbreviation followed by its expansion (the one an indexed scope
     names, when the table gives several) and each brand followed by its generic name."""
-    by_surface: dict[str, list[str]] = {}
-    for surface, expansion in expanded.abbreviations:
-        by_surface.setdefault(surface, []).append(expansion)
+    by_surface = abbreviation_senses(expanded)
     for surface, generic in expanded.drugs:
         by_surface.setdefault(surface, []).append(generic)
     if not by_surface:
@@ -432,8 +428,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         focus_keys = [k for k in seen_keys if set(k) & clause]
     ctx = _patient(q, details, patient)
     hints = _hints(q, stems, ctx)
-    senses = tuple(sense for sense in _ambiguous_senses(expanded)
-                   if not set(analyze(sense)) <= set(analyze(q)) and sense not in hints)
+    senses = tuple(options[0] for options in abbreviation_senses(expanded).values()
+                   if len(options) > 1 and not set(analyze(options[0])) <= set(analyze(q)) and options[0] not in hints)
     present = set(stems)
     asked_drugs = focus_drugs if focus_keys or focus_drugs else drugs  # as the frame reports them
     if (aspect != "alternative" and not seen_keys and len(asked_drugs) == 1 and not implied_conditions(q)
