@@ -39,3 +39,10 @@ def test_observing_is_monitoring() -> None:
     found = concepts(["observ"], None, lambda t: 1.0)
     monitored = frozenset({"patient", "present", "respiratori", "compromis", "close", "monitor"})
     assert found[0].covered_by(monitored)
+
+
+def test_urate_is_uric_acid() -> None:
+    from medcite.understand.concepts import concepts
+
+    found = concepts(["urat"], None, lambda t: 1.0)
+    assert found[0].covered_by(frozenset({"serum", "uric", "acid", "must", "reach", "level"}))

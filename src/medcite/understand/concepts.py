@@ -77,6 +77,11 @@ _ACT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "observ": ("monitor",), "watch": ("monitor", "observ"), "monitor": ("observ",), "recheck": ("monitor",),
     "wean": ("taper",), "taper": ("wean",),
 }
+# One analyte under two names ("what serum urate am I aiming for?" and "Serum uric acid must reach
+# levels below 6.0 mg/dL"), as stemmed forms.
+_SAME_ANALYTE: dict[str, tuple[frozenset[str], ...]] = {
+    "urat": (frozenset({"uric", "acid"}),), "uric": (frozenset({"urat"}),),
+}
 
 _ONE_LETTER_PART = re.compile(r"-[A-Za-z0-9](?![\w])")
 
@@ -134,7 +139,7 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
             # A drug the patient merely takes stays itself: "on metformin" does not make every
             # sentence on glucose-lowering drugs relevant.
             classes = _class_forms().get(term, ()) if term in classed else ()
-            acts = [frozenset({a}) for a in _ACT_SYNONYMS.get(term, ())]
+            acts = [*(frozenset({a}) for a in _ACT_SYNONYMS.get(term, ())), *_SAME_ANALYTE.get(term, ())]
             take(term, frozenset({term}), [*(b for b in brands if len(b) == 1), *classes, *acts])
     return out
 
