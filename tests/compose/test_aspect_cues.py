@@ -26,6 +26,10 @@ CASES = [
                "adult patients with serious MRSA infections.", True),
     ("target", "Recommendation 6: Initial vancomycin TDM should be started on day 3 (48 hours since initiation of "
                "vancomycin therapy).", False),
+    # esophageal varices (ngc:10213): when to repeat the endoscopy
+    ("monitoring", "Because many patients do not respond to β-blocker treatment or bleeding prophylaxis, it is "
+                   "recommended that EGD be repeated after 2 years (as for those not receiving β-blockers).", True),
+    ("monitoring", "Repeat the course if symptoms return.", False),
     # BASHH vulval conditions (ngc:10238): clobetasol for lichen sclerosus, stepped down
     ("titration", "Various regimens are used, one of the most common being daily use for one month, alternate days "
                   "for one month, twice weekly for one month with review at 3 months.", True),

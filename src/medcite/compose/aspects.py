@@ -92,6 +92,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (1.0, rf"\b(?:monitor\w*|surveillance|check\w*|measur\w+|test\w*|follow[- ]?up|assess\w*|re-?assess\w*)\b.{{0,60}}"
               rf"\b(?:every|each|at|before|after|within|baseline|periodic\w*|annual\w*|regular\w*|monthly|weekly|"
               rf"{_NUM} {_TIME})\b"),
+        # "it is recommended that EGD be repeated after 2 years", "Repeat EGD in 2 years"
+        (1.0, rf"\b(?:repeat\w*|re-?scope\w*)\b.{{0,60}}\b(?:every|after|in|within)\s+(?:{_NUM}|one|two|three|a)"
+              rf"(?:\s*(?:-|–|to)\s*{_NUM})?\s+{_TIME}"),
         (0.7, r"\b(?:monitor\w*|surveillance|follow[- ]?up)\b"),
     ),
     "threshold": (
