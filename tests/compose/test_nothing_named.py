@@ -46,3 +46,13 @@ def test_urate_is_uric_acid() -> None:
 
     found = concepts(["urat"], None, lambda t: 1.0)
     assert found[0].covered_by(frozenset({"serum", "uric", "acid", "must", "reach", "level"}))
+
+
+def test_chronic_kidney_disease_is_a_labels_renal_impairment() -> None:
+    from medcite.retrieve.query import expand
+    from medcite.understand.concepts import concepts
+
+    question = "CKD stage 4 (eGFR 22), starting atorvastatin - do I need to renally dose it?"
+    found = concepts(["ckd"], expand(question), lambda t: 1.0)
+    label = frozenset({"renal", "impair", "plasma", "concentr", "atorvastatin", "affect"})
+    assert any(c.covered_by(label) for c in found), found

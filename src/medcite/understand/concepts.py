@@ -83,6 +83,16 @@ _SAME_ANALYTE: dict[str, tuple[frozenset[str], ...]] = {
     "urat": (frozenset({"uric", "acid"}),), "uric": (frozenset({"urat"}),),
 }
 
+# How drug labels name the organ disease a guideline calls chronic kidney or liver disease:
+# a concept written one way is also covered by the other ("CKD stage 4 … starting atorvastatin -
+# renally dose it?" and the label's "Renal Impairment: … no dose adjustment").
+_ORGAN_IMPAIRMENT: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] = (
+    (frozenset({"chronic", "kidney"}), (frozenset({"renal", "impair"}), frozenset({"renal", "insuffici"}),
+                                        frozenset({"kidney", "impair"}))),
+    (frozenset({"ckd"}), (frozenset({"renal", "impair"}), frozenset({"renal", "insuffici"}),
+                          frozenset({"kidney", "impair"}))),
+)
+
 _ONE_LETTER_PART = re.compile(r"-[A-Za-z0-9](?![\w])")
 
 
@@ -141,7 +151,15 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
             classes = _class_forms().get(term, ()) if term in classed else ()
             acts = [*(frozenset({a}) for a in _ACT_SYNONYMS.get(term, ())), *_SAME_ANALYTE.get(term, ())]
             take(term, frozenset({term}), [*(b for b in brands if len(b) == 1), *classes, *acts])
-    return out
+    return [_with_impairment(c) for c in out]
+
+
+def _with_impairment(concept: Concept) -> Concept:
+    """``concept`` with the label wording of its organ disease as further forms."""
+    extra = [f for form, others in _ORGAN_IMPAIRMENT if any(form <= own for own in concept.forms) for f in others]
+    if not extra:
+        return concept
+    return Concept(concept.label, tuple(dict.fromkeys([*concept.forms, *extra])), concept.weight)
 
 
 def coverage(found: list[Concept], terms: frozenset[str] | set[str]) -> float:
