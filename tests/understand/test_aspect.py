@@ -150,6 +150,8 @@ def test_the_last_question_decides(question: str, aspect: str) -> None:
     ("Clinicians should prescribe amoxicillin for AOM when … the child is not allergic to penicillin.", set()),
     ("If treatment with fluoxetine is unsuccessful or is not tolerated because of side effects, consideration "
      "should be given to the use of another antidepressant.", {"failure", "intolerance"}),
+    ("night-shift lorry driver, keeps missing the midday and afternoon doses", {"adherence"}),
+    ("prednisolone … once or twice daily, especially in patients with reduced compliance", {"adherence"}),
 ])
 def test_why_first_line_cannot_be_used(text: str, reasons: set[str]) -> None:
     from medcite.understand.aspect import alternative_reasons

@@ -106,6 +106,9 @@ def test_the_drug_that_cannot_be_used_is_not_the_subject() -> None:
     ("24yo, painful genital ulcer, ?chancroid. which antibiotic?", ""),
     ("14F herald patch then a rash on her trunk, ?pityriasis rosea. any treatment?", "pityriasis rosea"),
     ("24yo, painful genital ulcer, ?chancroid vs syphilis. which antibiotic?", ""),
+    # an everyday word no medical text uses is the patient's story, not a substance (set L, session 11)
+    ("52M Addison's on HC. night-shift lorry driver, keeps missing doses. a once-a-day steroid instead?", ""),
+    ("38M smokes spice daily, wants to stop - can I use buprenorphine?", "spice"),
 ])
 def test_a_substance_no_passage_holds_is_named(question: str, absent: str) -> None:
     from medcite.understand.frame import _absent_substance

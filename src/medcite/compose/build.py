@@ -170,7 +170,7 @@ def compose(
     top_doc = next(iter(documents), "")
     if not ctx.lay:
         chosen += _asked_statements(ranked, chosen, ctx, config, top_doc)
-    bottom = (_for_the_reason(ranked, ctx, config, list(documents))
+    bottom = (_for_the_reason(ranked, ctx, config, [*documents, *_next_documents(ranked, config, top_doc)])
               or _bottom_line(chosen, ranked, ctx, config, top_doc))
     aspect_gap = _aspect_gap(ctx, bottom) or ("" if bottom else _no_bottom_line(ctx))
     if aspect_gap and not any(_asked(ctx, c) > 0 for c in bottom):
@@ -596,9 +596,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     # The best document has no sentence on the asked aspect: the next guidelines and labels
     # retrieval ranked may ("… new R femoral DVT … LMWH for how long?": the cancer-VTE guideline
     # a few places down, not a sentence of whatever ranks first).
-    kinds = {c.hit.doc_id: c.hit.source_type for c in ranked}
-    order = list(dict.fromkeys(c.hit.doc_id for c in sorted(ranked, key=lambda c: c.rank)))
-    for doc_id in [d for d in order if d != top_doc and kinds[d] in ("guideline", "label")][:config.next_documents]:
+    for doc_id in _next_documents(ranked, config, top_doc):
         found = _from_document(ranked, ctx, config, doc_id)
         if found:
             return found
@@ -662,6 +660,13 @@ _STATED_ASPECTS = {
     "stop": "when to stop treatment for {}", "monitoring": "the monitoring for {}",
     "threshold": "the threshold for acting for {}",
 }
+
+
+def _next_documents(ranked: list[Candidate], config: ComposeConfig, top_doc: str) -> list[str]:
+    """The guidelines and labels after ``top_doc``, in retrieval order (``next_documents`` of them)."""
+    kinds = {c.hit.doc_id: c.hit.source_type for c in ranked}
+    order = list(dict.fromkeys(c.hit.doc_id for c in sorted(ranked, key=lambda c: c.rank)))
+    return [d for d in order if d != top_doc and kinds[d] in ("guideline", "label")][:config.next_documents]
 
 
 def _no_bottom_line(ctx: _Context) -> str:

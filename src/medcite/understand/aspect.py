@@ -201,12 +201,16 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
                            r"still (?:positive|\+|symptomatic|present)|not (?:at goal|controlled|working|improv\w*)|"
                            r"uncontrolled)", re.I)),
     ("contraindication", re.compile(r"\bcontraindicat\w*", re.I)),
+    # "keeps missing the midday doses" and "especially in patients with reduced compliance"
+    ("adherence", re.compile(r"\b(?:(?:keeps?|kept) (?:missing|forgetting)|miss(?:es|ed|ing)? (?:\w+ ){0,3}doses?|"
+                             r"forg(?:ets|ot|etting) (?:\w+ ){0,3}doses?|(?:poor|reduced|low|non-?)[- ]?(?:compliance|"
+                             r"adherence)|non-?complian\w*|non-?adheren\w*)", re.I)),
 )
 
 
 def alternative_reasons(text: str) -> frozenset[str]:
     """Why a first-line treatment cannot be used, as ``text`` names it: "allergy", "intolerance",
-    "failure" or "contraindication" ("mom says amoxicillin gave her hives" is an allergy once
+    "failure", "contraindication" or "adherence" ("mom says amoxicillin gave her hives" is an allergy once
     written out; "In the event of allergy to amoxicillin, azithromycin …")."""
     text = (text or "")[:4000]
     return frozenset(name for name, pattern in _REASONS if pattern.search(text))

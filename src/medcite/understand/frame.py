@@ -648,12 +648,22 @@ def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str],
         if not occurs(first[:max(4, len(first) - 1)] + "*") or (len(words) > 1 and not occurs(name)) \
                 or ("-" in words[0] and not occurs(words[0])):
             return name
-    for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", text):
-        if word in CHATTER or word in known_abbrev or _DESCRIBING.search(word):
-            continue
-        if not _indexed_form(word, occurs):
-            return word
+    # Only a word the patient takes ("using kratom daily", "smokes spice"): an everyday word no
+    # medical text uses ("night-shift lorry driver") is the patient's story, not a substance.
+    for m in _TAKEN_WORD.finditer(text):
+        for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", m.group(1)):
+            if word in CHATTER or word in known_abbrev or _DESCRIBING.search(word):
+                continue
+            if not _indexed_form(word, occurs):
+                return word
     return ""
+
+
+_TAKEN_WORD = re.compile(r"\b(?:using|uses|used|use|taking|takes|took|take|on|started|starting|smok\w*|drink\w*|"
+                         r"inject\w*|chew\w*|vap\w*|snort\w*|tried|trying|bought|buys|ordered|abus\w*|"
+                         r"misus\w*|(?:some|a|an|the|this|that|his|her|their)\b(?= \w+ (?:daily|every|for|since|"
+                         r"supplement|tea|gumm|pill|tablet|capsule|powder|drops|oil|extract)))"
+                         r"\s+((?:[\w-]+\s+)?[\w-]+)")
 
 
 def _focus_text(q: str, a: int, b: int, details: list[tuple[int, int]], expanded: ExpandedQuery,
