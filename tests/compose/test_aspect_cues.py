@@ -26,6 +26,10 @@ CASES = [
                "adult patients with serious MRSA infections.", True),
     ("target", "Recommendation 6: Initial vancomycin TDM should be started on day 3 (48 hours since initiation of "
                "vancomycin therapy).", False),
+    # CPIC CYP2C19 and SSRIs (ngc:10897): a starting dose given as a change of the usual one
+    ("starting-dose", "If citalopram or escitalopram is warranted, an initial dosage decrease of 50% should be "
+                      "considered.", True),
+    ("starting-dose", "Plasma concentrations decrease by 50% in poor metabolizers.", False),
     # esophageal varices (ngc:10213): when to repeat the endoscopy
     ("monitoring", "Because many patients do not respond to β-blocker treatment or bleeding prophylaxis, it is "
                    "recommended that EGD be repeated after 2 years (as for those not receiving β-blockers).", True),

@@ -26,6 +26,12 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
     "starting-dose": (
         (1.0, rf"\b(?:starting|initial|recommended|usual|loading) (?:adult |oral |daily )?dos(?:e|age)\b.{{0,80}}{_DOSE}"),
         (1.0, rf"\b(?:start(?:ed|ing)?|initiat\w+|begin|begun) (?:at|with|on)\b.{{0,40}}{_DOSE}"),
+        # a starting dose given as a change of the usual one ("an initial dosage decrease of 50% should
+        # be considered", "start at 50% of the standard dose", "reduce the starting dose by 25%")
+        (1.0, rf"\b(?:starting|initial) (?:dose|dosage) (?:decrease|reduction|increase)\w* (?:of|by) {_NUM}\s?%|"
+              rf"\b(?:start\w*|initiat\w+|begin)\b.{{0,30}}\b{_NUM}\s?% of the (?:usual|standard|normal|recommended|"
+              rf"starting|initial) (?:dose|dosage)|\b(?:reduc\w+|decreas\w+|lower\w*) the (?:starting|initial) (?:dose|dosage) "
+              rf"by {_NUM}\s?%"),
         (0.8, rf"{_DOSE}.{{0,60}}\b(?:once|twice|three times|every|daily|per day|q\d+h|bid|tid)\b"),
         (0.6, rf"\b(?:dose|dosage|dosing)\b.{{0,60}}{_DOSE}"),
         (0.4, _DOSE),

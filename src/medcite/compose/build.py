@@ -762,7 +762,8 @@ def _about_subject(ctx: _Context, c: Candidate) -> bool:
         # Most of it: "nursing home" alone does not make a sentence about haloperidol for
         # delirium in a nursing home resident.
         total = sum(concept.weight for concept in ctx.subject)
-        if sum(concept.weight for concept in covered_concepts(ctx.subject, terms)) < 0.5 * total:
+        if (sum(concept.weight for concept in covered_concepts(ctx.subject, terms)) < 0.5 * total
+                and not _names_dosed_drug(ctx, c)):
             return False
         # "70M on warfarin for AF, hit his head. CT head? how soon?": the subject came from the
         # history; a sentence about AF and warfarin must also speak to what the clause asks, in
@@ -772,6 +773,16 @@ def _about_subject(ctx: _Context, c: Candidate) -> bool:
     # Nothing recognised as the subject: the sentence must at least share one of the asking
     # clause's own words ("hep C screening").
     return not ctx.asked_terms or _shares(ctx.asked_terms, terms)
+
+
+def _names_dosed_drug(ctx: _Context, c: Candidate) -> bool:
+    """For a starting dose or a titration, the sentence itself names the one drug asked about
+    ("… escitalopram … what dose do I start at?" and "If citalopram or escitalopram is warranted,
+    an initial dosage decrease of 50% should be considered"): the dose is the drug's."""
+    u = ctx.understood
+    if u.aspect not in ("starting-dose", "titration") or len(u.focus_drugs) != 1:
+        return False
+    return set(analyze(u.focus_drugs[0])) <= c.terms
 
 
 def _states_asked(ctx: _Context, c: Candidate) -> bool:

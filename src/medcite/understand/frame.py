@@ -337,7 +337,12 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     focus_text = _focus_text(q, a, b, details, expanded, scopes)
     focus = set(analyze(focus_text))
     phrase_keys = [key for _, _, key in scopes.find_phrases(stems)] if scopes is not None else []
-    drugs = _drugs(text, expanded)
+    # Drugs as typed and as abbreviations stand for them ("MTX", "TDF/FTC"); of a drug class's name
+    # only its head ("LMWH": heparin; "SSRI": selective serotonin reuptake inhibitor names no drug
+    # "serotonin").
+    classes = {c.lower() for c in class_names()}
+    drugs = _drugs(" ".join([masked, *(e.split()[-1] if e.lower() in classes else e for _, e in expanded.abbreviations)]),
+                   expanded)
     if scopes is not None:
         # "70F new DLBCL, … T2DM + CKD3 - primary G-CSF ppx from cycle 1?": after a dash, the
         # clause that asks is about what it names; one that names no condition or drug ("mild-mod

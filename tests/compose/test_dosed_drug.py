@@ -1,0 +1,42 @@
+"""A starting dose is the drug's: a sentence naming the one drug asked about answers "what dose do
+I start at?" though it repeats none of the patient's conditions, and a class's abbreviation names
+no drug ("SSRI" is no "serotonin"). Real summaries from ../shared/data: the CPIC guidelines for
+CYP2C19 and SSRIs (ngc:10897) and for CYP2D6/CYP2C19 and tricyclics (ngc:11250), from the held-out
+set L of session 11, whose first run opened with an amitriptyline sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from datapath import ngc_summaries
+from medcite.answering import ask
+from medcite.ingest import ingest
+from medcite.store import SQLiteStore
+
+QUESTION = ("psych clinic f/u: pt 41, F, MDD + GAD, PHQ-9 17, never been on an SSRI. PGx: CYP2C19 *2/*2 (poor "
+            "metabolizer), 2D6 normal. she really wants escitalopram bc her sister did well on it. what dose do I start at?")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
+    folder = tmp_path_factory.mktemp("cpic")
+    ngc_summaries(("10897", "11250"), folder, data_dir)
+    s = SQLiteStore(folder / "medcite.db")
+    assert ingest([folder], s, workers=1).ok
+    yield s
+    s.close()
+
+
+def test_the_asked_drugs_dose_sentence_is_the_bottom_line(store: SQLiteStore) -> None:
+    answer = ask(QUESTION, store, save=False)
+    assert answer.bottom_line, [g.text for g in answer.gaps]
+    assert "escitalopram" in answer.bottom_line[0].text and "Amitriptyline" not in answer.bottom_line[0].text
+
+
+def test_a_class_abbreviation_names_no_drug() -> None:
+    from medcite.understand.frame import understand
+
+    assert understand(QUESTION).drugs == ("escitalopram",)
