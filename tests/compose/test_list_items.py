@@ -154,7 +154,8 @@ def test_a_consideration_named_without_a_verb_is_no_bottom_line() -> None:
                                     "cardiovascular risks with sulfonylureas).")
     for text in ("Use of metformin is recommended as first-line therapy.",
                  "Initiation of insulin when HbA1c exceeds 9% despite two oral agents.",
-                 "Ceftriaxone 250 mg IM in a single dose."):
+                 "Ceftriaxone 250 mg IM in a single dose.",
+                 "Discontinuation of prophylactic penicillin at age 5 in children without a splenectomy."):
         assert bottom_line_material(text), text
 
 

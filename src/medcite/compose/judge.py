@@ -92,7 +92,7 @@ def leans_on_previous(text: str) -> bool:
 
 # A list item that names a consideration ("Avoidance of potential risks associated with the use
 # of other agents (e.g., …)"): a noun phrase about an act, with no finite verb to say what to do.
-_NOUN_ITEM = re.compile(r"^\W*[A-Za-z]+(?:ance|ence|tion|sion|ment|ity|ness|ing|al) of\b", re.I)
+_NOUN_ITEM = re.compile(r"^\W*[A-Za-z]+(?:ance|ence|tion|sion|ment|ity|ness) of\b", re.I)
 _FINITE = re.compile(r"\b(?:is|are|was|were|be|been|should|must|may|might|can|could|will|would|shall|has|have|had|"
                      r"do|does|did|recommends?|suggests?|reduces?|increases?|improves?|requires?|includes?|remains?|"
                      r"appears?|seems?|means?|depends?|needs?|provides?|allows?|helps?|prevents?|causes?|leads?|exceeds?|falls?|"
@@ -103,8 +103,8 @@ _FINITE = re.compile(r"\b(?:is|are|was|were|be|been|should|must|may|might|can|co
 def bottom_line_material(text: str) -> bool:
     """Whether a sentence may be a bottom line at all, whatever was asked."""
     text = text.strip()
-    if _NOUN_ITEM.match(text) and not _FINITE.search(text):
-        return False
+    if _NOUN_ITEM.match(text) and not _FINITE.search(text) and not re.search(r"\d", text):
+        return False  # (a terse item with a value - "Discontinuation of penicillin at age 5." - still answers)
     return not _NOT_A_BOTTOM_LINE.search(text)
 
 
