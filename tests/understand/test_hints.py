@@ -673,3 +673,20 @@ def test_an_acronym_with_a_stage_is_shorthand_not_an_unindexed_name() -> None:
 
     question = "66F CKD4 (eGFR 22) on darbepoetin, Hb now 128 g/L. what Hb range should I keep her in?"
     assert _unknown(question, expand(question), [], False, lambda text: "ckd4" not in text.lower()) == ""
+
+
+def test_a_conditions_other_name_in_a_scope_is_searched_for() -> None:
+    from medcite.retrieve.scope import Scope
+
+    # The Endocrine Society's scope (ngc:10959): "Primary adrenal insufficiency (Addison's disease)";
+    # a list or a qualifier in brackets is no other name.
+    scopes = _scope_index(
+        Scope("ngc:10959", "guideline", "Primary adrenal insufficiency",
+              ("Primary adrenal insufficiency (Addison's disease)",), "", ()),
+        Scope("ngc:1", "guideline", "Rotator cuff", ("Rotator cuff tears (partial or full-thickness)",), "", ()),
+        Scope("medquad:1", "consumer", "Addison Disease", ("Addison Disease",), "", ()), filler=200)
+    assert scopes.also_named[("addison", "diseas")] == {"Primary adrenal insufficiency"}
+    assert ("rotat", "cuff", "tear") not in scopes.also_named
+    frame = understand("52M w/ Addison's on HC 10/5/5, keeps missing doses. a once-a-day steroid instead?", scopes=scopes)
+    assert frame.other_names == ("Primary adrenal insufficiency",)
+    assert "Primary adrenal insufficiency" in frame.search_text

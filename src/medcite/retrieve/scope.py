@@ -128,6 +128,7 @@ def condition_phrases(scope: Scope) -> list[str]:
         # receptor (HR)–positive metastatic breast cancer": HR is no condition).
         closing = {m.group(1) for m in re.finditer(r"\(([^()]{1,60})\)\s*(?=$|[,;]|\s(?:and|or)\s)", item)}
         out += [x for x in inner if 2 <= len(x) <= 12 and any(c.isupper() for c in x) and x in closing]
+        out += [name for name, _ in _other_names(item)]
     if scope.source_type == "consumer" and scope.title and len(scope.title.split()) <= _MAX_PHRASE_TOKENS:
         out.append(scope.title)
     if scope.source_type == "consumer":
@@ -136,6 +137,29 @@ def condition_phrases(scope: Scope) -> list[str]:
             if ": " in item:
                 out += [part.strip() for part in item.split(": ") if 0 < len(part.split()) <= _MAX_PHRASE_TOKENS]
     return out
+
+
+_OTHER_NAME = re.compile(r"^([^()]{3,80}?)\s*\(([A-Za-z][A-Za-z'’ -]{4,60})\)\s*$")
+
+
+def _other_names(item: str) -> list[tuple[str, str]]:
+    """(other name, name) when a scope's condition item gives its other name in closing brackets
+    ("Primary adrenal insufficiency (Addison's disease)"); not an acronym, a list or a remark."""
+    m = _OTHER_NAME.match(item.strip())
+    if not m:
+        return []
+    name, other = m.group(1).strip(), m.group(2).strip()
+    other = re.sub(r"(?i)^(?:formerly|previously|also) (?:(?:referred to|known) as |called )?", "", other)
+    if (len(other.split()) > 6 or other.isupper() or re.search(r"(?i)\b(?:or|and|grade|e\.g|i\.e|see|including|not)\b", other)
+            or not _CONDITION_HEAD.search(other) or not _CONDITION_HEAD.search(name)):
+        return []
+    return [(other, name)]
+
+
+# The last word of a condition's name: "… disease", "… syndrome", "… fractures", "…itis".
+_CONDITION_HEAD = re.compile(r"(?i)(?:disease|syndrome|disorder|fracture|cough|failure|insufficiency|infection|tumou?r|"
+                             r"cancer|carcinoma|sarcoma|lymphoma|leuka?emia|palsy|deficiency|spasms|stenosis|"
+                             r"[a-z]+itis|[a-z]+osis|[a-z]+a?emia|[a-z]+pathy)s?$")
 
 
 @functools.cache
@@ -163,6 +187,9 @@ class ScopeIndex:
         self.capitals: set[tuple[str, ...]] = set()
         # One-word names made by dropping the head noun ("celiac" for "Celiac disease").
         self.aliases: set[tuple[str, ...]] = set()
+        # A condition's other name as a scope gives it, both ways ("Addison's disease" <->
+        # "Primary adrenal insufficiency"): what retrieval also looks for.
+        self.also_named: dict[tuple[str, ...], set[str]] = defaultdict(set)
         lower_seen: set[tuple[str, ...]] = set()
         consumer_words: set[tuple[str, ...]] = set()
         for i, s in enumerate(scopes):
@@ -178,6 +205,11 @@ class ScopeIndex:
                 self.postings[term].append((i, w))
             self.doc_terms.append(frozenset(tf))
             self.lengths.append(length)
+            if s.source_type in ("guideline", "label"):
+                for item in s.conditions[:_MAX_PHRASES_PER_DOC]:
+                    for other, name in _other_names(item):
+                        self.also_named[tuple(analyze(other))].add(name)
+                        self.also_named[tuple(analyze(name))].add(other)
             for phrase in condition_phrases(s):
                 key = tuple(analyze(phrase))
                 if not key or (len(key) == 1 and key[0] in generic) or len(key) > _MAX_PHRASE_TOKENS:
@@ -220,6 +252,8 @@ class ScopeIndex:
                 self.phrases[alias] = set(self.phrases[key])
                 self.surface[alias] = self.surface[key]
                 self.aliases.add(alias)
+                if key in self.also_named:
+                    self.also_named[alias] = set(self.also_named[key])
                 word = self.surface[key].split()[0]
                 if word.isupper():
                     # "SHORT syndrome": the word alone is the condition only in capitals, or

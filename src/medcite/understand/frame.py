@@ -18,7 +18,7 @@ import dataclasses
 import functools
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,12 +84,15 @@ class Frame:
     # retrieval expands it to every sense, and a page using "HD" for Huntington disease matches
     # it as typed.
     senses: tuple[str, ...] = ()
+    # The asked condition's other name as a guideline's scope gives it ("Addison's" …
+    # "Primary adrenal insufficiency (Addison's disease)"): guidelines are written under it.
+    other_names: tuple[str, ...] = ()
 
     @property
     def search_text(self) -> str:
-        """The question as typed with its hints and the senses of its ambiguous abbreviations:
-        what retrieval looks for."""
-        extra = (*self.hints, *self.senses)
+        """The question as typed with its hints, the senses of its ambiguous abbreviations and
+        its condition's other names: what retrieval looks for."""
+        extra = (*self.hints, *self.senses, *self.other_names)
         return f"{self.question} {' '.join(extra)}" if extra else self.question
 
     @property
@@ -168,6 +171,15 @@ def _said_within(sense: str, context: set[str]) -> bool:
 
 
 _HEAD_WORDS = frozenset({"diseas", "disord", "syndrom", "infect", "deficienc"})
+
+
+def _other_names(keys: Sequence[tuple[str, ...]], scopes: ScopeIndex | None, question: str) -> tuple[str, ...]:
+    """The other names scopes give the conditions ``keys`` that the question does not write."""
+    if scopes is None:
+        return ()
+    written = set(analyze(question))
+    return tuple(dict.fromkeys(name for key in keys for name in sorted(scopes.also_named.get(key, ()))
+                               if not set(analyze(name)) <= written))
 
 
 def abbreviation_senses(expanded: ExpandedQuery) -> dict[str, list[str]]:
@@ -465,7 +477,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         population=_population(q, ctx), patient=ctx, aspects=aspects, unknown=unknown,
         reasons=alternative_reasons(q) if aspect == "alternative" else frozenset(),
         ruled_out=tuple(dict.fromkeys(key for key in phrase_keys if set(key) <= negated)),
-        ask_terms=ask_terms, hints=hints, senses=senses, ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
+        ask_terms=ask_terms, hints=hints, senses=senses, other_names=_other_names(focus_keys or seen_keys, scopes, q), ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.
         focus_keys=_beside_organ_disease(tuple(focus_keys if focus_keys or focus_drugs else seen_keys),
