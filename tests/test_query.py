@@ -116,6 +116,7 @@ REQUIRED = [
     ("pyelo", "pyelonephritis"),
     ("HC", "hydrocortisone"),
     ("fludro", "fludrocortisone"),
+    ("vori", "voriconazole"),
     ("simva", "simvastatin"),
     ("chemo", "chemotherapy"),
     ("plt", "platelets"),

@@ -115,6 +115,7 @@ CASES = [
     # set K, session 11
     ("declined post-op aza / anti-TNF. when's the first scope to look for recurrence?", "monitoring"),
     ("zoledronic acid 4 mg IV q6mo - how many yrs do we keep giving it?", "duration"),
+    ("on vori 200 mg PO bid x7d, still spiking. trough 0.3 mg/L. how much should I bump the dose?", "titration"),
     ("on methadone, HFrEF. ok to just send him home with a sleep study kit or does he need an in-lab study?", "diagnosis"),
     ("?scaphoid fracture, X-ray normal. CT or MRI next?", "diagnosis"),
 ]

@@ -50,6 +50,9 @@ def test_hints(question: str, hints: tuple[str, ...]) -> None:
     ("57 y/o with cirrhosis, HBV (hepatitis B virus) neg, first OGD showed no varices",
      {"hbv", "hepat", "varic"}, {"cirrhosi"}),
     ("denies chest pain; no lymphoma", {"chest", "pain", "lymphoma"}, set()),
+    # a list runs over slashes, and stops at what the patient does ("started labetalol")
+    ("trough 0.3 (steady state, no new rifampicin/phenytoin/PPI, LFTs ok)", {"rifampicin", "phenytoin", "ppi"}, {"lft"}),
+    ("G1 at 30 wks, gestational HTN 150/100, no comorbidities, started labetalol.", {"comorbid"}, {"labetalol"}),
     # a negation word starts its own list: "no" is not swallowed by the list before it
     ("74M CAD, Hb 8.4, not bleeding, hemodynamically stable, no chest pain. transfuse or not?",
      {"bleed", "chest", "pain"}, {"cad"}),
@@ -690,3 +693,14 @@ def test_a_conditions_other_name_in_a_scope_is_searched_for() -> None:
     frame = understand("52M w/ Addison's on HC 10/5/5, keeps missing doses. a once-a-day steroid instead?", scopes=scopes)
     assert frame.other_names == ("Primary adrenal insufficiency",)
     assert "Primary adrenal insufficiency" in frame.search_text
+
+
+def test_a_ruled_out_drug_is_not_the_subject_and_a_clipping_is_a_form() -> None:
+    from medcite.understand.concepts import concepts
+
+    frame = understand("AML, probable IPA on vori 200 mg PO bid, trough 0.3 mg/L (no new rifampicin/phenytoin/PPI, "
+                       "LFTs ok). how much should I bump the dose?")
+    assert frame.drugs == ("voriconazole",) and frame.aspect == "titration"
+    # the TDM guideline writes "VORI"
+    found = concepts(["voriconazol"], None, lambda t: 1.0)
+    assert found[0].covered_by(frozenset({"trough", "concentr", "vori", "increas"}))

@@ -782,7 +782,10 @@ def _names_dosed_drug(ctx: _Context, c: Candidate) -> bool:
     u = ctx.understood
     if u.aspect not in ("starting-dose", "titration") or len(u.focus_drugs) != 1:
         return False
-    return set(analyze(u.focus_drugs[0])) <= c.terms
+    drug = frozenset(analyze(u.focus_drugs[0]))
+    # in any of its forms ("VORI" for voriconazole in the TDM guideline)
+    return drug <= c.terms or any(concept.covered_by(c.terms) for concept in ctx.found
+                                  if any(form == drug for form in concept.forms))
 
 
 def _states_asked(ctx: _Context, c: Candidate) -> bool:

@@ -38,7 +38,8 @@ _HEAD_STEMS = frozenset({"diseas", "syndrom", "disord"})
 # Tests and imaging some scopes list among their conditions: never a condition of a question.
 _TESTS = frozenset({"mri", "ct", "pet", "pet/ct", "ecg", "ekg", "eeg", "emg", "x-ray", "ultrasound", "ultrasonography",
                     "mammography", "colonoscopy", "endoscopy", "biopsy", "magnetic resonance imaging",
-                    "computed tomography", "igm", "igg", "iga", "ige", "pcr", "hba1c", "a1c", "inr"})
+                    "computed tomography", "igm", "igg", "iga", "ige", "pcr", "hba1c", "a1c", "inr", "liver function tests",
+                    "liver function test", "lfts", "lft"})
 # How a drug is given, and the numerals of a grade or a class ("IV" in "class IV", "(IV)" for
 # intravenous): "IV vanc" names no condition.
 _NOT_CONDITIONS = frozenset({"iv", "im", "sc", "sq", "po", "pr", "sl", "ii", "iii", "vi", "vii", "viii", "ix", "xi", "xii"})

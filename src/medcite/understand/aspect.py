@@ -68,6 +68,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         re.I)),
     ("titration", re.compile(
         r"\b(?:titrat\w*|up-?titrat\w*|taper\w*|wean\w*|increase the dose|dose (?:increase|escalation)|"
+        # "how much should I bump the dose?", "up the dose by how much?"
+        r"bump\w* (?:it |up )?(?:the |his |her )?(?:dose|dosing)|bump (?:it|him|her) up|up the dose|"
         r"max(?:imum)? (?:daily )?dose|how (?:quickly|fast|soon) (?:can|should|do) (?:i|we|you) (?:increase|go up|"
         r"uptitrate|titrate|escalate)|go up to what|increase (?:it )?to what|"
         r"(?:keep|continue|stay) (?:on )?(?:the |her |his )?same (?:[\w-]+ )?dose|dose adjust\w*|adjust\w* (?:the )?dose|"

@@ -60,6 +60,22 @@ def _reverse_abbreviations() -> tuple[tuple[frozenset[str], str], ...]:
 
 
 @functools.cache
+def _clippings() -> dict[str, tuple[frozenset[str], ...]]:
+    """Stemmed one-word expansion -> the stemmed bedside clippings the table gives it ("voriconazol"
+    -> {"vori"}): further forms of the word, which some sources write too ("VORI")."""
+    out: dict[str, list[frozenset[str]]] = {}
+    for key, expansions in load_abbreviations().items():
+        short = analyze(key)
+        if not key.islower() or len(short) != 1:
+            continue
+        for expansion in expansions:
+            full = analyze(expansion)
+            if len(full) == 1 and full != short:
+                out.setdefault(full[0], []).append(frozenset(short))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@functools.cache
 def _class_forms() -> dict[str, tuple[frozenset[str], ...]]:
     """Stemmed one-word drug name -> the stemmed forms of its classes ("sertralin" ->
     {"antidepress"}, {"ssri"}, {"select", "serotonin", "reuptak", "inhibitor"}, …)."""
@@ -149,7 +165,8 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
             # A drug the patient merely takes stays itself: "on metformin" does not make every
             # sentence on glucose-lowering drugs relevant.
             classes = _class_forms().get(term, ()) if term in classed else ()
-            acts = [*(frozenset({a}) for a in _ACT_SYNONYMS.get(term, ())), *_SAME_ANALYTE.get(term, ())]
+            acts = [*(frozenset({a}) for a in _ACT_SYNONYMS.get(term, ())), *_SAME_ANALYTE.get(term, ()),
+                    *_clippings().get(term, ())]
             take(term, frozenset({term}), [*(b for b in brands if len(b) == 1), *classes, *acts])
     return [_with_impairment(c) for c in out]
 

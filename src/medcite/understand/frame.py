@@ -272,10 +272,11 @@ _INTERVENTIONS = frozenset({"hypertonic saline", "normal saline", "isotonic sali
 # A negated word may carry its expansion ("no DM (diabetes mellitus) or CKD (chronic kidney
 # disease)"); "HBV neg" puts the negation after the word.
 # A negation word starts its own negated list ("not bleeding, stable, no chest pain").
-_NEGATED_WORD = r"(?!(?:no|not|without|denies|never)\b)[\w'-]+(?:\s*\([^()]{1,60}\))?"
+_NEGATED_WORD = (r"(?!(?:no|not|without|denies|never|started|starting|on|taking|takes|had|has|with|but|now|then|"
+                 r"given|got|just|still|so|and then)\b)[\w'-]+(?:\s*\([^()]{1,60}\))?")
 _NEGATION = re.compile(r"\b(?:no|not|without|denies|denied|negative for|neg for|ruled out|r/o|never had|"
                        r"declines|declined|refuses|refused|doesn't want|does not want|won't have)\s+"
-                       rf"((?:{_NEGATED_WORD}(?:\s+or\s+|\s*,\s*|\s+)){{0,3}}{_NEGATED_WORD})"
+                       rf"((?:{_NEGATED_WORD}(?:\s+or\s+|\s*,\s*|\s*/\s*|\s+)){{0,3}}{_NEGATED_WORD})"
                        rf"|({_NEGATED_WORD})\s+(?:neg|negative)\b", re.I)
 
 
@@ -367,6 +368,10 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
 
     conditions: list[tuple[bool, float, str, tuple[str, ...]]] = []
     negated = _negated_terms(text)
+    # A drug the question rules out ("no new rifampicin/phenytoin/PPI") is not what it is about.
+    ruled_drugs = ({g.lower() for surface, g in expanded.drugs if analyze(surface) and set(analyze(surface)) <= negated}
+                   | {d for d in drugs if set(analyze(d)) <= negated})
+    drugs = [d for d in drugs if d not in ruled_drugs or d in focus_text.lower()]
     typed = set(analyze(masked))
     if scopes is not None:
         for key in phrase_keys:
