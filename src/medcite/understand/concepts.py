@@ -42,20 +42,26 @@ def _generic_stems() -> frozenset[str]:
 
 
 @functools.cache
-def _reverse_abbreviations() -> tuple[tuple[frozenset[str], str], ...]:
-    """(stemmed content terms of an expansion, stemmed abbreviation) for the whole table."""
-    generic = _generic_stems()
+def _one_word_abbreviations() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(key, its one stem, the stems of each expansion) for every one-word key of the table."""
     out = []
     for key, expansions in load_abbreviations().items():
-        if "#" in key or key.islower():
-            continue  # bedside clippings ("vanc", "simva", "abx") are not how sources write
         short = analyze(key.replace("-", ""))
-        if len(short) != 1:
-            continue
-        for expansion in expansions:
-            terms = frozenset(t for t in analyze(expansion) if t not in generic)
-            if len(terms) >= 1 and short[0] not in terms:
-                out.append((terms, short[0]))
+        if "#" not in key and len(short) == 1:
+            out += [(key, short[0], tuple(analyze(expansion))) for expansion in expansions]
+    return tuple(out)
+
+
+@functools.cache
+def _reverse_abbreviations() -> tuple[tuple[frozenset[str], str], ...]:
+    """(stemmed content terms of an expansion, stemmed abbreviation) for the whole table, but
+    bedside clippings ("vanc", "simva", "abx"), which are not how sources write."""
+    generic = _generic_stems()
+    out = []
+    for key, short, expansion in _one_word_abbreviations():
+        terms = frozenset(t for t in expansion if t not in generic)
+        if not key.islower() and terms and short not in terms:
+            out.append((terms, short))
     return tuple(out)
 
 
@@ -64,14 +70,9 @@ def _clippings() -> dict[str, tuple[frozenset[str], ...]]:
     """Stemmed one-word expansion -> the stemmed bedside clippings the table gives it ("voriconazol"
     -> {"vori"}): further forms of the word, which some sources write too ("VORI")."""
     out: dict[str, list[frozenset[str]]] = {}
-    for key, expansions in load_abbreviations().items():
-        short = analyze(key)
-        if not key.islower() or len(short) != 1:
-            continue
-        for expansion in expansions:
-            full = analyze(expansion)
-            if len(full) == 1 and full != short:
-                out.setdefault(full[0], []).append(frozenset(short))
+    for key, short, expansion in _one_word_abbreviations():
+        if key.islower() and len(expansion) == 1 and expansion[0] != short:
+            out.setdefault(expansion[0], []).append(frozenset({short}))
     return {k: tuple(v) for k, v in out.items()}
 
 
