@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import os
 import tarfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from medcite.store import SQLiteStore
 
 DATA = Path(os.environ.get("MEDCITE_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
 
@@ -28,3 +33,26 @@ def ngc_summaries(numbers: Iterable[str], into: Path, data: Path = DATA) -> list
                 out.append(path)
     assert len(out) == len(wanted), sorted(wanted - {f"summaries/{p.name}" for p in out})
     return out
+
+
+@contextmanager
+def ingested(folder: Path) -> Iterator[SQLiteStore]:
+    """A store of everything in ``folder`` (``folder/medcite.db``), through the real ingest;
+    closed on exit. Fails when anything did not ingest."""
+    from medcite.ingest import ingest
+    from medcite.store import SQLiteStore
+
+    store = SQLiteStore(folder / "medcite.db")
+    try:
+        assert ingest([folder], store, workers=1).ok
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def ngc_store(numbers: Iterable[str], folder: Path, data: Path = DATA) -> Iterator[SQLiteStore]:
+    """A store of the NGC summaries ``numbers`` only (``ngc_summaries`` then ``ingested``)."""
+    ngc_summaries(numbers, folder, data)
+    with ingested(folder) as store:
+        yield store

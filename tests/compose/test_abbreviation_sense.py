@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from datapath import ingested
 from medcite.answering import ask
-from medcite.ingest import ingest
 from medcite.store import SQLiteStore
 
 QUESTION = "66M ESKD starting HD next week, on atorvastatin 20 for years. stop it once he's on dialysis?"
@@ -26,10 +26,8 @@ def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[
         source = data_dir / path
         (folder / source.parent.name).mkdir(exist_ok=True)
         shutil.copy(source, folder / source.parent.name / source.name)
-    s = SQLiteStore(folder / "medcite.db")
-    assert ingest([folder], s, workers=1).ok
-    yield s
-    s.close()
+    with ingested(folder) as s:
+        yield s
 
 
 def test_a_page_about_another_sense_gives_no_bottom_line(store: SQLiteStore) -> None:

@@ -10,20 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from datapath import ngc_summaries
+from datapath import ngc_store
 from medcite.answering import ask
-from medcite.ingest import ingest
 from medcite.store import SQLiteStore
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    folder = tmp_path_factory.mktemp("lyme")
-    ngc_summaries(("11383",), folder, data_dir)
-    s = SQLiteStore(folder / "medcite.db")
-    assert ingest([folder], s, workers=1).ok
-    yield s
-    s.close()
+    with ngc_store(("11383",), tmp_path_factory.mktemp("lyme"), data_dir) as s:
+        yield s
 
 
 def test_table_rows_keep_their_situation_route_and_course(store: SQLiteStore) -> None:

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from datapath import ngc_summaries
+from datapath import ngc_store
 from medcite.answering import ask
-from medcite.ingest import ingest
 from medcite.store import SQLiteStore
 
 QUESTION = ("psych clinic f/u: pt 41, F, MDD + GAD, PHQ-9 17, never been on an SSRI. PGx: CYP2C19 *2/*2 (poor "
@@ -22,12 +21,8 @@ QUESTION = ("psych clinic f/u: pt 41, F, MDD + GAD, PHQ-9 17, never been on an S
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    folder = tmp_path_factory.mktemp("cpic")
-    ngc_summaries(("10897", "11250"), folder, data_dir)
-    s = SQLiteStore(folder / "medcite.db")
-    assert ingest([folder], s, workers=1).ok
-    yield s
-    s.close()
+    with ngc_store(("10897", "11250"), tmp_path_factory.mktemp("cpic"), data_dir) as s:
+        yield s
 
 
 def test_the_asked_drugs_dose_sentence_is_the_bottom_line(store: SQLiteStore) -> None:

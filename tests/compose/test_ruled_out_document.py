@@ -10,20 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from datapath import ngc_summaries
+from datapath import ngc_store
 from medcite.answering import ask
-from medcite.ingest import ingest
 from medcite.store import SQLiteStore
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    folder = tmp_path_factory.mktemp("af")
-    ngc_summaries(("10473", "9982"), folder, data_dir)
-    s = SQLiteStore(folder / "medcite.db")
-    assert ingest([folder], s, workers=1).ok
-    yield s
-    s.close()
+    with ngc_store(("10473", "9982"), tmp_path_factory.mktemp("af"), data_dir) as s:
+        yield s
 
 
 def test_the_guideline_on_a_ruled_out_condition_does_not_answer(store: SQLiteStore) -> None:

@@ -9,20 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from datapath import ngc_summaries
+from datapath import ngc_store
 from medcite.answering import ask
-from medcite.ingest import ingest
 from medcite.store import SQLiteStore
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    folder = tmp_path_factory.mktemp("vulval")
-    ngc_summaries(("10238",), folder, data_dir)
-    s = SQLiteStore(folder / "medcite.db")
-    assert ingest([folder], s, workers=1).ok
-    yield s
-    s.close()
+    with ngc_store(("10238",), tmp_path_factory.mktemp("vulval"), data_dir) as s:
+        yield s
 
 
 def test_a_stated_taper_answers_how_to_wean(store: SQLiteStore) -> None:
