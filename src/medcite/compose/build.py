@@ -170,8 +170,10 @@ def compose(
     top_doc = next(iter(documents), "")
     if not ctx.lay:
         chosen += _asked_statements(ranked, chosen, ctx, config, top_doc)
-    bottom = (_for_the_reason(ranked, ctx, config, [*documents, *_next_documents(ranked, config, top_doc)])
-              or _bottom_line(chosen, ranked, ctx, config, top_doc))
+    # The guidelines and labels after the best document, asked when it has no answer
+    following = _next_documents(ranked, config, top_doc)
+    bottom = (_for_the_reason(ranked, ctx, config, [*documents, *following])
+              or _bottom_line(chosen, ranked, ctx, config, top_doc, following))
     aspect_gap = _aspect_gap(ctx, bottom) or ("" if bottom else _no_bottom_line(ctx))
     if aspect_gap and not any(_asked(ctx, c) > 0 for c in bottom):
         bottom = []  # say what is missing rather than answer a neighbouring aspect
@@ -585,7 +587,7 @@ def _prefer_asked(ranked: list[Candidate], ctx: _Context, config: ComposeConfig)
 
 
 def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context,
-                 config: ComposeConfig, top_doc: str = "") -> list[Candidate]:
+                 config: ComposeConfig, top_doc: str = "", following: Sequence[str] = ()) -> list[Candidate]:
     """One or two sentences a clinician could act on: the best sentence that states what
     was asked (a starting dose, a target, a duration …) for the asked population, from the
     document that best answers the question; graded positive recommendations are preferred
@@ -596,7 +598,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     # The best document has no sentence on the asked aspect: the next guidelines and labels
     # retrieval ranked may ("… new R femoral DVT … LMWH for how long?": the cancer-VTE guideline
     # a few places down, not a sentence of whatever ranks first).
-    for doc_id in _next_documents(ranked, config, top_doc):
+    for doc_id in following:
         found = _from_document(ranked, ctx, config, doc_id)
         if found:
             return found

@@ -103,11 +103,10 @@ _SAME_ANALYTE: dict[str, tuple[frozenset[str], ...]] = {
 # How drug labels name the organ disease a guideline calls chronic kidney or liver disease:
 # a concept written one way is also covered by the other ("CKD stage 4 … starting atorvastatin -
 # renally dose it?" and the label's "Renal Impairment: … no dose adjustment").
+_RENAL_IMPAIRMENT = (frozenset({"renal", "impair"}), frozenset({"renal", "insuffici"}), frozenset({"kidney", "impair"}))
 _ORGAN_IMPAIRMENT: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] = (
-    (frozenset({"chronic", "kidney"}), (frozenset({"renal", "impair"}), frozenset({"renal", "insuffici"}),
-                                        frozenset({"kidney", "impair"}))),
-    (frozenset({"ckd"}), (frozenset({"renal", "impair"}), frozenset({"renal", "insuffici"}),
-                          frozenset({"kidney", "impair"}))),
+    (frozenset({"chronic", "kidney"}), _RENAL_IMPAIRMENT),
+    (frozenset({"ckd"}), _RENAL_IMPAIRMENT),
 )
 
 _ONE_LETTER_PART = re.compile(r"-[A-Za-z0-9](?![\w])")
