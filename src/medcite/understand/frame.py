@@ -482,7 +482,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         population=_population(q, ctx), patient=ctx, aspects=aspects, unknown=unknown,
         reasons=alternative_reasons(q) if aspect == "alternative" else frozenset(),
         ruled_out=tuple(dict.fromkeys(key for key in phrase_keys if set(key) <= negated)),
-        ask_terms=ask_terms, hints=hints, senses=senses, other_names=_other_names(focus_keys or seen_keys, scopes, q), ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
+        ask_terms=ask_terms, hints=hints, senses=senses, other_names=_other_names(focus_keys or seen_keys, scopes, q),
+        ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.
         focus_keys=_beside_organ_disease(tuple(focus_keys if focus_keys or focus_drugs else seen_keys),
