@@ -35,3 +35,30 @@ def test_a_class_abbreviation_names_no_drug() -> None:
     from medcite.understand.frame import understand
 
     assert understand(QUESTION).drugs == ("escitalopram",)
+
+
+
+TACROLIMUS = "Transplant: 41M ESRD from FSGS, 80 kg, living-donor kidney tx tomorrow. what tacrolimus starting dose?"
+
+
+@pytest.fixture(scope="module")
+def transplant(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
+    # No tacrolimus dosing guideline: the VA/DoD chronic kidney disease guideline (its protein-diet
+    # sentence names end-stage renal disease), two with end-stage renal disease in their scope,
+    # KDOQI haemodialysis adequacy and the AASLD liver-transplant guideline (tacrolimus levels).
+    with ngc_store(("10628", "8111", "8112", "10896", "9890"), tmp_path_factory.mktemp("tacrolimus"), data_dir) as s:
+        yield s
+
+
+def test_a_dose_question_is_answered_only_by_a_sentence_on_that_drug(transplant: SQLiteStore) -> None:
+    answer = ask(TACROLIMUS, transplant, save=False)
+    assert not any("protein diet" in s.text for s in answer.bottom_line), answer.bottom_line[0].text
+    assert any("starting dose" in g.text and "tacrolimus" in g.text for g in answer.gaps), answer.gaps
+
+
+def test_ferrous_sulfate_names_iron() -> None:
+    from medcite.understand.concepts import concepts
+
+    found = concepts(["iron"], None, lambda t: 1.0)
+    sentence = frozenset({"clinician", "consid", "prescrib", "ferrous", "sulfat", "325", "mg"})
+    assert found[0].covered_by(sentence)

@@ -78,6 +78,7 @@ class ComposeConfig:
     document_sentence_cover: float = 0.15
     next_documents: int = 3  # further guidelines or labels searched for a sentence on the asked aspect
     aspect_extra: int = 5  # statements of the asked aspect from the best document, beyond the budget
+    beside_bottom_line: int = 2  # recommendations next to the bottom line in its guideline or label
     aspect_sentences: int = 2  # more room in the body when a dose, target, duration … is asked
     guideline_sentences: int = 3  # more room when the answer comes from a guideline or a label
     list_items: int = 6  # items of a list nested under the chosen sentence that introduces it
@@ -178,6 +179,7 @@ def compose(
     if aspect_gap and not any(_asked(ctx, c) > 0 for c in bottom):
         bottom = []  # say what is missing rather than answer a neighbouring aspect
     body = [c for c in chosen if c not in bottom]
+    body += _beside(store, ctx, config, bottom, body, ranked)
     for c in body:
         # Another population's recommendation is shown only as a subgroup, labelled as one.
         if c.facet not in ("populations", "subgroups") and _other_population(ctx, c.text):
@@ -760,6 +762,9 @@ def _about_subject(ctx: _Context, c: Candidate) -> bool:
     terms = c.terms | c.context
     if any(sense and sense <= terms for sense in ctx.other_senses):
         return False  # "… the course of HD" on a Huntington disease page, for a dialysis patient
+    drug = _dosed_drug(ctx)
+    if drug and not _says_drug(ctx, drug, terms):
+        return False  # a dose is a drug's: a protein diet is no answer to "what tacrolimus starting dose?"
     if ctx.subject:
         # Most of it: "nursing home" alone does not make a sentence about haloperidol for
         # delirium in a nursing home resident.
@@ -777,17 +782,26 @@ def _about_subject(ctx: _Context, c: Candidate) -> bool:
     return not ctx.asked_terms or _shares(ctx.asked_terms, terms)
 
 
+def _dosed_drug(ctx: _Context) -> frozenset[str]:
+    """The stems of the one drug whose starting dose or titration is asked; empty otherwise."""
+    u = ctx.understood
+    if u.aspect not in ("starting-dose", "titration") or len(u.focus_drugs) != 1:
+        return frozenset()
+    return frozenset(analyze(u.focus_drugs[0]))
+
+
+def _says_drug(ctx: _Context, drug: frozenset[str], terms: frozenset[str]) -> bool:
+    """``terms`` name ``drug`` in any of its forms ("VORI" for voriconazole in the TDM guideline)."""
+    return drug <= terms or any(concept.covered_by(terms) for concept in ctx.found
+                                if any(form == drug for form in concept.forms))
+
+
 def _names_dosed_drug(ctx: _Context, c: Candidate) -> bool:
     """For a starting dose or a titration, the sentence itself names the one drug asked about
     ("… escitalopram … what dose do I start at?" and "If citalopram or escitalopram is warranted,
     an initial dosage decrease of 50% should be considered"): the dose is the drug's."""
-    u = ctx.understood
-    if u.aspect not in ("starting-dose", "titration") or len(u.focus_drugs) != 1:
-        return False
-    drug = frozenset(analyze(u.focus_drugs[0]))
-    # in any of its forms ("VORI" for voriconazole in the TDM guideline)
-    return drug <= c.terms or any(concept.covered_by(c.terms) for concept in ctx.found
-                                  if any(form == drug for form in concept.forms))
+    drug = _dosed_drug(ctx)
+    return bool(drug) and _says_drug(ctx, drug, c.terms)
 
 
 def _states_asked(ctx: _Context, c: Candidate) -> bool:
@@ -886,6 +900,43 @@ def _for_the_reason(ranked: list[Candidate], ctx: _Context, config: ComposeConfi
         if found:
             return found
     return []
+
+
+def _beside(store: EvidenceStore, ctx: _Context, config: ComposeConfig, bottom: list[Candidate],
+            body: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
+    """Up to ``beside_bottom_line`` recommendations right before or after the bottom line in its
+    guideline or label (its passage and the passages on either side, same section), nearest
+    first: a guideline states one step of a regimen per sentence ("Start an intravenous insulin
+    infusion 1 to 2 hours after beginning intravenous fluid therapy" before "… 0.05 and 0.1
+    units/kg/hour"), and a colleague reading the recommendation reads its neighbours too."""
+    if not bottom or ctx.lay or bottom[0].hit.source_type not in ("guideline", "label"):
+        return []
+    first = bottom[0].hit
+    near = [h for h in store.passages_by_id(list(range(first.passage_id - 2, first.passage_id + 3)))
+            if h.doc_id == first.doc_id and h.section == first.section]
+    taken = {(c.hit.passage_id, c.start) for c in [*bottom, *body]}
+    # a sentence retrieval already found is that candidate (the special populations skip it)
+    known = {(c.hit.passage_id, c.start): c for c in ranked}
+    fresh = [known.get((c.hit.passage_id, c.start), c) for c in candidates(near, ctx.found)]
+    pool = [c for c in fresh
+            if (c.hit.passage_id, c.start) not in taken and not is_fragment(c.text) and not c.is_lead
+            and not leans_on_previous(c.text) and (directs(c.text) or c.grade) and c.words <= 60
+            and c.context_cover >= config.min_sentence_cover and not _other_population(ctx, c.text)
+            and not _for_ruled_out(ctx, c)]
+    at = bottom[0].start
+
+    def distance(c: Candidate) -> tuple[int, int]:
+        return abs(c.hit.ordinal - first.ordinal), abs(c.start - at)
+
+    out: list[Candidate] = []
+    for c in sorted(pool, key=distance):
+        if len(out) >= config.beside_bottom_line:
+            break
+        if not any(similar(c.terms, o.terms) for o in [*bottom, *body, *out]):
+            if c.hit.passage_id not in {k[0] for k in known}:
+                c.rank = len(ranked) + len(out)  # after everything retrieval ranked
+            out.append(c)
+    return out
 
 
 def _next_in_section(store: EvidenceStore, hit: Hit, n: int) -> list[Hit]:

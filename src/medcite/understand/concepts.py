@@ -94,10 +94,12 @@ _ACT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "observ": ("monitor",), "watch": ("monitor", "observ"), "monitor": ("observ",), "recheck": ("monitor",),
     "wean": ("taper",), "taper": ("wean",),
 }
-# One analyte under two names ("what serum urate am I aiming for?" and "Serum uric acid must reach
-# levels below 6.0 mg/dL"), as stemmed forms.
+# One analyte or substance under two names ("what serum urate am I aiming for?" and "Serum uric
+# acid must reach levels below 6.0 mg/dL"; "is iron worth a try? what dose?" and "… prescribing
+# ferrous sulfate 325 mg"), as stemmed forms.
 _SAME_ANALYTE: dict[str, tuple[frozenset[str], ...]] = {
     "urat": (frozenset({"uric", "acid"}),), "uric": (frozenset({"urat"}),),
+    "iron": (frozenset({"ferrous"}), frozenset({"ferric"})),
 }
 
 # How drug labels name the organ disease a guideline calls chronic kidney or liver disease:
