@@ -56,6 +56,9 @@ def test_hints(question: str, hints: tuple[str, ...]) -> None:
     # a negation word starts its own list: "no" is not swallowed by the list before it
     ("74M CAD, Hb 8.4, not bleeding, hemodynamically stable, no chest pain. transfuse or not?",
      {"bleed", "chest", "pain"}, {"cad"}),
+    # a name of two words before "neg" ("C diff neg", written out), not the list before it
+    ("7-8 watery stools/day, Clostridium difficile neg, loperamide 4 mg q4h not touching it",
+     {"clostridium", "difficil"}, {"stool", "loperamid"}),
 ])
 def test_negation_reaches_expansions(text: str, negated: set[str], kept: set[str]) -> None:
     found = _negated_terms(text)
@@ -704,3 +707,59 @@ def test_a_ruled_out_drug_is_not_the_subject_and_a_clipping_is_a_form() -> None:
     # the TDM guideline writes "VORI"
     found = concepts(["voriconazol"], None, lambda t: 1.0)
     assert found[0].covered_by(frozenset({"trough", "concentr", "vori", "increas"}))
+
+
+def test_bedside_abbreviations_of_wards_and_transfusion() -> None:
+    from medcite.retrieve.query import abbreviations_in
+
+    found = set(abbreviations_in("which IM drug for rapid tranq? prophylactic cryo? panhypopit, MSSA in her L TKA, "
+                                 "DAIR done, PGx shows CYP3A5, dose the T4"))
+    assert {("tranq", "tranquillisation"), ("cryo", "cryoprecipitate"), ("panhypopit", "hypopituitarism"),
+            ("TKA", "total knee arthroplasty"), ("T4", "thyroxine")} <= found
+
+
+def test_t4_is_a_hormone_not_a_temperature() -> None:
+    from medcite.understand.vignette import detail_spans
+
+    for question, details in [("what should I be aiming for when I dose the T4?", []),
+                              ("febrile, T 38.6, HR 120", ["T 38.6", "HR 120"])]:
+        assert [question[s:e] for s, e in detail_spans(question)] == details
+
+
+def test_an_ambiguous_abbreviation_names_the_drug_of_its_chosen_sense() -> None:
+    u = understand("Endo clinic: 49F panhypopit after NFPA resection, on HC 10/5 and levo 88 mcg, TSH 0.03 so her "
+                   "GP wants to cut the levo. what should I be aiming for when I dose the T4?")
+    assert "levofloxacin" not in u.drugs and "levothyroxine" in u.drugs
+
+
+def test_thyroxine_is_levothyroxine() -> None:
+    from medcite.understand.concepts import concepts
+
+    found = concepts(["thyroxin"], None, lambda t: 1.0)
+    assert found[0].covered_by(frozenset({"task", "forc", "recommend", "levothyroxin", "l-t4", "dose"}))
+
+
+@pytest.mark.parametrize(("question", "names_subject"), [
+    # several words of its own, no condition or drug: the history describes the patient
+    ("ICU: 58F alcohol cirrhosis + sepsis, fibrinogen 0.8 g/L, INR 1.9, not bleeding, needs a tunnelled HD line "
+     "this afternoon. at what fibrinogen level should I give prophylactic cryo?", False),
+    # a bare question leans on the history's condition
+    ("30M TB meningitis, fully sensitive. how long is the total course? steroids?", True),
+])
+def test_a_question_with_words_of_its_own_asks_about_them(question: str, names_subject: bool) -> None:
+    assert understand(question).ask_names_subject is names_subject
+
+
+@pytest.mark.parametrize(("sentence", "unasked"), [
+    ("In patients with CH requiring changes in estrogen therapy, the Task Force recommends monitoring fT4 levels.", True),
+    ("For women with co-morbid conditions, antihypertensive drug therapy should be used to keep systolic blood "
+     "pressure at <140 mmHg.", True),
+    ("In patients with gout, serum uric acid must reach levels below 6.0 mg/dL.", False),
+    ("The Task Force recommends levothyroxine in doses sufficient to achieve serum fT4 levels.", False),
+])
+def test_a_recommendation_opening_with_a_group_the_question_does_not_describe(sentence: str, unasked: bool) -> None:
+    from medcite.retrieve.analyze import analyze
+    from medcite.understand.populations import opens_for_unasked_group
+
+    said = frozenset(analyze("pregnant, BP 150/100, gout flare, hypopituitarism on levothyroxine, what target?"))
+    assert opens_for_unasked_group(said, sentence) is unasked

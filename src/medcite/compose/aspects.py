@@ -59,6 +59,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         # "Trough serum vancomycin concentrations should be maintained at 10-20 mg/L"
         (0.9, rf"\b(?:maintain\w*|kept|keep)\s+(?:at|within|in the range of)\s*{_NUM}\s*(?:-|–|to)\s*{_NUM}\s*"
               rf"(?:mm ?hg|mg/l|mg/dl|mmol|%|g/dl|g/l|µmol|umol|ng/ml|µg/ml|mcg/ml)"),
+        # "… in doses sufficient to achieve serum fT4 levels in the mid to upper half of the reference range"
+        (0.9, r"\b(?:achiev\w+|maintain\w*|reach\w*|keep)\b.{0,40}\b(?:levels?|concentrations?|values?)\s+"
+              r"(?:in|within|at) the (?:\w+ ){0,7}(?:reference|normal|therapeutic|target) range\b"),
     ),
     "duration": (
         (1.0, rf"\bfor (?:at least |a minimum of |up to |a total of |(?:not|no) (?:more|longer) than |a maximum of )?"

@@ -32,6 +32,7 @@ from ..understand.populations import (
     kind_conflict,
     mentions,
     mismatch,
+    opens_for_unasked_group,
     restricted_elsewhere,
     restricted_to_ruled_out,
 )
@@ -872,6 +873,8 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
                                     and not recommends_testing_for(ctx.understood.aspect, c.text)])
     if not pool:
         return []
+    said = frozenset({*analyze(ctx.question), *ctx.understood.terms,
+                      *(t for concept in ctx.found for form in concept.forms for t in form)})
 
     def key(c: Candidate) -> tuple[float, int, int]:
         # Judged on the subject (the same in a vignette and its paraphrase), not on every word
@@ -879,6 +882,8 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
         subject = coverage(ctx.subject, c.terms) if ctx.subject else c.cover
         value = (_asked(ctx, c) + 0.6 * subject + 0.3 * c.context_cover + _acts_for(ctx, c)
                  + config.ask_weight * 3 * _ask_share(ctx, c))
+        if opens_for_unasked_group(said, c.text, _generic_stems()):
+            value -= 0.3  # "In patients with CH requiring changes in estrogen therapy, …": a subgroup
         # Ties go to the earlier sentence of the document: the same one, however it was asked.
         return (round(value, 6), -c.hit.ordinal, -c.start)
 

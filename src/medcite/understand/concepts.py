@@ -100,6 +100,7 @@ _ACT_SYNONYMS: dict[str, tuple[str, ...]] = {
 _SAME_ANALYTE: dict[str, tuple[frozenset[str], ...]] = {
     "urat": (frozenset({"uric", "acid"}),), "uric": (frozenset({"urat"}),),
     "iron": (frozenset({"ferrous"}), frozenset({"ferric"})),
+    "thyroxin": (frozenset({"levothyroxin"}),), "levothyroxin": (frozenset({"thyroxin"}),),
 }
 
 # How drug labels name the organ disease a guideline calls chronic kidney or liver disease:
@@ -126,9 +127,11 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
     out: list[Concept] = []
 
     def take(label: str, main: frozenset[str], others: Iterable[frozenset[str]], main_form: bool = True) -> None:
-        forms = tuple(dict.fromkeys([*([main] if main_form else []), *[o for o in others if o]]))
+        named = [*([main] if main_form else []), *[o for o in others if o]]
+        # one substance under another name, however the question wrote it ("T4": thyroxine, levothyroxine)
+        named += [same for form in named if len(form) == 1 for same in _SAME_ANALYTE.get(next(iter(form)), ())]
         weight = max((idf(t) for t in main), default=1.0)
-        out.append(Concept(label, forms, weight))
+        out.append(Concept(label, tuple(dict.fromkeys(named)), weight))
         for t in main:
             if t in remaining:
                 remaining.remove(t)

@@ -270,14 +270,15 @@ _INTERVENTIONS = frozenset({"hypertonic saline", "normal saline", "isotonic sali
 
 
 # A negated word may carry its expansion ("no DM (diabetes mellitus) or CKD (chronic kidney
-# disease)"); "HBV neg" puts the negation after the word.
+# disease)"); "HBV neg" puts the negation after the word, or words ("C diff neg", written out
+# "Clostridium difficile neg").
 # A negation word starts its own negated list ("not bleeding, stable, no chest pain").
 _NEGATED_WORD = (r"(?!(?:no|not|without|denies|never|started|starting|on|taking|takes|had|has|with|but|now|then|"
                  r"given|got|just|still|so|and then)\b)[\w'-]+(?:\s*\([^()]{1,60}\))?")
 _NEGATION = re.compile(r"\b(?:no|not|without|denies|denied|negative for|neg for|ruled out|r/o|never had|"
                        r"declines|declined|refuses|refused|doesn't want|does not want|won't have)\s+"
                        rf"((?:{_NEGATED_WORD}(?:\s+or\s+|\s*,\s*|\s*/\s*|\s+)){{0,3}}{_NEGATED_WORD})"
-                       rf"|({_NEGATED_WORD})\s+(?:neg|negative)\b", re.I)
+                       rf"|((?:{_NEGATED_WORD}\s+){{0,2}}{_NEGATED_WORD})\s+(?:neg|negative)\b", re.I)
 
 
 def _negated_terms(text: str) -> set[str]:
@@ -354,8 +355,10 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     # only its head ("LMWH": heparin; "SSRI": selective serotonin reuptake inhibitor names no drug
     # "serotonin").
     classes = {c.lower() for c in class_names()}
-    drugs = _drugs(" ".join([masked, *(e.split()[-1] if e.lower() in classes else e for _, e in expanded.abbreviations)]),
-                   expanded)
+    # An ambiguous abbreviation names the drug of its chosen sense only ("levo 88 mcg … TSH":
+    # levothyroxine, not levofloxacin).
+    chosen = [options[0] for options in abbreviation_senses(expanded).values()]
+    drugs = _drugs(" ".join([masked, *(e.split()[-1] if e.lower() in classes else e for e in chosen)]), expanded)
     if scopes is not None:
         # "70F new DLBCL, … T2DM + CKD3 - primary G-CSF ppx from cycle 1?": after a dash, the
         # clause that asks is about what it names; one that names no condition or drug ("mild-mod
@@ -439,6 +442,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         rs, re_ = last_question(raw)
         aspects = asked_aspects(raw[rs:re_] if re_ else raw)
     aspect = aspects[0]
+    own_words = {t for t in analyze(q[qs:qe]) if t in set(content)}  # the last question's own content words
     if aspect == "alternative" and focus_keys:
         # "chancroid in pregnancy when ciprofloxacin is contraindicated", "allergic to PCN -
         # what instead?": the drug named is what cannot be used, not what the answer is about.
@@ -483,7 +487,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         reasons=alternative_reasons(q) if aspect == "alternative" else frozenset(),
         ruled_out=tuple(dict.fromkeys(key for key in phrase_keys if set(key) <= negated)),
         ask_terms=ask_terms, hints=hints, senses=senses, other_names=_other_names(focus_keys or seen_keys, scopes, q),
-        ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs), terms=tuple(terms), focus_terms=focus_terms,
+        # A clause that names no condition or drug but several words of its own ("at what fibrinogen
+        # level should I give prophylactic cryo?") asks about those, for the patient the history
+        # describes ("steroids?" or "ok to watch and wait?" leans on the history's condition).
+        ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs or len(own_words) >= 3),
+        terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.
         focus_keys=_beside_organ_disease(tuple(focus_keys if focus_keys or focus_drugs else seen_keys),

@@ -166,6 +166,18 @@ def restricted_to_ruled_out(ruled_out: Sequence[tuple[str, ...]], text: str) -> 
     return False
 
 
+def opens_for_unasked_group(said: frozenset[str], text: str, generic: frozenset[str] = frozenset()) -> bool:
+    """Whether ``text`` opens with the group it is for ("In patients with CH requiring changes in
+    estrogen therapy, …") and the group shares no telling word with ``said`` (the question's
+    stemmed terms): a recommendation for a situation the question does not describe."""
+    m = _WITH_GROUP.match(text.strip())
+    if not m:
+        return False
+    group = set(analyze(re.split(r",\s+(?!(?:or|and)\b)(?=[a-z]+\s)|\)\s*,", m.group(1))[0]))
+    telling = group - _GROUP_GENERIC - generic
+    return bool(telling) and not telling & said
+
+
 # Words of a condition's name that do not name it alone.
 _GROUP_GENERIC = frozenset(analyze("chronic acute disease disorder syndrome mellitus severe mild moderate type "
                                    "primary secondary"))

@@ -35,7 +35,8 @@ _DETAIL_PATTERNS = (
     # lab and vital values: "WBC 11", "ANC 0.3", "T 38.6", "BP 150/100", "EF 25%", "eGFR 28", "Na 116",
     # "plt 35k", "QTc 510 ms", "HR 88", "pH 7.05", "NT-proBNP 250", "Hb 8.4" (a drug and its dose,
     # "sertraline 100 mg", is not a detail: the drug is what the question may be about)
-    rf"\b(?:{_LABS})\s?(?:of\s+|=\s*|:\s*|was\s+|is\s+|now\s+|at\s+|<\s*|>\s*|~\s*)?"
+    # ("T4" and "T3" are hormones, not a temperature of 4)
+    rf"\b(?!T[34]\b)(?:{_LABS})\s?(?:of\s+|=\s*|:\s*|was\s+|is\s+|now\s+|at\s+|<\s*|>\s*|~\s*)?"
     r"\d+(?:[.,]\d+)?(?:/\d+)?\s*(?:%|k|x\s*ULN|mm(?:ol/L|Hg)?|mg/dL|g/dL|g/L|ms|bpm|mL/min(?:/1\.73\s?m2)?|"
     r"iu/kg/d|min|h|hr|hrs|s|sec|mm|°C|C|F)?(?=[\s,.;)?]|$)",
     # settings: "ED:", "in the ICU" - kept in the frame's setting, never read as a condition ("ED")
