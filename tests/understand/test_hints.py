@@ -267,6 +267,11 @@ def test_a_qualified_condition_also_names_its_kind() -> None:
     page = Scope("medquad:NIDDK-0000169", "consumer", "Pyelonephritis: Kidney Infection",
                  ("Pyelonephritis: Kidney Infection",), "", ())
     assert "Pyelonephritis" in condition_phrases(page)
+    # "Psychosis and schizophrenia, including" names each (ngc:10280); "Diagnosis and management" no condition
+    nice = Scope("ngc:10280", "guideline", "Psychosis", ("Psychosis and schizophrenia, including",), "", ())
+    assert {"Psychosis", "schizophrenia"} <= set(condition_phrases(nice))
+    plain = Scope("ngc:3", "guideline", "X", ("Diagnosis and management",), "", ())
+    assert condition_phrases(plain) == ["Diagnosis and management"]
 
 
 @pytest.mark.parametrize(("text", "masked"), [
@@ -763,3 +768,10 @@ def test_a_recommendation_opening_with_a_group_the_question_does_not_describe(se
 
     said = frozenset(analyze("pregnant, BP 150/100, gout flare, hypopituitarism on levothyroxine, what target?"))
     assert opens_for_unasked_group(said, sentence) is unasked
+
+
+def test_an_unindexed_drug_of_a_clause_that_names_nothing_is_what_the_index_lacks() -> None:
+    question = ("Retina clinic: 64M DM2, just finished 4 monthly {} loading injections, macula now dry. when can I "
+                "start extending the interval?")
+    assert understand(question.format("faricimab"), occurs=lambda w: w.lower() != "faricimab").unknown == "faricimab"
+    assert understand(question.format("aflibercept"), occurs=lambda w: True).unknown == ""

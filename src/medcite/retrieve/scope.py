@@ -111,6 +111,7 @@ def condition_phrases(scope: Scope) -> list[str]:
         bare = _PAREN.sub(" ", item).strip()
         if bare and len(bare.split()) <= _MAX_PHRASE_TOKENS:
             out.append(bare)
+            out += _pair_parts(bare)
             words = bare.split()
             if len(words) >= 3 and words[0].lower() in _QUALIFIERS:
                 # "Peripheral vestibular hypofunction" also names "unilateral vestibular
@@ -138,6 +139,18 @@ def condition_phrases(scope: Scope) -> list[str]:
             if ": " in item:
                 out += [part.strip() for part in item.split(": ") if 0 < len(part.split()) <= _MAX_PHRASE_TOKENS]
     return out
+
+
+_PAIR = re.compile(r"^([\w'’-]+(?: [\w'’-]+){0,2}) and ([\w'’-]+(?: [\w'’-]+){0,2})(?:,? (?:including|e\.g\.?|such as))?$")
+
+
+def _pair_parts(item: str) -> list[str]:
+    """Each side of a scope item that names two conditions ("Psychosis and schizophrenia,
+    including"): "first-episode psychosis" names the first."""
+    m = _PAIR.match(item)
+    if not m or not any(_CONDITION_HEAD.search(side) for side in m.groups()):
+        return []
+    return [side for side in m.groups() if side.lower() not in _QUALIFIERS]
 
 
 _OTHER_NAME = re.compile(r"^([^()]{3,80}?)\s*\(([A-Za-z][A-Za-z'’ -]{4,60})\)\s*$")

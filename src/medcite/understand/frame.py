@@ -470,6 +470,12 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                 hints = (*hints, cls[0])
     unknown = _unknown(focus_typed, expanded, drugs,
                        bool(focus_keys or focus_drugs), occurs) if occurs else ""
+    if occurs and not unknown and not (focus_keys or focus_drugs) and aspect in _DRUG_ASPECTS:
+        # The clause names nothing but asks how a treatment is given ("… just finished 4 monthly
+        # faricimab loading injections. when can I start extending the interval?"): it asks about
+        # the drug the question gives, and when no passage names that drug, the index does not
+        # hold the answer. (A drug on the patient's list beside an asked target is the telling.)
+        unknown = next((d for d in drugs if not occurs(d)), "")
     if occurs and not unknown:
         # A drug of the patient's list the clause does not ask about ("on gliclazide +
         # linagliptin … at what A1c?") and what the question rules out ("never had invasive
@@ -559,6 +565,10 @@ _NAME = re.compile(
     rf"\b({_SPECIES}"  # a species: "Candida auris", "C. auris"
     rf"|[A-Z][\w'-]*(?:[- ][A-Z][\w'-]*)*(?:\s+{_HEADS})?"  # a name: "Kikuchi disease", "MIS-C", "VEXAS"
     rf"|(?:(?!{_PLAIN}\b)[a-z][a-z-]{{3,}}\s+){{1,3}}{_HEADS})(?![\w-])")  # "histiocytic necrotizing lymphadenitis"
+
+
+# Aspects that ask how a treatment is given: its dose, titration, course or end.
+_DRUG_ASPECTS = frozenset({"starting-dose", "titration", "duration", "stop"})
 
 
 def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_condition: bool,
