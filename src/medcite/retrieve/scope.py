@@ -148,8 +148,9 @@ def _pair_parts(item: str) -> list[str]:
     """Each side of a scope item that names two conditions ("Psychosis and schizophrenia,
     including"): "first-episode psychosis" names the first."""
     m = _PAIR.match(item)
-    if not m or not any(_CONDITION_HEAD.search(side) for side in m.groups()):
-        return []
+    if (not m or not any(_CONDITION_HEAD.search(side) for side in m.groups())
+            or any(re.search(r"(?i)\b(?:diagnosis|prognosis)$", side) for side in m.groups())):
+        return []  # "Diagnosis and management" ends like "psychosis" but names no condition
     return [side for side in m.groups() if side.lower() not in _QUALIFIERS]
 
 
