@@ -493,10 +493,10 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         reasons=alternative_reasons(q) if aspect == "alternative" else frozenset(),
         ruled_out=tuple(dict.fromkeys(key for key in phrase_keys if set(key) <= negated)),
         ask_terms=ask_terms, hints=hints, senses=senses, other_names=_other_names(focus_keys or seen_keys, scopes, q),
-        # A clause that names no condition or drug but two words of its own or more ("at what fibrinogen
+        # A clause that names no condition or drug but three words of its own ("at what fibrinogen
         # level should I give prophylactic cryo?") asks about those, for the patient the history
         # describes ("steroids?" or "ok to watch and wait?" leans on the history's condition).
-        ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs or len(own_words) >= 2),
+        ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs or len(own_words) >= 3),
         terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.
