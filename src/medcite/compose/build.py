@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from ..clinical.abbreviations import plain_word_usage
+from ..clinical.drug_classes import classes_of
 from ..clinical.sentences import is_fragment
 from ..retrieve import scope as scopes
 from ..retrieve.analyze import analyze
@@ -135,9 +136,8 @@ def compose(
     # reduced query lost details that tell guidelines apart); the frame decides relevance.
     query = f"{follow_up_of.question} {question}" if follow_up_of else ctx.understood.search_text
     hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
-    documents = (_best_documents(_asked_drug_first(_asked_condition_first(_ruled_out_later(hits, ctx, store), ctx, store),
-                                                   ctx, store), ctx.lay)
-                 if ctx.found else {})
+    documents = (_best_documents(_asked_drug_first(_asked_condition_first(_treated_first(_ruled_out_later(
+        hits, ctx, store), ctx, store), ctx, store), ctx, store), ctx.lay) if ctx.found else {})
     hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents))
     if ctx.lay:
         hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
@@ -501,6 +501,42 @@ def _ruled_out_later(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k
     kinds = {h.doc_id: h.source_type for h in hits}
     better = next((d for d in docs[1:] if not about_ruled_out(d) and kinds[d] in ("guideline", "label")), None)
     return _moved_first(hits, better) if better else list(hits)
+
+
+def _treated_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k: int = 5) -> list[Hit]:
+    """``hits`` with the first of the top ``k`` guidelines whose scope names both the asked
+    condition and a drug of the question (or its class) moved to the front, when the best-ranked
+    document's scope names none of the question's drugs: "72M, HTN … on amlodipine. what's the
+    goal BP?" is for the hypertension guideline that considers calcium channel blockers, not
+    the dietitians' hypertension nutrition guideline."""
+    u = ctx.understood
+    if not u.drugs or not u.condition_keys or not hits:
+        return list(hits)
+    asked = [key for key in u.focus_keys if key in u.condition_keys] or list(u.condition_keys)
+    forms = [frozenset(analyze(name)) for d in u.drugs for name in (d, *classes_of(d))]
+    index = scopes.load(store, _generic_stems())
+    docs = list(dict.fromkeys(h.doc_id for h in hits))[:k]
+    kinds = {h.doc_id: h.source_type for h in hits}
+    if kinds[docs[0]] != "guideline":
+        return list(hits)  # a label or a page on the condition answers for itself
+    meta = store.documents_meta(docs)
+
+    def names_treatment(doc_id: str) -> bool:
+        # the whole interventions field (the lexicon keeps only its short items)
+        fields = (meta.get(doc_id) or {}).get("meta") or {}
+        terms = index.terms_of(doc_id) | frozenset(analyze(str(fields.get("interventions") or "")))
+        return any(form and form <= terms for form in forms)
+
+    if names_treatment(docs[0]):
+        return list(hits)
+    treating = [d for d in docs[1:] if kinds[d] == "guideline" and names_treatment(d)
+                and any(index.names(d, key) for key in asked)]
+    if not treating:
+        return list(hits)
+    # the one that also names most of the patient's other conditions ("pancreatic ca … DVT": the
+    # cancer VTE guideline before the general antithrombotic one); ties in retrieval order
+    return _moved_first(hits, max(treating, key=lambda d: (sum(index.names(d, key) for key in u.condition_keys),
+                                                           -docs.index(d))))
 
 
 def _moved_first(hits: Sequence[Hit], doc_id: str) -> list[Hit]:
