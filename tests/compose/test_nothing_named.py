@@ -51,3 +51,19 @@ def test_chronic_kidney_disease_is_a_labels_renal_impairment() -> None:
     found = concepts(["ckd"], expand(question), lambda t: 1.0)
     label = frozenset({"renal", "impair", "plasma", "concentr", "atorvastatin", "affect"})
     assert any(c.covered_by(label) for c in found), found
+
+
+@pytest.fixture(scope="module")
+def eaaci(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
+    # with a third EAACI guideline (ngc:10563), so that "observe" is a word the index holds
+    with ngc_store(("10561", "10562", "10563"), tmp_path_factory.mktemp("eaaci"), data_dir) as s:
+        yield s
+
+
+def test_a_sentence_sharing_only_the_asking_verb_is_no_bottom_line(eaaci: SQLiteStore) -> None:
+    # "… the diagnostic elimination diet should be carefully monitored … over 2–4 weeks" says
+    # "monitored" (observe) and nothing else of the question
+    answer = ask("ED: 22F peanut anaphylaxis with stridor + wheeze, settled after 2 IM adrenaline. "
+                 "how long do I need to observe her?", eaaci, save=False)
+    assert not any("elimination diet" in s.text for s in answer.bottom_line), answer.bottom_line[0].text
+    assert any("at least 6–8 h" in s.text for s in answer.bottom_line), answer.bottom_line

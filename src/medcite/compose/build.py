@@ -24,7 +24,7 @@ from ..retrieve.search import Retriever
 from ..store import EvidenceStore
 from ..types import Answer, Hit, PatientContext, Section, Statement
 from ..understand.aspect import alternative_reasons
-from ..understand.concepts import Concept, concepts, coverage
+from ..understand.concepts import ACT_WORDS, Concept, concepts, coverage
 from ..understand.frame import Frame, abbreviation_senses, understand
 from ..understand.patient import merge, parse_patient
 from ..understand.populations import (
@@ -833,6 +833,12 @@ def _says_drug(ctx: _Context, drug: frozenset[str], terms: frozenset[str]) -> bo
                                 if any(form == drug for form in concept.forms))
 
 
+def _names_more_than_the_act(ctx: _Context, c: Candidate) -> bool:
+    """The sentence names some concept of the question besides the asked act ("observe",
+    "monitor", "taper")."""
+    return any(concept.label not in ACT_WORDS for concept in covered_concepts(ctx.found, c.terms))
+
+
 def _names_dosed_drug(ctx: _Context, c: Candidate) -> bool:
     """For a starting dose or a titration, the sentence itself names the one drug asked about
     ("… escitalopram … what dose do I start at?" and "If citalopram or escitalopram is warranted,
@@ -904,8 +910,14 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
             and not _for_ruled_out(ctx, c)]
     # A document whose only statements of a first-line choice are about testing (an imaging
     # guideline) has no bottom line for it: the next document may.
+    # A sentence that says nothing of the question but its asking verb is about it only through
+    # its document's title: it answers only when it plainly states the asked aspect ("Consider a
+    # starting dose of 25 mg in patients > 65 years" in the sildenafil label), not otherwise ("…
+    # the diagnostic elimination diet should be carefully monitored … over 2–4 weeks" for "how
+    # long do I need to observe her?" after anaphylaxis).
     pool = _most_to_the_point(ctx, [c for c in pool if _asked(ctx, c) > 0
                                     and c.cover >= config.document_sentence_cover
+                                    and (_names_more_than_the_act(ctx, c) or _asked(ctx, c) >= 0.9)
                                     and not recommends_testing_for(ctx.understood.aspect, c.text)])
     if not pool:
         return []

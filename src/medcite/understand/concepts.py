@@ -94,6 +94,7 @@ _ACT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "observ": ("monitor",), "watch": ("monitor", "observ"), "monitor": ("observ",), "recheck": ("monitor",),
     "wean": ("taper",), "taper": ("wean",),
 }
+ACT_WORDS = frozenset(_ACT_SYNONYMS)  # stems of the acts a question asks about, not what it is about
 # One analyte or substance under two names ("what serum urate am I aiming for?" and "Serum uric
 # acid must reach levels below 6.0 mg/dL"; "is iron worth a try? what dose?" and "… prescribing
 # ferrous sulfate 325 mg"), as stemmed forms.
