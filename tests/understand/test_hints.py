@@ -745,11 +745,17 @@ def test_thyroxine_is_levothyroxine() -> None:
 
 
 @pytest.mark.parametrize(("question", "names_subject"), [
-    # several words of its own, no condition or drug: the history describes the patient
+    # two words of its own or more, no condition or drug: the history describes the patient
     ("ICU: 58F alcohol cirrhosis + sepsis, fibrinogen 0.8 g/L, INR 1.9, not bleeding, needs a tunnelled HD line "
      "this afternoon. at what fibrinogen level should I give prophylactic cryo?", False),
-    # a bare question leans on the history's condition
+    ("NICU: 39+2 wk boy, moderate encephalopathy on Sarnat at 2 h, now day 2 of cooling on morphine. when is the "
+     "best time to get the brain MRI for prognosis?", False),
+    ("NICU: 39+2 wk boy, moderate encephalopathy, now day 2 of cooling on morphine. when should we get the brain MRI?",
+     False),
+    # a bare question leans on the history's condition; one naming the drug asks about it
     ("30M TB meningitis, fully sensitive. how long is the total course? steroids?", True),
+    ("Acute otitis media in a child allergic to amoxicillin: what is the alternative antibiotic?", True),
+    ("2yo with AOM. amoxicillin caused a rash last year - which antibiotic instead?", True),
 ])
 def test_a_question_with_words_of_its_own_asks_about_them(question: str, names_subject: bool) -> None:
     assert understand(question).ask_names_subject is names_subject

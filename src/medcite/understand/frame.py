@@ -442,7 +442,10 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         rs, re_ = last_question(raw)
         aspects = asked_aspects(raw[rs:re_] if re_ else raw)
     aspect = aspects[0]
-    own_words = {t for t in analyze(q[qs:qe]) if t in set(content)}  # the last question's own content words
+    # the last question's own content words, when it names no condition or drug of the question
+    last = set(analyze(q[qs:qe]))
+    named = any(set(k) <= last for k in seen_keys) or any(set(analyze(d)) <= last for d in drugs)
+    own_words = set() if named else {t for t in last if t in set(content)}
     if aspect == "alternative" and focus_keys:
         # "chancroid in pregnancy when ciprofloxacin is contraindicated", "allergic to PCN -
         # what instead?": the drug named is what cannot be used, not what the answer is about.
@@ -493,10 +496,10 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         reasons=alternative_reasons(q) if aspect == "alternative" else frozenset(),
         ruled_out=tuple(dict.fromkeys(key for key in phrase_keys if set(key) <= negated)),
         ask_terms=ask_terms, hints=hints, senses=senses, other_names=_other_names(focus_keys or seen_keys, scopes, q),
-        # A clause that names no condition or drug but three words of its own ("at what fibrinogen
+        # A clause that names no condition or drug but two words of its own or more ("at what fibrinogen
         # level should I give prophylactic cryo?") asks about those, for the patient the history
         # describes ("steroids?" or "ok to watch and wait?" leans on the history's condition).
-        ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs or len(own_words) >= 3),
+        ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs or len(own_words) >= 2),
         terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.
