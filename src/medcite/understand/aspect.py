@@ -131,7 +131,10 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"imaging|rule (?:in|out)|r/o|confirm\w*|how (?:to|do (?:i|we|you)) (?:tell|know|distinguish)|"
         r"criteria for|detect\w*|biopsy|what (?:study|studies|scan)|(?:ct|mri|ultrasound|us|x-?ray|v/q|cta) or|"
         r"call this|can i call|rule \w+ (?:in|out)|what counts as|is (?:that|this|it) (?:\w+ ){0,2}(?:already|"
-        r"consistent with|enough to (?:call|diagnose)))\b|\b(?:ct|mri|cta|x-?ray|ultrasound|echo|scan)(?: head| chest| brain| abdomen)?\s*\?", re.I)),
+        r"consistent with|enough to (?:call|diagnose)))\b|\b(?:ct|mri|cta|x-?ray|ultrasound|echo|scan)(?: head| chest| brain| abdomen)?\s*\?|"
+        # "when is the best time to get the brain MRI?": when a test is done
+        r"\bwhen\b.{0,40}\b(?:get|do|order|perform|obtain|send|book)\b.{0,30}\b(?:mri|ct|scan|eeg|echo|ultrasound|"
+        r"imaging|biopsy|x-?ray)\b", re.I)),
     ("first-line", re.compile(
         r"\b(?:first[- ]line|1st[- ]line|initial (?:treatment|therapy|management|choice|agent|drug|antibiotic)|"
         r"treatment of choice|drug of choice|(?:which|what) (?:[\w-]+ ){0,2}(?:drug|med|medication|medicine|antibiotic|abx|agent|"
