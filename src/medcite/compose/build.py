@@ -136,8 +136,8 @@ def compose(
     # reduced query lost details that tell guidelines apart); the frame decides relevance.
     query = f"{follow_up_of.question} {question}" if follow_up_of else ctx.understood.search_text
     hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
-    documents = (_best_documents(_asked_drug_first(_asked_condition_first(_treated_first(_ruled_out_later(
-        hits, ctx, store), ctx, store), ctx, store), ctx, store), ctx.lay) if ctx.found else {})
+    documents = (_best_documents(_own_population_first(_asked_drug_first(_asked_condition_first(_treated_first(
+        _ruled_out_later(hits, ctx, store), ctx, store), ctx, store), ctx, store), ctx), ctx.lay) if ctx.found else {})
     hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents))
     if ctx.lay:
         hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
@@ -173,7 +173,7 @@ def compose(
     if not ctx.lay:
         chosen += _asked_statements(ranked, chosen, ctx, config, top_doc)
     # The guidelines and labels after the best document, asked when it has no answer
-    following = _next_documents(ranked, config, top_doc)
+    following = _next_documents(ranked, config, top_doc, ctx.asked_population)
     bottom = (_for_the_reason(ranked, ctx, config, [*documents, *following])
               or _bottom_line(chosen, ranked, ctx, config, top_doc, following))
     aspect_gap = _aspect_gap(ctx, bottom) or ("" if bottom else _no_bottom_line(ctx))
@@ -539,6 +539,21 @@ def _treated_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k: 
                                                            -docs.index(d))))
 
 
+def _own_population_first(hits: Sequence[Hit], ctx: _Context, k: int = 5) -> list[Hit]:
+    """``hits`` with the first of the top ``k`` guidelines and labels whose title is not for
+    another population moved to the front, when the best-ranked document's title is: a 48-year-old's
+    maintenance fluids are in "Intravenous fluid therapy in adults in hospital", not in "… in
+    hospitalized children and youth receiving maintenance intravenous fluids"."""
+    asked = ctx.asked_population
+    if not asked or not hits or not mismatch(hits[0].title, asked):
+        return list(hits)
+    titles = {h.doc_id: (h.title, h.source_type) for h in hits}
+    docs = list(titles)[:k]
+    better = next((d for d in docs[1:] if titles[d][1] in ("guideline", "label") and not mismatch(titles[d][0], asked)),
+                  None)
+    return _moved_first(hits, better) if better else list(hits)
+
+
 def _moved_first(hits: Sequence[Hit], doc_id: str) -> list[Hit]:
     """``hits`` with the document ``doc_id``'s passages first, each part in its own order."""
     return [*(h for h in hits if h.doc_id == doc_id), *(h for h in hits if h.doc_id != doc_id)]
@@ -703,11 +718,14 @@ _STATED_ASPECTS = {
 }
 
 
-def _next_documents(ranked: list[Candidate], config: ComposeConfig, top_doc: str) -> list[str]:
-    """The guidelines and labels after ``top_doc``, in retrieval order (``next_documents`` of them)."""
+def _next_documents(ranked: list[Candidate], config: ComposeConfig, top_doc: str, population: str = "") -> list[str]:
+    """The guidelines and labels after ``top_doc``, in retrieval order (``next_documents`` of them),
+    but for none whose title is for another population than ``population``."""
     kinds = {c.hit.doc_id: c.hit.source_type for c in ranked}
+    titles = {c.hit.doc_id: c.hit.title for c in ranked}
     order = list(dict.fromkeys(c.hit.doc_id for c in sorted(ranked, key=lambda c: c.rank)))
-    return [d for d in order if d != top_doc and kinds[d] in ("guideline", "label")][:config.next_documents]
+    return [d for d in order if d != top_doc and kinds[d] in ("guideline", "label")
+            and not (population and mismatch(titles[d], population))][:config.next_documents]
 
 
 def _no_bottom_line(ctx: _Context) -> str:
