@@ -781,3 +781,28 @@ def test_an_unindexed_drug_of_a_clause_that_names_nothing_is_what_the_index_lack
                 "start extending the interval?")
     assert understand(question.format("faricimab"), occurs=lambda w: w.lower() != "faricimab").unknown == "faricimab"
     assert understand(question.format("aflibercept"), occurs=lambda w: True).unknown == ""
+
+
+def test_saturation_on_room_air_is_a_detail_not_rheumatoid_arthritis() -> None:
+    from medcite.understand.vignette import detail_spans
+
+    question = "ED: 19M, 1 wk cough, SpO2 89% RA, bilateral GGOs on CT; sats 92% on room air now. known RA?"
+    assert [question[s:e] for s, e in detail_spans(question)] == ["ED", "19M", "1 wk", "SpO2 89% RA",
+                                                                  "sats 92% on room air"]
+
+
+def test_a_queried_acronym_no_passage_holds_is_what_the_index_lacks() -> None:
+    question = ("ED: 19M vapes THC carts daily, SpO2 89% RA, bilateral GGOs on CT, cultures neg. ?EVALI - what "
+                "criteria do I need to meet to call it that?")
+    assert understand(question, occurs=lambda w: w.upper() != "EVALI").unknown == "EVALI"
+    # an acronym not marked as the working diagnosis stays shorthand
+    assert understand("ED: 19M, GGOs on CT. what criteria?", occurs=lambda w: w.upper() != "GGOS").unknown == ""
+
+
+def test_bedside_abbreviations_of_valves_and_vitamins() -> None:
+    from medcite.retrieve.query import abbreviations_in
+
+    found = set(abbreviations_in("54F rheumatic MS, mechanical MVR, AVR; oral B12"))
+    assert {("MS", "mitral stenosis"), ("MVR", "mitral valve replacement"), ("AVR", "aortic valve replacement"),
+            ("B12", "cyanocobalamin")} <= found
+    assert "cyanocobalamin" in understand("68M on metformin. oral B12 - what dose and for how long?").drugs

@@ -731,7 +731,8 @@ def _next_documents(ranked: list[Candidate], config: ComposeConfig, top_doc: str
 def _no_bottom_line(ctx: _Context) -> str:
     """The evidence gap shown when no sentence found answers the question itself."""
     topic = _gap_topic(ctx)
-    return (f"No sentence of the indexed sources found answers this question about {topic} directly; "
+    about = "" if topic == "this question" else f" about {topic}"
+    return (f"No sentence of the indexed sources found answers this question{about} directly; "
             "the statements below are what they say nearby.")
 
 

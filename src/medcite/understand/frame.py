@@ -604,7 +604,8 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
         first = words[0].strip("'-")
         if first in known_abbrev or first.lower() in CHATTER or (len(first) < 3 and not species):
             continue
-        if re.fullmatch(r"[A-Z]{2,5}(?:s|\d{1,2}[a-z]?)?", name) and not head:
+        queried = focus[:m.start(1)].rstrip().endswith("?")  # "?EVALI": the working diagnosis
+        if re.fullmatch(r"[A-Z]{2,5}(?:s|\d{1,2}[a-z]?)?", name) and not head and not queried:
             continue  # an acronym the tables do not know ("BPO", "CKD4") is shorthand, not a new disease
         if has_condition and not (species or (head and name[:1].isupper())):
             continue  # "Vanderbilts c/w ADHD": the condition is what the question is about

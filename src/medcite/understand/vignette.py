@@ -34,11 +34,12 @@ _DETAIL_PATTERNS = (
     r"\b\d{1,3}(?:\.\d+)?\s*(?:kg|kgs|lbs?|g|cm|m)\b",
     # lab and vital values: "WBC 11", "ANC 0.3", "T 38.6", "BP 150/100", "EF 25%", "eGFR 28", "Na 116",
     # "plt 35k", "QTc 510 ms", "HR 88", "pH 7.05", "NT-proBNP 250", "Hb 8.4" (a drug and its dose,
-    # "sertraline 100 mg", is not a detail: the drug is what the question may be about)
+    # "sertraline 100 mg", is not a detail: the drug is what the question may be about);
+    # "SpO2 89% RA" (on room air: RA is no rheumatoid arthritis)
     # ("T4" and "T3" are hormones, not a temperature of 4)
     rf"\b(?!T[34]\b)(?:{_LABS})\s?(?:of\s+|=\s*|:\s*|was\s+|is\s+|now\s+|at\s+|<\s*|>\s*|~\s*)?"
     r"\d+(?:[.,]\d+)?(?:/\d+)?\s*(?:%|k|x\s*ULN|mm(?:ol/L|Hg)?|mg/dL|g/dL|g/L|ms|bpm|mL/min(?:/1\.73\s?m2)?|"
-    r"iu/kg/d|min|h|hr|hrs|s|sec|mm|°C|C|F)?(?=[\s,.;)?]|$)",
+    r"iu/kg/d|min|h|hr|hrs|s|sec|mm|°C|C|F)?(?:\s*(?:on\s+)?(?:RA|room air)\b)?(?=[\s,.;)?]|$)",
     # settings: "ED:", "in the ICU" - kept in the frame's setting, never read as a condition ("ED")
     r"\b(?:ED|ER|A&E|[MSNPC]?ICU|CCU|trauma bay)\b",
     # times: "day 6 of", "10 days ago", "4 mo ago", "x 6 wks", "x5d", "~9 months", "yesterday", "last month"
