@@ -122,6 +122,11 @@ _SHORTHAND = (
      "home sleep apnea testing"),
     (re.compile(r"\b(?:in-?lab|attended|overnight lab) (?:sleep )?study\b", re.I), "in-laboratory polysomnography"),
     (re.compile(r"\bsleep study\b", re.I), "polysomnography"),
+    # "resp obs", "neuro obs": a nurse's observations are monitoring
+    (re.compile(r"\b(resp(?:iratory)?|neuro|vital|nursing) obs\b", re.I), r"\1 observations (monitoring)"),
+    # "intrathecal morphine 100 mcg": an opioid given by the spine, as the guidelines file it
+    (re.compile(r"\b(?:intrathecal|epidural|neuraxial|spinal) (?:morphine|diamorphine|fentanyl|sufentanil|hydromorphone|"
+                r"opioids?)\b", re.I), "\\g<0> (neuraxial opioid)"),
     (re.compile(r"\b(?:sees|seen|saw|noticed) (?:him|her|them) stop(?:s|ping)? breathing\b", re.I), "witnessed apnea"),
     # "C diff toxin +": the organism as the sources name it
     (re.compile(r"\bC\.?\s?diff(?:icile)?\b", re.I), "Clostridium difficile"),
