@@ -54,7 +54,10 @@ def test_what_may_not_be_a_bottom_line() -> None:
                  "Other risk factors include long-term exposure to immunosuppressive therapy, particularly the use of "
                  "methotrexate for autoimmune disease.",
                  "Intentional vagueness: The clinician must determine whether the patient is truly penicillin "
-                 "allergic."):
+                 "allergic.",
+                 # a grading statement split from its recommendation (ngc:10929)
+                 "Strong recommendation against based on systematic review of RCTs and preponderance of harm over "
+                 "benefit."):
         assert not bottom_line_material(text), text
     for text in ("Offer twice-daily insulin detemir as basal insulin therapy for adults with type 1 diabetes.",
                  "Evidence is insufficient to recommend for or against screening.",

@@ -20,6 +20,14 @@ CASES = [
     ("58F docetaxel 10 days ago, T 38.6, ANC 0.3, BP ok", ("fever", "neutropenia")),
     ("temp 101.5F and rigors", ("fever",)),
     ("BG 3.1 mmol/L after insulin", ("hypoglycemia",)),
+    # telling examination and test findings
+    ("4yo, dull retracted TMs with air-fluid levels both sides, type B tymps, no pain",
+     ("otitis media with effusion",)),
+    ("7 mo, clusters of flexor jerks on waking, EEG shows hypsarrhythmia", ("infantile spasms",)),
+    ("18-month-old, L TM bulging, fussy x1 day", ()),
+    ("18-month-old, bulging TM on the left, fussy x1 day", ("acute otitis media",)),
+    ("72F vertigo rolling over in bed, positive Dix-Hallpike on the right", ("benign paroxysmal positional vertigo",)),
+    ("2yo, barky cough and stridor at night", ("croup",)),
     # values inside the reference range imply nothing
     ("acute stroke, 80M, SpO2 95% on air, no COPD", ()),
     ("Na 139, K 4.2, Hb 13.5, plt 250", ()),

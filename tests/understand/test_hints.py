@@ -809,3 +809,17 @@ def test_bedside_abbreviations_of_valves_and_vitamins() -> None:
     assert {("MS", "mitral stenosis"), ("MVR", "mitral valve replacement"), ("AVR", "aortic valve replacement"),
             ("B12", "cyanocobalamin")} <= found
     assert "cyanocobalamin" in understand("68M on metformin. oral B12 - what dose and for how long?").drugs
+
+
+def test_the_condition_the_findings_show_is_a_concept_when_nothing_is_named() -> None:
+    from medcite.compose.build import _concepts
+    from medcite.retrieve.analyze import analyze
+
+    shown = frozenset(analyze("otitis media with effusion"))
+    frame = understand("4yo, dull retracted TMs with air-fluid levels both sides, type B tymps, no pain or fever. "
+                       "mum wants abx or a steroid nose spray - what's first-line?")
+    labels = {c.label for c in _concepts(frame, lambda t: 1.0)}
+    assert shown & labels and "mum" not in labels
+    # not the patient's group ("infants"), nor beside a named condition
+    frame = understand("6-wk-old, rectal T 38.5, lethargic + mottled. which IV abx?")
+    assert "infant" not in {c.label for c in _concepts(frame, lambda t: 1.0)}

@@ -370,6 +370,9 @@ def _generic_stems() -> frozenset[str]:
 OTHER_CAP = 5.0
 
 
+_GROUP_HINTS = frozenset({"pregnancy", "infants", "children"})  # hints that name the patient's group
+
+
 def _concepts(u: Frame, idf) -> list[Concept]:  # type: ignore[no-untyped-def]
     """The concepts relevance is judged on: the asked clause's terms, the conditions and the
     drugs (a vignette's other details describe the patient, not the topic), the conditions
@@ -379,6 +382,11 @@ def _concepts(u: Frame, idf) -> list[Concept]:  # type: ignore[no-untyped-def]
     named = [*(t for key in u.condition_keys for t in key), *analyze(" ".join(u.drugs))]
     history = [t for t in dict.fromkeys(named) if t not in strong]
     terms = list(dict.fromkeys([*ordered, *u.focus_terms, *history])) or list(u.terms)
+    if not strong:
+        # Nothing named: the condition the findings show is what the vignette is about ("dull
+        # retracted TMs with air-fluid levels, type B tymps … abx or a steroid nose spray?").
+        shown = [h for h in u.hints if h not in _GROUP_HINTS]
+        terms = list(dict.fromkeys([*terms, *analyze(" ".join(shown))]))
     # The drug asked about also stands for its classes; in "what instead of X?" X is what
     # cannot be used, and its class would only bring sentences about X's relatives.
     classed = frozenset(analyze(" ".join(u.focus_drugs))) if u.aspect != "alternative" else frozenset()

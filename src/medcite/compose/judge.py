@@ -48,6 +48,10 @@ _NOT_A_BOTTOM_LINE = re.compile(
     r"|^(?:these|this) guidelines? (?:is|are|was|were) (?:not |intended |meant |designed |for |based )"
     r"|^(?:(?:these|this) (?:guidelines?|document|summary) (?:provides?|covers?|addresses|includes?)|"
     r"(?:recommendations|guidance|information) (?:also )?(?:are|is|were|was) (?:provided|given|included))\b"
+    # a grading statement on its own ("Strong recommendation against based on systematic review of
+    # RCTs and preponderance of harm over benefit.")
+    r"|^(?:strong|weak|conditional|moderate|expert|consensus)?\s*(?:recommendation|option|statement)s?"
+    r"(?: (?:for|against))? based on\b"
     # a result reported ("Similar reductions in BP were reported at six to 12 months …")
     r"|\b(?:were|was) (?:reported|observed)\b"
     # a sentence that leans on the one before it (``leans_on_previous``)

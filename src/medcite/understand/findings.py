@@ -74,6 +74,22 @@ _PATTERNS = tuple(
 _BP = re.compile(r"(?<![\w/.])(?:BP\s*:?\s*)?(\d{2,3})\s*/\s*(\d{2,3})(?![\w/.])")
 
 
+# Examination and test findings that name their condition (bedside notes give the finding:
+# "dull retracted TMs with air-fluid levels, type B tymps" is otitis media with effusion).
+_SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), name) for p, name in (
+    (r"\b(?:TMs?|tympanic membranes?|ear ?drums?) with (?:an? )?air[- ]fluid levels?|\bair[- ]fluid levels? "
+     r"(?:behind|in) (?:the |both )?(?:TMs?|tympanic membranes?|ear ?drums?|middle ears?)|\b(?:type B|flat) tymp\w*",
+     "otitis media with effusion"),
+    (r"\bbulging (?:TMs?|tympanic membranes?|ear ?drums?)\b", "acute otitis media"),
+    (r"\bhypsarrhythmia\b", "infantile spasms"),
+    (r"\b(?:positive Dix[- ]Hallpike|Dix[- ]Hallpike (?:positive|\+))", "benign paroxysmal positional vertigo"),
+    (r"\bherald patch\b", "pityriasis rosea"),
+    (r"\bcurrant[- ]jelly stools?\b", "intussusception"),
+    (r"\b(?:barking|barky|seal[- ]like) cough\b", "croup"),
+    (r"\binspiratory whoop\b|\bwhooping cough\b", "pertussis"),
+))
+
+
 def _value(m: re.Match[str]) -> tuple[float, str]:
     raw, unit = m.group(1).replace(",", "."), (m.group(2) or "").lower().replace(" ", "").replace("°", "")
     value = float(raw)
@@ -84,8 +100,9 @@ def _value(m: re.Match[str]) -> tuple[float, str]:
 
 
 def implied_conditions(text: str) -> tuple[str, ...]:
-    """Conditions the question's lab values and vital signs show, in the order written
-    ("Na 116" -> "hyponatremia"; "BP 150/100" -> "hypertension")."""
+    """Conditions the question's lab values, vital signs and telling findings show, in the order
+    written ("Na 116" -> "hyponatremia"; "BP 150/100" -> "hypertension"; "hypsarrhythmia" ->
+    "infantile spasms")."""
     found: list[tuple[int, str]] = []
     text = (text or "")[:4000]
     for rule, pattern in _PATTERNS:
@@ -99,6 +116,8 @@ def implied_conditions(text: str) -> tuple[str, ...]:
                 found.append((m.start(), rule.low[1]))
             elif rule.high and value >= rule.high[0]:
                 found.append((m.start(), rule.high[1]))
+    for pattern, name in _SIGNS:
+        found += [(m.start(), name) for m in pattern.finditer(text)]
     for m in _BP.finditer(text):
         systolic, diastolic = int(m.group(1)), int(m.group(2))
         if 60 <= diastolic < systolic <= 300 and (systolic >= 140 or diastolic >= 90):
