@@ -35,7 +35,7 @@ def _context(store: SQLiteStore) -> build._Context:
 
 def test_the_adults_guideline_leads_for_an_adult(store: SQLiteStore) -> None:
     hits = [store.passages_of(d, limit=1)[0] for d in ("ngc:9957", "ngc:10872", "ngc:10195")]
-    assert build._own_population_first(hits, _context(store))[0].doc_id == "ngc:10195"
+    assert build._own_population_first(hits, _context(store), store)[0].doc_id == "ngc:10195"
 
 
 def test_a_childrens_guideline_is_not_asked_next_for_an_adult(store: SQLiteStore) -> None:

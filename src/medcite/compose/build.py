@@ -136,8 +136,7 @@ def compose(
     # reduced query lost details that tell guidelines apart); the frame decides relevance.
     query = f"{follow_up_of.question} {question}" if follow_up_of else ctx.understood.search_text
     hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
-    documents = (_best_documents(_own_population_first(_asked_drug_first(_asked_condition_first(_treated_first(
-        _ruled_out_later(hits, ctx, store), ctx, store), ctx, store), ctx, store), ctx), ctx.lay) if ctx.found else {})
+    documents = _best_documents(_reranked(hits, ctx, store), ctx.lay) if ctx.found else {}
     hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents))
     if ctx.lay:
         hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
@@ -547,11 +546,12 @@ def _treated_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k: 
                                                            -docs.index(d))))
 
 
-def _own_population_first(hits: Sequence[Hit], ctx: _Context, k: int = 5) -> list[Hit]:
+def _own_population_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k: int = 5) -> list[Hit]:
     """``hits`` with the first of the top ``k`` guidelines and labels whose title is not for
     another population moved to the front, when the best-ranked document's title is: a 48-year-old's
     maintenance fluids are in "Intravenous fluid therapy in adults in hospital", not in "… in
-    hospitalized children and youth receiving maintenance intravenous fluids"."""
+    hospitalized children and youth receiving maintenance intravenous fluids". (``store`` is
+    unused: every re-ranking step takes the same arguments.)"""
     asked = ctx.asked_population
     if not asked or not hits or not mismatch(hits[0].title, asked):
         return list(hits)
@@ -560,6 +560,17 @@ def _own_population_first(hits: Sequence[Hit], ctx: _Context, k: int = 5) -> lis
     better = next((d for d in docs[1:] if titles[d][1] in ("guideline", "label") and not mismatch(titles[d][0], asked)),
                   None)
     return _moved_first(hits, better) if better else list(hits)
+
+
+def _reranked(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore) -> list[Hit]:
+    """``hits`` with the document that should lead the answer first: each step below moves a
+    better document of the top few ahead of the best-ranked one for one reason, in this order
+    (what the question rules out, the drugs it treats with, the condition it asks about, the drug
+    whose dose it asks, the patient's population)."""
+    out = list(hits)
+    for step in (_ruled_out_later, _treated_first, _asked_condition_first, _asked_drug_first, _own_population_first):
+        out = step(out, ctx, store)
+    return out
 
 
 def _moved_first(hits: Sequence[Hit], doc_id: str) -> list[Hit]:
@@ -936,12 +947,12 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
             and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)
             and not _for_ruled_out(ctx, c)]
     # A document whose only statements of a first-line choice are about testing (an imaging
-    # guideline) has no bottom line for it: the next document may.
-    # A sentence that says nothing of the question but its asking verb is about it only through
-    # its document's title: it answers only when it plainly states the asked aspect ("Consider a
-    # starting dose of 25 mg in patients > 65 years" in the sildenafil label), not otherwise ("…
-    # the diagnostic elimination diet should be carefully monitored … over 2–4 weeks" for "how
-    # long do I need to observe her?" after anaphylaxis).
+    # guideline) has no bottom line for it: the next document may. A sentence that says nothing
+    # of the question but its asking verb is about it only through its document's title: it
+    # answers only when it plainly states the asked aspect ("Consider a starting dose of 25 mg in
+    # patients > 65 years" in the sildenafil label), not otherwise ("… the diagnostic elimination
+    # diet should be carefully monitored … over 2–4 weeks" for "how long do I need to observe
+    # her?" after anaphylaxis).
     pool = _most_to_the_point(ctx, [c for c in pool if _asked(ctx, c) > 0
                                     and c.cover >= config.document_sentence_cover
                                     and (_names_more_than_the_act(ctx, c) or _asked(ctx, c) >= 0.9)
