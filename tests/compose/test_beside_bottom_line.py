@@ -47,3 +47,27 @@ def test_the_neighbouring_step_of_the_regimen_is_shown(store: SQLiteStore) -> No
 def test_without_the_neighbours_the_budget_leaves_it_out(store: SQLiteStore) -> None:
     _, shown = _shown(store, ComposeConfig(**TIGHT, beside_bottom_line=0))
     assert not any(START in t for t in shown), shown
+
+
+@pytest.fixture(scope="module")
+def gout(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
+    # the Spanish gout guideline (ngc:10306): recommendations 47 and 48 sit under two sub-headings
+    # of "Treatment"
+    with ngc_store(("10306", "11127"), tmp_path_factory.mktemp("gout"), data_dir) as s:
+        yield s
+
+
+def test_a_neighbour_under_the_same_top_heading_is_shown(gout: SQLiteStore) -> None:
+    from medcite.compose import build
+    from medcite.retrieve.search import Retriever
+
+    question = "55M recurrent gout, tophus on L elbow, started allopurinol 100 last month. what serum urate am I aiming for?"
+    ctx = build._context(question, "clinician", "", None, Retriever(gout), gout)
+    hits = gout.passages_of("ngc:10306")
+    bottom = [c for c in build.candidates(hits, ctx.found) if c.text.startswith("Recommendation 48:")]
+    assert bottom
+    # (two documents give "gout" almost no weight: the cover floor is lowered to what the demo store
+    # gives this sentence)
+    beside = build._beside(gout, ctx, ComposeConfig(min_sentence_cover=0.15), bottom[:1], [], [])
+    assert any(c.text.startswith("Recommendation 47: Serum uric acid must reach levels below 6.0") for c in beside), \
+        [c.text for c in beside]

@@ -996,7 +996,7 @@ def _for_the_reason(ranked: list[Candidate], ctx: _Context, config: ComposeConfi
 def _beside(store: EvidenceStore, ctx: _Context, config: ComposeConfig, bottom: list[Candidate],
             body: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
     """Up to ``beside_bottom_line`` recommendations right before or after the bottom line in its
-    guideline or label (its passage and the passages on either side, same section), nearest
+    guideline or label (its passage and two on either side, under the same top heading), nearest
     first: a guideline states one step of a regimen per sentence ("Start an intravenous insulin
     infusion 1 to 2 hours after beginning intravenous fluid therapy" before "… 0.05 and 0.1
     units/kg/hour"), and a colleague reading the recommendation reads its neighbours too."""
@@ -1004,7 +1004,7 @@ def _beside(store: EvidenceStore, ctx: _Context, config: ComposeConfig, bottom: 
         return []
     first = bottom[0].hit
     near = [h for h in store.passages_by_id(list(range(first.passage_id - 2, first.passage_id + 3)))
-            if h.doc_id == first.doc_id and h.section == first.section]
+            if h.doc_id == first.doc_id and _top_heading(h.section) == _top_heading(first.section)]
     taken = {(c.hit.passage_id, c.start) for c in [*bottom, *body]}
     # a sentence retrieval already found is that candidate (the special populations skip it)
     known = {(c.hit.passage_id, c.start): c for c in ranked}
@@ -1028,6 +1028,11 @@ def _beside(store: EvidenceStore, ctx: _Context, config: ComposeConfig, bottom: 
                 c.rank = len(ranked) + len(out)  # after everything retrieval ranked
             out.append(c)
     return out
+
+
+def _top_heading(section: str) -> str:
+    """The first level of a passage's heading path ("Drug: Codeine" of "Drug: Codeine > Table 2")."""
+    return section.split(" > ", 1)[0]
 
 
 def _next_in_section(store: EvidenceStore, hit: Hit, n: int) -> list[Hit]:
