@@ -28,6 +28,8 @@ CASES = [
     ("18-month-old, bulging TM on the left, fussy x1 day", ("acute otitis media",)),
     ("72F vertigo rolling over in bed, positive Dix-Hallpike on the right", ("benign paroxysmal positional vertigo",)),
     ("2yo, barky cough and stridor at night", ("croup",)),
+    ("71F, MSSA in her L TKA 3 wks post-op, implant well fixed, DAIR done", ("prosthetic joint infection",)),
+    ("71F, L TKA 3 wks post-op, MSSA bacteraemia from a line", ()),
     # values inside the reference range imply nothing
     ("acute stroke, 80M, SpO2 95% on air, no COPD", ()),
     ("Na 139, K 4.2, Hb 13.5, plt 250", ()),

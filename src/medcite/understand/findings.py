@@ -87,6 +87,10 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\bcurrant[- ]jelly stools?\b", "intussusception"),
     (r"\b(?:barking|barky|seal[- ]like) cough\b", "croup"),
     (r"\binspiratory whoop\b|\bwhooping cough\b", "pertussis"),
+    # an organism in a joint replacement ("MSSA in her L TKA"): a prosthetic joint infection
+    (r"\b(?:MSSA|MRSA|S\. ?aureus|staph\w*|strep\w*|enterococc\w*|CoNS|E\. ?coli|pseudomonas|cutibacterium)\b[^.;?]{0,40}"
+     r"\b(?:TKA|THA|TKR|THR|(?:knee|hip|shoulder) (?:replacement|arthroplasty)|arthroplasty|prosthetic (?:joint|knee|hip))\b",
+     "prosthetic joint infection"),
 ))
 
 
