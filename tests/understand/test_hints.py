@@ -823,3 +823,21 @@ def test_the_condition_the_findings_show_is_a_concept_when_nothing_is_named() ->
     # not the patient's group ("infants"), nor beside a named condition
     frame = understand("6-wk-old, rectal T 38.5, lethargic + mottled. which IV abx?")
     assert "infant" not in {c.label for c in _concepts(frame, lambda t: 1.0)}
+
+
+def test_the_clause_naming_no_drug_asks_how_the_unindexed_drug_is_given() -> None:
+    # set O: the patient failed adalimumab and is on bimekizumab, which no passage names
+    question = ("Derm: 44M plaque psoriasis, failed adalimumab, 96 kg, on bimekizumab 320 mg q4w, wk 16 today and "
+                "nearly clear. when and how do I stretch him to q8w?")
+    frame = understand(question, occurs=lambda w: w.lower() != "bimekizumab")
+    assert frame.aspect == "titration" and frame.unknown == "bimekizumab"
+    # a clause that names the indexed drug asks about it
+    assert understand("on bimekizumab and adalimumab. how do I taper the adalimumab?",
+                      occurs=lambda w: w.lower() != "bimekizumab").unknown == ""
+
+
+def test_a_dose_with_its_unit_written_out_states_a_dose() -> None:
+    from medcite.compose.aspects import aspect_bonus
+
+    assert aspect_bonus("starting-dose", "Defibrotide is recommended at a dose of 6.25 milligrams/kg intravenously "
+                                         "4 times daily for the prevention of VOD") > 0

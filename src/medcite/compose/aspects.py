@@ -13,7 +13,9 @@ import functools
 import re
 
 _NUM = r"\d+(?:[.,]\d+)?"
-_DOSE = rf"{_NUM}\s*(?:-|–|to)?\s*(?:{_NUM})?\s*(?:mg|g|mcg|µg|μg|units?|iu|ml|meq|mmol)(?:/(?:kg|m2|m²|day|d|dose|h|hour))*\b"
+# (units also written out: "6.25 milligrams/kg intravenously 4 times daily")
+_DOSE = (rf"{_NUM}\s*(?:-|–|to)?\s*(?:{_NUM})?\s*(?:mg|milligrams?|g|grams?|mcg|micrograms?|µg|μg|units?|iu|"
+         rf"international units|ml|millilit(?:re|er)s?|meq|mmol)(?:/(?:kg|m2|m²|day|d|dose|h|hour))*\b")
 _TIME = r"(?:hours?|days?|weeks?|months?|years?)"
 _SHORT_TIME = r"(?:hours?|h|hrs?|days?|d|weeks?|wks?|months?|mo|years?|yrs?)"
 

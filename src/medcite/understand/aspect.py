@@ -75,7 +75,10 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:keep|continue|stay) (?:on )?(?:the |her |his )?same (?:[\w-]+ )?dose|dose adjust\w*|adjust\w* (?:the )?dose|"
         r"(?:reduce|lower|halve) the dose|renally dose|renal dos\w+|"
         r"escalat\w*|step[- ]?(?:up|down)|(?:go|going) up on|how fast (?:to |can (?:i|we) )?(?:increase|reduce|lower|go up)|"
-        r"how (?:do|should|can) (?:i|we|you) (?:stop|come off|discontinue|get (?:her|him|them) off))\b", re.I)),
+        r"how (?:do|should|can) (?:i|we|you) (?:stop|come off|discontinue|get (?:her|him|them) off)|"
+        # "when and how do I stretch him to q8w?", "extend the dosing interval": a longer interval
+        r"(?:stretch|extend|space)\w* (?:\w+ ){0,3}(?:to|out)\b[^?.]{0,20}\bq\s?\d+\s?(?:w|wk|wks|weeks?|d|days?)|"
+        r"(?:stretch|extend|lengthen)\w* (?:the |his |her )?(?:dosing |dose |injection |treatment )?interval)\b", re.I)),
     ("target", re.compile(
         r"\b(?:target\w*|goals?|aim(?:ing)? (?:for|at)|keep (?:the |her |his )?[\w\s]{0,20}(?:below|under|above|between)|"
         r"target range|therapeutic range|how low|treat to|get (?:him|her|them|it|levels?) (?:to|below|under)|"

@@ -473,8 +473,9 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                 hints = (*hints, cls[0])
     unknown = _unknown(focus_typed, expanded, drugs,
                        bool(focus_keys or focus_drugs), occurs) if occurs else ""
-    if occurs and not unknown and not (focus_keys or focus_drugs) and aspect in _DRUG_ASPECTS:
-        # The clause names nothing but asks how a treatment is given ("… just finished 4 monthly
+    clause_drugs = [d for d in drugs if set(analyze(d)) <= set(analyze(q[a:b]))]
+    if occurs and not unknown and aspect in _DRUG_ASPECTS and not clause_drugs:
+        # The clause names no drug but asks how a treatment is given ("… just finished 4 monthly
         # faricimab loading injections. when can I start extending the interval?"): it asks about
         # the drug the question gives, and when no passage names that drug, the index does not
         # hold the answer. (A drug on the patient's list beside an asked target is the telling.)
