@@ -67,3 +67,13 @@ def test_a_sentence_sharing_only_the_asking_verb_is_no_bottom_line(eaaci: SQLite
                  "how long do I need to observe her?", eaaci, save=False)
     assert not any("elimination diet" in s.text for s in answer.bottom_line), answer.bottom_line[0].text
     assert any("at least 6–8 h" in s.text for s in answer.bottom_line), answer.bottom_line
+
+
+def test_an_evidence_gap_does_not_name_the_historys_drug(eaaci: SQLiteStore) -> None:
+    from medcite.compose import build
+    from medcite.retrieve.search import Retriever
+
+    ctx = build._context("NICU: 39+2 wk boy, moderate encephalopathy, now day 2 of cooling on morphine. when is the "
+                         "best time to get the brain MRI for prognosis?", "clinician", "", None, Retriever(eaaci), eaaci)
+    assert build._gap_topic(ctx) == "this question"
+    assert "morphine" not in build._no_bottom_line(ctx)

@@ -785,12 +785,18 @@ def _aspect_gap(ctx: _Context, bottom: list[Candidate]) -> str:
     label = _STATED_ASPECTS.get(aspect)
     if label is None or any(aspect_bonus(aspect, c.text) > 0 for c in bottom):
         return ""
-    return f"The indexed sources found do not state {label.format(_gap_topic(ctx))}."
+    topic = _gap_topic(ctx)
+    what = label.replace(" for {}", " asked here") if topic == "this question" else label.format(topic)
+    return f"The indexed sources found do not state {what}."
 
 
 def _gap_topic(ctx: _Context) -> str:
     """What an evidence gap names: the question's condition or drug; a short typed topic;
-    else "this question" (never a whole vignette with its patient details)."""
+    else "this question" (never a whole vignette with its patient details, nor the history's
+    drug when the clause asks about words of its own: "… cooling on morphine. when is the best
+    time to get the brain MRI?" is no question about morphine)."""
+    if not ctx.understood.ask_names_subject:
+        return "this question"
     topic = ctx.understood.topic or ctx.frame.topic
     return topic if topic and len(topic.split()) <= 8 and not re.search(r"\d", topic) else "this question"
 
