@@ -148,6 +148,12 @@ _WITH_GROUP = re.compile(r"\b(?:for|in|among|if)\s+(?:all\s+|an?\s+)?(?:patients
                          r"wom[ae]n|m[ae]n|child(?:ren)?|those)\s+(?:who have|with)\s+([^.;:]{3,160})", re.I)
 
 
+def _group_words(m: re.Match[str]) -> set[str]:
+    """The stemmed words of a group ``_WITH_GROUP`` matched, up to the clause that says what to
+    do for it."""
+    return set(analyze(re.split(r",\s+(?!(?:or|and)\b)(?=[a-z]+\s)|\)\s*,", m.group(1))[0]))
+
+
 def restricted_to_ruled_out(ruled_out: Sequence[tuple[str, ...]], text: str) -> bool:
     """Whether ``text`` is a recommendation for people with a condition the question rules out
     ("68M, essential HTN, no DM, no CKD" and "For patients with diabetes or end organ damage
@@ -159,8 +165,7 @@ def restricted_to_ruled_out(ruled_out: Sequence[tuple[str, ...]], text: str) -> 
     if not telling:
         return False
     for m in _WITH_GROUP.finditer(text[-1500:]):
-        # the group's own words, up to the clause that says what to do for it
-        group = set(analyze(re.split(r",\s+(?!(?:or|and)\b)(?=[a-z]+\s)|\)\s*,", m.group(1))[0]))
+        group = _group_words(m)
         if any(key <= group for key in telling):
             return True
     return False
@@ -173,8 +178,7 @@ def opens_for_unasked_group(said: frozenset[str], text: str, generic: frozenset[
     m = _WITH_GROUP.match(text.strip())
     if not m:
         return False
-    group = set(analyze(re.split(r",\s+(?!(?:or|and)\b)(?=[a-z]+\s)|\)\s*,", m.group(1))[0]))
-    telling = group - _GROUP_GENERIC - generic
+    telling = _group_words(m) - _GROUP_GENERIC - generic
     return bool(telling) and not telling & said
 
 
