@@ -10,7 +10,7 @@ import tarfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from medcite.store import SQLiteStore
@@ -56,3 +56,16 @@ def ngc_store(numbers: Iterable[str], folder: Path, data: Path = DATA) -> Iterat
     ngc_summaries(numbers, folder, data)
     with ingested(folder) as store:
         yield store
+
+
+def ngc_fixture(numbers: tuple[str, ...], name: str) -> Any:
+    """A module-scoped pytest fixture: a store of the NGC summaries ``numbers`` (``ngc_store``)
+    in a temporary folder named ``name``. Assign it to the fixture's name in a test module."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
+        with ngc_store(numbers, tmp_path_factory.mktemp(name), data_dir) as s:
+            yield s
+
+    return store

@@ -5,20 +5,13 @@ guideline (ngc:9684) and an otitis media guideline that names the allergy (ngc:9
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from datapath import ngc_store
+from datapath import ngc_fixture
 from medcite.answering import ask
 from medcite.store import SQLiteStore
 
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    with ngc_store(("9684", "9909"), tmp_path_factory.mktemp("otitis"), data_dir) as s:
-        yield s
+store = ngc_fixture(("9684", "9909"), "otitis")
 
 
 @pytest.mark.parametrize("question", [

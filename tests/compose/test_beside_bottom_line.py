@@ -5,12 +5,7 @@ children and young people (ngc:10782)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from datapath import ngc_store
+from datapath import ngc_fixture
 from medcite.answering import ask
 from medcite.compose.build import ComposeConfig
 from medcite.compose.select import Budget
@@ -19,10 +14,7 @@ from medcite.store import SQLiteStore
 QUESTION = "9yo, 28 kg, DKA pH 7.05, IV fluids started an hour ago. insulin infusion rate? do I bolus?"
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    with ngc_store(("10782",), tmp_path_factory.mktemp("dka"), data_dir) as s:
-        yield s
+store = ngc_fixture(("10782",), "dka")
 
 
 def _shown(store: SQLiteStore, config: ComposeConfig) -> tuple[str, list[str]]:
@@ -49,12 +41,9 @@ def test_without_the_neighbours_the_budget_leaves_it_out(store: SQLiteStore) -> 
     assert not any(START in t for t in shown), shown
 
 
-@pytest.fixture(scope="module")
-def gout(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    # the Spanish gout guideline (ngc:10306): recommendations 47 and 48 sit under two sub-headings
-    # of "Treatment"
-    with ngc_store(("10306", "11127"), tmp_path_factory.mktemp("gout"), data_dir) as s:
-        yield s
+# the Spanish gout guideline (ngc:10306): recommendations 47 and 48 sit under two sub-headings
+# of "Treatment"
+gout = ngc_fixture(("10306", "11127"), "gout")
 
 
 def test_a_neighbour_under_the_same_top_heading_is_shown(gout: SQLiteStore) -> None:

@@ -5,20 +5,11 @@ from ../shared/data."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from datapath import ngc_store
+from datapath import ngc_fixture
 from medcite.answering import ask
 from medcite.store import SQLiteStore
 
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    with ngc_store(("11383",), tmp_path_factory.mktemp("lyme"), data_dir) as s:
-        yield s
+store = ngc_fixture(("11383",), "lyme")
 
 
 def test_table_rows_keep_their_situation_route_and_course(store: SQLiteStore) -> None:

@@ -6,12 +6,7 @@ set L of session 11, whose first run opened with an amitriptyline sentence."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from datapath import ngc_store
+from datapath import ngc_fixture
 from medcite.answering import ask
 from medcite.store import SQLiteStore
 
@@ -19,10 +14,7 @@ QUESTION = ("psych clinic f/u: pt 41, F, MDD + GAD, PHQ-9 17, never been on an S
             "metabolizer), 2D6 normal. she really wants escitalopram bc her sister did well on it. what dose do I start at?")
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    with ngc_store(("10897", "11250"), tmp_path_factory.mktemp("cpic"), data_dir) as s:
-        yield s
+store = ngc_fixture(("10897", "11250"), "cpic")
 
 
 def test_the_asked_drugs_dose_sentence_is_the_bottom_line(store: SQLiteStore) -> None:
@@ -41,13 +33,10 @@ def test_a_class_abbreviation_names_no_drug() -> None:
 TACROLIMUS = "Transplant: 41M ESRD from FSGS, 80 kg, living-donor kidney tx tomorrow. what tacrolimus starting dose?"
 
 
-@pytest.fixture(scope="module")
-def transplant(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    # No tacrolimus dosing guideline: the VA/DoD chronic kidney disease guideline (its protein-diet
-    # sentence names end-stage renal disease), two with end-stage renal disease in their scope,
-    # KDOQI haemodialysis adequacy and the AASLD liver-transplant guideline (tacrolimus levels).
-    with ngc_store(("10628", "8111", "8112", "10896", "9890"), tmp_path_factory.mktemp("tacrolimus"), data_dir) as s:
-        yield s
+# No tacrolimus dosing guideline: the VA/DoD chronic kidney disease guideline (its protein-diet
+# sentence names end-stage renal disease), two with end-stage renal disease in their scope,
+# KDOQI haemodialysis adequacy and the AASLD liver-transplant guideline (tacrolimus levels).
+transplant = ngc_fixture(("10628", "8111", "8112", "10896", "9890"), "tacrolimus")
 
 
 def test_a_dose_question_is_answered_only_by_a_sentence_on_that_drug(transplant: SQLiteStore) -> None:

@@ -6,20 +6,11 @@ long do I observe her?". Real summaries from ../shared/data: the EAACI food alle
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from datapath import ngc_store
+from datapath import ngc_fixture
 from medcite.answering import ask
 from medcite.store import SQLiteStore
 
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    with ngc_store(("10561", "10562"), tmp_path_factory.mktemp("anaphylaxis"), data_dir) as s:
-        yield s
+store = ngc_fixture(("10561", "10562"), "anaphylaxis")
 
 
 def test_a_sentence_naming_nothing_asked_is_no_bottom_line(store: SQLiteStore) -> None:
@@ -53,11 +44,8 @@ def test_chronic_kidney_disease_is_a_labels_renal_impairment() -> None:
     assert any(c.covered_by(label) for c in found), found
 
 
-@pytest.fixture(scope="module")
-def eaaci(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    # with a third EAACI guideline (ngc:10563), so that "observe" is a word the index holds
-    with ngc_store(("10561", "10562", "10563"), tmp_path_factory.mktemp("eaaci"), data_dir) as s:
-        yield s
+# with a third EAACI guideline (ngc:10563), so that "observe" is a word the index holds
+eaaci = ngc_fixture(("10561", "10562", "10563"), "eaaci")
 
 
 def test_a_sentence_sharing_only_the_asking_verb_is_no_bottom_line(eaaci: SQLiteStore) -> None:

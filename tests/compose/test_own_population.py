@@ -6,12 +6,7 @@ for children (ngc:10872). Real summaries from ../shared/data (vignette a012 of t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from datapath import ngc_store
+from datapath import ngc_fixture
 from medcite.compose import build
 from medcite.compose.build import ComposeConfig
 from medcite.retrieve.search import Retriever
@@ -21,10 +16,7 @@ QUESTION = ("48M, 75 kg, post-op ileus NPO, euvolaemic, Na 139 K 4.1, normal ren
             "how much water/Na/K/glucose per day?")
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    with ngc_store(("9957", "10195", "10872"), tmp_path_factory.mktemp("fluids"), data_dir) as s:
-        yield s
+store = ngc_fixture(("9957", "10195", "10872"), "fluids")
 
 
 def _context(store: SQLiteStore) -> build._Context:

@@ -5,20 +5,11 @@ summaries from ../shared/data: NICE atrial fibrillation (ngc:10473), NICE heart 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from datapath import ngc_store
+from datapath import ngc_fixture
 from medcite.answering import ask
 from medcite.store import SQLiteStore
 
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    with ngc_store(("10473", "9982"), tmp_path_factory.mktemp("af"), data_dir) as s:
-        yield s
+store = ngc_fixture(("10473", "9982"), "af")
 
 
 def test_the_guideline_on_a_ruled_out_condition_does_not_answer(store: SQLiteStore) -> None:

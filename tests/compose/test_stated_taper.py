@@ -4,20 +4,11 @@ vulval conditions (ngc:10238), whose clobetasol regimen steps down month by mont
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from datapath import ngc_store
+from datapath import ngc_fixture
 from medcite.answering import ask
 from medcite.store import SQLiteStore
 
-
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    with ngc_store(("10238",), tmp_path_factory.mktemp("vulval"), data_dir) as s:
-        yield s
+store = ngc_fixture(("10238",), "vulval")
 
 
 def test_a_stated_taper_answers_how_to_wean(store: SQLiteStore) -> None:

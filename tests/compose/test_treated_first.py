@@ -6,12 +6,7 @@ pregnancy (ngc:10362), for a vignette of the clinical set's tuning half (b018, H
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from datapath import ngc_store
+from datapath import ngc_fixture
 from medcite.compose import build
 from medcite.retrieve.search import Retriever
 from medcite.store import SQLiteStore
@@ -19,10 +14,7 @@ from medcite.store import SQLiteStore
 QUESTION = "G1 at 30 wks, gestational hypertension 150/100, no comorbidities, started labetalol. what BP am I aiming for?"
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
-    with ngc_store(("10946", "10362"), tmp_path_factory.mktemp("htn"), data_dir) as s:
-        yield s
+store = ngc_fixture(("10946", "10362"), "htn")
 
 
 def _ranked(store: SQLiteStore, first: str, second: str) -> list[str]:
