@@ -87,8 +87,8 @@ def dump(items: list[dict[str, Any]], store_path: str) -> list[dict[str, Any]]:
             report = answer.verification
             out.append({
                 "id": it["id"], "form": form, "ms": ms, "abstained": answer.abstained,
-                "bottom": [{"text": s.text, "docs": [refs.get(n, "") for n in s.citations]}
-                           for s in answer.bottom_line],
+                "bottom": [{"text": s.text, "docs": [refs.get(n, "") for n in s.citations],
+                            "items": [k.text for k in _walk(s.children)]} for s in answer.bottom_line],
                 "body": [s.text for s in body if s.kind == "claim"],
                 "gaps": [s.text for s in answer.gaps],
                 "refs": [r.doc_id for r in sorted(answer.references, key=lambda r: r.number)],
@@ -167,7 +167,8 @@ def score(items: list[dict[str, Any]], dumps: list[dict[str, Any]]) -> dict[str,
         for it in covered:
             d = by[(it["id"], form)]
             gold = set(it["gold"])
-            seen = [*([s["text"] for s in d["bottom"]]), *d["body"]]
+            # the bottom line, the list nested under it, and the body
+            seen = [*(t for s in d["bottom"] for t in (s["text"], *s.get("items", []))), *d["body"]]
             facts = it.get("facts") or []
             cov.append(_mean([float(fact_covered(f["text"], seen)) for f in facts]))
             cited.append(float(bool(gold & set(d["refs"]))))

@@ -21,6 +21,12 @@ CASES = [
     ("starting-dose", "An initial starting dose of 0.5-1 mg/kg intravenously or orally every 6-12 hours is safe and "
                       "effective.", True),
     ("target", "Serum uric acid must reach levels below 6.0 mg/dL.", True),
+    # NICE diabetes in pregnancy (ngc:10691): a target not met within a time, and the year the
+    # recommendation was written, state no target value
+    ("target", "Offer metformin3 to women with gestational diabetes if blood glucose targets are not met using "
+               "changes in diet and exercise within 1 to 2 weeks. [new 2015]", False),
+    ("target", "Monitor capillary plasma glucose every hour during labour and birth in women with diabetes, and "
+               "ensure that it is maintained between 4 and 7 mmol/litre. [2008, amended 2015]", True),
     # Chinese Pharmacological Society vancomycin TDM guideline (ngc:10944)
     ("target", "Recommendation 5: Trough serum vancomycin concentrations should be maintained at 10-20 mg/L in "
                "adult patients with serious MRSA infections.", True),

@@ -54,7 +54,8 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (0.4, r"\b(?:maximum|max) (?:daily )?dose\b"),
     ),
     "target": (
-        (1.0, rf"\b(?:target|goal|aim)\w*\b.{{0,80}}(?:{_NUM}|below|under|less than|<|≤)"),
+        # a value, not a time ("if blood glucose targets are not met … within 1 to 2 weeks")
+        (1.0, rf"\b(?:target|goal|aim)\w*\b.{{0,80}}(?:{_NUM}(?!\s*(?:-|–|to)?\s*(?:{_NUM}\s*)?{_TIME}\b)|below|under|less than|<|≤)"),
         (0.9, rf"\b(?:maintain\w*|keep|achiev\w+|reach\w*|lower\w*|reduc\w+)\b.{{0,60}}"
               rf"(?:below|under|less than|<|≤|between|to)\s*{_NUM}"),
         (0.6, rf"(?:<|≤|less than|below)\s*{_NUM}\s*(?:mm ?hg|mg/dl|mmol|%|g/dl|µmol|umol|ng/ml)"),
@@ -143,8 +144,12 @@ def _compiled(aspect: str) -> tuple[tuple[float, re.Pattern[str]], ...]:
 
 def aspect_bonus(aspect: str, sentence: str) -> float:
     """How plainly ``sentence`` states ``aspect`` (0 when it does not, 1 when it does)."""
-    low = sentence.lower()
+    low = _DATED.sub(" ", sentence.lower())
     return max((w for w, p in _compiled(aspect) if p.search(low)), default=0.0)
+
+
+# "[new 2015]", "[2008, amended 2015]": when a recommendation was written, no value it states
+_DATED = re.compile(r"\[(?:new |updated |amended )?(?:19|20)\d\d(?:,? (?:amended|updated) (?:19|20)\d\d)?\]")
 
 
 # "The Task Force recommends testing for recurrence …", "… recommends screening …": a

@@ -45,6 +45,7 @@ from .aspects import aspect_bonus, recommends_testing_for
 from .facets import SECTIONS
 from .judge import (
     MAX_SEPARATE_ITEMS,
+    announces_values,
     bottom_line_material,
     directs,
     leans_on_previous,
@@ -108,6 +109,9 @@ class _Context:
     # The senses not chosen for an ambiguous abbreviation of the question ("Huntington disease"
     # for "HD" beside "dialysis"), as stems: a source about one of them is about something else.
     other_senses: tuple[frozenset[str], ...] = ()
+    # The list a lead-in ending its passage introduces, stored one item per passage after it
+    # (by the lead-in's passage id): what that lead-in states.
+    lists: dict[int, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -147,6 +151,7 @@ def compose(
     if not cands or best_cover < config.abstain_cover:
         return _abstain(ctx, hits, store, t0)
 
+    ctx.lists = _separate_lists(store, cands, list(documents))
     scored = score(cands, ctx.frame.intent, date.today().year, lay=ctx.lay, w=config.weights,
                    doc_bonus={d: config.document_weight * v for d, v in documents.items()})
     ranked = _prefer_asked(scored, ctx, config)
@@ -173,10 +178,9 @@ def compose(
         chosen += _asked_statements(ranked, chosen, ctx, config, top_doc)
     # The guidelines and labels after the best document, asked when it has no answer
     following = _next_documents(ranked, config, top_doc, ctx.asked_population)
-    bottom = (_for_the_reason(ranked, ctx, config, [*documents, *following])
-              or _bottom_line(chosen, ranked, ctx, config, top_doc, following))
+    bottom, listed = _bottom_line_with_list(ranked, chosen, ctx, config, store, [*documents], top_doc, following)
     aspect_gap = _aspect_gap(ctx, bottom) or ("" if bottom else _no_bottom_line(ctx))
-    if aspect_gap and not any(_asked(ctx, c) > 0 for c in bottom):
+    if aspect_gap and not any(_asked(ctx, c, listed=True) > 0 for c in bottom):
         bottom = []  # say what is missing rather than answer a neighbouring aspect
     body = [c for c in chosen if c not in bottom]
     body += _beside(store, ctx, config, bottom, body, ranked)
@@ -229,7 +233,7 @@ def compose(
                       passage_ids=(c.hit.passage_id,))
         return lay.gloss_statement(s, seen_terms) if ctx.lay else s
 
-    bottom_line = tuple(statement(c) for c in bottom)
+    bottom_line = tuple(_nest([*bottom, *(listed if bottom else [])], statement))
     grouped: dict[str, list[Candidate]] = {}
     for c in body:
         grouped.setdefault(c.facet, []).append(c)
@@ -630,11 +634,57 @@ def _merge_hits(first: Sequence[Hit], second: Sequence[Hit]) -> list[Hit]:
     return [*first, *[h for h in second if h.passage_id not in seen]]
 
 
-def _asked(ctx: _Context, c: Candidate) -> float:
+def _asked(ctx: _Context, c: Candidate, listed: bool = False) -> float:
     """How plainly a sentence states what was asked (0..1): the mean over the asked aspects,
-    so "treat with X for 10 days" beats "treat with X" for "what, and for how long?"."""
+    so "treat with X for 10 days" beats "treat with X" for "what, and for how long?". With
+    ``listed``, a lead-in states what its own list does ("… below the following target
+    levels:" → "Fasting: 5.3 mmol/litre"), where it is shown with that list or not at all."""
     aspects = ctx.understood.aspects or (ctx.understood.aspect,)
-    return sum(aspect_bonus(a, c.text) for a in aspects) / len(aspects)
+    text = _with_its_list(ctx, c) if listed else c.text
+    return sum(aspect_bonus(a, text) for a in aspects) / len(aspects)
+
+
+def _with_its_list(ctx: _Context, c: Candidate) -> str:
+    """The sentence, and for a lead-in the start of the list it introduces (what it states)."""
+    if not c.is_lead or ctx.understood.aspect == "general":
+        return c.text
+    own = c.hit.text[c.end:c.end + _LIST_LOOKAHEAD]
+    listed = " ".join((own if own.strip() else ctx.lists.get(c.hit.passage_id, "") if announces_values(c.text)
+                       else "").split())
+    # "… below the following target levels, if these are achievable without …:" announces
+    # target levels; its condition clause stands between the announcement and the list.
+    return f"{_LEAD_CONDITION.sub(':', c.text)} {listed}"
+
+
+def _announces_answers(ctx: _Context, c: Candidate) -> bool:
+    """A lead-in that may be a bottom line: it announces what it lists and its list states
+    the asked aspect."""
+    return announces_values(c.text) and _asked(ctx, c, listed=True) > 0
+
+
+_LEAD_CONDITION = re.compile(r",\s*(?:if|unless|when|where|provided)\b[^:]*:$")
+
+
+def _separate_lists(store: EvidenceStore, cands: Sequence[Candidate], documents: Sequence[str]) -> dict[int, str]:
+    """For each lead-in of ``documents`` that ends its passage, the start of the items stored in
+    the passages after it (one query for all of them)."""
+    leads = {c.hit.passage_id: c.hit for c in cands
+             if c.is_lead and c.hit.doc_id in documents and not c.hit.text[c.end:].strip()}
+    wanted = sorted({p + i for p in leads for i in range(1, _SEPARATE_LOOKAHEAD + 1)})
+    after = {h.passage_id: h for h in store.passages_by_id(wanted)} if wanted else {}
+    out: dict[int, str] = {}
+    for pid, hit in leads.items():
+        lines = []
+        for i in range(1, _SEPARATE_LOOKAHEAD + 1):
+            h = after.get(pid + i)
+            if h is None or h.doc_id != hit.doc_id or h.section != hit.section:
+                break
+            lines.append(h.text)
+        out[pid] = " ".join(lines)[:_LIST_LOOKAHEAD]
+    return out
+
+
+_SEPARATE_LOOKAHEAD = 4  # passages after a lead-in read to judge what its list states
 
 
 def _ask_share(ctx: _Context, c: Candidate) -> float:
@@ -727,6 +777,24 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     return out
 
 
+def _bottom_line_with_list(ranked: list[Candidate], chosen: list[Candidate], ctx: _Context, config: ComposeConfig,
+                           store: EvidenceStore, documents: list[str], top_doc: str,
+                           following: list[str]) -> tuple[list[Candidate], list[Candidate]]:
+    """The bottom line, and the items of the list a lead-in bottom line introduces: such a
+    bottom line is shown with its list nested under it, or not at all (the next best is chosen)."""
+    while True:
+        bottom = (_for_the_reason(ranked, ctx, config, [*documents, *following])
+                  or _bottom_line(chosen, ranked, ctx, config, top_doc, following))
+        listed = list_items([c for c in bottom if c.is_lead], ctx.found, config.list_items,
+                            following=lambda hit: _next_in_section(store, hit, MAX_SEPARATE_ITEMS + 1))
+        bare = [c for c in bottom if c.is_lead and not any(i.under == c.hit.passage_id or i.hit is c.hit
+                                                            for i in listed)]
+        if not bare:
+            return bottom, listed
+        ranked = [c for c in ranked if c not in bare]
+        chosen = [c for c in chosen if c not in bare]
+
+
 # Aspects whose statement a sentence either gives or does not (a dose, a value, a length of
 # time); for a first-line choice or a diagnosis the cues are too broad to say "not stated".
 _STATED_ASPECTS = {
@@ -764,7 +832,7 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
     used" answers) - when none directs, a consumer page's sentences are dropped unless
     ``consumer_background``; then one that also says what the asking clause names
     ("hemoglobin", "transfusion")."""
-    pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, c.text) > 0] or pool
+    pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, _with_its_list(ctx, c)) > 0] or pool
     pool = [c for c in pool if not recommends_testing_for(ctx.understood.aspect, c.text)] or pool
     age = None if ctx.patient.age_from_word else ctx.patient.age_years
     own = set(ctx.patient.populations())
@@ -783,7 +851,7 @@ def _aspect_gap(ctx: _Context, bottom: list[Candidate]) -> str:
     """When no sentence found states the asked aspect, the evidence gap that says so."""
     aspect = ctx.understood.aspect
     label = _STATED_ASPECTS.get(aspect)
-    if label is None or any(aspect_bonus(aspect, c.text) > 0 for c in bottom):
+    if label is None or any(aspect_bonus(aspect, _with_its_list(ctx, c)) > 0 for c in bottom):
         return ""
     topic = _gap_topic(ctx)
     what = label.replace(" for {}", " asked here") if topic == "this question" else label.format(topic)
@@ -814,15 +882,9 @@ def _asked_statements(ranked: list[Candidate], chosen: list[Candidate], ctx: _Co
     general = ctx.understood.aspect == "general"
 
     def says(c: Candidate) -> float:
-        # States the asked aspect, or says what the asking clause names ("capnography"); a
-        # lead-in by the list it introduces ("… below the following target levels:" → "Fasting:
-        # 5.3 mmol/litre"), which is shown with it or not at all.
-        asked = _asked(ctx, c)
-        if c.is_lead and not general:
-            aspects = ctx.understood.aspects or (ctx.understood.aspect,)
-            listed = c.hit.text[c.start:c.end + _LIST_LOOKAHEAD]
-            asked = max(asked, sum(aspect_bonus(a, listed) for a in aspects) / len(aspects))
-        return max(0.0 if general else asked, _ask_share(ctx, c))
+        # States the asked aspect (a lead-in by its list), or says what the asking clause names
+        # ("capnography").
+        return max(0.0 if general else _asked(ctx, c, listed=True), _ask_share(ctx, c))
 
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c not in chosen
             and c.context_cover >= config.min_sentence_cover and says(c) >= 0.5
@@ -949,7 +1011,8 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     was retrieved, so that two wordings of one question get the same bottom line.
     Empty when the document has no such sentence."""
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c.context_cover >= config.min_sentence_cover
-            and not c.is_lead and bottom_line_material(c.text)
+            and (not c.is_lead or _announces_answers(ctx, c))
+            and bottom_line_material(c.text)
             and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)
             and not _for_ruled_out(ctx, c)]
     # A document whose only statements of a first-line choice are about testing (an imaging
@@ -959,10 +1022,10 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     # patients > 65 years" in the sildenafil label), not otherwise ("… the diagnostic elimination
     # diet should be carefully monitored … over 2–4 weeks" for "how long do I need to observe
     # her?" after anaphylaxis).
-    pool = _most_to_the_point(ctx, [c for c in pool if _asked(ctx, c) > 0
+    pool = _most_to_the_point(ctx, [c for c in pool if _asked(ctx, c, listed=True) > 0
                                     and c.cover >= config.document_sentence_cover
-                                    and (_names_more_than_the_act(ctx, c) or _asked(ctx, c) >= 0.9)
-                                    and not recommends_testing_for(ctx.understood.aspect, c.text)])
+                                    and (_names_more_than_the_act(ctx, c) or _asked(ctx, c, listed=True) >= 0.9)
+                                    and not recommends_testing_for(ctx.understood.aspect, _with_its_list(ctx, c))])
     if not pool:
         return []
     said = frozenset({*analyze(ctx.question), *ctx.understood.terms,
@@ -972,7 +1035,7 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
         # Judged on the subject (the same in a vignette and its paraphrase), not on every word
         # of the question (a vignette's history adds concepts its paraphrase does not have).
         subject = coverage(ctx.subject, c.terms) if ctx.subject else c.cover
-        value = (_asked(ctx, c) + 0.6 * subject + 0.3 * c.context_cover + _acts_for(ctx, c)
+        value = (_asked(ctx, c, listed=True) + 0.6 * subject + 0.3 * c.context_cover + _acts_for(ctx, c)
                  + config.ask_weight * 3 * _ask_share(ctx, c))
         if opens_for_unasked_group(said, c.text, _generic_stems()):
             value -= 0.3  # "In patients with CH requiring changes in estrogen therapy, …": a subgroup

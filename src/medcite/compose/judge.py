@@ -182,6 +182,17 @@ def list_items(body: list[Candidate], found: list[Concept], limit: int = 6,
     return out
 
 
+def announces_values(lead: str) -> bool:
+    """A lead-in that announces what it lists ("… below the following target levels:", "… one
+    of the following medications:"). A list of who or when ("offer anticoagulation if:",
+    "… for women … who are:"), or one it does not announce ("… should undergo:"), is no
+    answer on its own."""
+    return bool(_FOLLOWING.search(lead)) and not _LISTS_CONDITIONS.search(lead)
+
+
+_FOLLOWING = re.compile(r"\bfollowing\b", re.I)
+_LISTS_CONDITIONS = re.compile(r"\b(?:if|when|where|unless|except|who|whose|that|which|with|without|in|for|are|is|"
+                               r"have|has|people|patients|women|men|children|adults)\s*:$", re.I)
 _CONNECTORS = ("and", "or", "and/or")  # a line between items
 # A list stored one item per passage is shown whole, so it may be longer than ``limit``; a longer
 # one is left out (with its lead-in). ``following`` should give one passage more than this.
@@ -202,7 +213,9 @@ def _separate_items(lead: Candidate, after: Sequence[Hit], found: list[Concept])
         line = " ".join(hit.text[s:e].split())
         if line.lower().rstrip(".,;") in _CONNECTORS:
             continue
-        if _is_sentence(line) or len(line.split()) > 40 or e < len(hit.text.rstrip()):
+        # "Fasting: 5.3 mmol/litre\nand": an item followed by the word joining it to the next
+        more = hit.text[e:].strip()
+        if _is_sentence(line) or len(line.split()) > 40 or (more and more.lower().rstrip(".,;") not in _CONNECTORS):
             return items  # the list is over: a sentence, or a passage of several sentences
         items.append(_item(lead, hit, s, e, line, found))
     # Every passage fetched was an item: the section ended there, or the list goes on unseen.

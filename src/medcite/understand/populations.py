@@ -36,6 +36,9 @@ _ASKED = {
 }
 _ADULT = re.compile(r"\badults?\b", re.I)
 _POSTPARTUM = re.compile(r"\b(?:post-?partum|puerper\w*|after (?:the )?(?:birth|delivery|childbirth))\b", re.I)
+# Before a pregnancy: "women with diabetes who are planning to become pregnant" are not pregnant.
+_PRECONCEPTION = re.compile(r"\b(?:(?:who are |are )?(?:planning|considering|contemplating|trying)(?: to (?:become|get) pregnant| "
+                            r"(?:a |for )?pregnancy| to conceive)|pre-?conception(?:al)?|before (?:conception|pregnancy))\b", re.I)
 
 
 def mentions(text: str) -> set[str]:
@@ -63,6 +66,10 @@ def mismatch(text: str, asked: str) -> bool:
         # a recommendation for people of 60 and over is not one for pregnancy (one about the
         # newborn is: obstetric guidelines speak of neonates)
         # nor is one for after the birth ("non-severe postpartum hypertension")
+        if "pregnancy" in found and _PRECONCEPTION.search(text):
+            # pregnant only in "planning to become pregnant": a recommendation before conception
+            found = mentions(_PRECONCEPTION.sub(" ", text))
+            return "pregnancy" not in found
         return ("older adults" in found or bool(_POSTPARTUM.search(text))) and "pregnancy" not in found
     if asked == "older adults":
         return "children" in found and "older adults" not in found and not _ADULT.search(text)
