@@ -35,6 +35,21 @@ def test_definitions(text: str, expected: list[tuple[str, str]]) -> None:
     assert definitions(text) == expected
 
 
+@pytest.mark.parametrize(("short", "candidate", "long"), [
+    # the letters scan alone finds "contraception" (c…o…c inside one word) and "academy of
+    # pediatrics" (a…a…p): the words whose initials spell the short form come first
+    ("COC", "women using combined oral contraception", "combined oral contraception"),
+    ("AAP", "recommendations of the American Academy of Pediatrics", "American Academy of Pediatrics"),
+    ("AASLD", "the American Association for the Study of Liver Diseases", "American Association for the Study "
+                                                                          "of Liver Diseases"),
+    ("CAP", "adults with community-acquired pneumonia", "community-acquired pneumonia"),
+    ("CAT", 'called "carnitine-acylcarnitine translocase"', "carnitine-acylcarnitine translocase"),
+    ("SSRIs", "selective serotonin reuptake inhibitors", "selective serotonin reuptake inhibitors"),  # by the scan
+])
+def test_the_words_whose_initials_spell_the_short_form(short: str, candidate: str, long: str) -> None:
+    assert best_long_form(short, candidate) == long
+
+
 def test_best_long_form_needs_first_letter_at_a_word_start() -> None:
     assert best_long_form("CK", "elevated creatine kinase") == "creatine kinase"
     assert best_long_form("XYZ", "creatine kinase") == ""

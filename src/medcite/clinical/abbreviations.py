@@ -34,8 +34,13 @@ def _short_form(inner: str) -> str:
 
 
 def best_long_form(short: str, candidate: str) -> str:
-    """The shortest suffix of ``candidate`` in which the characters of ``short`` occur in
-    order (right to left), the first one at the start of a word; '' when there is none."""
+    """The words of ``candidate`` whose initials spell ``short`` ("combined oral contraception"
+    for COC), else the shortest suffix of ``candidate`` in which the characters of ``short``
+    occur in order (right to left), the first one at the start of a word; '' when there is none.
+    (The scan alone finds "contraception" for COC: c…o…c inside one word.)"""
+    initials = _initials_long_form(short, candidate.split())
+    if initials:
+        return initials
     s, text = short.lower(), candidate.lower()
     si, li = len(s) - 1, len(text) - 1
     while si >= 0:
@@ -51,6 +56,27 @@ def best_long_form(short: str, candidate: str) -> str:
         si -= 1
     start = text.rfind(" ", 0, li + 1) + 1
     return candidate[start:].strip()
+
+
+_MINOR = frozenset({"of", "and", "the", "in", "for", "with", "to", "on", "or", "a", "an", "by", "at"})
+
+
+def _initials_long_form(short: str, words: list[str]) -> str:
+    """The last words of ``words`` whose initials (minor words skipped, each part of a hyphenated
+    word counted) spell the letters of ``short``; '' when no such run ends the list."""
+    letters = "".join(c for c in short.lower() if c.isalpha())
+    if len(letters) < 2:
+        return ""
+    for n in range(1, min(len(words), len(letters) + 3) + 1):
+        tail = words[-n:]
+        if tail[0].lower() in _MINOR:
+            continue
+        bare = [w.strip("\"'“”‘’") for w in tail]
+        spelled = "".join(part[0] for w in bare if w.lower() not in _MINOR
+                          for part in re.split(r"[-/]", w.lower()) if part and part[0].isalpha())
+        if spelled == letters:
+            return " ".join(bare)
+    return ""
 
 
 def definitions(text: str) -> list[tuple[str, str]]:
