@@ -129,6 +129,9 @@ def test_asked_aspect(question: str, aspect: str) -> None:
 @pytest.mark.parametrize(("question", "aspect"), [
     # the last question decides, alone, before the clause it leans on
     ("STEMI, cath lab 3 h away. lyse here?", "threshold"),
+    # a bare question naming what to do about it asks how, not whether
+    ("78F on dabigatran 150 bid for AF, CT shows 25 mL L thalamic ICH, last dose ~5h ago. reversal?", "first-line"),
+    ("4yo with AOM, bulging TM, febrile. abx?", "first-line"),
     ("Hb 6.9 after GI bleed - transfuse now?", "threshold"),
     ("acromegaly, IGF-1 still high on octreotide, switching to pegvisomant. LFT monitoring schedule?", "monitoring"),
     ("52F on paroxetine 20, wants to stop. how do I taper it?", "titration"),

@@ -161,6 +161,11 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
                               r"(?!(?:not|no|more|less|later|sooner|never)\b|\d)(?:[\w/.%½-]+ )?[\w/.%½-]+"
                               r"(?: (?:for|as) (?:the |a |an )?[\w-]+(?: [\w-]+)?)?\s*\?\s*$|"
                               r"\b(?:ok|okay|fine|alright)\b[^?]{0,20}\bor should (?:it|she|he|they|we|i) be\b", re.I)),
+    # A bare question naming what to do about it ("reversal?", "tx?", "mgmt?") asks how: which
+    # treatment first.
+    ("first-line", re.compile(
+        r"^\W*(?:reversal|antidote|treatment|tx|management|mgmt|plan|abx|antibiotics?|analgesia|pain control|"
+        r"anticoagulation choice|best (?:tx|rx))(?: here| now| first)?\s*\?\s*$", re.I)),
     # A bare question of one or two words ("transfuse?", "lyse here?") asks whether to act - when
     # nothing more specific matched.
     ("threshold", re.compile(
