@@ -21,6 +21,12 @@ CASES = [
     ("starting-dose", "An initial starting dose of 0.5-1 mg/kg intravenously or orally every 6-12 hours is safe and "
                       "effective.", True),
     ("target", "Serum uric acid must reach levels below 6.0 mg/dL.", True),
+    # AAN chorea in Huntington disease (ngc:9331): an active "should prescribe" recommends; a
+    # recommendation declined ("insufficient to recommend") does not
+    ("first-line", "If Huntington disease (HD) chorea requires treatment, clinicians should prescribe tetrabenazine "
+                   "(TBZ) (up to 100 mg/day), amantadine (300–400 mg/day), or riluzole (200 mg/ day) (Level B).", True),
+    ("first-line", "Data are insufficient to make recommendations regarding use of clozapine, other neuroleptics, "
+                   "or donepezil for HD chorea (Level U).", False),
     # NICE diabetes in pregnancy (ngc:10691): a target not met within a time, and the year the
     # recommendation was written, state no target value
     ("target", "Offer metformin3 to women with gestational diabetes if blood glucose targets are not met using "
@@ -108,3 +114,14 @@ def test_removing_a_device_answers_when_to_stop() -> None:
     assert aspect_bonus("stop", "In treating mild to moderate PID, it is not necessary to remove the IUD during "
                                 "treatment unless the patient requests removal.") > 0
     assert aspect_bonus("stop", "Surgical removal of the polyp is recommended.") == 0
+
+
+def test_a_recommendation_declined_is_none() -> None:
+    from medcite.compose.judge import recommends
+
+    nabilone = ("Clinicians may prescribe nabilone for modest decreases in HD chorea (Level C), but information is "
+                "insufficient to recommend long-term use, particularly given abuse potential concerns (Level U).")
+    assert not recommends(nabilone)
+    assert aspect_bonus("first-line", nabilone) < aspect_bonus(
+        "first-line", "Clinicians should prescribe tetrabenazine (TBZ) (up to 100 mg/day) for HD chorea (Level B).")
+    assert recommends("Tetrabenazine is recommended for HD chorea.")

@@ -841,3 +841,19 @@ def test_a_dose_with_its_unit_written_out_states_a_dose() -> None:
 
     assert aspect_bonus("starting-dose", "Defibrotide is recommended at a dose of 6.25 milligrams/kg intravenously "
                                          "4 times daily for the prevention of VOD") > 0
+
+
+def test_a_clinic_or_a_screening_programme_is_no_condition() -> None:
+    from medcite.retrieve.scope import Scope
+
+    # scope items of the real PKU and metabolic guidelines (ngc:11075 and neighbours)
+    scopes = _scope_index(Scope("ngc:1", "guideline", "PKU", ("Phenylketonuria (PKU)", "Newborn screening"), "", ()),
+                          Scope("ngc:2", "guideline", "Metabolic", ("Metabolic", "Tuberculosis"), "", ()))
+    frame = understand("19F w/ classic PKU picked up on newborn screen, came off diet at 15, now back in metabolic "
+                       "clinic. Phe today 980 umol/L. what blood Phe range should we be aiming for long term?",
+                       scopes=scopes)
+    assert frame.conditions == ("PKU",)
+    # written as the condition, the words still name it; a screening for a condition names the condition
+    assert "Metabolic" in understand("metabolic acidosis in DKA?", scopes=scopes).conditions
+    assert "Tuberculosis" in understand("What tuberculosis screening is required before adalimumab?",
+                                        scopes=scopes).conditions

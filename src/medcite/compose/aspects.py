@@ -127,6 +127,8 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
     "first-line": (
         (1.0, r"\b(?:first[- ]line|treatment of choice|drug of choice|(?:is|are) (?:the )?(?:preferred|recommended)|"
               r"should be (?:offered|used|given|treated|started|prescribed|initiated|considered)|(?:we )?recommend\w*|"
+              # "clinicians should prescribe tetrabenazine …"
+              r"should (?:prescribe|offer|use|give|start|initiate)|"
               r"initial (?:therapy|treatment|management|regimen)|in preference to)\b"),
         # NICE's imperative: "Offer a 5-day course of …", "Consider amoxicillin in preference to …"
         (1.0, r"(?:^|: )(?:offer|give|use|start|prescribe|consider)\b(?! (?:\w+ ){0,3}?(?:tests?|testing|imaging))"),
@@ -144,12 +146,21 @@ def _compiled(aspect: str) -> tuple[tuple[float, re.Pattern[str]], ...]:
 
 def aspect_bonus(aspect: str, sentence: str) -> float:
     """How plainly ``sentence`` states ``aspect`` (0 when it does not, 1 when it does)."""
-    low = _DATED.sub(" ", sentence.lower())
+    low = without_declined(_DATED.sub(" ", sentence.lower()))
     return max((w for w, p in _compiled(aspect) if p.search(low)), default=0.0)
 
 
 # "[new 2015]", "[2008, amended 2015]": when a recommendation was written, no value it states
 _DATED = re.compile(r"\[(?:new |updated |amended )?(?:19|20)\d\d(?:,? (?:amended|updated) (?:19|20)\d\d)?\]")
+# "… but information is insufficient to recommend long-term use", "Data are insufficient to make
+# recommendations regarding …": a recommendation declined is none.
+_DECLINED = re.compile(r"\b(?:insufficient|inadequate|not enough|too limited|unable|cannot|can ?not|no)\s+"
+                       r"(?:[\w-]+\s+){0,3}?(?:to\s+)?(?:make\s+)?(?:a\s+|any\s+)?recommend\w*", re.I)
+
+
+def without_declined(text: str) -> str:
+    """``text`` without the recommendations it declines to make."""
+    return _DECLINED.sub(" ", text)
 
 
 # "The Task Force recommends testing for recurrence …", "… recommends screening …": a

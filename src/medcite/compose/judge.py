@@ -12,6 +12,7 @@ from ..clinical.sentences import sentence_spans
 from ..retrieve.analyze import analyze
 from ..types import Hit
 from ..understand.concepts import Concept, coverage
+from .aspects import without_declined
 from .select import ENDS_LIKE_A_SENTENCE, Candidate
 
 _RECOMMEND = ("should be offered", "is recommended", "are recommended", "recommend", "first-line",
@@ -143,7 +144,7 @@ def directs(text: str) -> bool:
 
 def recommends(text: str) -> bool:
     """A positive recommendation ("should be offered", "is recommended"), not a negated one."""
-    low = f" {text.lower()} "
+    low = f" {without_declined(text.lower())} "
     return any(r in low for r in _RECOMMEND) and " not " not in low
 
 

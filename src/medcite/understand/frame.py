@@ -386,6 +386,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                 continue  # "burning feet" is no burn, "swelling" no "Swell"
             if key in scopes.aliases and _plural_only(key[0], scopes.surface[key], text):
                 continue  # "transfuse platelets" names platelets, not "Platelet disorders"
+            if _names_a_service(key, text, scopes):
+                continue  # "back in metabolic clinic", "picked up on newborn screen": where, not what
             if key in scopes.aliases and not set(key) <= typed:
                 # "eGFR" is "estimated glomerular filtration rate": an expansion is a whole name,
                 # and "glomerular" in it does not name "Glomerular diseases".
@@ -513,6 +515,23 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
 def _written_as(stem: str, text: str) -> list[str]:
     """The words of ``text`` (lower-cased) whose stem is ``stem``."""
     return [w.lower() for w in re.findall(r"[A-Za-z][\w'-]*", text) if analyze(w) == [stem]]
+
+
+_SERVICES = frozenset(analyze("clinic clinics unit ward team service department dept programme program"))
+_PROGRAMMES = _SERVICES | frozenset(analyze("screen screening"))
+
+
+def _names_a_service(key: tuple[str, ...], text: str, scopes: ScopeIndex) -> bool:
+    """Whether the scope item ``key`` names a service or a screening programme of no condition
+    ("Newborn Screening" in "picked up on newborn screen"; "Tuberculosis screening" names
+    tuberculosis), or every word of it that ``text`` writes is followed by one ("Metabolic" in
+    "back in metabolic clinic")."""
+    if key[-1] in _PROGRAMMES:
+        return len(key) > 1 and key[:-1] not in scopes.surface
+    words = re.findall(r"[A-Za-z][\w'-]*", text)
+    stems = [(analyze(w) or [""])[0] for w in words]
+    at = [i for i, st in enumerate(stems) if st == key[-1]]
+    return bool(at) and all(i + 1 < len(stems) and stems[i + 1] in _SERVICES for i in at)
 
 
 def _participle_only(stem: str, surface: str, text: str) -> bool:
