@@ -93,6 +93,8 @@ def _class_forms() -> dict[str, tuple[frozenset[str], ...]]:
 _ACT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "observ": ("monitor",), "watch": ("monitor", "observ"), "monitor": ("observ",), "recheck": ("monitor",),
     "wean": ("taper",), "taper": ("wean",),
+    # "when should phototherapy be discontinued?" and "Stop phototherapy once …"
+    "stop": ("discontinu",), "discontinu": ("stop",),
 }
 ACT_WORDS = frozenset(_ACT_SYNONYMS)  # stems of the acts a question asks about, not what it is about
 # One analyte or substance under two names ("what serum urate am I aiming for?" and "Serum uric
