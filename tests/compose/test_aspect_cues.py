@@ -125,3 +125,6 @@ def test_a_recommendation_declined_is_none() -> None:
     assert aspect_bonus("first-line", nabilone) < aspect_bonus(
         "first-line", "Clinicians should prescribe tetrabenazine (TBZ) (up to 100 mg/day) for HD chorea (Level B).")
     assert recommends("Tetrabenazine is recommended for HD chorea.")
+    assert not recommends("The task force provides no recommendation for using specific modes of ventilation.")
+    # "no" declines only a recommendation it names
+    assert recommends("In patients with no prior treatment, recommended doses are 10 mg daily.")

@@ -855,5 +855,7 @@ def test_a_clinic_or_a_screening_programme_is_no_condition() -> None:
     assert frame.conditions == ("PKU",)
     # written as the condition, the words still name it; a screening for a condition names the condition
     assert "Metabolic" in understand("metabolic acidosis in DKA?", scopes=scopes).conditions
+    diabetes = _scope_index(Scope("ngc:3", "guideline", "Diabetes", ("Diabetes",), "", ()))
+    assert "Diabetes" in understand("seen in diabetes clinic, A1c 9.1. add what?", scopes=diabetes).conditions
     assert "Tuberculosis" in understand("What tuberculosis screening is required before adalimumab?",
                                         scopes=scopes).conditions

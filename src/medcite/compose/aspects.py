@@ -154,8 +154,9 @@ def aspect_bonus(aspect: str, sentence: str) -> float:
 _DATED = re.compile(r"\[(?:new |updated |amended )?(?:19|20)\d\d(?:,? (?:amended|updated) (?:19|20)\d\d)?\]")
 # "… but information is insufficient to recommend long-term use", "Data are insufficient to make
 # recommendations regarding …": a recommendation declined is none.
-_DECLINED = re.compile(r"\b(?:insufficient|inadequate|not enough|too limited|unable|cannot|can ?not|no)\s+"
-                       r"(?:[\w-]+\s+){0,3}?(?:to\s+)?(?:make\s+)?(?:a\s+|any\s+)?recommend\w*", re.I)
+_DECLINED = re.compile(r"\b(?:insufficient|inadequate|not enough|too limited|unable|cannot|can ?not)\s+"
+                       r"(?:[\w-]+\s+){0,3}?(?:to\s+)?(?:make\s+)?(?:a\s+|any\s+)?recommend\w*|"
+                       r"\bno (?:[\w-]+ )?recommendations?\b", re.I)
 
 
 def without_declined(text: str) -> str:

@@ -648,9 +648,12 @@ def _with_its_list(ctx: _Context, c: Candidate) -> str:
     """The sentence, and for a lead-in the start of the list it introduces (what it states)."""
     if not c.is_lead or ctx.understood.aspect == "general":
         return c.text
-    own = c.hit.text[c.end:c.end + _LIST_LOOKAHEAD]
-    listed = " ".join((own if own.strip() else ctx.lists.get(c.hit.passage_id, "") if announces_values(c.text)
-                       else "").split())
+    listed = c.hit.text[c.end:c.end + _LIST_LOOKAHEAD]
+    if not listed.strip() and announces_values(c.text):
+        # items stored one per passage after it: read only for a lead-in that announces them (a
+        # list of who or when, read too, took the body's room from statements of the asked aspect)
+        listed = ctx.lists.get(c.hit.passage_id, "")
+    listed = " ".join(listed.split())
     # "… below the following target levels, if these are achievable without …:" announces
     # target levels; its condition clause stands between the announcement and the list.
     return f"{_LEAD_CONDITION.sub(':', c.text)} {listed}"

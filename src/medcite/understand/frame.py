@@ -518,16 +518,19 @@ def _written_as(stem: str, text: str) -> list[str]:
 
 
 _SERVICES = frozenset(analyze("clinic clinics unit ward team service department dept programme program"))
+_ADJECTIVE = re.compile(r"^[A-Za-z]+(?:ic|al|ary|ive|ous)$")
 _PROGRAMMES = _SERVICES | frozenset(analyze("screen screening"))
 
 
 def _names_a_service(key: tuple[str, ...], text: str, scopes: ScopeIndex) -> bool:
     """Whether the scope item ``key`` names a service or a screening programme of no condition
     ("Newborn Screening" in "picked up on newborn screen"; "Tuberculosis screening" names
-    tuberculosis), or every word of it that ``text`` writes is followed by one ("Metabolic" in
-    "back in metabolic clinic")."""
+    tuberculosis), or is an adjective that ``text`` writes only before one ("Metabolic" in "back
+    in metabolic clinic"; a patient "seen in diabetes clinic" still has diabetes)."""
     if key[-1] in _PROGRAMMES:
         return len(key) > 1 and key[:-1] not in scopes.surface
+    if len(key) > 1 or not _ADJECTIVE.search(scopes.surface.get(key, "")):
+        return False
     words = re.findall(r"[A-Za-z][\w'-]*", text)
     stems = [(analyze(w) or [""])[0] for w in words]
     at = [i for i, st in enumerate(stems) if st == key[-1]]
