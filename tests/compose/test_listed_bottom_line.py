@@ -61,3 +61,16 @@ def test_an_item_followed_by_the_word_joining_it_to_the_next_is_an_item(store: S
 ])
 def test_planning_a_pregnancy_is_another_population_than_pregnancy(sentence: str, other: bool) -> None:
     assert mismatch(sentence, "pregnancy") is other
+
+
+def test_a_guideline_for_another_population_gives_its_siblings_place(store: SQLiteStore) -> None:
+    from dataclasses import replace
+
+    from medcite.compose.build import _siblings
+    from medcite.understand.concepts import Concept
+
+    hits = list(store.passages_of("ngc:10691", limit=3))
+    newborn = [replace(h, title="Guideline on perinatal encephalopathy on newborns.") for h in hits]
+    found = [Concept("diabet", (frozenset({"diabet"}),), 1.0)]
+    assert _siblings(store, hits, found, population="older adults")  # its own title: siblings read
+    assert not _siblings(store, newborn, found, population="older adults")

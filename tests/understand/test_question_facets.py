@@ -120,6 +120,9 @@ def test_population_mismatch() -> None:
     assert mismatch("IVIg benefit is uncertain in children with GBS.", "adults")
     assert not mismatch("IVIg should be offered to treat GBS in adults (Level A).", "adults")
     assert mismatch("IVIg should be offered to treat GBS in adults (Level A).", "children")
+    # a guideline for newborns is for another population than an 80-year-old's (ngc:11366)
+    assert mismatch("Clinical practice guideline on perinatal hypoxic-ischaemic encephalopathy on newborns.",
+                    "older adults")
 
 
 @pytest.mark.parametrize(("a", "b", "dup"), [

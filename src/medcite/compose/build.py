@@ -141,7 +141,7 @@ def compose(
     query = f"{follow_up_of.question} {question}" if follow_up_of else ctx.understood.search_text
     hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
     documents = _best_documents(_reranked(hits, ctx, store), ctx.lay) if ctx.found else {}
-    hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents))
+    hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents, population=ctx.asked_population))
     if ctx.lay:
         hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
     ctx.timings["retrieve"] = _ms(t0)
@@ -609,12 +609,14 @@ def _asked_drug_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, 
 
 
 def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],
-              documents: dict[str, float] | None = None, docs: int = 3) -> list[Hit]:
+              documents: dict[str, float] | None = None, docs: int = 3, population: str = "") -> list[Hit]:
     """The other on-topic passages of the best-ranked guidelines and labels, the documents
     chosen for the bottom line first: retrieval keeps a few passages per document for
     diversity, but a guideline's neighbouring recommendations on the same condition are
-    exactly what an answer needs."""
-    top = list(dict.fromkeys(h.doc_id for h in hits[:15] if h.source_type in ("guideline", "label")))[:docs]
+    exactly what an answer needs. A guideline whose title is for another population than
+    ``population`` gives its place to the next (a newborn guideline's, for an 80-year-old)."""
+    top = list(dict.fromkeys(h.doc_id for h in hits[:15] if h.source_type in ("guideline", "label")
+                             and not (population and mismatch(h.title, population))))[:docs]
     top = list(dict.fromkeys([*list(documents or {})[:docs], *top]))
     out: list[Hit] = []
     for i, doc_id in enumerate(top):

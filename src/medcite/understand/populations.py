@@ -13,7 +13,7 @@ POPULATIONS: dict[str, tuple[re.Pattern[str], str, str]] = {
                   "pregnancy pregnant women fetal risk", "pregnancy"),
     "lactation": (re.compile(r"\b(lactat\w+|breast-?fe\w+|breast milk|human milk|nursing (mothers?|women|infants?))\b", re.I),
                   "lactation breastfeeding breast milk", "breastfeeding"),
-    "children": (re.compile(r"\b(child(ren|hood)?|p(a)?ediatric\w*|infants?|neonat\w+|adolescen\w+|juvenile)\b", re.I),
+    "children": (re.compile(r"\b(child(ren|hood)?|p(a)?ediatric\w*|infants?|neonat\w+|newborns?|adolescen\w+|juvenile)\b", re.I),
                  "children pediatric patients", "children"),
     "older adults": (re.compile(r"\b(elderly|geriatric|older (adults|patients|people)|aged (65|75)|age (65|75)|"
                                 r"aged (?:≥\s*)?(?:6\d|[7-9]\d)(?: years)? (?:or|and) (?:older|over)|"
