@@ -128,3 +128,12 @@ def test_a_recommendation_declined_is_none() -> None:
     assert not recommends("The task force provides no recommendation for using specific modes of ventilation.")
     # "no" declines only a recommendation it names
     assert recommends("In patients with no prior treatment, recommended doses are 10 mg daily.")
+
+
+def test_what_is_measured_how_often_states_monitoring_more_plainly_than_what_is_not_routinely() -> None:
+    # NICE IV fluids in children (ngc:10872)
+    often = "Measure blood glucose when starting IV fluids, and then at least every 24 hours."
+    not_routinely = ("Be aware that plasma electrolyte concentrations and blood glucose are not routinely measured "
+                     "before elective surgery unless there is a need to do so.")
+    assert aspect_bonus("monitoring", often) == 1.0
+    assert 0 < aspect_bonus("monitoring", not_routinely) < aspect_bonus("monitoring", often)

@@ -15,6 +15,8 @@ from medcite.understand.concepts import concepts
                      "phototherapy threshold."),
     ("stop", "Consider repeat TSB 24 hours after discontinuation of phototherapy."),
     ("wean", "Taper the dose gradually over 4 weeks."),
+    # NICE IV fluids in children (ngc:10872): "how often should I check lytes and glucose?"
+    ("check", "Measure blood glucose when starting IV fluids, and then at least every 24 hours."),
 ])
 def test_the_act_is_said_in_its_other_words(asked: str, sentence: str) -> None:
     [concept] = concepts(analyze(asked), None, lambda term: 3.0)

@@ -101,13 +101,16 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               r"line|picc|stent|drain|tube|pessary|cerclage|suture|splint|cast)s?\b"),
     ),
     "monitoring": (
-        (1.0, rf"\b(?:monitor\w*|surveillance|check\w*|measur\w+|test\w*|follow[- ]?up|assess\w*|re-?assess\w*)\b.{{0,60}}"
+        # (what is not routinely measured says less: "… are not routinely measured before elective surgery")
+        (1.0, rf"(?<!not )(?<!not routinely )\b(?:monitor\w*|surveillance|check\w*|measur\w+|test\w*|follow[- ]?up|assess\w*|"
+              rf"re-?assess\w*)\b.{{0,60}}"
               rf"\b(?:every|each|at|before|after|within|baseline|periodic\w*|annual\w*|regular\w*|monthly|weekly|"
               rf"{_NUM} {_TIME})\b"),
         # "it is recommended that EGD be repeated after 2 years", "Repeat EGD in 2 years"
         (1.0, rf"\b(?:repeat\w*|re-?scope\w*)\b.{{0,60}}\b(?:every|after|in|within)\s+(?:{_NUM}|one|two|three|a)"
               rf"(?:\s*(?:-|–|to)\s*{_NUM})?\s+{_TIME}"),
         (0.7, r"\b(?:monitor\w*|surveillance|follow[- ]?up)\b"),
+        (0.5, r"\bnot (?:routinely )?(?:measured|monitored|checked|tested|assessed)\b"),
     ),
     "threshold": (
         (1.0, rf"\b(?:if|when|whose|with|at)\b.{{0,60}}(?:<|>|≤|≥|below|above|less than|greater than|more than|"

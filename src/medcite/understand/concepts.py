@@ -95,6 +95,8 @@ _ACT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "wean": ("taper",), "taper": ("wean",),
     # "when should phototherapy be discontinued?" and "Stop phototherapy once …"
     "stop": ("discontinu",), "discontinu": ("stop",),
+    # "how often should I check lytes?" and "Measure plasma electrolyte concentrations … every 24 hours"
+    "check": ("measur", "monitor"), "measur": ("check",),
 }
 ACT_WORDS = frozenset(_ACT_SYNONYMS)  # stems of the acts a question asks about, not what it is about
 # One analyte or substance under two names ("what serum urate am I aiming for?" and "Serum uric
