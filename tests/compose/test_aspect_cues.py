@@ -137,3 +137,25 @@ def test_what_is_measured_how_often_states_monitoring_more_plainly_than_what_is_
                      "before elective surgery unless there is a need to do so.")
     assert aspect_bonus("monitoring", often) == 1.0
     assert 0 < aspect_bonus("monitoring", not_routinely) < aspect_bonus("monitoring", often)
+
+
+def test_what_is_given_first_states_a_starting_dose_more_plainly_than_what_is_continued() -> None:
+    # ESE hyponatraemia (ngc:10787)
+    first = "The GDG recommends prompt intravenous (i.v.) infusion of 150 ml 3% hypertonic over 20 min (1D)."
+    then = ("The GDG recommends continuing an i.v. infusion of 3% hypertonic saline or equivalent aiming for an "
+            "additional 1 mmol/l per h increase in serum sodium concentration (1D).")
+    assert aspect_bonus("starting-dose", first) > aspect_bonus("starting-dose", then)
+
+
+def test_a_drug_of_several_words_is_named_by_its_rarest_word() -> None:
+    from types import SimpleNamespace
+
+    from medcite.compose.build import _says_drug
+    from medcite.retrieve.analyze import analyze
+    from medcite.understand.concepts import Concept
+
+    saline = frozenset(analyze("hypertonic saline"))
+    ctx = SimpleNamespace(found=[Concept("hyperton", (frozenset({"hyperton"}),), 15.9),
+                                 Concept("salin", (frozenset({"salin"}),), 13.0)])
+    assert _says_drug(ctx, saline, frozenset(analyze("prompt infusion of 150 ml 3% hypertonic over 20 min")))
+    assert not _says_drug(ctx, saline, frozenset(analyze("normal saline 1 litre over 1 hour")))

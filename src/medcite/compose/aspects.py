@@ -35,6 +35,8 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               rf"starting|initial) (?:dose|dosage)|\b(?:reduc\w+|decreas\w+|lower\w*) the (?:starting|initial) (?:dose|dosage) "
               rf"by {_NUM}\s?%"),
         (0.8, rf"{_DOSE}.{{0,60}}\b(?:once|twice|three times|every|daily|per day|q\d+h|bid|tid)\b"),
+        # what is given first: "prompt i.v. infusion of 150 ml 3% hypertonic over 20 min", "a bolus of 20 ml/kg"
+        (0.8, rf"\b(?:prompt|immediate\w*|bolus|stat|loading)\b.{{0,60}}{_DOSE}"),
         (0.6, rf"\b(?:dose|dosage|dosing)\b.{{0,60}}{_DOSE}"),
         (0.4, _DOSE),
     ),

@@ -939,9 +939,14 @@ def _dosed_drug(ctx: _Context) -> frozenset[str]:
 
 
 def _says_drug(ctx: _Context, drug: frozenset[str], terms: frozenset[str]) -> bool:
-    """``terms`` name ``drug`` in any of its forms ("VORI" for voriconazole in the TDM guideline)."""
-    return drug <= terms or any(concept.covered_by(terms) for concept in ctx.found
-                                if any(form == drug for form in concept.forms))
+    """``terms`` name ``drug`` in any of its forms ("VORI" for voriconazole in the TDM guideline),
+    or by the rarest word of a name of several ("150 ml 3% hypertonic" for hypertonic saline;
+    "insulin" alone does not name insulin glargine)."""
+    if drug <= terms or any(concept.covered_by(terms) for concept in ctx.found
+                            if any(form == drug for form in concept.forms)):
+        return True
+    parts = [concept for concept in ctx.found if any(form and form < drug for form in concept.forms)]
+    return len(parts) > 1 and max(parts, key=lambda concept: concept.weight).covered_by(terms)
 
 
 def _names_more_than_the_act(ctx: _Context, c: Candidate) -> bool:
