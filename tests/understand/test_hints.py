@@ -859,3 +859,10 @@ def test_a_clinic_or_a_screening_programme_is_no_condition() -> None:
     assert "Diabetes" in understand("seen in diabetes clinic, A1c 9.1. add what?", scopes=diabetes).conditions
     assert "Tuberculosis" in understand("What tuberculosis screening is required before adalimumab?",
                                         scopes=scopes).conditions
+
+
+def test_an_abbreviation_for_a_measurement_names_no_drug() -> None:
+    # "PT" is prothrombin time (or physical therapy): no prothrombin given
+    frame = understand("done the bladder diet, stress mgmt and pelvic PT - still miserable. what oral meds can I try next?")
+    assert "prothrombin" not in frame.drugs
+    assert understand("INR 3.2 on warfarin, PT 28 s. hold the dose?").drugs == ("warfarin",)

@@ -239,6 +239,10 @@ def _class_stems() -> tuple[frozenset[str], ...]:
     return tuple(frozenset(analyze(c)) for c in class_names() if analyze(c))
 
 
+_MEASUREMENT = re.compile(r"\b(?:time|level|levels|test|count|ratio|score|index|concentration|activity|titre|titer)$",
+                         re.I)
+
+
 def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
     from ..clinical.drugs import drug_lexicon as _drug_lexicon
 
@@ -357,7 +361,9 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     classes = {c.lower() for c in class_names()}
     # An ambiguous abbreviation names the drug of its chosen sense only ("levo 88 mcg … TSH":
     # levothyroxine, not levofloxacin).
-    chosen = [options[0] for options in abbreviation_senses(expanded).values()]
+    # A sense that names a measurement names no drug ("PT": prothrombin time is no prothrombin).
+    chosen = [options[0] for options in abbreviation_senses(expanded).values()
+              if not _MEASUREMENT.search(options[0])]
     drugs = _drugs(" ".join([masked, *(e.split()[-1] if e.lower() in classes else e for e in chosen)]), expanded)
     if scopes is not None:
         # "70F new DLBCL, … T2DM + CKD3 - primary G-CSF ppx from cycle 1?": after a dash, the
