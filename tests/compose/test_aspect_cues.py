@@ -21,6 +21,13 @@ CASES = [
     ("starting-dose", "An initial starting dose of 0.5-1 mg/kg intravenously or orally every 6-12 hours is safe and "
                       "effective.", True),
     ("target", "Serum uric acid must reach levels below 6.0 mg/dL.", True),
+    # JNC 8 (ngc:10397): a goal value states the target; a count of drugs or a recommendation's
+    # number does not
+    ("target", "In the general population aged 60 years or older, … treat to a goal SBP lower than 150 mm Hg and "
+               "goal DBP lower than 90 mm Hg.", True),
+    ("target", "If goal BP cannot be reached using the drugs in recommendation 6 because of a contraindication or the "
+               "need to use more than 3 drugs to reach goal BP, antihypertensive drugs from other classes can be used.",
+     False),
     # AAN chorea in Huntington disease (ngc:9331): an active "should prescribe" recommends; a
     # recommendation declined ("insufficient to recommend") does not
     ("first-line", "If Huntington disease (HD) chorea requires treatment, clinicians should prescribe tetrabenazine "

@@ -866,3 +866,10 @@ def test_an_abbreviation_for_a_measurement_names_no_drug() -> None:
     frame = understand("done the bladder diet, stress mgmt and pelvic PT - still miserable. what oral meds can I try next?")
     assert "prothrombin" not in frame.drugs
     assert understand("INR 3.2 on warfarin, PT 28 s. hold the dose?").drugs == ("warfarin",)
+
+
+def test_an_abbreviation_ruled_out_adds_no_sense_to_the_search() -> None:
+    # "no DM or CKD": the search looks for no diabetes (nor dermatomyositis)
+    frame = understand("72 y/o M, HTN, no DM or CKD, BP 156/88 on amlodipine. what's the goal BP for him?")
+    assert "diabetes mellitus" not in frame.senses
+    assert "diabetes mellitus" in understand("58M with DM, BP 150/90 on lisinopril. goal BP?").senses

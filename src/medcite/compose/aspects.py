@@ -17,6 +17,7 @@ _NUM = r"\d+(?:[.,]\d+)?"
 _DOSE = (rf"{_NUM}\s*(?:-|–|to)?\s*(?:{_NUM})?\s*(?:mg|milligrams?|g|grams?|mcg|micrograms?|µg|μg|units?|iu|"
          rf"international units|ml|millilit(?:re|er)s?|meq|mmol)(?:/(?:kg|m2|m²|day|d|dose|h|hour))*\b")
 _TIME = r"(?:hours?|days?|weeks?|months?|years?)"
+_COUNTED = r"(?:drugs?|medications?|agents?|classes|times|doses|tablets|visits|steps|readings|measurements)"
 _SHORT_TIME = r"(?:hours?|h|hrs?|days?|d|weeks?|wks?|months?|mo|years?|yrs?)"
 
 _FOR_OR_AGAINST = (r"\b(?:do not (?:use|give|offer|prescribe|routinely|start|treat)|(?:is|are) not recommended|"
@@ -56,8 +57,11 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (0.4, r"\b(?:maximum|max) (?:daily )?dose\b"),
     ),
     "target": (
-        # a value, not a time ("if blood glucose targets are not met … within 1 to 2 weeks")
-        (1.0, rf"\b(?:target|goal|aim)\w*\b.{{0,80}}(?:{_NUM}(?!\s*(?:-|–|to)?\s*(?:{_NUM}\s*)?{_TIME}\b)|below|under|less than|<|≤)"),
+        # a value, not a time ("if blood glucose targets are not met … within 1 to 2 weeks"), a
+        # count ("… the need to use more than 3 drugs to reach goal BP") or a reference
+        # ("recommendation 6")
+        (1.0, rf"\b(?:target|goal|aim)\w*\b.{{0,80}}(?:(?<!recommendation )(?<!rec )(?<!grade )(?<!level )"
+              rf"{_NUM}(?!\s*(?:-|–|to)?\s*(?:{_NUM}\s*)?(?:{_TIME}|{_COUNTED})\b)|below|under|less than|<|≤)"),
         (0.9, rf"\b(?:maintain\w*|keep|achiev\w+|reach\w*|lower\w*|reduc\w+)\b.{{0,60}}"
               rf"(?:below|under|less than|<|≤|between|to)\s*{_NUM}"),
         (0.6, rf"(?:<|≤|less than|below)\s*{_NUM}\s*(?:mm ?hg|mg/dl|mmol|%|g/dl|µmol|umol|ng/ml)"),

@@ -1032,8 +1032,12 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     # patients > 65 years" in the sildenafil label), not otherwise ("… the diagnostic elimination
     # diet should be carefully monitored … over 2–4 weeks" for "how long do I need to observe
     # her?" after anaphylaxis).
+    # (A sentence that plainly states the asked aspect in all the asking clause's words is about
+    # the question however little it says of the patient's history: "… treat to a goal SBP lower
+    # than 150 mm Hg …" for "… on amlodipine. what's the goal BP for him?")
     pool = _most_to_the_point(ctx, [c for c in pool if _asked(ctx, c, listed=True) > 0
-                                    and c.cover >= config.document_sentence_cover
+                                    and (c.cover >= config.document_sentence_cover
+                                         or (_ask_share(ctx, c) >= 1.0 and _asked(ctx, c, listed=True) >= 0.9))
                                     and (_names_more_than_the_act(ctx, c) or _asked(ctx, c, listed=True) >= 0.9)
                                     and not recommends_testing_for(ctx.understood.aspect, _with_its_list(ctx, c))])
     if not pool:

@@ -115,6 +115,10 @@ _RENAL_IMPAIRMENT = (frozenset({"renal", "impair"}), frozenset({"renal", "insuff
 _ORGAN_IMPAIRMENT: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] = (
     (frozenset({"chronic", "kidney"}), _RENAL_IMPAIRMENT),
     (frozenset({"ckd"}), _RENAL_IMPAIRMENT),
+    # … and how a guideline's title may name hypertension ("… management of high blood pressure
+    # in adults", the JNC 8 report, for "72M, HTN … what's the goal BP?")
+    (frozenset({"hypertens"}), (frozenset({"high", "blood", "pressur"}),)),
+    (frozenset({"htn"}), (frozenset({"high", "blood", "pressur"}),)),
 )
 
 _ONE_LETTER_PART = re.compile(r"-[A-Za-z0-9](?![\w])")

@@ -465,8 +465,10 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         focus_keys = [k for k in seen_keys if set(k) & clause]
     ctx = _patient(q, details, patient)
     hints = _hints(q, stems, ctx)
-    senses = tuple(options[0] for options in abbreviation_senses(expanded).values()
-                   if len(options) > 1 and not set(analyze(options[0])) <= set(analyze(q)) and options[0] not in hints)
+    # (not for an abbreviation the question rules out: "no DM or CKD" searches for no diabetes)
+    senses = tuple(options[0] for surface, options in abbreviation_senses(expanded).items()
+                   if len(options) > 1 and not set(analyze(options[0])) <= set(analyze(q)) and options[0] not in hints
+                   and not (analyze(surface) and set(analyze(surface)) <= negated))
     present = set(stems)
     asked_drugs = focus_drugs if focus_keys or focus_drugs else drugs  # as the frame reports them
     if (aspect != "alternative" and not seen_keys and len(asked_drugs) == 1 and not implied_conditions(q)
