@@ -166,3 +166,13 @@ def test_a_drug_of_several_words_is_named_by_its_rarest_word() -> None:
                                  Concept("salin", (frozenset({"salin"}),), 13.0)])
     assert _says_drug(ctx, saline, frozenset(analyze("prompt infusion of 150 ml 3% hypertonic over 20 min")))
     assert not _says_drug(ctx, saline, frozenset(analyze("normal saline 1 litre over 1 hour")))
+
+
+def test_a_sentence_about_a_test_answers_no_treatment_question() -> None:
+    from medcite.compose.aspects import recommends_testing_for
+
+    # UMHS C. difficile guideline (ngc:11246)
+    assert recommends_testing_for("first-line", "Single-step polymerase chain reaction (PCR) testing (not part of the "
+                                  "UMHS algorithm) occurs as part of the new Biofire test panel for gastrointestinal "
+                                  "pathogens and should not be used if CDI is suspected.")
+    assert not recommends_testing_for("first-line", "Oral vancomycin is recommended for mild to moderate CDI.")

@@ -189,7 +189,11 @@ _TESTING_ACTION = re.compile(
     r"(?:is|are|should be|may be) (?:usually )?(?:indicated|recommended|appropriate|performed|obtained))|"
     # "Amniocentesis should be offered to identify T. gondii in the amniotic fluid …": done to find out
     r"\b(?:offered|performed|done|obtained|undertaken) (?:\w+ ){0,3}?to (?:identify|detect|diagnose|confirm|exclude|"
-    r"rule out)\b")
+    r"rule out)\b|"
+    # "Single-step polymerase chain reaction (PCR) testing … should not be used if CDI is suspected": a
+    # sentence about a test
+    r"^\W*(?:[\w()-]+ ){0,7}?(?:testing|assays?|test panels?)\b(?: \([^)]*\))?(?: \w+){0,12}? (?:should|is|are|occurs|"
+    r"may|can)\b")
 _TREATMENT_ASPECTS = frozenset({"first-line", "alternative", "starting-dose"})
 
 
