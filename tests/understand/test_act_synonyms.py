@@ -21,5 +21,16 @@ from medcite.understand.concepts import concepts
     ("hypertension", "2014 evidence-based guideline for the management of high blood pressure in adults."),
 ])
 def test_the_act_is_said_in_its_other_words(asked: str, sentence: str) -> None:
-    [concept] = concepts(analyze(asked), None, lambda term: 3.0)
-    assert concept.covered_by(frozenset(analyze(sentence)))
+    found = concepts(analyze(asked), None, lambda term: 3.0)
+    assert all(concept.covered_by(frozenset(analyze(sentence))) for concept in found), found
+
+
+def test_a_major_depressive_episode_is_said_by_the_disorder_s_name() -> None:
+    from medcite.understand.concepts import Concept, _with_other_wordings
+
+    # as the question's concepts hold it (the phrase beside "depress", and its abbreviation)
+    episode = _with_other_wordings(Concept("major depressive episode",
+                                           (frozenset({"episod", "major"}), frozenset({"mde"})), 9.4))
+    # APA major depressive disorder (ngc:8093), for "after remission of a first major depressive episode"
+    title = "Practice guideline for the treatment of patients with major depressive disorder."
+    assert episode.covered_by(frozenset(analyze(title)))

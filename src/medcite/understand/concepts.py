@@ -108,17 +108,23 @@ _SAME_ANALYTE: dict[str, tuple[frozenset[str], ...]] = {
     "thyroxin": (frozenset({"levothyroxin"}),), "levothyroxin": (frozenset({"thyroxin"}),),
 }
 
-# How drug labels name the organ disease a guideline calls chronic kidney or liver disease:
-# a concept written one way is also covered by the other ("CKD stage 4 … starting atorvastatin -
-# renally dose it?" and the label's "Renal Impairment: … no dose adjustment").
+# One condition in the other words sources use for it: a concept written one way is also covered
+# by the other. How drug labels name the organ disease a guideline calls chronic kidney disease
+# ("CKD stage 4 … starting atorvastatin - renally dose it?" and the label's "Renal Impairment: …
+# no dose adjustment"):
 _RENAL_IMPAIRMENT = (frozenset({"renal", "impair"}), frozenset({"renal", "insuffici"}), frozenset({"kidney", "impair"}))
-_ORGAN_IMPAIRMENT: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] = (
+_OTHER_WORDINGS: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] = (
     (frozenset({"chronic", "kidney"}), _RENAL_IMPAIRMENT),
     (frozenset({"ckd"}), _RENAL_IMPAIRMENT),
     # … and how a guideline's title may name hypertension ("… management of high blood pressure
     # in adults", the JNC 8 report, for "72M, HTN … what's the goal BP?")
     (frozenset({"hypertens"}), (frozenset({"high", "blood", "pressur"}),)),
     (frozenset({"htn"}), (frozenset({"high", "blood", "pressur"}),)),
+    # … and a major depressive episode by the disorder's name ("Practice guideline for the treatment
+    # of patients with major depressive disorder", for "after remission of a first major depressive
+    # episode")
+    (frozenset({"major", "episod"}), (frozenset({"major", "depress", "disord"}),)),
+    (frozenset({"mde"}), (frozenset({"major", "depress", "disord"}),)),
 )
 
 _ONE_LETTER_PART = re.compile(r"-[A-Za-z0-9](?![\w])")
@@ -182,12 +188,13 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
             acts = [*(frozenset({a}) for a in _ACT_SYNONYMS.get(term, ())), *_SAME_ANALYTE.get(term, ()),
                     *_clippings().get(term, ())]
             take(term, frozenset({term}), [*(b for b in brands if len(b) == 1), *classes, *acts])
-    return [_with_impairment(c) for c in out]
+    return [_with_other_wordings(c) for c in out]
 
 
-def _with_impairment(concept: Concept) -> Concept:
-    """``concept`` with the label wording of its organ disease as further forms."""
-    extra = [f for form, others in _ORGAN_IMPAIRMENT if any(form <= own for own in concept.forms) for f in others]
+def _with_other_wordings(concept: Concept) -> Concept:
+    """``concept`` with the other wordings of what it names as further forms (a label's "renal
+    impairment" for chronic kidney disease, "high blood pressure" for hypertension)."""
+    extra = [f for form, others in _OTHER_WORDINGS if any(form <= own for own in concept.forms) for f in others]
     if not extra:
         return concept
     return Concept(concept.label, tuple(dict.fromkeys([*concept.forms, *extra])), concept.weight)
