@@ -676,17 +676,9 @@ def _separate_lists(store: EvidenceStore, cands: Sequence[Candidate], documents:
     leads = {c.hit.passage_id: c.hit for c in cands
              if c.is_lead and c.hit.doc_id in documents and not c.hit.text[c.end:].strip()}
     wanted = sorted({p + i for p in leads for i in range(1, _SEPARATE_LOOKAHEAD + 1)})
-    after = {h.passage_id: h for h in store.passages_by_id(wanted)} if wanted else {}
-    out: dict[int, str] = {}
-    for pid, hit in leads.items():
-        lines = []
-        for i in range(1, _SEPARATE_LOOKAHEAD + 1):
-            h = after.get(pid + i)
-            if h is None or h.doc_id != hit.doc_id or h.section != hit.section:
-                break
-            lines.append(h.text)
-        out[pid] = " ".join(lines)[:_LIST_LOOKAHEAD]
-    return out
+    fetched = {h.passage_id: h for h in store.passages_by_id(wanted)} if wanted else {}
+    return {pid: " ".join(h.text for h in _run_after(hit, fetched, _SEPARATE_LOOKAHEAD))[:_LIST_LOOKAHEAD]
+            for pid, hit in leads.items()}
 
 
 _SEPARATE_LOOKAHEAD = 4  # passages after a lead-in read to judge what its list states
@@ -1121,9 +1113,16 @@ def _top_heading(section: str) -> str:
 def _next_in_section(store: EvidenceStore, hit: Hit, n: int) -> list[Hit]:
     """Up to ``n`` passages right after ``hit`` in its document and section, in order."""
     after = store.passages_by_id(list(range(hit.passage_id + 1, hit.passage_id + n + 1)))
+    return _run_after(hit, {h.passage_id: h for h in after}, n)
+
+
+def _run_after(hit: Hit, fetched: dict[int, Hit], n: int) -> list[Hit]:
+    """Of ``fetched`` (by passage id), the up to ``n`` passages that follow ``hit`` one after
+    another in its document and section."""
     out: list[Hit] = []
-    for h in after:
-        if h.doc_id != hit.doc_id or h.section != hit.section or h.ordinal != hit.ordinal + len(out) + 1:
+    for i in range(1, n + 1):
+        h = fetched.get(hit.passage_id + i)
+        if h is None or h.doc_id != hit.doc_id or h.section != hit.section or h.ordinal != hit.ordinal + i:
             break
         out.append(h)
     return out
