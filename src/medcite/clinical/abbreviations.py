@@ -67,16 +67,23 @@ def _initials_long_form(short: str, words: list[str]) -> str:
     letters = "".join(c for c in short.lower() if c.isalpha())
     if len(letters) < 2:
         return ""
+    spelled = ""
     for n in range(1, min(len(words), len(letters) + 3) + 1):
-        tail = words[-n:]
-        if tail[0].lower() in _MINOR:
+        word = words[-n].strip(_QUOTES).lower()
+        if word in _MINOR:
             continue
-        bare = [w.strip("\"'“”‘’") for w in tail]
-        spelled = "".join(part[0] for w in bare if w.lower() not in _MINOR
-                          for part in re.split(r"[-/]", w.lower()) if part and part[0].isalpha())
+        if "-" in word or "/" in word:
+            spelled = "".join(part[0] for part in word.replace("/", "-").split("-") if part and part[0].isalpha()) + spelled
+        elif word[:1].isalpha():
+            spelled = word[0] + spelled
+        if not letters.endswith(spelled):
+            return ""  # the initials read so far already differ: no longer run can spell it
         if spelled == letters:
-            return " ".join(bare)
+            return " ".join(w.strip(_QUOTES) for w in words[-n:])
     return ""
+
+
+_QUOTES = "\"'“”‘’"
 
 
 def definitions(text: str) -> list[tuple[str, str]]:
