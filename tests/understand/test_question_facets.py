@@ -123,6 +123,8 @@ def test_population_mismatch() -> None:
     # a guideline for newborns is for another population than an 80-year-old's (ngc:11366)
     assert mismatch("Clinical practice guideline on perinatal hypoxic-ischaemic encephalopathy on newborns.",
                     "older adults")
+    # no population asked: nothing is for another one (callers rely on it)
+    assert not mismatch("Clinical practice guideline on perinatal hypoxic-ischaemic encephalopathy on newborns.", "")
 
 
 @pytest.mark.parametrize(("a", "b", "dup"), [

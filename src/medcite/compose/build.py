@@ -171,7 +171,7 @@ def compose(
     # A sentence that leans on the one before it ("These could be signs of a serious condition.")
     # says nothing as a bullet of its own.
     chosen = pick([c for c in ranked if not leans_on_previous(c.text)], budget, min_cover=config.min_sentence_cover)
-    chosen = [c for c in chosen if not (ctx.asked_population and mismatch(c.text, ctx.asked_population)
+    chosen = [c for c in chosen if not (mismatch(c.text, ctx.asked_population)
                                         and c.facet != "populations")] or chosen
     top_doc = next(iter(documents), "")
     if not ctx.lay:
@@ -616,7 +616,7 @@ def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],
     exactly what an answer needs. A guideline whose title is for another population than
     ``population`` gives its place to the next (a newborn guideline's, for an 80-year-old)."""
     top = list(dict.fromkeys(h.doc_id for h in hits[:15] if h.source_type in ("guideline", "label")
-                             and not (population and mismatch(h.title, population))))[:docs]
+                             and not mismatch(h.title, population)))[:docs]
     top = list(dict.fromkeys([*list(documents or {})[:docs], *top]))
     out: list[Hit] = []
     for i, doc_id in enumerate(top):
@@ -809,7 +809,7 @@ def _next_documents(ranked: list[Candidate], config: ComposeConfig, top_doc: str
     titles = {c.hit.doc_id: c.hit.title for c in ranked}
     order = list(dict.fromkeys(c.hit.doc_id for c in sorted(ranked, key=lambda c: c.rank)))
     return [d for d in order if d != top_doc and kinds[d] in ("guideline", "label")
-            and not (population and mismatch(titles[d], population))][:config.next_documents]
+            and not mismatch(titles[d], population)][:config.next_documents]
 
 
 def _no_bottom_line(ctx: _Context) -> str:
@@ -1015,7 +1015,7 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c.context_cover >= config.min_sentence_cover
             and (not c.is_lead or _announces_answers(ctx, c))
             and bottom_line_material(c.text)
-            and not (ctx.asked_population and mismatch(c.text, ctx.asked_population)) and _about_subject(ctx, c)
+            and not mismatch(c.text, ctx.asked_population) and _about_subject(ctx, c)
             and not _for_ruled_out(ctx, c)]
     # A document whose only statements of a first-line choice are about testing (an imaging
     # guideline) has no bottom line for it: the next document may. A sentence that says nothing

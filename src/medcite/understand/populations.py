@@ -56,7 +56,8 @@ def asked_population(population: str) -> str:
 
 def mismatch(text: str, asked: str) -> bool:
     """True when a sentence is about another population than the one asked for
-    (a children-only statement for a question about adults, and vice versa)."""
+    (a children-only statement for a question about adults, and vice versa); False when no
+    population is asked (``asked`` empty)."""
     found = mentions(text)
     if asked == "adults":
         return "children" in found and not _ADULT.search(text)
