@@ -786,6 +786,15 @@ def test_an_unindexed_drug_of_a_clause_that_names_nothing_is_what_the_index_lack
     assert understand(question.format("aflibercept"), occurs=lambda w: True).unknown == ""
 
 
+def test_a_drug_already_tried_is_the_history_not_what_the_index_lacks() -> None:
+    question = ("34F, 3 yrs crampy lower abdo pain + bloating, loose stools. no better on {} + loperamide + diet "
+                "advice. want to try {} for the pain - what dose do I start her on?")
+    def occurs(w: str) -> bool:
+        return w.lower() != "mebeverine"
+    assert understand(question.format("mebeverine", "amitriptyline"), occurs=occurs).unknown == ""
+    assert understand(question.format("amitriptyline", "mebeverine"), occurs=occurs).unknown == "mebeverine"
+
+
 def test_saturation_on_room_air_is_a_detail_not_rheumatoid_arthritis() -> None:
     from medcite.understand.vignette import detail_spans
 

@@ -40,10 +40,10 @@ class SearchConfig:
     """Tuned on BioASQ 7B-10B (see docs/benchmarks.md)."""
 
     alpha: float = 0.5  # weight of lexical evidence in the hybrid score
-    expansion_weight: float = 0.2  # query expansions count less than the question's own words
-    # ...except what an abbreviation with one meaning stands for: "pheo" is a word no passage
-    # uses, and "pheochromocytoma" is what the question says.
-    abbreviation_weight: float = 1.0
+    # Query expansions count less than the question's own words; an abbreviation's long form
+    # too (counting it fully, or half, put the wrong guideline first more often: the
+    # abbreviations of a vignette are mostly the patient's history, docs/benchmarks.md).
+    expansion_weight: float = 0.2
     dense_floor: float = 0.1  # cosine at which dense evidence counts for nothing
     candidates: int = 100  # from each retriever before fusion
     # Hybrid: the query vector plus feedback_beta x the mean of the first fusion's top

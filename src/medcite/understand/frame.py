@@ -489,7 +489,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # faricimab loading injections. when can I start extending the interval?"): it asks about
         # the drug the question gives, and when no passage names that drug, the index does not
         # hold the answer. (A drug on the patient's list beside an asked target is the telling.)
-        unknown = next((d for d in drugs if not occurs(d)), "")
+        # Of several drugs, the one named last is the one asked about: those before it are what
+        # was tried ("no better on mebeverine + loperamide. want to try amitriptyline - what
+        # dose do I start?").
+        last = max(drugs, key=lambda d: q.lower().rfind(d.lower()), default="")
+        unknown = last if last and not occurs(last) else ""
     if occurs and not unknown:
         # A drug of the patient's list the clause does not ask about ("on gliclazide +
         # linagliptin … at what A1c?") and what the question rules out ("never had invasive
