@@ -882,3 +882,31 @@ def test_an_abbreviation_ruled_out_adds_no_sense_to_the_search() -> None:
     frame = understand("72 y/o M, HTN, no DM or CKD, BP 156/88 on amlodipine. what's the goal BP for him?")
     assert "diabetes mellitus" not in frame.senses
     assert "diabetes mellitus" in understand("58M with DM, BP 150/90 on lisinopril. goal BP?").senses
+
+
+def test_an_abbreviation_read_in_a_sense_that_is_no_condition_names_none() -> None:
+    from medcite.retrieve.scope import Scope
+
+    brain = Scope("ngc:brain", "guideline", "Brain injury rehabilitation in adults",
+                  ("Acquired brain injury (ABI)",), "Adults with brain injuries", ())
+    ulcer = Scope("ngc:ulcer", "guideline", "Management of venous leg ulcers", ("Venous leg ulcers",), "", ())
+    question = ("71F, 5-mo venous leg ulcer, ex-smoker w/ calf claudication. ABI today 0.55. DN wants to start "
+                "4-layer bandaging - at what ABI do I hold off on compression?")
+    frame = understand(question, scopes=_scope_index(brain, ulcer))
+    assert frame.conditions == ("Venous leg ulcers",)
+    # written as the brain injury it abbreviates there, it is that condition
+    frame = understand("61M, ABI after a fall 3 months ago (acquired brain injury). rehab how long?",
+                       scopes=_scope_index(brain, ulcer))
+    assert frame.conditions == ("Acquired brain injury",)
+
+
+@pytest.mark.parametrize(("text", "details"), [
+    ("ex-smoker. ABI today 0.55. DN wants to start", ["ABI today 0.55"]),
+    ("MELD 30.5, FEV1 1.2 L, CAG 44", ["MELD 30.5", "FEV1 1.2"]),
+    # a decimal after a word that is no abbreviation is no measurement of one
+    ("type 2.5 and grade 1.2", []),
+])
+def test_an_abbreviation_given_a_decimal_value_is_a_measurement(text: str, details: list[str]) -> None:
+    from medcite.understand.vignette import detail_spans
+
+    assert [text[s:e] for s, e in detail_spans(text)] == details

@@ -107,7 +107,6 @@ def condition_phrases(scope: Scope) -> list[str]:
         return []  # an article's MeSH terms are indexing terms ("Humans", "Plasma"), not its topic
     out: list[str] = []
     for item in scope.conditions[:_MAX_PHRASES_PER_DOC]:
-        inner = _PAREN.findall(item)
         bare = _PAREN.sub(" ", item).strip()
         if bare and len(bare.split()) <= _MAX_PHRASE_TOKENS:
             out.append(bare)
@@ -128,8 +127,7 @@ def condition_phrases(scope: Scope) -> list[str]:
         # An abbreviation in brackets names the item when it closes the item or a list in it
         # ("Guillain-Barré syndrome (GBS)"); inside a name it abbreviates a part of it ("Hormone
         # receptor (HR)–positive metastatic breast cancer": HR is no condition).
-        closing = {m.group(1) for m in re.finditer(r"\(([^()]{1,60})\)\s*(?=$|[,;]|\s(?:and|or)\s)", item)}
-        out += [x for x in inner if 2 <= len(x) <= 12 and any(c.isupper() for c in x) and x in closing]
+        out += [short for short, _ in _abbreviated(item)]
         out += [name for name, _ in _other_names(item)]
     if scope.source_type == "consumer" and scope.title and len(scope.title.split()) <= _MAX_PHRASE_TOKENS:
         out.append(scope.title)
@@ -139,6 +137,15 @@ def condition_phrases(scope: Scope) -> list[str]:
             if ": " in item:
                 out += [part.strip() for part in item.split(": ") if 0 < len(part.split()) <= _MAX_PHRASE_TOKENS]
     return out
+
+
+def _abbreviated(item: str) -> list[tuple[str, str]]:
+    """(abbreviation, the name it abbreviates) for each abbreviation in brackets that closes a
+    scope item or a list in it ("Guillain-Barré syndrome (GBS)"); inside a name it abbreviates
+    a part of it ("Hormone receptor (HR)–positive metastatic breast cancer": HR is no condition)."""
+    closing = {m.group(1) for m in re.finditer(r"\(([^()]{1,60})\)\s*(?=$|[,;]|\s(?:and|or)\s)", item)}
+    bare = _PAREN.sub(" ", item).strip()
+    return [(x, bare) for x in _PAREN.findall(item) if 2 <= len(x) <= 12 and any(c.isupper() for c in x) and x in closing]
 
 
 _PAIR = re.compile(r"^([\w'’-]+(?: [\w'’-]+){0,2}) and ([\w'’-]+(?: [\w'’-]+){0,2})(?:,? (?:including|e\.g\.?|such as))?$")
@@ -205,6 +212,10 @@ class ScopeIndex:
         # A condition's other name as a scope gives it, both ways ("Addison's disease" <->
         # "Primary adrenal insufficiency"): what retrieval also looks for.
         self.also_named: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        # What an abbreviation a scope gives in brackets stands for there ("Acquired brain injury
+        # (ABI)"): a question that reads it otherwise ("ABI 0.55": ankle-brachial index) does
+        # not name that condition.
+        self.abbreviates: dict[tuple[str, ...], set[tuple[str, ...]]] = defaultdict(set)
         lower_seen: set[tuple[str, ...]] = set()
         consumer_words: set[tuple[str, ...]] = set()
         for i, s in enumerate(scopes):
@@ -220,6 +231,9 @@ class ScopeIndex:
                 self.postings[term].append((i, w))
             self.doc_terms.append(frozenset(tf))
             self.lengths.append(length)
+            for item in s.conditions[:_MAX_PHRASES_PER_DOC] if s.source_type in ("guideline", "label", "consumer") else ():
+                for short, name in _abbreviated(item):
+                    self.abbreviates[tuple(analyze(short))].add(tuple(analyze(name)))
             if s.source_type in ("guideline", "label"):
                 for item in s.conditions[:_MAX_PHRASES_PER_DOC]:
                     for other, name in _other_names(item):

@@ -382,8 +382,14 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                    | {d for d in drugs if set(analyze(d)) <= negated})
     drugs = [d for d in drugs if d not in ruled_drugs or d in focus_text.lower()]
     typed = set(analyze(masked))
+    # The sense each abbreviation was read in ("ABI" beside a value and "compression": the
+    # ankle-brachial index), by the abbreviation's stems.
+    read_as = {tuple(analyze(surface)): options[0] for surface, options in abbreviation_senses(expanded).items()}
     if scopes is not None:
         for key in phrase_keys:
+            if (key in read_as and scopes.abbreviates.get(key)
+                    and not any(set(analyze(read_as[key])) & set(name) for name in scopes.abbreviates[key])):
+                continue  # what scopes abbreviate so is another name ("Acquired brain injury (ABI)")
             if all(t in generic for t in key) or set(key) <= negated:
                 continue  # "no lymphoma", "no DM or CKD": ruled out, not what is asked about
             if key in scopes.capitals and not re.search(rf"\b{re.escape(scopes.surface[key])}\b", text):

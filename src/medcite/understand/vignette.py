@@ -40,6 +40,10 @@ _DETAIL_PATTERNS = (
     rf"\b(?!T[34]\b)(?:{_LABS})\s?(?:of\s+|=\s*|:\s*|was\s+|is\s+|now\s+|at\s+|<\s*|>\s*|~\s*)?"
     r"\d+(?:[.,]\d+)?(?:/\d+)?\s*(?:%|k|x\s*ULN|mm(?:ol/L|Hg)?|mg/dL|g/dL|g/L|ms|bpm|mL/min(?:/1\.73\s?m2)?|"
     r"iu/kg/d|min|h|hr|hrs|s|sec|mm|°C|C|F)?(?:\s*(?:on\s+)?(?:RA|room air)\b)?(?=[\s,.;)?]|$)",
+    # any other abbreviation given with a decimal value is a measurement, not a condition the
+    # patient has: "ABI today 0.55" is an ankle-brachial index (no acquired brain injury)
+    r"\b(?-i:(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z]))[A-Za-z][A-Za-z0-9-]{1,7}\s?(?:(?:today|now|was|is|of|at)\s+|[=:~]\s*)?"
+    r"\d+\.\d+(?!\.?\d)",
     # settings: "ED:", "in the ICU" - kept in the frame's setting, never read as a condition ("ED")
     r"\b(?:ED|ER|A&E|[MSNPC]?ICU|CCU|trauma bay)\b",
     # times: "day 6 of", "10 days ago", "4 mo ago", "x 6 wks", "x5d", "~9 months", "yesterday", "last month"
