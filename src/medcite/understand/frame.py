@@ -498,8 +498,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # Of several drugs, the one named last is the one asked about: those before it are what
         # was tried ("no better on mebeverine + loperamide. want to try amitriptyline - what
         # dose do I start?").
-        last = max(drugs, key=lambda d: q.lower().rfind(d.lower()), default="")
-        unknown = last if last and not occurs(last) else ""
+        latest = max(drugs, key=lambda d: q.lower().rfind(d.lower()), default="")
+        unknown = latest if latest and not occurs(latest) else ""
     if occurs and not unknown:
         # A drug of the patient's list the clause does not ask about ("on gliclazide +
         # linagliptin … at what A1c?") and what the question rules out ("never had invasive
