@@ -90,6 +90,9 @@ def dump(items: list[dict[str, Any]], store_path: str) -> list[dict[str, Any]]:
                 "bottom": [{"text": s.text, "docs": [refs.get(n, "") for n in s.citations],
                             "items": [k.text for k in _walk(s.children)]} for s in answer.bottom_line],
                 "body": [s.text for s in body if s.kind == "claim"],
+                # the dosing table's rows, cell by cell as the page shows them
+                "table": [" | ".join(v for v in (r.drug, f"{r.dose} {r.unit}", r.frequency, r.route, r.duration,
+                                                 r.population, r.computed, r.cap) if v) for r in answer.dosing],
                 "gaps": [s.text for s in answer.gaps],
                 "refs": [r.doc_id for r in sorted(answer.references, key=lambda r: r.number)],
                 "dangling": len(report.dangling_citations), "unsupported": len(report.unsupported),
@@ -167,8 +170,9 @@ def score(items: list[dict[str, Any]], dumps: list[dict[str, Any]]) -> dict[str,
         for it in covered:
             d = by[(it["id"], form)]
             gold = set(it["gold"])
-            # the bottom line, the list nested under it, and the body
-            seen = [*(t for s in d["bottom"] for t in (s["text"], *s.get("items", []))), *d["body"]]
+            # the bottom line, the list nested under it, the body and the dosing table
+            seen = [*(t for s in d["bottom"] for t in (s["text"], *s.get("items", []))), *d["body"],
+                    *d.get("table", [])]
             facts = it.get("facts") or []
             cov.append(_mean([float(fact_covered(f["text"], seen)) for f in facts]))
             cited.append(float(bool(gold & set(d["refs"]))))

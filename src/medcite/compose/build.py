@@ -885,7 +885,7 @@ def _asked_statements(ranked: list[Candidate], chosen: list[Candidate], ctx: _Co
 
     pool = [c for c in ranked if c.hit.doc_id == doc_id and c not in chosen
             and c.context_cover >= config.min_sentence_cover and says(c) >= 0.5
-            and not _other_population(ctx, c.text) and c.words <= 60]
+            and not _other_population(ctx, c.text) and c.words <= 60 and not leans_on_previous(c.text)]
     pool.sort(key=lambda c: (-(says(c) + c.cover), c.hit.ordinal, c.start))
     out: list[Candidate] = []
     for c in pool:
@@ -1202,8 +1202,9 @@ def _follow_ups(ctx: _Context, sections: Sequence[Section], rows: Sequence[objec
         return ()  # no named condition or drug to ask more about (never the whole vignette)
     # Diagnosis and monitoring are of the condition ("adalimumab for rheumatoid arthritis"):
     # none is offered for a drug alone ("How is hypertonic saline diagnosed?").
+    parts = re.split(r"\s+(?:for|in)\s+", topic, maxsplit=1)
     condition = ctx.understood.asked_condition if ctx.understood.conditions else \
-        re.split(r"\s+(?:for|in)\s+", topic, maxsplit=1)[-1]
+        (parts[1] if len(parts) == 2 else "")
     have = {s.key for s in sections}
     out: list[str] = []
     if "populations" not in have and not ctx.patient.populations():
