@@ -270,6 +270,7 @@ class PatientContext(_Model):
     sex: Literal["female", "male"] | None = None
     weight_kg: float | None = None
     pregnant: bool = False
+    gestation_weeks: float | None = None  # "G1P0 at 41+2": 41.29 (set only in a pregnancy)
     lactating: bool = False
     renal_impairment: bool = False
     hepatic_impairment: bool = False

@@ -53,6 +53,10 @@ CASES = [
     ("monitoring", "Because many patients do not respond to β-blocker treatment or bleeding prophylaxis, it is "
                    "recommended that EGD be repeated after 2 years (as for those not receiving β-blockers).", True),
     ("monitoring", "Repeat the course if symptoms return.", False),
+    # SOGC induction of labour (ngc:10091): the schedule written before the act
+    ("monitoring", "Women who chose to delay induction >41+0 weeks should undergo twice-weekly assessment for fetal "
+                   "well-being. (I-A)", True),
+    ("monitoring", "Give weekly doses of 50 mg.", False),
     # BASHH vulval conditions (ngc:10238): clobetasol for lichen sclerosus, stepped down
     ("titration", "Various regimens are used, one of the most common being daily use for one month, alternate days "
                   "for one month, twice weekly for one month with review at 3 months.", True),

@@ -94,3 +94,9 @@ def test_no_patient_no_line(answer: Answer, render: Callable[[Answer], str]) -> 
     out = visible(render(answer.model_copy(update={"patient": parse_patient("")})))
     assert "Patient:" not in out and "Check the patient details" not in out
     assert "Per-kg doses are" not in out
+
+
+@pytest.mark.parametrize("render", RENDERERS)
+def test_a_pregnancy_shows_how_far_along_it_is(answer: Answer, render: Callable[[Answer], str]) -> None:
+    out = visible(render(_with_patient(answer, "G1P0 at 41+2, declines induction"))).replace("\\", "")
+    assert "read as: female, pregnancy, 41+2 weeks' gestation" in out

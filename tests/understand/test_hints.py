@@ -556,6 +556,28 @@ def test_an_age_range_that_excludes_the_patient(age: float | None, sentence: str
     assert age_conflict(age, sentence) is conflict
 
 
+# NICE (ngc:7176) and SOGC (ngc:10091) induction of labour, NICE preterm labour
+@pytest.mark.parametrize(("weeks", "sentence", "conflict"), [
+    (41.29, "From 42 weeks, women who decline induction of labour should be offered increased antenatal monitoring.",
+     True),
+    (42.0, "From 42 weeks, women who decline induction of labour should be offered increased antenatal monitoring.",
+     False),
+    (41.29, "Women who chose to delay induction >41+0 weeks should undergo twice-weekly assessment for fetal "
+            "well-being.", False),
+    (30.0, "Offer antenatal corticosteroids to women between 24+0 and 33+6 weeks of pregnancy who are in suspected "
+           "preterm labour.", False),
+    (35.0, "Offer antenatal corticosteroids to women between 24+0 and 33+6 weeks of pregnancy who are in suspected "
+           "preterm labour.", True),
+    # weeks of a course, not of a gestation
+    (30.0, "Continue treatment for 6 weeks after delivery.", False),
+    (None, "From 42 weeks, women who decline induction of labour should be offered increased monitoring.", False),
+])
+def test_a_gestation_range_that_excludes_the_pregnancy(weeks: float | None, sentence: str, conflict: bool) -> None:
+    from medcite.understand.populations import gestation_conflict
+
+    assert gestation_conflict(weeks, sentence) is conflict
+
+
 def test_after_a_dash_the_asking_clause_is_about_what_it_names() -> None:
     from medcite.retrieve.scope import Scope
 

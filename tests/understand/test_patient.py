@@ -28,7 +28,7 @@ PATIENTS: list[tuple[str, dict[str, Any]]] = [
     ("breastfeeding", dict(lactating=True, sex="female")),
     ("lactating", dict(lactating=True, sex="female")),
     ("nursing mother", dict(lactating=True, sex="female")),
-    ("28 weeks gestation", dict(pregnant=True, sex="female")),
+    ("28 weeks gestation", dict(pregnant=True, sex="female", gestation_weeks=28)),
     ("62F", dict(age_years=62, sex="female")),
     ("45 M", dict(age_years=45, sex="male")),
     ("child", dict(age_years=8)),
@@ -103,6 +103,12 @@ QUESTIONS: list[tuple[str, dict[str, Any]]] = [
     ("neonatal sepsis antibiotics", dict(age_years=0)),
     ("lithium in men and women with CKD", dict(renal_impairment=True)),
     ("Can IVIg be used in patients who are not pregnant?", {}),
+    # a gestation as notes write it, not the length of a course
+    ("G1P0 at 41+2 by dating scan, declines IOL", dict(pregnant=True, sex="female", gestation_weeks=41.29)),
+    ("28F, 34 weeks pregnant, on labetalol for 6 wks", dict(pregnant=True, sex="female",
+                                                          gestation_weeks=34)),
+    ("pregnant at 39/40, GBS positive", dict(pregnant=True, sex="female", gestation_weeks=39)),
+    ("pregnant, 2 wks of cough", dict(pregnant=True, sex="female")),
     ("", {}),
 ]
 

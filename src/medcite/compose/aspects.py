@@ -112,6 +112,11 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               rf"re-?assess\w*)\b.{{0,60}}"
               rf"\b(?:every|each|at|before|after|within|baseline|periodic\w*|annual\w*|regular\w*|monthly|weekly|"
               rf"{_NUM} {_TIME})\b"),
+        # the schedule before the act: "should undergo twice-weekly assessment for fetal well-being",
+        # "annual retinal screening"
+        (1.0, r"\b(?:(?:twice|once|thrice)[- ])?(?:daily|weekly|fortnightly|monthly|quarterly|annual|yearly|"
+              r"\d+-(?:monthly|weekly|yearly)|6-monthly)\s+(?:[\w-]+\s+){0,2}(?:monitoring|assessments?|surveillance|checks?|"
+              r"measurements?|testing|tests|reviews?|screening|scans?|ultrasounds?|cardiotocography|ctg)\b"),
         # "it is recommended that EGD be repeated after 2 years", "Repeat EGD in 2 years"
         (1.0, rf"\b(?:repeat\w*|re-?scope\w*)\b.{{0,60}}\b(?:every|after|in|within)\s+(?:{_NUM}|one|two|three|a)"
               rf"(?:\s*(?:-|–|to)\s*{_NUM})?\s+{_TIME}"),

@@ -30,6 +30,7 @@ from ..understand.patient import merge, parse_patient
 from ..understand.populations import (
     POPULATIONS,
     age_conflict,
+    gestation_conflict,
     kind_conflict,
     mentions,
     mismatch,
@@ -835,8 +836,11 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
     own = set(ctx.patient.populations())
     # An age range excludes the patient unless the sentence also names a group they are in
     # ("… for pregnant and lactating women, children, and adolescents less than 18 years …").
+    # A gestation range excludes the pregnancy ("From 42 weeks, …" at 41+2) likewise.
+    weeks = ctx.patient.gestation_weeks
     pool = [c for c in pool if not kind_conflict(ctx.question, c.text)
-            and not (age_conflict(age, c.text) and not mentions(c.text) & own)] or pool
+            and not (age_conflict(age, c.text) and not mentions(c.text) & own)
+            and not gestation_conflict(weeks, c.text)] or pool
     directing = [c for c in pool if directs(c.text) or c.grade]
     if not directing and not consumer_background:
         pool = [c for c in pool if c.hit.source_type != "consumer"]

@@ -260,6 +260,10 @@ def patient_facts(answer: Answer) -> list[str]:
     if p.weight_kg is not None:
         bits.append(f"{p.weight_kg:g} kg")
     bits.extend(p.populations())
+    if p.gestation_weeks is not None:
+        weeks = int(p.gestation_weeks)
+        days = round((p.gestation_weeks - weeks) * 7)
+        bits.append(f"{weeks}+{days} weeks' gestation" if days else f"{weeks} weeks' gestation")
     return list(dict.fromkeys(bits))
 
 

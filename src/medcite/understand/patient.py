@@ -143,6 +143,27 @@ _PREGNANT = re.compile(
     r"|\b(?:first|second|third|1st|2nd|3rd)\s+trimester\b",
     re.I,
 )
+# A gestation as notes write it: "at 41+2", "30 wks", "28 weeks' gestation", "39/40", "GA 34w".
+_GESTATION = re.compile(
+    r"\b(?:at\s+)?(\d{1,2})(?:\+([0-6]))?\s*(?:wks?|weeks?|/40|w)\b(?!\s+(?:ago|of\s+(?!gestation)|later|after))"
+    r"|\bat\s+(\d{1,2})\+([0-6])\b",
+    re.I,
+)
+
+
+def _gestation(text: str) -> float | None:
+    """The pregnancy's gestation in weeks, when the text states one (and only one)."""
+    found = set()
+    for m in _GESTATION.finditer(text):
+        if re.search(r"\b(?:for|x|over|past|last|within|in|after|since|every|q)\s*$", text[max(0, m.start() - 8):m.start()], re.I):
+            continue  # "on labetalol for 6 wks": how long, not how far along
+        weeks, days = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        value = int(weeks) + int(days or 0) / 7
+        if 4 <= value <= 44:
+            found.add(round(value, 2))
+    return found.pop() if len(found) == 1 else None
+
+
 _BABY = re.compile(r"\b(?:born|preterm|premature|neonates?|newborns?|infants?|babies|baby|ex-?\d)\b", re.I)
 _LACTATING = re.compile(
     r"\bbreast-?\s?feeding\b|\blactat(?:ing|ion)\b|\bnursing\s+(?:mothers?|wom[ae]n)\b|\bis\s+nursing\b"
@@ -438,7 +459,8 @@ def _parse(text: object, strict_age: bool) -> PatientContext:
         sex: Sex | None = "female" if pregnant or lactating else _sex(clean)
         return PatientContext(
             raw=raw, age_years=age, age_from_word=from_word, sex=sex, weight_kg=weight,
-            pregnant=pregnant, lactating=lactating, renal_impairment=_renal(clean),
+            pregnant=pregnant, gestation_weeks=_gestation(clean) if pregnant else None,
+            lactating=lactating, renal_impairment=_renal(clean),
             hepatic_impairment=_found(_HEPATIC, clean),
             issues=tuple([*issues, *_first(age_issues, "age"), *_first(weight_issues, "weight")]),
         )
@@ -502,6 +524,7 @@ def merge(a: PatientContext, b: PatientContext) -> PatientContext:
         sex=b.sex or a.sex,
         weight_kg=b.weight_kg if b_weight else a.weight_kg,
         pregnant=a.pregnant or b.pregnant,
+        gestation_weeks=b.gestation_weeks if b.gestation_weeks is not None else a.gestation_weeks,
         lactating=a.lactating or b.lactating,
         renal_impairment=a.renal_impairment or b.renal_impairment,
         hepatic_impairment=a.hepatic_impairment or b.hepatic_impairment,

@@ -228,3 +228,43 @@ def age_conflict(age_years: float | None, sentence: str) -> bool:
             elif kind == "below" and a <= 120:
                 ranges.append((0.0, a))
     return bool(ranges) and not any(lo <= age_years < hi for lo, hi in ranges)
+
+
+# Gestations a sentence is restricted to: "From 42 weeks", "before 34+0 weeks", "between 24 and
+# 34 weeks", ">41+0 weeks", "at or beyond 41 weeks" - read only in a sentence about pregnancy or
+# birth, where weeks are a gestation and not a course ("continue for 6 weeks").
+_WK = r"(\d{1,2})(?:\+([0-6]))?"
+_WEEKS = r"(?:weeks?|wks?)(?:['’]?\s*(?:of\s+)?gestation(?:al age)?)?"
+_GESTATION_RANGES = (
+    (re.compile(rf"\b(?:between|from)\s+{_WK}(?:\s*{_WEEKS})?\s*(?:–|-|to|and)\s*{_WK}\s*{_WEEKS}", re.I), "between"),
+    (re.compile(rf"\b{_WK}\s*(?:–|-|to)\s*{_WK}\s*{_WEEKS}", re.I), "between"),
+    (re.compile(rf"(?:\b(?:from|after|beyond|past|over|at or (?:after|beyond))\s+|(?:≥|>=|>)\s*){_WK}\s*{_WEEKS}", re.I), "from"),
+    (re.compile(rf"(?:\b(?:before|under|less than|earlier than)\s+|(?:<|≤|<=)\s*){_WK}\s*{_WEEKS}", re.I), "below"),
+)
+_ABOUT_PREGNANCY = re.compile(r"\b(?:gestation|pregnan|antenatal|prenatal|labou?r|induction|deliver|birth|fetal|foetal|"
+                              r"fetus|trimester|women|woman|mothers?)", re.I)
+
+
+def gestation_conflict(weeks: float | None, sentence: str) -> bool:
+    """Whether ``sentence`` is restricted to gestations that exclude a pregnancy of ``weeks``
+    ("From 42 weeks, women who decline induction …" at 41+2). False when the gestation is
+    unknown or the sentence states no range of gestation."""
+    if weeks is None or not _ABOUT_PREGNANCY.search(sentence):
+        return False
+    ranges: list[tuple[float, float]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, kind in _GESTATION_RANGES:
+        for m in pattern.finditer(sentence):
+            if any(a < m.end() and m.start() < b for a, b in taken):
+                continue  # "between 24 and 34 weeks" is not also "… 34 weeks"
+            taken.append(m.span())
+            a = int(m.group(1)) + int(m.group(2) or 0) / 7
+            if kind == "between":
+                b = int(m.group(3)) + int(m.group(4) or 0) / 7
+                if a <= b <= 44:
+                    ranges.append((a, b + 1 / 7))
+            elif kind == "from" and a <= 44:
+                ranges.append((a, 99.0))
+            elif kind == "below" and a <= 44:
+                ranges.append((0.0, a))
+    return bool(ranges) and not any(lo <= weeks < hi for lo, hi in ranges)
