@@ -29,7 +29,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"allergic(?! reaction)|"
         r"(?:won'?t|will not|doesn'?t|does not|don'?t) (?:cover|pay for)|not covered|can'?t afford|unavailable|"
         r"not available|(?:in )?shortage|back-?ordered|"
-        r"switch(?:ed|ing)? to|add-?on|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx)s?|"
+        r"switch(?:ed|ing)? to|add-?on|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx|"
+        r"drop|cream|ointment|inhaler|pill|tablet|injection|treatment|therapy|antibiotic)s?|"
         # "… controlled on calcium acetate but Ca high. what binder now?", "can I use cipro? if not what?"
         r"what (?:[\w-]+ ){0,2}now|if not,? (?:what|which))\b",
         re.I)),
