@@ -57,6 +57,11 @@ CASES = [
     ("monitoring", "Women who chose to delay induction >41+0 weeks should undergo twice-weekly assessment for fetal "
                    "well-being. (I-A)", True),
     ("monitoring", "Give weekly doses of 50 mg.", False),
+    # NICE TA369 (ngc:10877): what to add when first-line treatment has not worked
+    ("alternative", "Ciclosporin is recommended as an option, within its marketing authorisation, for treating severe "
+                    "keratitis in adult patients with dry eye disease (DED) that has not improved despite treatment "
+                    "with tear substitutes.", True),
+    ("alternative", "Ciclosporin drops improved tear production.", False),
     # BASHH vulval conditions (ngc:10238): clobetasol for lichen sclerosus, stepped down
     ("titration", "Various regimens are used, one of the most common being daily use for one month, alternate days "
                   "for one month, twice weekly for one month with review at 3 months.", True),

@@ -932,3 +932,15 @@ def test_an_abbreviation_given_a_decimal_value_is_a_measurement(text: str, detai
     from medcite.understand.vignette import detail_spans
 
     assert [text[s:e] for s, e in detail_spans(text)] == details
+
+
+def test_a_condition_its_telling_findings_name_is_what_the_vignette_is_about() -> None:
+    from medcite.retrieve.scope import Scope
+
+    ulcers = Scope("ngc:ulcers", "guideline", "Management of venous leg ulcers", ("Venous leg ulcers (VLUs)",), "", ())
+    skin = Scope("ngc:skin", "guideline", "Skin changes", ("Lipodermatosclerosis",), "", ())
+    question = ("71F, 5-mo ulcer over L medial malleolus, lipodermatosclerosis, GSV reflux on duplex. DN wants to "
+                "start 4-layer bandaging - at what ABI do I have to hold off on compression?")
+    frame = understand(question, scopes=_scope_index(ulcers, skin))
+    assert [" ".join(k) for k in frame.focus_keys] == ["venous leg ulcer"]
+    assert "Lipodermatosclerosis" in frame.conditions  # still the patient's, not the subject

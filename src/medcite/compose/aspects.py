@@ -96,6 +96,11 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               r"\b(?:patients|children|adults|those|women|people)\s+(?:who are\s+)?(?:allergic|intolerant)\b"),
         (1.0, r"\b(?:in whom|for whom|where|when)\b.{0,60}\b(?:not (?:feasible|possible|tolerated|suitable|appropriate|"
               r"an option|effective|available)|contraindicated|unsuitable|fail\w*|cannot|can't)\b"),
+        # what first-line treatment did not do: "… dry eye disease that has not improved despite treatment
+        # with tear substitutes", "whose disease has not responded adequately to conventional therapy"
+        (1.0, r"\b(?:(?:has|have|had|did) not|hasn'?t|haven'?t|didn'?t)\s+(?:\w+\s+)?(?:improved|responded|worked|"
+              r"been (?:controlled|effective))\b|\bdespite (?:\w+ )?(?:treatment|therapy) with\b|"
+              r"\b(?:inadequate|insufficient|incomplete) response to\b"),
         (0.6, r"\b(?:switch\w* to|add\w* (?:on )?|consider\w* (?:another|a different)|refractory|resistant)\b"),
     ),
     "stop": (

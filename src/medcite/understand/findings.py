@@ -82,6 +82,27 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
      "otitis media with effusion"),
     (r"\bbulging (?:TMs?|tympanic membranes?|ear ?drums?)\b", "acute otitis media"),
     (r"\bhypsarrhythmia\b", "infantile spasms"),
+    # an ulcer where venous disease puts it, or with the skin venous disease makes
+    (r"\bulcer\w*\b[^.;?]{0,30}\b(?:medial malleol\w*|gaiter area)|(?<!no )(?<!without )\blipodermatosclerosis\b"
+     r"[^.;?]{0,80}\bulcer|\bulcer\w*\b[^.;?]{0,80}(?<!no )(?<!without )\blipodermatosclerosis\b", "venous leg ulcers"),
+    # gritty, sandy eyes; eyes kept going on tear substitutes
+    (r"\b(?:gritty|sandy|foreign[- ]body sensation)\b[^.;?]{0,30}\beyes?\b|"
+     r"\b(?:artificial tears|tear substitutes?|(?:preservative[- ]free|PF) (?:tears|drops)|lubricating (?:eye )?drops)\b",
+     "dry eye disease"),
+    (r"\btarget (?:lesions?|rash)\b", "erythema multiforme"),
+    (r"\bhoney[- ](?:colou?red|crusted|crusts?)\b", "impetigo"),
+    (r"\bbull'?s[- ]eye rash\b|\berythema migrans\b", "Lyme disease"),
+    (r"\bKoplik\b", "measles"),
+    (r"\b(?:malar|butterfly) rash\b", "systemic lupus erythematosus"),
+    (r"\bpill[- ]rolling tremor\b", "Parkinson disease"),
+    (r"\bslapped[- ]cheek\b", "fifth disease"),
+    (r"\bjaw claudication\b", "giant cell arteritis"),
+    (r"\bpodagra\b|\bnegatively birefringent\b", "gout"),
+    (r"\belectric[- ]shock[- ]like\b[^.;?]{0,30}\b(?:face|facial|cheek|jaw)\b", "trigeminal neuralgia"),
+    (r"\b(?:positive|\+ve?) (?:Tinel|Phalen)\w*|\b(?:Tinel|Phalen)\w*'?s? (?:sign |test )?(?:positive|\+)",
+     "carpal tunnel syndrome"),
+    (r"\bpain\b[^.;?]{0,40}\b(?:as|when|while) (?:her |his |the )?bladder (?:fills|is filling|is full)\b",
+     "interstitial cystitis"),
     (r"\b(?:positive Dix[- ]Hallpike|Dix[- ]Hallpike (?:positive|\+))", "benign paroxysmal positional vertigo"),
     (r"\bherald patch\b", "pityriasis rosea"),
     (r"\bcurrant[- ]jelly stools?\b", "intussusception"),
@@ -101,6 +122,15 @@ def _value(m: re.Match[str]) -> tuple[float, str]:
         value *= 1000
         unit = ""
     return value, unit
+
+
+def named_by_signs(text: str) -> tuple[str, ...]:
+    """The conditions the question's telling findings name, in the order written ("ulcer over
+    the medial malleolus, lipodermatosclerosis" -> "venous leg ulcers"): a sign names its
+    condition as surely as its name would (a lab value only shows a state the patient is in)."""
+    text = (text or "")[:4000]
+    found = [(m.start(), name) for pattern, name in _SIGNS for m in pattern.finditer(text)]
+    return tuple(dict.fromkeys(name for _, name in sorted(found)))
 
 
 def implied_conditions(text: str) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from ..retrieve.query import ExpandedQuery, expand
 from ..retrieve.scope import ScopeIndex
 from ..types import PatientContext
 from .aspect import Aspect, alternative_reasons, asked_aspects
-from .findings import implied_conditions
+from .findings import implied_conditions, named_by_signs
 from .vignette import CHATTER, ask_clause, clauses, detail_spans, expand_shorthand, last_question
 
 _SETTINGS = (
@@ -350,6 +350,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
             expanded = expand(masked, store)
     text = _substituted(masked, expanded, scopes)
     expanded = _chosen_senses_first(expanded, set(analyze(masked)), scopes)
+    # A telling finding names its condition as its name would ("ulcer over L medial malleolus").
+    signs = [name for name in named_by_signs(q) if not set(analyze(name)) <= set(analyze(text))]
+    unsigned = analyze(text)
+    if signs:
+        text = f"{text} ; {' ; '.join(signs)}"
     stems = analyze(text)
     a, b = ask_clause(q)
     focus_text = _focus_text(q, a, b, details, expanded, scopes)
@@ -469,8 +474,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # condition whole asks about the one that shares its words.
         clause = {t for t in focus if t not in generic_all and not t.isdigit()}
         focus_keys = [k for k in seen_keys if set(k) & clause]
+    if not focus_keys and not focus_drugs:
+        # ... else the condition its telling findings name, rather than one of the findings
+        focus_keys = [k for k in seen_keys if any(tuple(analyze(name)) == k for name in signs)]
     ctx = _patient(q, details, patient)
-    hints = _hints(q, stems, ctx)
+    hints = _hints(q, unsigned, ctx)
     # (not for an abbreviation the question rules out: "no DM or CKD" searches for no diabetes)
     senses = tuple(options[0] for surface, options in abbreviation_senses(expanded).items()
                    if len(options) > 1 and not set(analyze(options[0])) <= set(analyze(q)) and options[0] not in hints
