@@ -174,12 +174,16 @@ def test_a_sentence_that_tells_the_reader_what_to_do() -> None:
                  "Regard a FeNO level of 40 parts per billion (ppb) or more as a positive test.",
                  # SOGC GBS (ngc:10093)
                  "Manage all women who are <37 weeks' gestation and in labour or with rupture of membranes with "
-                 "intravenous GBS antibiotic prophylaxis for a minimum of 48 hours."):
+                 "intravenous GBS antibiotic prophylaxis for a minimum of 48 hours.",
+                 # AUA interstitial cystitis (ngc:10564): an option is a recommendation too
+                 "Amitriptyline, cimetidine, hydroxyzine, or pentosan polysulfate may be administered as second-line "
+                 "oral medications (listed in alphabetical order; no hierarchy is implied)."):
         assert directs(text), text
     for text in ("Tinidazole has a longer serum half-life and lower levels of resistance than metronidazole.",
                  "The evidence suggests that LNG-EC is ineffective if taken more than 96 hours after UPSI.",
                  "Diuretic resistance is defined as dose escalation beyond a previously recognised dose ceiling.",
-                 "Management of pain in older adults is complex."):
+                 "Management of pain in older adults is complex.",
+                 "Symptoms may be worse at night."):
         assert not directs(text), text
 
 
@@ -201,3 +205,12 @@ def test_a_sentence_leaning_on_the_one_before_is_no_bullet() -> None:
     for text in ("These patients should be offered a statin.", "It is recommended that children receive the vaccine.",
                  "This recommendation is from the NICE guideline.", "Those with CKD should avoid NSAIDs."):
         assert not leans_on_previous(text), text
+
+
+def test_a_graded_option_keeps_its_grade() -> None:
+    from medcite.compose.select import _GRADE
+
+    assert _GRADE.search("… second-line oral medications. (Options; Evidence Strength - Grades B, B, C, and B)")
+    assert _GRADE.search("High-pressure hydrodistension should not be offered. (Recommendation; Evidence Strength - "
+                         "Grade C)")
+    assert not _GRADE.search("Upgrades be made to the clinic.")

@@ -23,6 +23,7 @@ CASES = [
     ("new AF, rate 90, CHA2DS2-VASc 3. what's the plan?", "first-line"),
     ("metformin not tolerated - what next?", "alternative"),
     ("58F gritty eyes, preservative-free tears 6x/day for a year, still bad. what's the next drop to add?", "alternative"),
+    ("done the bladder diet and pelvic PT - still miserable. what oral meds can I try next?", "alternative"),
     ("PSA 6.1 on repeat. when do I refer?", "threshold"),
     ("FEV1/FVC 0.68, FeNO 45. is that enough to diagnose it?", "diagnosis"),
     ("starting lithium. anything to watch for?", "monitoring"),

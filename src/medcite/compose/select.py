@@ -29,7 +29,7 @@ EVIDENCE_WEIGHT: dict[str, float] = {
 }
 LAY_EVIDENCE_WEIGHT = {**EVIDENCE_WEIGHT, "consumer": 1.1}
 
-_GRADE = re.compile(r"\((?:Level|Grade|Class|Strength of recommendation)[^)]{1,40}\)|\b(?:Level|Grade) [A-DU]\b", re.I)
+_GRADE = re.compile(r"\((?:Level|Grade|Class|Strength of recommendation)[^)]{1,40}\)|\b(?:Level|Grades?) [A-DU]\b", re.I)
 _DANGLING_START = re.compile(r"^(This|These|That|Those|It|They|Such|However|Moreover|Furthermore|"
                              r"In addition|Therefore|Thus|Hence|Similarly|In contrast|Also)\b")
 _NOT_A_SENTENCE = re.compile(

@@ -31,6 +31,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"not available|(?:in )?shortage|back-?ordered|"
         r"switch(?:ed|ing)? to|add-?on|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx|"
         r"drop|cream|ointment|inhaler|pill|tablet|injection|treatment|therapy|antibiotic)s?|"
+        r"(?:try|use|give|add|start|offer|do|go with)\s+next\b|"
         # "… controlled on calcium acetate but Ca high. what binder now?", "can I use cipro? if not what?"
         r"what (?:[\w-]+ ){0,2}now|if not,? (?:what|which))\b",
         re.I)),
