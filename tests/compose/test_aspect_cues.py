@@ -57,6 +57,10 @@ CASES = [
     ("monitoring", "Women who chose to delay induction >41+0 weeks should undergo twice-weekly assessment for fetal "
                    "well-being. (I-A)", True),
     ("monitoring", "Give weekly doses of 50 mg.", False),
+    # NCS/DGNI large hemispheric infarction (ngc:11092): a floor to keep
+    ("target", "The authors recommend maintaining a hemoglobin of 7 g/dL or higher in LHI patients (strong "
+               "recommendation, very low quality of evidence).", True),
+    ("target", "Keep the patient nil by mouth for 6 hours.", False),
     # NICE TA369 (ngc:10877): what to add when first-line treatment has not worked
     ("alternative", "Ciclosporin is recommended as an option, within its marketing authorisation, for treating severe "
                     "keratitis in adult patients with dry eye disease (DED) that has not improved despite treatment "

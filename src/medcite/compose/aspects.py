@@ -65,6 +65,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (0.9, rf"\b(?:maintain\w*|keep|achiev\w+|reach\w*|lower\w*|reduc\w+)\b.{{0,60}}"
               rf"(?:below|under|less than|<|≤|between|to)\s*{_NUM}"),
         (0.6, rf"(?:<|≤|less than|below)\s*{_NUM}\s*(?:mm ?hg|mg/dl|mmol|%|g/dl|µmol|umol|ng/ml)"),
+        # a floor: "The authors recommend maintaining a hemoglobin of 7 g/dL or higher"
+        (0.9, rf"\b(?:maintain\w*|keep|kept|achiev\w+)\b.{{0,60}}(?:\bof|\bat|\babove|\bover|greater than|more than|"
+              rf"at least|>|≥)\s*{_NUM}\s*(?:mm ?hg|mg/l|mg/dl|mmol/l|mmol|%|g/dl|g/l|µmol/l|umol/l|ng/ml|x ?10\S*)"),
         # "Trough serum vancomycin concentrations should be maintained at 10-20 mg/L"
         (0.9, rf"\b(?:maintain\w*|kept|keep)\s+(?:at|within|in the range of)\s*{_NUM}\s*(?:-|–|to)\s*{_NUM}\s*"
               rf"(?:mm ?hg|mg/l|mg/dl|mmol|%|g/dl|g/l|µmol|umol|ng/ml|µg/ml|mcg/ml)"),

@@ -768,8 +768,12 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
         # is body text.
         acts = ((recommends(c.text) and (bool(c.grade) or not first.grade))
                 or ctx.frame.intent not in ("treatment", "prevention"))
+        # and speak to what the asking clause names when the first does ("what Hb do we keep him
+        # above before we transfuse?": the haemoglobin floor, not the blood-pressure target beside it)
+        clause = ctx.asked_terms or ctx.ask_clause
+        speaks = not clause or _shares(clause, c.terms) or not _shares(clause, first.terms)
         if (c.hit.passage_id != first.hit.passage_id and key(c) >= 0.8 * key(first)
-                and first.words + c.words <= 60 and acts):
+                and first.words + c.words <= 60 and acts and speaks):
             out.append(c)
         break
     return out
@@ -984,11 +988,21 @@ def _for_ruled_out(ctx: _Context, c: Candidate) -> bool:
 
 def _shares(concepts: list[Concept], terms: frozenset[str]) -> bool:
     """Some concept is in ``terms``, in any form ("allergic" / "allergy": a shared five-letter
-    stem prefix counts)."""
-    prefixes = {t[:5] for t in terms if len(t) >= 5}
-    return any(concept.covered_by(terms) or any(t[:5] in prefixes for form in concept.forms for t in form
+    stem prefix counts, but not a prefix many words begin with: "transfus" is no "transform")."""
+    prefixes = {_stem_head(t) for t in terms if len(t) >= 5}
+    return any(concept.covered_by(terms) or any(_stem_head(t) in prefixes for form in concept.forms for t in form
                                                    if len(t) >= 5)
                for concept in concepts)
+
+
+# Five letters many unrelated words begin with: eight of them tell words apart.
+_COMMON_HEADS = frozenset({"trans", "inter", "intra", "hyper", "super", "under", "micro", "macro", "multi", "contr",
+                           "count", "preve", "predi", "prese", "repla", "repea", "repor"})
+
+
+def _stem_head(term: str) -> str:
+    head = term[:5]
+    return term[:8] if head in _COMMON_HEADS else head
 
 
 def _other_population(ctx: _Context, text: str) -> bool:

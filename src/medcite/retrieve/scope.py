@@ -106,7 +106,7 @@ def condition_phrases(scope: Scope) -> list[str]:
     if scope.source_type not in ("guideline", "label", "consumer"):
         return []  # an article's MeSH terms are indexing terms ("Humans", "Plasma"), not its topic
     out: list[str] = []
-    for item in scope.conditions[:_MAX_PHRASES_PER_DOC]:
+    for item in _named_apart(scope.conditions[:_MAX_PHRASES_PER_DOC]):
         bare = _PAREN.sub(" ", item).strip()
         if bare and len(bare.split()) <= _MAX_PHRASE_TOKENS:
             out.append(bare)
@@ -137,6 +137,16 @@ def condition_phrases(scope: Scope) -> list[str]:
             if ": " in item:
                 out += [part.strip() for part in item.split(": ") if 0 < len(part.split()) <= _MAX_PHRASE_TOKENS]
     return out
+
+
+_ALSO_KNOWN = re.compile(r",?\s+(?:also known as|also called|otherwise known as|aka|formerly(?: known as| called)?)\s+",
+                         re.I)
+
+
+def _named_apart(items: Sequence[str]) -> list[str]:
+    """Scope items with each other name an item gives ("Large hemispheric infarction (LHI), also
+    known as malignant middle cerebral infarction") as an item of its own."""
+    return [part.strip() for item in items for part in _ALSO_KNOWN.split(item) if part.strip()]
 
 
 def _abbreviated(item: str) -> list[tuple[str, str]]:
@@ -231,11 +241,18 @@ class ScopeIndex:
                 self.postings[term].append((i, w))
             self.doc_terms.append(frozenset(tf))
             self.lengths.append(length)
-            for item in s.conditions[:_MAX_PHRASES_PER_DOC] if s.source_type in ("guideline", "label", "consumer") else ():
+            for item in _named_apart(s.conditions[:_MAX_PHRASES_PER_DOC]) if s.source_type in ("guideline", "label",
+                                                                                                "consumer") else ():
                 for short, name in _abbreviated(item):
                     self.abbreviates[tuple(analyze(short))].add(tuple(analyze(name)))
             if s.source_type in ("guideline", "label"):
                 for item in s.conditions[:_MAX_PHRASES_PER_DOC]:
+                    parts = [p.strip() for p in _ALSO_KNOWN.split(item) if p.strip()]
+                    if len(parts) == 2:
+                        # "X (XX), also known as Y": one condition by two names
+                        name, other = _PAREN.sub(" ", parts[0]).strip(), parts[1]
+                        self.also_named[tuple(analyze(other))].add(name)
+                        self.also_named[tuple(analyze(name))].add(other)
                     for other, name in _other_names(item):
                         self.also_named[tuple(analyze(other))].add(name)
                         self.also_named[tuple(analyze(name))].add(other)

@@ -89,6 +89,9 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\b(?:gritty|sandy|foreign[- ]body sensation)\b[^.;?]{0,30}\beyes?\b|"
      r"\b(?:artificial tears|tear substitutes?|(?:preservative[- ]free|PF) (?:tears|drops)|lubricating (?:eye )?drops)\b",
      "dry eye disease"),
+    # a stroke of the whole middle cerebral artery territory, or one needing a hemicraniectomy
+    (r"\b(?:MCA|middle cerebral)\b[^.;?]{0,60}\b(?:hemicraniectomy|(?:whole|entire|complete) territory|malignant)\b|"
+     r"\bmalignant MCA\b|\bhemicraniectomy\b[^.;?]{0,60}\b(?:MCA|stroke|infarct\w*)\b", "large hemispheric infarction"),
     (r"\btarget (?:lesions?|rash)\b", "erythema multiforme"),
     (r"\bhoney[- ](?:colou?red|crusted|crusts?)\b", "impetigo"),
     (r"\bbull'?s[- ]eye rash\b|\berythema migrans\b", "Lyme disease"),
