@@ -110,9 +110,14 @@ def test_a_guideline_speaking_about_itself_is_no_bottom_line() -> None:
                  "atrial fibrillation (NICE technology appraisal guidance 197).] [2010, amended 2012]",
                  "These guidelines are for the management of patients with febrile neutropenia.",
                  "Recommendations also are provided for emergency use of the Cu-IUD and emergency contraceptive pills "
-                 "(ECPs)."):
+                 "(ECPs).",
+                 # CPIC CYP2C19 and clopidogrel (ngc:10006): a pointer back to what came before
+                 "Of note, as described above, these recommendations apply predominantly to ACS patients undergoing "
+                 "PCI."):
         assert not bottom_line_material(text), text
     assert bottom_line_material("The panel recommends treatment with anticoagulation for 3 months (Grade 1B).")
+    assert bottom_line_material("The GDG suggests repeating the above recommendations twice or until a target of "
+                                "5 mmol/l increase in serum sodium concentration is achieved (2D).")
 
 
 def test_a_result_or_a_sentence_leaning_on_another_is_no_bottom_line() -> None:

@@ -321,6 +321,11 @@ def test_kidney_or_liver_disease_beside_another_condition_describes_the_patient(
     ("new AF, which anticoagulant?", "Severe postpartum hypertension must be treated.", False),
     # the strength of evidence is no severity
     ("mild asthma in a 30F, which inhaler?", "Offer a low dose ICS (moderate quality evidence).", False),
+    # CPIC CYP2D6 and codeine (ngc:10887): the advice differs by phenotype
+    ("pt genotyped as CYP2D6 ultrarapid metabolizer, needs analgesia. codeine ok? if not what instead",
+     "If clinical genotyping identifies a patient as a CYP2D6 poor metabolizer, avoid codeine.", True),
+    ("pt genotyped as CYP2D6 ultrarapid metabolizer, needs analgesia. codeine ok? if not what instead",
+     "Ultrarapid metabolizers: avoid codeine use due to potential for toxicity.", False),
 ])
 def test_a_sentence_for_another_kind_of_the_condition(question: str, sentence: str, conflict: bool) -> None:
     from medcite.understand.populations import kind_conflict

@@ -46,6 +46,9 @@ _NOT_A_BOTTOM_LINE = re.compile(
     # ("[This recommendation is from the NICE guideline …]")
     r"|\bindependent (?:medical |clinical )?judge?ment\b|\b(?:applying|using) (?:these|this) guidelines?\b"
     r"|^\W*this recommendation (?:is|was) (?:from|adapted|taken|updated)\b"
+    # a pointer back ("Of note, as described above, these recommendations apply predominantly to …")
+    r"|^(?:of note,?\s+|note(?: that)?,?\s+)?as (?:described|noted|discussed|mentioned|stated|outlined) "
+    r"(?:above|earlier|previously|before)\b"
     r"|^(?:these|this) guidelines? (?:is|are|was|were) (?:not |intended |meant |designed |for |based )"
     r"|^(?:(?:these|this) (?:guidelines?|document|summary) (?:provides?|covers?|addresses|includes?)|"
     r"(?:recommendations|guidance|information) (?:also )?(?:are|is|were|was) (?:provided|given|included))\b"

@@ -96,6 +96,12 @@ _KINDS: dict[str, dict[str, re.Pattern[str]]] = {
                                       r"induc(?:e|es|ing|tion) (?:of )?remission|to induce)\b"),
                  "remission": re.compile(r"\b(?:in remission|remitted|(?:maintenance|maintain\w*) (?:of )?remission|"
                                          r"(?:surgically|medically) induced remission|quiescent)\b")},
+    # the phenotype a pharmacogenetic guideline advises for ("CYP2D6 ultrarapid metabolizer … codeine?")
+    "metabolizer": {"ultrarapid": re.compile(r"\bultra-?rapid (?:metaboli[sz]\w+|phenotype)"),
+                    "rapid": re.compile(r"(?<!ultra)(?<!ultra-)\brapid (?:metaboli[sz]\w+|phenotype)"),
+                    "normal": re.compile(r"\b(?:normal|extensive) (?:metaboli[sz]\w+|phenotype)"),
+                    "intermediate": re.compile(r"\bintermediate (?:metaboli[sz]\w+|phenotype)"),
+                    "poor": re.compile(r"\bpoor (?:metaboli[sz]\w+|phenotype)")},
     "stability": {"stable": re.compile(r"\b(?:ha?emodynamically stable|bp (?:stable|ok|fine|normal)|normotensive)\b"),
                   "unstable": re.compile(r"\b(?:ha?emodynamic(?:ally)? (?:instability|unstable|compromise)|"
                                          r"ha?emodynamically unstable|unstable|shock|hypotensive)\b")},
