@@ -14,6 +14,9 @@ from medcite.understand.concepts import concepts
     ("risperidone", "antipsychotic"), ("dabigatran", "anticoagulant"), ("oxycodone", "opioid"),
     ("atorvastatin", "statin"), ("doxazosin", "alpha-blocker"), ("entecavir", "antiviral"),
     ("octreotide", "somatostatin analogue"), ("capecitabine", "fluoropyrimidine"), ("sildenafil", "PDE5 inhibitor"),
+    # NICE falls (ngc:9951): "Older people on psychotropic medications should have their medication reviewed"
+    ("quetiapine", "psychotropic"), ("zopiclone", "psychotropic"), ("mirtazapine", "psychotropic"),
+    ("lorazepam", "psychotropic"),
 ])
 def test_bedside_drugs_have_the_classes_guidelines_name(drug: str, cls: str) -> None:
     assert cls in classes_of(drug)

@@ -20,6 +20,7 @@ CASES = [
     ("7 days of cipro so far. total course?", "duration"),
     ("remitted for a year on sertraline. when can she come off it?", "stop"),
     ("BP normal on amlodipine for 6 months - ok to discontinue?", "stop"),
+    ("84F, 3 falls in 4 months, on zopiclone for yrs. should I be taking her off the sleeping tabs?", "stop"),
     ("new AF, rate 90, CHA2DS2-VASc 3. what's the plan?", "first-line"),
     ("metformin not tolerated - what next?", "alternative"),
     ("58F gritty eyes, preservative-free tears 6x/day for a year, still bad. what's the next drop to add?", "alternative"),

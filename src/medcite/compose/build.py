@@ -800,7 +800,7 @@ def _bottom_line_with_list(ranked: list[Candidate], chosen: list[Candidate], ctx
 # Aspects whose statement a sentence either gives or does not (a dose, a value, a length of
 # time); for a first-line choice or a diagnosis the cues are too broad to say "not stated".
 _STATED_ASPECTS = {
-    "starting-dose": "the starting dose for {}", "titration": "how to titrate or taper {}",
+    "starting-dose": "the starting dose for {}", "titration": "how to titrate or taper the treatment for {}",
     "target": "the target value for {}", "duration": "the duration of treatment for {}",
     "stop": "when to stop treatment for {}", "monitoring": "the monitoring for {}",
     "threshold": "the threshold for acting for {}",
@@ -1047,9 +1047,12 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     # (A sentence that plainly states the asked aspect in all the asking clause's words is about
     # the question however little it says of the patient's history: "… treat to a goal SBP lower
     # than 150 mm Hg …" for "… on amlodipine. what's the goal BP for him?")
+    # (Nor need a sentence name the subject its heading names: "The typical regimen … is once- or
+    # twice-daily application for 3 to 4 weeks" under "Treatments > 5-Fluorouracil (5-FU)".)
     pool = _most_to_the_point(ctx, [c for c in pool if _asked(ctx, c, listed=True) > 0
                                     and (c.cover >= config.document_sentence_cover
-                                         or (_ask_share(ctx, c) >= 1.0 and _asked(ctx, c, listed=True) >= 0.9))
+                                         or (_asked(ctx, c, listed=True) >= 0.9
+                                             and (_ask_share(ctx, c) >= 1.0 or _heading_names_subject(ctx, c))))
                                     and (_names_more_than_the_act(ctx, c) or _asked(ctx, c, listed=True) >= 0.9)
                                     and not recommends_testing_for(ctx.understood.aspect, _with_its_list(ctx, c))])
     if not pool:
@@ -1069,6 +1072,15 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
         return (round(value, 6), -c.hit.ordinal, -c.start)
 
     return [max(pool, key=key)]
+
+
+def _heading_names_subject(ctx: _Context, c: Candidate) -> bool:
+    """The sentence's own heading (not its document's title) names the drug asked about: a
+    section on one treatment ("Treatments > 5-Fluorouracil (5-FU)"). (A heading naming the
+    condition says little: most headings of a guideline on it do.)"""
+    drugs = [frozenset(analyze(d)) for d in ctx.understood.focus_drugs]
+    heading = frozenset(analyze(c.hit.section))
+    return any(d and _says_drug(ctx, d, heading) for d in drugs)
 
 
 def _for_the_reason(ranked: list[Candidate], ctx: _Context, config: ComposeConfig,

@@ -44,7 +44,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\b(?:when (?:to|can (?:i|we|you|he|she|they|the patient|pt)|should (?:i|we|you|it|they|he|she)) "
         r"(?:stop|discontinue|d/?c|hold|come off)|ok to (?:stop|discontinue|d/?c|come off|hold)|"
         r"should (?:i|we|you) (?:stop|discontinue|hold|d/?c)|time to (?:stop|discontinue)|"
-        r"take (?:him|her|them|the patient|pt) off|discontinue or continue|continue or discontinue|"
+        r"tak(?:e|ing) (?:him|her|them|the patient|pt) off|discontinue or continue|continue or discontinue|"
         r"(?:stop|stopping|discontinu\w+|deprescrib\w+|withdraw\w*|hold(?:ing)?|wean(?:ing)? off|come off|d/c)"
         r"(?: the| his| her| their)? .{0,40}\b(?:when|after|if|safe|once)|can (?:i|we|you|he|she) stop|"
         r"safe to stop|stopping rules?|how long before stopping|drug holiday|keep (?:going|it going)|continue or stop|"

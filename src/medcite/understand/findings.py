@@ -93,6 +93,14 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\b(?:MCA|middle cerebral)\b[^.;?]{0,60}\b(?:hemicraniectomy|(?:whole|entire|complete) territory|malignant)\b|"
      r"\bmalignant MCA\b|\bhemicraniectomy\b[^.;?]{0,60}\b(?:MCA|stroke|infarct\w*)\b", "large hemispheric infarction"),
     (r"\btarget (?:lesions?|rash)\b", "erythema multiforme"),
+    # oesophageal eosinophils counted per high-power field, rings and furrows, a bolus impaction
+    (r"\b\d+\s*eos(?:inophils)?\s*/\s*hpf\b|\b(?:rings|trachealization)\b[^.;?]{0,30}\bfurrows\b",
+     "eosinophilic esophagitis"),
+    # rapidly progressive dementia with myoclonus
+    (r"\brapid(?:ly)? (?:progressive|worsening|declining) (?:dementia|memory|cognit\w*)\b[^.;?]{0,80}\bmyoclon\w*|"
+     r"\bmyoclon\w*\b[^.;?]{0,80}\brapid(?:ly)? progressive dementia\b", "Creutzfeldt-Jakob disease"),
+    # full-thickness epidermal atypia with the basement membrane intact
+    (r"\bfull[- ]thickness (?:keratinocyte |epidermal )?(?:atypia|dysplasia)\b", "squamous cell carcinoma in situ"),
     (r"\bhoney[- ](?:colou?red|crusted|crusts?)\b", "impetigo"),
     (r"\bbull'?s[- ]eye rash\b|\berythema migrans\b", "Lyme disease"),
     (r"\bKoplik\b", "measles"),
