@@ -37,6 +37,7 @@ from ..understand.populations import (
     opens_for_unasked_group,
     restricted_elsewhere,
     restricted_to_ruled_out,
+    title_mismatch,
 )
 from ..understand.question import GENERIC_WORDS, QuestionFrame, frame, intent_of
 from ..understand.vignette import CHATTER
@@ -558,11 +559,11 @@ def _own_population_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceSto
     hospitalized children and youth receiving maintenance intravenous fluids". (``store`` is
     unused: every re-ranking step takes the same arguments.)"""
     asked = ctx.asked_population
-    if not asked or not hits or not mismatch(hits[0].title, asked):
+    if not asked or not hits or not title_mismatch(hits[0].title, asked):
         return list(hits)
     titles = {h.doc_id: (h.title, h.source_type) for h in hits}
     docs = list(titles)[:k]
-    better = next((d for d in docs[1:] if titles[d][1] in ("guideline", "label") and not mismatch(titles[d][0], asked)),
+    better = next((d for d in docs[1:] if titles[d][1] in ("guideline", "label") and not title_mismatch(titles[d][0], asked)),
                   None)
     return _moved_first(hits, better) if better else list(hits)
 
@@ -617,7 +618,7 @@ def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],
     exactly what an answer needs. A guideline whose title is for another population than
     ``population`` gives its place to the next (a newborn guideline's, for an 80-year-old)."""
     top = list(dict.fromkeys(h.doc_id for h in hits[:15] if h.source_type in ("guideline", "label")
-                             and not mismatch(h.title, population)))[:docs]
+                             and not title_mismatch(h.title, population)))[:docs]
     top = list(dict.fromkeys([*list(documents or {})[:docs], *top]))
     out: list[Hit] = []
     for i, doc_id in enumerate(top):
@@ -814,7 +815,7 @@ def _next_documents(ranked: list[Candidate], config: ComposeConfig, top_doc: str
     titles = {c.hit.doc_id: c.hit.title for c in ranked}
     order = list(dict.fromkeys(c.hit.doc_id for c in sorted(ranked, key=lambda c: c.rank)))
     return [d for d in order if d != top_doc and kinds[d] in ("guideline", "label")
-            and not mismatch(titles[d], population)][:config.next_documents]
+            and not title_mismatch(titles[d], population)][:config.next_documents]
 
 
 def _no_bottom_line(ctx: _Context) -> str:
@@ -844,12 +845,27 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
     weeks = ctx.patient.gestation_weeks
     pool = [c for c in pool if not kind_conflict(ctx.question, c.text)
             and not (age_conflict(age, c.text) and not mentions(c.text) & own)
-            and not gestation_conflict(weeks, c.text)] or pool
+            and not gestation_conflict(weeks, c.text) and not _without_named(ctx, c.text)] or pool
     directing = [c for c in pool if directs(c.text) or c.grade]
     if not directing and not consumer_background:
         pool = [c for c in pool if c.hit.source_type != "consumer"]
     pool = directing or pool
     return [c for c in pool if _ask_share(ctx, c) > 0] or pool
+
+
+_WITHOUT = re.compile(r"\bwithout (?:an? |any )?((?:[\w-]+ ){0,2}[\w-]+)", re.I)
+
+
+def _without_named(ctx: _Context, text: str) -> bool:
+    """The sentence is for people without what the question says the patient has ("In maternity
+    patients with iron deficiency without anaemia, …" for "iron deficiency anaemia")."""
+    named = set(ctx.understood.terms) - _NAME_HEADS  # what the question says the patient has
+    return any(set(analyze(m.group(1))) & named for m in _WITHOUT.finditer(text))
+
+
+# Words of a condition's name that do not name it alone ("without disease progression").
+_NAME_HEADS = frozenset(analyze("disease disorder syndrome chronic acute severe mild moderate type primary secondary "
+                                "infection failure"))
 
 
 def _aspect_gap(ctx: _Context, bottom: list[Candidate]) -> str:

@@ -77,6 +77,18 @@ def mismatch(text: str, asked: str) -> bool:
     return False
 
 
+_MATERNAL = re.compile(r"\b(?:wom[ae]n|maternal|mothers?|maternity|obstetric\w*|antenatal|prenatal|perinatal)\b", re.I)
+
+
+def title_mismatch(title: str, asked: str) -> bool:
+    """Whether a document's title is for another population than ``asked``: as ``mismatch``,
+    and a guideline on infants and children is not one for a pregnancy ("WHO guideline: daily
+    iron supplementation in infants and children" for a woman at 24 weeks)."""
+    if asked == "pregnancy" and "children" in mentions(title) and not _MATERNAL.search(title):
+        return "pregnancy" not in mentions(title)
+    return mismatch(title, asked)
+
+
 # Within one condition, the kinds a guideline gives different advice for: its course (acute
 # or chronic), its severity, whether it is complicated, whether the patient is haemodynamically
 # stable. Each axis: value -> pattern over lower-cased text.
