@@ -61,6 +61,11 @@ CASES = [
     ("target", "The authors recommend maintaining a hemoglobin of 7 g/dL or higher in LHI patients (strong "
                "recommendation, very low quality of evidence).", True),
     ("target", "Keep the patient nil by mouth for 6 hours.", False),
+    # Endocrine Society androgen therapy in women (ngc:10719): the value as a range
+    ("target", "The Task Force suggests a 3- to 6-month trial of a dose of T for postmenopausal women who request "
+               "therapy for properly diagnosed HSDD resulting in a midnormal premenopausal value in a reference assay.",
+     True),
+    ("target", "Testosterone values are normal in most women with HSDD.", False),
     # NICE TA369 (ngc:10877): what to add when first-line treatment has not worked
     ("alternative", "Ciclosporin is recommended as an option, within its marketing authorisation, for treating severe "
                     "keratitis in adult patients with dry eye disease (DED) that has not improved despite treatment "

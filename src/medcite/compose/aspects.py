@@ -65,6 +65,11 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (0.9, rf"\b(?:maintain\w*|keep|achiev\w+|reach\w*|lower\w*|reduc\w+)\b.{{0,60}}"
               rf"(?:below|under|less than|<|≤|between|to)\s*{_NUM}"),
         (0.6, rf"(?:<|≤|less than|below)\s*{_NUM}\s*(?:mm ?hg|mg/dl|mmol|%|g/dl|µmol|umol|ng/ml)"),
+        # a value named by a range rather than a number: "… a dose of T … resulting in a midnormal
+        # premenopausal value in a reference assay", "to achieve physiological levels"
+        (0.9, r"\b(?:resulting in|to (?:achieve|reach|maintain|keep|restore)|aim\w* (?:for|at)|target\w*)\s+(?:an?\s+|the\s+)?"
+              r"(?:mid-?normal|upper[- ]normal|low[- ]normal|high[- ]normal|physiologic\w*|(?:pre|post)menopausal|"
+              r"normal)\s+(?:\w+\s+)?(?:values?|levels?|range|concentrations?)\b"),
         # a floor: "The authors recommend maintaining a hemoglobin of 7 g/dL or higher"
         (0.9, rf"\b(?:maintain\w*|keep|kept|achiev\w+)\b.{{0,60}}(?:\bof|\bat|\babove|\bover|greater than|more than|"
               rf"at least|>|≥)\s*{_NUM}\s*(?:mm ?hg|mg/l|mg/dl|mmol/l|mmol|%|g/dl|g/l|µmol/l|umol/l|ng/ml|x ?10\S*)"),

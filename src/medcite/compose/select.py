@@ -42,7 +42,10 @@ _LABEL = re.compile(r"(?:BACKGROUND|OBJECTIVES?|AIMS?|PURPOSE|METHODS?|RESULTS?|
 # A row of a flattened dosing table ("children 6 to under 12 years of age | 2 teaspoonfuls
 # (10 mL)"): no sentence (never a bullet), but a row of the answer's dosing table.
 _DOSE_ROW = re.compile(r"\|.*\d\s*(?:mg|g|mcg|µg|ml|mL|units?|iu|IU|teaspoonfuls?|tablespoonfuls?|tablets?|capsules?)\b")
-ENDS_LIKE_A_SENTENCE = re.compile(r"[.!?][\"')\]]*(?:\s*[(\[][^()\[\]]{1,160}[)\]]\.?)?$")
+# A sentence's end, then perhaps a footnote letter (").b") and a grade in brackets, which may hold
+# brackets of its own ("(Strong recommendation, low quality of evidence [for 12 months] …)").
+ENDS_LIKE_A_SENTENCE = re.compile(r"[.!?](?:[a-z]\b)?[\"')\]]*"
+                                  r"(?:\s*[(\[](?:[^()\[\]]|[(\[][^()\[\]]{0,80}[)\]]){1,240}[)\]]\.?)?$")
 
 
 @dataclass
