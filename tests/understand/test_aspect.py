@@ -25,6 +25,8 @@ CASES = [
     ("metformin not tolerated - what next?", "alternative"),
     ("58F gritty eyes, preservative-free tears 6x/day for a year, still bad. what's the next drop to add?", "alternative"),
     ("done the bladder diet and pelvic PT - still miserable. what oral meds can I try next?", "alternative"),
+    ("repeat OGD after 8 wks omeprazole: still 35 eos/hpf. PPI hasn't worked - what drug next?", "alternative"),
+    ("dose 1 given, INR still 1.9. what dose next?", "starting-dose"),
     ("PSA 6.1 on repeat. when do I refer?", "threshold"),
     ("FEV1/FVC 0.68, FeNO 45. is that enough to diagnose it?", "diagnosis"),
     ("starting lithium. anything to watch for?", "monitoring"),

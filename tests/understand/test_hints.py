@@ -949,3 +949,8 @@ def test_a_condition_its_telling_findings_name_is_what_the_vignette_is_about() -
     frame = understand(question, scopes=_scope_index(ulcers, skin))
     assert [" ".join(k) for k in frame.focus_keys] == ["venous leg ulcer"]
     assert "Lipodermatosclerosis" in frame.conditions  # still the patient's, not the subject
+
+
+def test_a_contractions_stem_is_no_word_of_the_question() -> None:
+    frame = understand("24M, 40 eos/hpf on biopsy. PPI hasn't worked and it didn't help his dysphagia - what drug next?")
+    assert not {"hasn", "didn"} & set(frame.terms)

@@ -31,7 +31,10 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"not available|(?:in )?shortage|back-?ordered|"
         r"switch(?:ed|ing)? to|add-?on|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx|"
         r"drop|cream|ointment|inhaler|pill|tablet|injection|treatment|therapy|antibiotic)s?|"
-        r"(?:try|use|give|add|start|offer|do|go with)\s+next\b|"
+        r"(?:try|use|give|add|start|offer|do|go with)\s+next\b|(?:what|which) (?:drug|med|medication|treatment|agent|option|antibiotic|therapy|regimen)s? next\b|"
+        # what first-line treatment did not do: "PPI hasn't worked - what drug next?"
+        r"(?:hasn'?t|has not|haven'?t|have not|didn'?t|did not|isn'?t|is not|wasn'?t|was not) (?:really )?"
+        r"(?:worked|working|helped|helping|effective|enough)|"
         # "… controlled on calcium acetate but Ca high. what binder now?", "can I use cipro? if not what?"
         r"what (?:[\w-]+ ){0,2}now|if not,? (?:what|which))\b",
         re.I)),

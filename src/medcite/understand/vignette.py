@@ -78,7 +78,8 @@ CHATTER = frozenset(
     dx tx rx sx med meds medication medications instead else next line need needs needed born add
     longer shorter extend extending broke declines declined refuses refused whether
     away till mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday
-    sunday weekend tonight tomorrow overnight actually bother someone something things thing like""".split()
+    sunday weekend tonight tomorrow overnight actually bother someone something things thing like
+    hasn haven didn doesn isn wasn weren aren couldn shouldn wouldn won don""".split()
 )
 _ASK = re.compile(r"\?|\b(?:what|which|how|when|should|can|could|do|does|is|are|any|ok|need|needs|worth)\b", re.I)
 # No break after a lone capital: "C. auris", "E. coli" and initials are one name.
