@@ -356,8 +356,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     if signs:
         text = f"{text} ; {' ; '.join(signs)}"
         # and by the short form sources write for it ("EoE"), as if the question had named it
-        named = expand(" ; ".join(signs), store).abbreviations
-        expanded = dataclasses.replace(expanded, abbreviations=tuple(dict.fromkeys([*expanded.abbreviations, *named])))
+        short = expand(" ; ".join(signs), store).abbreviations
+        expanded = dataclasses.replace(expanded, abbreviations=tuple(dict.fromkeys([*expanded.abbreviations, *short])))
     stems = analyze(text)
     a, b = ask_clause(q)
     focus_text = _focus_text(q, a, b, details, expanded, scopes)
