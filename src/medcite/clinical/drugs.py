@@ -102,6 +102,25 @@ def other_names(generic: str, limit: int = 40) -> tuple[str, ...]:
     return _brands_by_generic().get(generic.lower(), ())[:limit]
 
 
+def names_a_drug(text: str) -> bool:
+    """Whether ``text`` names a drug by its non-proprietary name or a drug class a guideline
+    would name ("sertraline, paroxetine …", "an SSRI", "topical steroids")."""
+    lex = drug_lexicon()
+    low = text.lower()
+    words = set(re.findall(r"[a-z][a-z-]{3,}", low))
+    if lex is not None and words & lex.generic_names:
+        return True
+    return bool(_class_pattern().search(low))
+
+
+@functools.cache
+def _class_pattern() -> re.Pattern[str]:
+    from .drug_classes import class_names
+
+    names = sorted((c.lower() for c in class_names()), key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")s?(?![\w-])")
+
+
 def has_drug_lexicon() -> bool:
     """True when the drug lexicon is installed and loaded (loads it on first call)."""
     return drug_lexicon() is not None

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 
 from ..clinical.abbreviations import plain_word_usage
 from ..clinical.drug_classes import classes_of
+from ..clinical.drugs import names_a_drug
 from ..clinical.sentences import is_fragment
 from ..retrieve import scope as scopes
 from ..retrieve.analyze import analyze
@@ -1084,6 +1085,9 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
                  + config.ask_weight * 3 * _ask_share(ctx, c))
         if opens_for_unasked_group(said, c.text, _generic_stems()):
             value -= 0.3  # "In patients with CH requiring changes in estrogen therapy, …": a subgroup
+        if (ctx.understood.asks_for_drug and names_a_drug(c.text) and recommends(c.text, scoped=True)
+                and not re.search(r"\bagainst\b", c.text, re.I)):
+            value += 0.3  # "which med do I start?": sertraline …, not trauma-focused psychotherapy
         # Ties go to the earlier sentence of the document: the same one, however it was asked.
         return (round(value, 6), -c.hit.ordinal, -c.start)
 

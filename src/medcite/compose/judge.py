@@ -147,10 +147,24 @@ def directs(text: str) -> bool:
     return bool(_DIRECTS.search(_EVIDENCE_SUGGESTS.sub(" ", text.strip())))
 
 
-def recommends(text: str) -> bool:
-    """A positive recommendation ("should be offered", "is recommended"), not a negated one."""
+def recommends(text: str, scoped: bool = False) -> bool:
+    """A positive recommendation ("should be offered", "is recommended"), not a negated one.
+    With ``scoped``, only a "not" near the recommending words negates it ("is not recommended",
+    "do not recommend"), not one in a clause of its own ("… recommends sertraline … for patients
+    who choose not to engage in trauma-focused psychotherapy"); without, any "not" does (the
+    bottom-line weights were tuned so)."""
     low = f" {without_declined(text.lower())} "
-    return any(r in low for r in _RECOMMEND) and " not " not in low
+    if not scoped:
+        return any(r in low for r in _RECOMMEND) and " not " not in low
+    if re.match(r"\s*(?:do not|don't|never|avoid)\b", low):
+        return False
+    found = False
+    for r in _RECOMMEND:
+        for m in re.finditer(re.escape(r), low):
+            if re.search(r"\b(?:not|no)\b", low[max(0, m.start() - 30):m.end() + 12]):
+                return False
+            found = True
+    return found
 
 
 _LIST_VALUE = re.compile(r"\d|\b(?:daily|weekly|monthly|annually|every|once|twice)\b", re.I)

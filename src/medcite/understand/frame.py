@@ -76,6 +76,8 @@ class Frame:
     # from the vignette's history, and an answer must also speak to these words).
     ask_terms: tuple[str, ...] = ()
     ask_names_subject: bool = True
+    # "which med do I start?", "wants a tablet": a drug is asked for, not any treatment
+    asks_for_drug: bool = False
     # What the vignette shows without naming it: conditions its lab values and vital signs
     # imply ("Na 116": hyponatremia) and the patient's group when the words are not written
     # (a 6-week-old: infants; G1 at 30 weeks: pregnancy). Guidelines are indexed by these names.
@@ -532,6 +534,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # level should I give prophylactic cryo?") asks about those, for the patient the history
         # describes ("steroids?" or "ok to watch and wait?" leans on the history's condition).
         ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs or len(own_words) >= 2),
+        asks_for_drug=aspect in ("first-line", "alternative") and bool(_ASKS_FOR_DRUG.search(q[qs:qe] or q[a:b])),
         terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.
@@ -621,6 +624,9 @@ _NAME = re.compile(
     rf"|[A-Z][\w'-]*(?:[- ][A-Z][\w'-]*)*(?:\s+{_HEADS})?"  # a name: "Kikuchi disease", "MIS-C", "VEXAS"
     rf"|(?:(?!{_PLAIN}\b)[a-z][a-z-]{{3,}}\s+){{1,3}}{_HEADS})(?![\w-])")  # "histiocytic necrotizing lymphadenitis"
 
+
+_ASKS_FOR_DRUG = re.compile(r"\b(?:meds?|medications?|medicines?|drugs?|tablets?|tabs|pills?|pharmacolog\w*|"
+                            r"prescri\w+)\b", re.I)
 
 # Aspects that ask how a treatment is given: its dose, titration, course or end.
 _DRUG_ASPECTS = frozenset({"starting-dose", "titration", "duration", "stop"})
