@@ -113,7 +113,10 @@ def test_a_guideline_speaking_about_itself_is_no_bottom_line() -> None:
                  "(ECPs).",
                  # CPIC CYP2C19 and clopidogrel (ngc:10006): a pointer back to what came before
                  "Of note, as described above, these recommendations apply predominantly to ACS patients undergoing "
-                 "PCI."):
+                 "PCI.",
+                 # EFNS CJD imaging (ngc:10450): a finding reported
+                 "Marked cerebral hypometabolism on FDG-PET in the early stages of CJD, when no parenchymal "
+                 "abnormalities are present on MRI, has been described."):
         assert not bottom_line_material(text), text
     assert bottom_line_material("The panel recommends treatment with anticoagulation for 3 months (Grade 1B).")
     assert bottom_line_material("The GDG suggests repeating the above recommendations twice or until a target of "

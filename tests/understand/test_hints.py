@@ -50,6 +50,10 @@ def test_hints(question: str, hints: tuple[str, ...]) -> None:
     ("57 y/o with cirrhosis, HBV (hepatitis B virus) neg, first OGD showed no varices",
      {"hbv", "hepat", "varic"}, {"cirrhosi"}),
     ("denies chest pain; no lymphoma", {"chest", "pain", "lymphoma"}, set()),
+    # a list of results that came back normal, and not the condition written before it
+    ("67M rapidly worsening memory. bloods incl TFTs, B12, HIV, syphilis nl, EEG diffuse slowing",
+     {"tfts", "b12", "hiv", "syphili"}, {"eeg", "memori"}),
+    ("compensated alcohol-related cirrhosis, HBV neg, first OGD showed no varices", {"hbv"}, {"cirrhosi"}),
     # a list runs over slashes, and stops at what the patient does ("started labetalol")
     ("trough 0.3 (steady state, no new rifampicin/phenytoin/PPI, LFTs ok)", {"rifampicin", "phenytoin", "ppi"}, {"lft"}),
     ("G1 at 30 wks, gestational HTN 150/100, no comorbidities, started labetalol.", {"comorbid"}, {"labetalol"}),

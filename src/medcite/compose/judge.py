@@ -46,6 +46,8 @@ _NOT_A_BOTTOM_LINE = re.compile(
     # ("[This recommendation is from the NICE guideline …]")
     r"|\bindependent (?:medical |clinical )?judge?ment\b|\b(?:applying|using) (?:these|this) guidelines?\b"
     r"|^\W*this recommendation (?:is|was) (?:from|adapted|taken|updated)\b"
+    # a finding reported, not advice ("Marked cerebral hypometabolism on FDG-PET … has been described.")
+    r"|\b(?:has|have) been (?:described|reported|observed|documented)\b"
     # a pointer back ("Of note, as described above, these recommendations apply predominantly to …")
     r"|^(?:of note,?\s+|note(?: that)?,?\s+)?as (?:described|noted|discussed|mentioned|stated|outlined) "
     r"(?:above|earlier|previously|before)\b"
