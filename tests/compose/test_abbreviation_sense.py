@@ -54,3 +54,13 @@ def test_a_word_of_the_question_inside_a_sense_chooses_it() -> None:
                          Scope("medquad:2", "consumer", "Kidney failure", ("Kidney failure",), "", ())])
     frame = understand("66M ESKD starting HD next week. stop the statin once he's on dialysis?", scopes=scopes)
     assert frame.senses == ("hemodialysis",)
+
+
+def test_one_drug_under_two_names_is_no_other_sense() -> None:
+    from medcite.compose.build import _generic_stems, _other_senses
+    from medcite.understand.frame import understand
+
+    frame = understand("33F lupus flare, pred started at 30 mg/d 3 wks ago, now much better. how fast do I taper the pred?")
+    assert not any("prednison" in sense or "prednisolon" in sense for sense in _other_senses(frame, _generic_stems()))
+    frame = understand("levo 88 mcg daily, TSH 6.2 - up the dose?")
+    assert any("levofloxacin" in sense for sense in _other_senses(frame, _generic_stems()))

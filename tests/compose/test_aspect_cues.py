@@ -66,6 +66,10 @@ CASES = [
                "therapy for properly diagnosed HSDD resulting in a midnormal premenopausal value in a reference assay.",
      True),
     ("target", "Testosterone values are normal in most women with HSDD.", False),
+    # Canary Islands lupus guideline (ngc:11372): a taper as a reduction to a dose
+    ("titration", "C - The GDG suggests a rapid reduction of glucocorticoid doses (prednisone) in order to reach "
+                  "5 mg/day, within six months at the very latest.", True),
+    ("titration", "A reduction of flares was seen with hydroxychloroquine.", False),
     # NICE TA369 (ngc:10877): what to add when first-line treatment has not worked
     ("alternative", "Ciclosporin is recommended as an option, within its marketing authorisation, for treating severe "
                     "keratitis in adult patients with dry eye disease (DED) that has not improved despite treatment "

@@ -47,6 +47,8 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               rf"increase[sd]? (?:the (?:dose|dosage) )?to {_NUM} ?(?:mg|mcg|micrograms?|g|units?|ml)\b|"
               rf"(?:dose|dosage) (?:\w+ ){{0,4}}(?:be )?increased to|"
               r"decrease[sd]? (?:the dose )?(?:by|every|gradually)|reduc\w+ (?:the dose )?(?:by|gradually|every)|"
+              # "a rapid reduction of glucocorticoid doses (prednisone) in order to reach 5 mg/day"
+              r"(?:rapid|gradual|slow|progressive|stepwise) (?:reduction|decrease|tapering|withdrawal) of|"
               r"step(?:ped)?[- ](?:up|down)|escalat\w+|wean\w*)\b"),
         (0.6, rf"\b(?:every|after) {_NUM} {_TIME}\b.{{0,60}}{_DOSE}|{_DOSE}.{{0,60}}\b(?:every|after) {_NUM} {_TIME}\b"),
         # a topical steroid's step-down: "daily use for one month, alternate days for one month,

@@ -321,10 +321,13 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
 
 
 def _other_senses(u: Frame, generic: frozenset[str]) -> tuple[frozenset[str], ...]:
-    """Stems of the senses not chosen for each ambiguous abbreviation (the chosen one first)."""
+    """Stems of the senses not chosen for each ambiguous abbreviation (the chosen one first); a
+    drug of the chosen drug's classes is no other sense ("pred": prednisolone or prednisone, one
+    glucocorticoid under two names; "levo": levothyroxine is no levofloxacin)."""
     senses = abbreviation_senses(u.expanded) if u.expanded else {}
     return tuple(frozenset(t for t in analyze(o) if t not in generic)
-                 for options in senses.values() if len(options) > 1 for o in options[1:])
+                 for options in senses.values() if len(options) > 1 for o in options[1:]
+                 if not set(classes_of(o)) & set(classes_of(options[0])))
 
 
 def _occurs(store: EvidenceStore) -> Callable[[str], bool]:

@@ -106,6 +106,8 @@ _SAME_ANALYTE: dict[str, tuple[frozenset[str], ...]] = {
     "urat": (frozenset({"uric", "acid"}),), "uric": (frozenset({"urat"}),),
     "iron": (frozenset({"ferrous"}), frozenset({"ferric"})),
     "thyroxin": (frozenset({"levothyroxin"}),), "levothyroxin": (frozenset({"thyroxin"}),),
+    # one steroid prescribed under two names ("pred 30 mg" and "glucocorticoid doses (prednisone)")
+    "prednisolon": (frozenset({"prednison"}),), "prednison": (frozenset({"prednisolon"}),),
 }
 
 # One condition in the other words sources use for it: a concept written one way is also covered
