@@ -66,3 +66,12 @@ def test_a_brand_that_begins_with_a_common_word_is_matched_only_as_typed_in_capi
     assert brand_to_generic("31F G2P1 at 10/40, MTHFR checked?") == []
     assert brand_to_generic("takes AT 10 daily") == [("AT 10", "dihydrotachysterol")]
     assert brand_to_generic("on Humira") == [("Humira", "adalimumab")]
+
+
+def test_whether_to_stop_a_drug_searches_with_its_broadest_class() -> None:
+    from medcite.understand.frame import understand
+
+    frame = understand("84F lives alone, 3 falls in 4 months. on zopiclone 7.5 nocte for yrs, plus quetiapine 25 at night. "
+                       "recurrent falls - should I be taking her off the quetiapine?")
+    assert frame.aspect == "stop"
+    assert "psychotropic" in frame.hints

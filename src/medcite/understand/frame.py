@@ -504,6 +504,13 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
             cls = classes_of(d)
             if cls and not set(analyze(cls[0])) <= present and cls[0] not in hints:
                 hints = (*hints, cls[0])
+    elif aspect == "stop" and asked_drugs:
+        # Whether to stop a drug is written for its class ("Older people on psychotropic medications
+        # should have their medication reviewed … and discontinued if possible"): the broadest
+        # class the drugs asked about share joins the search.
+        shared = set.intersection(*(set(classes_of(d)) for d in asked_drugs))
+        broadest = [c for d in asked_drugs[:1] for c in reversed(classes_of(d)) if c in shared][:1]
+        hints = (*hints, *(c for c in broadest if not set(analyze(c)) <= present and c not in hints))
     unknown = _unknown(focus_typed, expanded, drugs,
                        bool(focus_keys or focus_drugs), occurs) if occurs else ""
     clause_drugs = [d for d in drugs if set(analyze(d)) <= set(analyze(q[a:b]))]
