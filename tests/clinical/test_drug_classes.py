@@ -69,9 +69,13 @@ def test_a_brand_that_begins_with_a_common_word_is_matched_only_as_typed_in_capi
 
 
 def test_whether_to_stop_a_drug_searches_with_its_broadest_class() -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
     from medcite.understand.frame import understand
 
+    scopes = ScopeIndex([Scope("ngc:9951", "guideline", "Falls in older people", ("Falls",), "", ()),
+                         *(Scope(f"filler:{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ())
+                           for i in range(400))])
     frame = understand("84F lives alone, 3 falls in 4 months. on zopiclone 7.5 nocte for yrs, plus quetiapine 25 at night. "
-                       "recurrent falls - should I be taking her off the quetiapine?")
+                       "recurrent falls - should I be taking her off the quetiapine?", scopes=scopes)
     assert frame.aspect == "stop"
     assert "psychotropic" in frame.hints
