@@ -116,9 +116,13 @@ def test_a_guideline_speaking_about_itself_is_no_bottom_line() -> None:
                  "PCI.",
                  # EFNS CJD imaging (ngc:10450): a finding reported
                  "Marked cerebral hypometabolism on FDG-PET in the early stages of CJD, when no parenchymal "
-                 "abnormalities are present on MRI, has been described."):
+                 "abnormalities are present on MRI, has been described.",
+                 # ngc:11323: findings named by the sentence before it
+                 "Any imaging decisions should be guided on those examination findings, rather than the symptom of "
+                 "tinnitus."):
         assert not bottom_line_material(text), text
     assert bottom_line_material("The panel recommends treatment with anticoagulation for 3 months (Grade 1B).")
+    assert bottom_line_material("Patients with these findings: fever, neck stiffness and rash should be admitted.")
     assert bottom_line_material("The GDG suggests repeating the above recommendations twice or until a target of "
                                 "5 mmol/l increase in serum sodium concentration is achieved (2D).")
 

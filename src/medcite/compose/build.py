@@ -777,8 +777,10 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
         # above before we transfuse?": the haemoglobin floor, not the blood-pressure target beside it)
         clause = ctx.asked_terms or ctx.ask_clause
         speaks = not clause or _shares(clause, c.terms) or not _shares(clause, first.terms)
-        if (c.hit.passage_id != first.hit.passage_id and key(c) >= 0.8 * key(first)
-                and first.words + c.words <= 60 and acts and speaks):
+        # and come from the same document (a second guideline's "Any imaging decisions should be
+        # guided on those examination findings" speaks of findings the first never named)
+        if (c.hit.passage_id != first.hit.passage_id and c.hit.doc_id == first.hit.doc_id
+                and key(c) >= 0.8 * key(first) and first.words + c.words <= 60 and acts and speaks):
             out.append(c)
         break
     return out

@@ -46,6 +46,11 @@ _NOT_A_BOTTOM_LINE = re.compile(
     # ("[This recommendation is from the NICE guideline …]")
     r"|\bindependent (?:medical |clinical )?judge?ment\b|\b(?:applying|using) (?:these|this) guidelines?\b"
     r"|^\W*this recommendation (?:is|was) (?:from|adapted|taken|updated)\b"
+    # what another sentence named ("Any imaging decisions should be guided on those examination
+    # findings, …"), not a list that follows ("these criteria:", "those findings listed below")
+    r"|\b(?:those|these|such) (?:[\w-]+ ){0,2}(?:findings|results|features|criteria|factors|symptoms|signs|"
+    r"measures|steps|options|circumstances|situations)\b(?!\s*(?::|of\b|in\b|that\b|which\b|listed\b|below\b|"
+    r"above\b|include\b|are\b))"
     # a finding reported, not advice ("Marked cerebral hypometabolism on FDG-PET … has been described.")
     r"|\b(?:has|have) been (?:described|reported|observed|documented)\b"
     # a pointer back ("Of note, as described above, these recommendations apply predominantly to …")
