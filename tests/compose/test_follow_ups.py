@@ -20,3 +20,11 @@ def test_no_statement_of_an_answer_leans_on_the_sentence_before_it(small_store: 
     shown = [s for sec in answer.sections for s in sec.statements]
     assert shown
     assert not [s.text for s in shown if leans_on_previous(s.text)]
+
+
+def test_an_eponym_the_index_never_names_is_not_known_by_a_word_it_stems_like(small_store: object) -> None:
+    from medcite.compose.build import _occurs
+
+    occurs = _occurs(small_store)  # type: ignore[arg-type]
+    assert occurs("severe disease")  # the porter stemmer makes "Sever's" "sever" too
+    assert not occurs("Sever's disease")

@@ -119,7 +119,11 @@ def test_a_guideline_speaking_about_itself_is_no_bottom_line() -> None:
                  "abnormalities are present on MRI, has been described.",
                  # ngc:11323: findings named by the sentence before it
                  "Any imaging decisions should be guided on those examination findings, rather than the symptom of "
-                 "tinnitus."):
+                 "tinnitus.",
+                 # AAOS pediatric femur fractures (ngc:10775): the editor's note before the recommendations
+                 "Note from the American Academy of Orthopaedic Surgeons (AAOS): The following is a summary of the "
+                 "recommendations in the AAOS' clinical practice guideline on the Treatment of Pediatric Diaphyseal "
+                 "Femur Fractures."):
         assert not bottom_line_material(text), text
     assert bottom_line_material("The panel recommends treatment with anticoagulation for 3 months (Grade 1B).")
     assert bottom_line_material("Patients with these findings: fever, neck stiffness and rash should be admitted.")

@@ -558,6 +558,11 @@ def test_a_sentence_for_a_group_the_question_does_not_name_is_another_population
     (50, "Do not offer stroke prevention therapy to people aged under 65 years with AF.", False),
     (5, "In children younger than 18 years, avoid codeine.", False),
     (None, "For women aged 65 years and older, stop screening.", False),
+    # AAOS pediatric femur fractures (ngc:10775): ages in words
+    (4, "Limited evidence supports the option for physicians to use flexible intramedullary nailing to treat children "
+        "age five to eleven years diagnosed with diaphyseal femur fractures.", True),
+    (8, "Limited evidence supports the option for physicians to use flexible intramedullary nailing to treat children "
+        "age five to eleven years diagnosed with diaphyseal femur fractures.", False),
 ])
 def test_an_age_range_that_excludes_the_patient(age: float | None, sentence: str, conflict: bool) -> None:
     from medcite.understand.populations import age_conflict

@@ -340,7 +340,14 @@ def _occurs(store: EvidenceStore) -> Callable[[str], bool]:
         words = tokens(text.rstrip("*"))[:8]
         if not words:
             return True
-        return bool(store.search('"' + " ".join(words) + '"' + ("*" if prefix else ""), k=1, snippet_tokens=1))
+        query = '"' + " ".join(words) + '"' + ("*" if prefix else "")
+        owner = re.search(r"([A-Za-z]{3,})['’]s\b", text)
+        if owner is None:
+            return bool(store.search(query, k=1, snippet_tokens=1))
+        # An eponym's possessive must be in the text itself: stemming makes "Sever's disease"
+        # "severe disease".
+        name = re.compile(rf"\b{re.escape(owner.group(1))}(?:['’]s|s)?\b", re.I)
+        return any(name.search(h.text) for h in store.search(query, k=50, snippet_tokens=1))
 
     return occurs
 

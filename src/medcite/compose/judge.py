@@ -51,6 +51,9 @@ _NOT_A_BOTTOM_LINE = re.compile(
     r"|\b(?:those|these|such) (?:[\w-]+ ){0,2}(?:findings|results|features|criteria|factors|symptoms|signs|"
     r"measures|steps|options|circumstances|situations)\b(?!\s*(?::|of\b|in\b|that\b|which\b|listed\b|below\b|"
     r"above\b|include\b|are\b))"
+    # an editor's note on the summary ("Note from the American Academy of Orthopaedic Surgeons (AAOS): The
+    # following is a summary of the recommendations …")
+    r"|^\W*note from (?:the )?|\bthe following is a summary of\b|\bthis summary (?:does not|doesn'?t) contain\b"
     # a finding reported, not advice ("Marked cerebral hypometabolism on FDG-PET … has been described.")
     r"|\b(?:has|have) been (?:described|reported|observed|documented)\b"
     # a pointer back ("Of note, as described above, these recommendations apply predominantly to …")

@@ -227,12 +227,19 @@ _AGE_RANGES = (
 )
 
 
+_NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                 "sixteen seventeen eighteen nineteen twenty").split()
+_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+
+
 def age_conflict(age_years: float | None, sentence: str) -> bool:
     """Whether ``sentence`` is restricted to ages in years that exclude a patient of
     ``age_years`` ("For women aged 65 years and older, …" for a 29-year-old). False when the
     age is unknown or the sentence states no age range in years."""
     if age_years is None:
         return False
+    # "children age five to eleven years": ages written in words are ages
+    sentence = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS.index(m.group(0).lower())), sentence)
     ranges: list[tuple[float, float]] = []
     for pattern, kind in _AGE_RANGES:
         for m in pattern.finditer(sentence):
