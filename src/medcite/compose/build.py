@@ -29,6 +29,7 @@ from ..understand.concepts import ACT_WORDS, Concept, concepts, coverage
 from ..understand.frame import Frame, abbreviation_senses, understand
 from ..understand.patient import merge, parse_patient
 from ..understand.populations import (
+    NAME_GENERIC,
     POPULATIONS,
     age_conflict,
     gestation_conflict,
@@ -872,13 +873,8 @@ _WITHOUT = re.compile(r"\bwithout (?:an? |any )?((?:[\w-]+ ){0,2}[\w-]+)", re.I)
 def _without_named(ctx: _Context, text: str) -> bool:
     """The sentence is for people without what the question says the patient has ("In maternity
     patients with iron deficiency without anaemia, …" for "iron deficiency anaemia")."""
-    named = set(ctx.understood.terms) - _NAME_HEADS  # what the question says the patient has
+    named = set(ctx.understood.terms) - NAME_GENERIC  # "without disease progression" names nothing
     return any(set(analyze(m.group(1))) & named for m in _WITHOUT.finditer(text))
-
-
-# Words of a condition's name that do not name it alone ("without disease progression").
-_NAME_HEADS = frozenset(analyze("disease disorder syndrome chronic acute severe mild moderate type primary secondary "
-                                "infection failure"))
 
 
 def _aspect_gap(ctx: _Context, bottom: list[Candidate]) -> str:

@@ -186,7 +186,7 @@ def restricted_to_ruled_out(ruled_out: Sequence[tuple[str, ...]], text: str) -> 
     (e.g., renal insufficiency …), … Recommended BP targets are …"). ``ruled_out``: the negated
     conditions as stemmed phrases; a phrase is named by its telling words ("diabetes" names
     diabetes mellitus, "chronic" alone does not name chronic kidney disease)."""
-    telling = [frozenset(key) - _GROUP_GENERIC for key in ruled_out]
+    telling = [frozenset(key) - NAME_GENERIC for key in ruled_out]
     telling = [key for key in telling if key]
     if not telling:
         return False
@@ -204,13 +204,13 @@ def opens_for_unasked_group(said: frozenset[str], text: str, generic: frozenset[
     m = _WITH_GROUP.match(text.strip())
     if not m:
         return False
-    telling = _group_words(m) - _GROUP_GENERIC - generic
+    telling = _group_words(m) - NAME_GENERIC - generic
     return bool(telling) and not telling & said
 
 
 # Words of a condition's name that do not name it alone.
-_GROUP_GENERIC = frozenset(analyze("chronic acute disease disorder syndrome mellitus severe mild moderate type "
-                                   "primary secondary"))
+NAME_GENERIC = frozenset(analyze("chronic acute disease disorder syndrome mellitus severe mild moderate type "
+                                 "primary secondary infection failure"))
 
 
 # Age ranges a sentence is restricted to, in years: "aged 21 to 29 years", "women 65 years and
