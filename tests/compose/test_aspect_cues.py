@@ -70,6 +70,10 @@ CASES = [
     ("titration", "C - The GDG suggests a rapid reduction of glucocorticoid doses (prednisone) in order to reach "
                   "5 mg/day, within six months at the very latest.", True),
     ("titration", "A reduction of flares was seen with hydroxychloroquine.", False),
+    # AAOS pediatric diaphyseal femur fractures (ngc:10775): the grade in the wording
+    ("first-line", "Moderate evidence supports early spica casting or traction with delayed spica casting for children "
+                   "age six months to five years with a diaphyseal femur fracture with less than 2cm of shortening.",
+     True),
     # NICE TA369 (ngc:10877): what to add when first-line treatment has not worked
     ("alternative", "Ciclosporin is recommended as an option, within its marketing authorisation, for treating severe "
                     "keratitis in adult patients with dry eye disease (DED) that has not improved despite treatment "

@@ -563,6 +563,11 @@ def test_a_sentence_for_a_group_the_question_does_not_name_is_another_population
         "age five to eleven years diagnosed with diaphyseal femur fractures.", True),
     (8, "Limited evidence supports the option for physicians to use flexible intramedullary nailing to treat children "
         "age five to eleven years diagnosed with diaphyseal femur fractures.", False),
+    (4, "Limited evidence supports treatment with a Pavlik harness or a spica cast for infants six months and younger.",
+     True),
+    (4, "Moderate evidence supports early spica casting for children age six months to five years.", False),
+    (7, "Moderate evidence supports early spica casting for children age six months to five years.", True),
+    (4, "Limited evidence supports submuscular plating for children age eleven years to skeletal maturity.", True),
 ])
 def test_an_age_range_that_excludes_the_patient(age: float | None, sentence: str, conflict: bool) -> None:
     from medcite.understand.populations import age_conflict

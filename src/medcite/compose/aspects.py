@@ -161,6 +161,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               r"initial (?:therapy|treatment|management|regimen)|in preference to)\b"),
         # NICE's imperative: "Offer a 5-day course of …", "Consider amoxicillin in preference to …"
         (1.0, r"(?:^|: )(?:offer|give|use|start|prescribe|consider)\b(?! (?:\w+ ){0,3}?(?:tests?|testing|imaging))"),
+        # the AAOS's graded wording: "Moderate evidence supports early spica casting … for children age six
+        # months to five years"
+        (0.9, r"\b(?:strong|moderate|limited) evidence supports\b"),
         # what not to give answers a first-line question less plainly than what to give
         (0.7, _FOR_OR_AGAINST),
         (0.6, r"\b(?:treat\w*|therap\w+|manag\w+|regimen|administer\w*|offer\w*|prescrib\w+|give\w*)\b"),

@@ -852,9 +852,10 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
     pool = [c for c in pool if aspect_bonus(ctx.understood.aspect, _with_its_list(ctx, c)) > 0] or pool
     pool = [c for c in pool if not recommends_testing_for(ctx.understood.aspect, c.text)] or pool
     age = None if ctx.patient.age_from_word else ctx.patient.age_years
-    own = set(ctx.patient.populations())
     # An age range excludes the patient unless the sentence also names a group they are in
-    # ("… for pregnant and lactating women, children, and adolescents less than 18 years …").
+    # ("… for pregnant and lactating women, children, and adolescents less than 18 years …"); an
+    # age group is no such group ("children age five to eleven years" for a 4-year-old).
+    own = set(ctx.patient.populations()) - {"children", "older adults"}
     # A gestation range excludes the pregnancy ("From 42 weeks, …" at 41+2) likewise.
     weeks = ctx.patient.gestation_weeks
     pool = [c for c in pool if not kind_conflict(ctx.question, c.text)

@@ -224,6 +224,13 @@ _AGE_RANGES = (
     (re.compile(rf"(?:≥|>=|>)\s*{_NUM}\s*{_YEARS}", re.I), "from"),
     (re.compile(rf"\b(?:older than|over the age of|aged over)\s+{_NUM}(?:\s+{_YEARS})?", re.I), "from"),
     (re.compile(rf"\b(?:younger than|under(?: the age of)?|less than|aged under|<)\s*{_NUM}\s*{_YEARS}", re.I), "below"),
+    # "children age eleven years to skeletal maturity"
+    (re.compile(rf"\b{_NUM}\s*{_YEARS}\s+(?:to|until|through)\s+(?:skeletal maturity|adulthood|maturity)", re.I), "from"),
+    # "infants six months and younger", "younger than 3 months"
+    (re.compile(rf"\b{_NUM}\s+months?(?:\s+of\s+age)?\s+(?:and|or)\s+(?:younger|under|less)|"
+                rf"\b(?:younger than|under|less than|<)\s*{_NUM}\s*months?", re.I), "months-below"),
+    # "children age six months to five years": months to years
+    (re.compile(rf"\b(?:aged?|ages)\s+{_NUM}\s+months?\s*(?:–|-|to)\s*{_NUM}\s*{_YEARS}", re.I), "months-between"),
 )
 
 
@@ -243,7 +250,7 @@ def age_conflict(age_years: float | None, sentence: str) -> bool:
     ranges: list[tuple[float, float]] = []
     for pattern, kind in _AGE_RANGES:
         for m in pattern.finditer(sentence):
-            a = float(m.group(1))
+            a = float(next(g for g in m.groups() if g is not None))
             if kind == "between":
                 b = float(m.group(2))
                 if a <= b <= 120:
@@ -252,6 +259,12 @@ def age_conflict(age_years: float | None, sentence: str) -> bool:
                 ranges.append((a, 200.0))
             elif kind == "below" and a <= 120:
                 ranges.append((0.0, a))
+            elif kind == "months-below":
+                ranges.append((0.0, a / 12))
+            elif kind == "months-between":
+                b = float(m.group(2))
+                if a / 12 <= b <= 120:
+                    ranges.append((a / 12, b + 1))
     return bool(ranges) and not any(lo <= age_years < hi for lo, hi in ranges)
 
 
