@@ -176,7 +176,12 @@ _OTHER_NAME = re.compile(r"^([^()]{3,80}?)\s*\(([A-Za-z][A-Za-z'’ -]{4,60})\)\
 
 def _other_names(item: str) -> list[tuple[str, str]]:
     """(other name, name) when a scope's condition item gives its other name in closing brackets
-    ("Primary adrenal insufficiency (Addison's disease)"); not an acronym, a list or a remark."""
+    ("Primary adrenal insufficiency (Addison's disease)"), not an acronym, a list or a remark; or
+    after "also known as" ("Large hemispheric infarction (LHI), also known as malignant middle
+    cerebral infarction")."""
+    parts = [p.strip() for p in _ALSO_KNOWN.split(item) if p.strip()]
+    if len(parts) == 2:
+        return [(parts[1], _PAREN.sub(" ", parts[0]).strip())]
     m = _OTHER_NAME.match(item.strip())
     if not m:
         return []
@@ -247,12 +252,6 @@ class ScopeIndex:
                     self.abbreviates[tuple(analyze(short))].add(tuple(analyze(name)))
             if s.source_type in ("guideline", "label"):
                 for item in s.conditions[:_MAX_PHRASES_PER_DOC]:
-                    parts = [p.strip() for p in _ALSO_KNOWN.split(item) if p.strip()]
-                    if len(parts) == 2:
-                        # "X (XX), also known as Y": one condition by two names
-                        name, other = _PAREN.sub(" ", parts[0]).strip(), parts[1]
-                        self.also_named[tuple(analyze(other))].add(name)
-                        self.also_named[tuple(analyze(name))].add(other)
                     for other, name in _other_names(item):
                         self.also_named[tuple(analyze(other))].add(name)
                         self.also_named[tuple(analyze(name))].add(other)
