@@ -139,9 +139,12 @@ def named_by_signs(text: str) -> tuple[str, ...]:
     """The conditions the question's telling findings name, in the order written ("ulcer over
     the medial malleolus, lipodermatosclerosis" -> "venous leg ulcers"): a sign names its
     condition as surely as its name would (a lab value only shows a state the patient is in)."""
-    text = (text or "")[:4000]
-    found = [(m.start(), name) for pattern, name in _SIGNS for m in pattern.finditer(text)]
-    return tuple(dict.fromkeys(name for _, name in sorted(found)))
+    return tuple(dict.fromkeys(name for _, name in sorted(_signs((text or "")[:4000]))))
+
+
+def _signs(text: str) -> list[tuple[int, str]]:
+    """(position, condition) of each telling finding in ``text``."""
+    return [(m.start(), name) for pattern, name in _SIGNS for m in pattern.finditer(text)]
 
 
 def implied_conditions(text: str) -> tuple[str, ...]:
@@ -161,8 +164,7 @@ def implied_conditions(text: str) -> tuple[str, ...]:
                 found.append((m.start(), rule.low[1]))
             elif rule.high and value >= rule.high[0]:
                 found.append((m.start(), rule.high[1]))
-    for pattern, name in _SIGNS:
-        found += [(m.start(), name) for m in pattern.finditer(text)]
+    found += _signs(text)
     for m in _BP.finditer(text):
         systolic, diastolic = int(m.group(1)), int(m.group(2))
         if 60 <= diastolic < systolic <= 300 and (systolic >= 140 or diastolic >= 90):
