@@ -217,20 +217,24 @@ NAME_GENERIC = frozenset(analyze("chronic acute disease disorder syndrome mellit
 # older", "≥ 75 years", "younger than 30 years", "under 18 years of age".
 _NUM = r"(\d{1,3})"
 _YEARS = r"(?:years?|yrs?|y)(?:\s+of\s+age|\s+old)?"
+_MONTHS = 1 / 12  # what a number of months is in years
+# (pattern, kind, years per unit of its first number, of its second)
 _AGE_RANGES = (
-    (re.compile(rf"\b(?:aged|ages?|between)\s+{_NUM}\s*(?:–|-|to|and)\s*{_NUM}\s*{_YEARS}?", re.I), "between"),
-    (re.compile(rf"\b{_NUM}\s*(?:–|-|to)\s*{_NUM}\s+{_YEARS}", re.I), "between"),
-    (re.compile(rf"\b(?:aged\s+)?{_NUM}\s+{_YEARS}\s+(?:and|or)\s+(?:older|over|above)", re.I), "from"),
-    (re.compile(rf"(?:≥|>=|>)\s*{_NUM}\s*{_YEARS}", re.I), "from"),
-    (re.compile(rf"\b(?:older than|over the age of|aged over)\s+{_NUM}(?:\s+{_YEARS})?", re.I), "from"),
-    (re.compile(rf"\b(?:younger than|under(?: the age of)?|less than|aged under|<)\s*{_NUM}\s*{_YEARS}", re.I), "below"),
+    (re.compile(rf"\b(?:aged|ages?|between)\s+{_NUM}\s*(?:–|-|to|and)\s*{_NUM}\s*{_YEARS}?", re.I), "between", 1, 1),
+    (re.compile(rf"\b{_NUM}\s*(?:–|-|to)\s*{_NUM}\s+{_YEARS}", re.I), "between", 1, 1),
+    (re.compile(rf"\b(?:aged\s+)?{_NUM}\s+{_YEARS}\s+(?:and|or)\s+(?:older|over|above)", re.I), "from", 1, 1),
+    (re.compile(rf"(?:≥|>=|>)\s*{_NUM}\s*{_YEARS}", re.I), "from", 1, 1),
+    (re.compile(rf"\b(?:older than|over the age of|aged over)\s+{_NUM}(?:\s+{_YEARS})?", re.I), "from", 1, 1),
+    (re.compile(rf"\b(?:younger than|under(?: the age of)?|less than|aged under|<)\s*{_NUM}\s*{_YEARS}", re.I), "below",
+     1, 1),
     # "children age eleven years to skeletal maturity"
-    (re.compile(rf"\b{_NUM}\s*{_YEARS}\s+(?:to|until|through)\s+(?:skeletal maturity|adulthood|maturity)", re.I), "from"),
+    (re.compile(rf"\b{_NUM}\s*{_YEARS}\s+(?:to|until|through)\s+(?:skeletal maturity|adulthood|maturity)", re.I), "from",
+     1, 1),
     # "infants six months and younger", "younger than 3 months"
     (re.compile(rf"\b{_NUM}\s+months?(?:\s+of\s+age)?\s+(?:and|or)\s+(?:younger|under|less)|"
-                rf"\b(?:younger than|under|less than|<)\s*{_NUM}\s*months?", re.I), "months-below"),
+                rf"\b(?:younger than|under|less than|<)\s*{_NUM}\s*months?", re.I), "below", _MONTHS, _MONTHS),
     # "children age six months to five years": months to years
-    (re.compile(rf"\b(?:aged?|ages)\s+{_NUM}\s+months?\s*(?:–|-|to)\s*{_NUM}\s*{_YEARS}", re.I), "months-between"),
+    (re.compile(rf"\b(?:aged?|ages)\s+{_NUM}\s+months?\s*(?:–|-|to)\s*{_NUM}\s*{_YEARS}", re.I), "between", _MONTHS, 1),
 )
 
 
@@ -248,24 +252,23 @@ def age_conflict(age_years: float | None, sentence: str) -> bool:
     # "children age five to eleven years": ages written in words are ages
     sentence = _NUMBER_WORD.sub(lambda m: str(_NUMBER_WORDS.index(m.group(0).lower())), sentence)
     ranges: list[tuple[float, float]] = []
-    for pattern, kind in _AGE_RANGES:
+    for pattern, kind, unit, second_unit in _AGE_RANGES:
         for m in pattern.finditer(sentence):
-            a = float(next(g for g in m.groups() if g is not None))
+            a = float(next(g for g in m.groups() if g is not None)) * unit
             if kind == "between":
-                b = float(m.group(2))
+                b = float(m.group(2)) * second_unit
                 if a <= b <= 120:
                     ranges.append((a, b + 1))
             elif kind == "from" and a <= 120:
                 ranges.append((a, 200.0))
             elif kind == "below" and a <= 120:
                 ranges.append((0.0, a))
-            elif kind == "months-below":
-                ranges.append((0.0, a / 12))
-            elif kind == "months-between":
-                b = float(m.group(2))
-                if a / 12 <= b <= 120:
-                    ranges.append((a / 12, b + 1))
-    return bool(ranges) and not any(lo <= age_years < hi for lo, hi in ranges)
+    return _outside(age_years, ranges)
+
+
+def _outside(value: float, ranges: list[tuple[float, float]]) -> bool:
+    """Whether a sentence restricted to ``ranges`` (none: unrestricted) excludes ``value``."""
+    return bool(ranges) and not any(lo <= value < hi for lo, hi in ranges)
 
 
 # Gestations a sentence is restricted to: "From 42 weeks", "before 34+0 weeks", "between 24 and
@@ -305,4 +308,4 @@ def gestation_conflict(weeks: float | None, sentence: str) -> bool:
                 ranges.append((a, 99.0))
             elif kind == "below" and a <= 44:
                 ranges.append((0.0, a))
-    return bool(ranges) and not any(lo <= weeks < hi for lo, hi in ranges)
+    return _outside(weeks, ranges)
