@@ -1078,7 +1078,7 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     pool = _most_to_the_point(ctx, [c for c in pool if _asked(ctx, c, listed=True) > 0
                                     and (c.cover >= config.document_sentence_cover
                                          or (_asked(ctx, c, listed=True) >= 0.9
-                                             and (_ask_share(ctx, c) >= 1.0 or _heading_names_subject(ctx, c))))
+                                             and (_ask_share(ctx, c) >= 1.0 or _heading_names_asked_drug(ctx, c))))
                                     and (_names_more_than_the_act(ctx, c) or _asked(ctx, c, listed=True) >= 0.9)
                                     and not recommends_testing_for(ctx.understood.aspect, _with_its_list(ctx, c))])
     if not pool:
@@ -1103,7 +1103,7 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     return [max(pool, key=key)]
 
 
-def _heading_names_subject(ctx: _Context, c: Candidate) -> bool:
+def _heading_names_asked_drug(ctx: _Context, c: Candidate) -> bool:
     """The sentence's own heading (not its document's title) names the drug asked about: a
     section on one treatment ("Treatments > 5-Fluorouracil (5-FU)"). (A heading naming the
     condition says little: most headings of a guideline on it do.)"""
