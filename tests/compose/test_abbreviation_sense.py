@@ -64,3 +64,24 @@ def test_one_drug_under_two_names_is_no_other_sense() -> None:
     assert not any("prednison" in sense or "prednisolon" in sense for sense in _other_senses(frame, _generic_stems()))
     frame = understand("levo 88 mcg daily, TSH 6.2 - up the dose?")
     assert any("levofloxacin" in sense for sense in _other_senses(frame, _generic_stems()))
+
+
+@pytest.mark.parametrize(("question", "sense"), [
+    ("59M T2DM, DFU under L 1st MTH, probe-to-bone +ve, MRI shows OM of the 1st met head. how many weeks of abx?",
+     "osteomyelitis"),
+    ("2yo, fever 39, bulging red TM, OM on the L - amoxicillin dose?", "otitis media"),
+])
+def test_om_is_read_by_the_body_part(question: str, sense: str) -> None:
+    # the scopes of the IWGDF foot infection guideline (ngc:11055) and the AAP otitis media one
+    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.understand.frame import understand
+
+    scopes = ScopeIndex([
+        Scope("ngc:11055", "guideline", "IWGDF guidance on the diagnosis and management of foot infections in persons "
+              "with diabetes", ("Diabetic foot infections including osteomyelitis",),
+              "Persons aged 18 years and older with suspected or confirmed diabetic foot infections",
+              ("Performing a probe-to-bone test for osteomyelitis",)),
+        Scope("ngc:9999", "guideline", "The diagnosis and management of acute otitis media", ("Acute otitis media",),
+              "Children 6 months through 12 years of age", ("Amoxicillin",)),
+    ])
+    assert understand(question, scopes=scopes).senses[0] == sense

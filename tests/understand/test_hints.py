@@ -279,6 +279,11 @@ def test_a_qualified_condition_also_names_its_kind() -> None:
     assert {"Psychosis", "schizophrenia"} <= set(condition_phrases(nice))
     plain = Scope("ngc:3", "guideline", "X", ("Diagnosis and management",), "", ())
     assert condition_phrases(plain) == ["Diagnosis and management"]
+    # "Head and neck cancer (HNC)" (ngc:11217): the first side shares the head noun, and "head"
+    # alone is no condition ("MRI shows OM of the 1st met head")
+    hnc = Scope("ngc:11217", "guideline", "Head and neck cancer", ("Head and neck cancer (HNC)",), "", ())
+    assert "Head" not in condition_phrases(hnc)
+    assert {"Head cancer", "neck cancer", "HNC"} <= set(condition_phrases(hnc))
 
 
 @pytest.mark.parametrize(("text", "masked"), [

@@ -150,7 +150,7 @@ def compose(
         hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
     ctx.timings["retrieve"] = _ms(t0)
 
-    cands = candidates(hits, ctx.found)
+    cands = candidates(hits, ctx.found, defined=store.definitions_of([h.doc_id for h in hits]))
     best_cover = max((c.context_cover for c in cands[:400]), default=0.0)
     if not cands or best_cover < config.abstain_cover:
         return _abstain(ctx, hits, store, t0)
@@ -1144,7 +1144,8 @@ def _beside(store: EvidenceStore, ctx: _Context, config: ComposeConfig, bottom: 
     taken = {(c.hit.passage_id, c.start) for c in [*bottom, *body]}
     # a sentence retrieval already found is that candidate (the special populations skip it)
     known = {(c.hit.passage_id, c.start): c for c in ranked}
-    fresh = [known.get((c.hit.passage_id, c.start), c) for c in candidates(near, ctx.found)]
+    defined = store.definitions_of([first.doc_id])
+    fresh = [known.get((c.hit.passage_id, c.start), c) for c in candidates(near, ctx.found, defined=defined)]
     pool = [c for c in fresh
             if (c.hit.passage_id, c.start) not in taken and not is_fragment(c.text) and not c.is_lead
             and not leans_on_previous(c.text) and (directs(c.text) or c.grade) and c.words <= 60

@@ -11,7 +11,7 @@ import functools
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -145,23 +145,48 @@ def _continued(text: str, sentences: list[_Sentence], section: str, source_type:
 
 
 def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
-               max_words: int = 80) -> list[Candidate]:
-    """Every usable sentence of ``hits`` (in retrieval order), classified and covered."""
+               max_words: int = 80, defined: Mapping[str, Mapping[str, str]] | None = None) -> list[Candidate]:
+    """Every usable sentence of ``hits`` (in retrieval order), classified and covered.
+    ``defined`` (doc_id -> short form -> long form) are the abbreviations each document
+    defines: a sentence writing one also holds the words it stands for there ("For DFO, … 6
+    weeks of antibiotic therapy" is about diabetic foot osteomyelitis)."""
     out: list[Candidate] = []
     top_score = max((h.score for h in hits), default=0.0) or 1.0
+    used: dict[str, tuple[re.Pattern[str], dict[str, frozenset[str]]] | None] = {}
     for rank, hit in enumerate(hits):
         grade = hit.meta.get("grade", "") if hit.meta else ""
         context, sentences = _sentences(hit.text, hit.section, hit.title, hit.source_type, grade,
                                         min_words, max_words)
         retrieval = max(0.0, hit.score) / top_score if hit.score > 0 else 1.0 / (1.0 + rank / 5.0)
+        if defined and hit.doc_id not in used:
+            used[hit.doc_id] = _abbreviations_used(defined.get(hit.doc_id, {}))
+        shorts = used.get(hit.doc_id)
         for s in sentences:
+            terms = s.terms | _stands_for(s.text, shorts) if shorts else s.terms
             out.append(Candidate(
-                hit=hit, start=s.start, end=s.end, text=s.text, stems=s.stems, terms=s.terms, rank=rank,
-                facet=s.facet, cover=coverage(found, s.terms),
-                context_cover=coverage(found, s.terms | context),
+                hit=hit, start=s.start, end=s.end, text=s.text, stems=s.stems, terms=terms, rank=rank,
+                facet=s.facet, cover=coverage(found, terms),
+                context_cover=coverage(found, terms | context),
                 grade=grade if s.graded else "", retrieval=retrieval, context=context,
             ))
     return out
+
+
+def _abbreviations_used(defined: Mapping[str, str]) -> tuple[re.Pattern[str], dict[str, frozenset[str]]] | None:
+    """A pattern finding a document's own abbreviations in its sentences, and the stems each
+    stands for. Only forms with two capitals count: the miner also reads "Strong (…)" as a
+    definition."""
+    forms = {short: frozenset(analyze(long)) for short, long in defined.items()
+             if sum(ch.isupper() for ch in short) >= 2 and analyze(long)}
+    if not forms:
+        return None
+    alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])({alternation})(?![\w-])"), forms
+
+
+def _stands_for(text: str, shorts: tuple[re.Pattern[str], dict[str, frozenset[str]]]) -> frozenset[str]:
+    pattern, forms = shorts
+    return frozenset().union(*(forms[m.group(1)] for m in pattern.finditer(text)))
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,12 @@ def _pair_parts(item: str) -> list[str]:
     if (not m or not any(_CONDITION_HEAD.search(side) for side in m.groups())
             or any(re.search(r"(?i)\b(?:diagnosis|prognosis)$", side) for side in m.groups())):
         return []  # "Diagnosis and management" ends like "psychosis" but names no condition
-    return [side for side in m.groups() if side.lower() not in _QUALIFIERS]
+    first, second = m.groups()
+    if " " not in first and not _CONDITION_HEAD.search(first) and _CONDITION_HEAD.search(second.split()[-1]):
+        # "Head and neck cancer", "Breast and ovarian cancer": the first side shares the second's
+        # head noun ("head" alone is no condition).
+        first = f"{first} {second.split()[-1]}"
+    return [side for side in (first, second) if side.lower() not in _QUALIFIERS]
 
 
 _OTHER_NAME = re.compile(r"^([^()]{3,80}?)\s*\(([A-Za-z][A-Za-z'’ -]{4,60})\)\s*$")

@@ -103,6 +103,20 @@ class AbbreviationsMixin:
                     out.setdefault(long, []).append((short, int(documents)))
         return out
 
+    def definitions_of(self, doc_ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        """doc_id -> {short form: long form as the document writes it} for the abbreviations each
+        of ``doc_ids`` defines; documents defining none are left out."""
+        out: dict[str, dict[str, str]] = {}
+        wanted = list(dict.fromkeys(d for d in doc_ids if d))
+        for i in range(0, len(wanted), _CHUNK):
+            chunk = wanted[i:i + _CHUNK]
+            rows = self.db.execute(
+                f"""SELECT d.doc_id, a.short, a.display FROM doc_abbreviations a JOIN documents d ON d.id = a.doc_rowid
+                    WHERE d.doc_id IN ({','.join('?' * len(chunk))}) ORDER BY d.doc_id, a.short, a.display""", chunk)
+            for doc_id, short, display in rows:
+                out.setdefault(doc_id, {}).setdefault(short, display)
+        return out
+
     def abbreviation_titles(self, short: str, long: str, limit: int = 30) -> list[str]:
         """Titles of (up to ``limit``) documents defining ``short`` as ``long``: what the
         sense is used about, to tell the senses of an ambiguous short form apart."""

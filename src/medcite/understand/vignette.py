@@ -72,7 +72,7 @@ CHATTER = frozenset(
     am i we you he she they him her his their my our me us it its this that these those there here a an
     the of in on for to with without at by from as about into than after before over under up down off
     out any some no not none all each every both either neither very much many more most less least
-    enough good bad best better worse big small mild moderate severe mod
+    enough good bad best better worse big small mild moderate severe mod per
     long start stop goal aim target dose doses dosing much many often soon fast time times timing alternative alternatives mum mom dad
     take takes taking took give gives giving gave use uses using used prescribe prescribing get
     dx tx rx sx med meds medication medications instead else next line need needs needed born add
