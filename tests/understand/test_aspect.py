@@ -123,6 +123,10 @@ CASES = [
     ("on vori 200 mg PO bid x7d, still spiking. trough 0.3 mg/L. how much should I bump the dose?", "titration"),
     ("on methadone, HFrEF. ok to just send him home with a sleep study kit or does he need an in-lab study?", "diagnosis"),
     ("?scaphoid fracture, X-ray normal. CT or MRI next?", "diagnosis"),
+    # set S, session 14: first-line is for the fit
+    ("86F, WM dx 2 yrs ago … haem MDT thinks she's too frail for BR or DRC - what's a gentler option for her?",
+     "alternative"),
+    ("AML, not fit for intensive chemo - what do we offer?", "alternative"),
 ]
 
 
@@ -161,6 +165,8 @@ def test_the_last_question_decides(question: str, aspect: str) -> None:
      "should be given to the use of another antidepressant.", {"failure", "intolerance"}),
     ("night-shift lorry driver, keeps missing the midday and afternoon doses", {"adherence"}),
     ("prednisolone … once or twice daily, especially in patients with reduced compliance", {"adherence"}),
+    ("haem MDT thinks she's too frail for BR or DRC", {"frailty"}),
+    ("Chlorambucil remains suitable therapy in elderly frail patients (Grade B1).", {"frailty"}),
 ])
 def test_why_first_line_cannot_be_used(text: str, reasons: set[str]) -> None:
     from medcite.understand.aspect import alternative_reasons

@@ -111,6 +111,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (1.0, r"\b(?:(?:has|have|had|did) not|hasn'?t|haven'?t|didn'?t)\s+(?:\w+\s+)?(?:improved|responded|worked|"
               r"been (?:controlled|effective))\b|\bdespite (?:\w+ )?(?:treatment|therapy) with\b|"
               r"\b(?:inadequate|insufficient|incomplete) response to\b"),
+        # what suits those unfit for first-line: "Chlorambucil remains suitable therapy in elderly frail
+        # patients", "… for patients unfit for intensive chemotherapy"
+        (1.0, r"\b(?:in|for)\s+(?:\w+\s+){0,2}(?:frail|unfit|less fit|not fit)\b|"
+              r"\b(?:frail|unfit)\s+(?:\w+\s+)?(?:patients|adults|people|elderly|individuals)\b"),
         (0.6, r"\b(?:switch\w* to|add\w* (?:on )?|consider\w* (?:another|a different)|refractory|resistant)\b"),
     ),
     "stop": (

@@ -145,7 +145,8 @@ def compose(
     query = f"{follow_up_of.question} {question}" if follow_up_of else ctx.understood.search_text
     hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
     documents = _best_documents(_reranked(hits, ctx, store), ctx.lay) if ctx.found else {}
-    hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents, population=ctx.asked_population))
+    hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents, population=ctx.asked_population,
+                                       reasons=ctx.understood.reasons))
     if ctx.lay:
         hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
     ctx.timings["retrieve"] = _ms(t0)
@@ -623,7 +624,8 @@ def _asked_drug_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, 
 
 
 def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],
-              documents: dict[str, float] | None = None, docs: int = 3, population: str = "") -> list[Hit]:
+              documents: dict[str, float] | None = None, docs: int = 3, population: str = "",
+              reasons: frozenset[str] = frozenset()) -> list[Hit]:
     """The other on-topic passages of the best-ranked guidelines and labels, the documents
     chosen for the bottom line first: retrieval keeps a few passages per document for
     diversity, but a guideline's neighbouring recommendations on the same condition are
@@ -641,6 +643,10 @@ def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],
             # The title counts: a guideline on type 2 diabetes need not repeat its name in
             # "Stop metformin if the eGFR is below 30".
             if coverage(found, _passage_terms(f"{h.title} {h.section}", h.text)) >= floor:
+                out.append(h)
+            elif i == 0 and documents and reasons & alternative_reasons(h.text):
+                # why first-line cannot be used, named ("Chlorambucil remains suitable therapy in
+                # elderly frail patients", for "too frail for BR or DRC - a gentler option?")
                 out.append(h)
     return out
 

@@ -141,6 +141,9 @@ _DIRECTS = re.compile(
     r"\b(?:should|must|recommends?|recommended|recommendation|suggests? (?:that |against |the |a |an |\w+ing\b)|"
     r"advises?|advised|is indicated|are indicated|is preferred|are preferred|is reasonable|are reasonable|"
     r"(?:do|does) not|avoid|(?:first|second|third)[- ]line|treatment of choice|"
+    # "Chlorambucil remains suitable therapy in elderly frail patients (Grade B1)"
+    r"(?:is|are|remains?) (?:an? )?(?:suitable|appropriate|acceptable) (?:\w+ )?(?:therapy|treatment|option|choice|"
+    r"alternative)s?|"
     # a guideline's options: "… may be administered as second-line oral medications (Options; …)"
     r"may be (?:administered|given|offered|used|prescribed|tried|initiated|started|considered))\b"
     rf"|(?:^|[,;:]\s+)(?:{_IMPERATIVES})\b(?! of\b)", re.I)

@@ -25,6 +25,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:not|no|poorly|didn'?t|doesn'?t|did not|does not|failed to) respond\w*|failed|fails|failing|failure of|"
         r"(?:if|when|after) .{0,40}(?:fails?|not (?:work|tolerat\w*|possible|an option|available)|contraindicated)|"
         r"can'?t (?:take|use|tolerate|have|get)|cannot (?:take|use|tolerate|have|receive)|unable to (?:take|tolerate|use)|"
+        # "too frail for BR or DRC - what's a gentler option?": first-line is for the fit
+        r"too (?:frail|unwell|sick|old) (?:for|to)|(?:not |un)fit (?:enough )?for|(?:gentler|kinder|less (?:toxic|intensive|"
+        r"aggressive)|milder|softer) (?:option|regimen|treatment|therapy|alternative|approach|chemo\w*)s?|"
         r"intoleran\w*|(?:is|are|if|when) contraindicated|allerg\w+ to|other options?|what else|next step|what next|plan b|anything better than|better (?:option|alternative|choice) than|"
         r"allergic(?! reaction)|"
         r"(?:won'?t|will not|doesn'?t|does not|don'?t) (?:cover|pay for)|not covered|can'?t afford|unavailable|"
@@ -219,6 +222,8 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
                            r"still (?:positive|\+|symptomatic|present)|not (?:at goal|controlled|working|improv\w*)|"
                            r"uncontrolled)", re.I)),
     ("contraindication", re.compile(r"\bcontraindicat\w*", re.I)),
+    # "too frail for BR or DRC" and "Chlorambucil remains suitable therapy in elderly frail patients"
+    ("frailty", re.compile(r"\b(?:frail\w*|not fit (?:enough )?for|unfit|poor performance status)", re.I)),
     # "keeps missing the midday doses" and "especially in patients with reduced compliance"
     ("adherence", re.compile(r"\b(?:(?:keeps?|kept) (?:missing|forgetting)|miss(?:es|ed|ing)? (?:\w+ ){0,3}doses?|"
                              r"forg(?:ets|ot|etting) (?:\w+ ){0,3}doses?|(?:poor|reduced|low|non-?)[- ]?(?:compliance|"

@@ -412,6 +412,9 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                 continue  # "burning feet" is no burn, "swelling" no "Swell"
             if key in scopes.aliases and _plural_only(key[0], scopes.surface[key], text):
                 continue  # "transfuse platelets" names platelets, not "Platelet disorders"
+            if (len(key) == 1 and all(scopes.source_types[i] == "consumer" for i in scopes.phrases.get(key, ()))
+                    and _plural_only(key[0], scopes.surface[key], text)):
+                continue  # "drenching sweats" are a finding, not the consumer page "Sweat"
             if _names_a_service(key, text, scopes):
                 continue  # "back in metabolic clinic", "picked up on newborn screen": where, not what
             if key in scopes.aliases and not set(key) <= typed:
@@ -478,6 +481,15 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # "chancroid in pregnancy when ciprofloxacin is contraindicated", "allergic to PCN -
         # what instead?": the drug named is what cannot be used, not what the answer is about.
         focus_drugs = []
+    elif aspect == "alternative" and len(focus_drugs) >= 2 and scopes is not None and (
+            treated := [k for k in current if any(scopes.source_types[i] in ("guideline", "label")
+                                                  for i in scopes.phrases.get(k, ()))]):
+        # "WM … too frail for BR or DRC - what's a gentler option?": the clause names only the
+        # regimens that cannot be used, which the answer need not repeat ("Chlorambucil remains
+        # suitable therapy in elderly frail patients"); it is about the condition they were for
+        # (one a guideline or a label is about: "8 watery BMs" are no bowel-movement condition).
+        # One drug ruled out is named by the answer ("in whom budesonide therapy is not feasible").
+        focus_keys, focus_drugs = treated, []
     if not focus_keys and not focus_drugs:
         # "… painful diabetic neuropathy. what first for the pain?": a clause that names no
         # condition whole asks about the one that shares its words.
