@@ -45,6 +45,18 @@ CASES = [
     ("expanding bull's-eye rash after a hike", ("Lyme disease",)),
     ("38F suprapubic pain that builds as her bladder fills, UAs neg", ("interstitial cystitis",)),
     ("positive Tinel and Phalen at the wrist, night numbness", ("carpal tunnel syndrome",)),
+    # set U, session 15
+    ("burning pain + numbness in both feet and fingertips since cycle 8 of FOLFOX", ("chemotherapy-induced peripheral neuropathy",)),
+    ("on paclitaxel weekly, now tingling fingers", ("chemotherapy-induced peripheral neuropathy",)),
+    ("T2DM, burning feet at night, no chemo ever", ()),
+    ("G2P1 at 33+4, growth scan: EFW 6th centile, AC tailing off", ("small for gestational age",)),
+    ("growth scan: EFW 45th centile, liquor normal", ()),
+    ("5-wk-old, 3 days of forceful non-bilious vomiting straight after every feed", ("pyloric stenosis",)),
+    ("10-day-old, bilious vomiting", ()),
+    ("sensory level at T8, urinary retention, MRI: enhancing T-spine cord lesion over 2 segments", ("transverse myelitis",)),
+    ("erect penis started bending upwards ~18 mo ago, palpable dorsal plaque", ("Peyronie's disease",)),
+    ("18 mo of flushing attacks + watery diarrhoea, 24-h urine 5-HIAA 4x ULN", ("carcinoid syndrome",)),
+    ("menopausal flushing, loose stools", ()),
     # values inside the reference range imply nothing
     ("acute stroke, 80M, SpO2 95% on air, no COPD", ()),
     ("Na 139, K 4.2, Hb 13.5, plt 250", ()),

@@ -36,6 +36,7 @@ from ..understand.populations import (
     kind_conflict,
     mentions,
     mismatch,
+    normal_finding_conflict,
     opens_for_unasked_group,
     restricted_elsewhere,
     restricted_to_ruled_out,
@@ -487,12 +488,17 @@ def _asked_condition_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceSt
     anaemia guideline that ranks first is about the patient's history."""
     u = ctx.understood
     asked = [key for key in u.focus_keys if key in u.condition_keys]
-    if not asked or set(asked) == set(u.condition_keys) or not hits:
+    if not asked or not hits:
         return list(hits)
     index = scopes.load(store, _generic_stems())
     ranked_docs = list(dict.fromkeys(h.doc_id for h in hits))
     docs = ranked_docs[:k]
     kinds = {h.doc_id: h.source_type for h in hits}
+    # A clinician asking about the one condition a consumer page ranks first for is answered by
+    # the guideline that lists it ("… penis started bending … which intralesional injection?":
+    # the AUA Peyronie's disease guideline, not the NIDDK page).
+    if set(asked) == set(u.condition_keys) and (ctx.lay or kinds[docs[0]] != "consumer"):
+        return list(hits)
     naming = [d for d in docs if any(index.names(d, key) for key in asked)]
     # For a clinician, a guideline or a label whose scope lists the asked condition before one
     # that only holds its words, and before a consumer page ("… painful diabetic neuropathy.
@@ -865,6 +871,7 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
     # A gestation range excludes the pregnancy ("From 42 weeks, …" at 41+2) likewise.
     weeks = ctx.patient.gestation_weeks
     pool = [c for c in pool if not kind_conflict(ctx.question, c.text)
+            and not normal_finding_conflict(ctx.question, c.text)
             and not (age_conflict(age, c.text) and not mentions(c.text) & own)
             and not gestation_conflict(weeks, c.text) and not _without_named(ctx, c.text)] or pool
     directing = [c for c in pool if directs(c.text) or c.grade]
@@ -1095,7 +1102,11 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     def key(c: Candidate) -> tuple[float, int, int]:
         # Judged on the subject (the same in a vignette and its paraphrase), not on every word
         # of the question (a vignette's history adds concepts its paraphrase does not have).
-        subject = coverage(ctx.subject, c.terms) if ctx.subject else c.cover
+        # (a heading that asks the question counts: "Delivery should be offered at 37 weeks of
+        # gestation." under "What Is the Optimal Gestation To Deliver the SGA Fetus?")
+        asks = c.hit.section.rstrip().endswith("?")
+        subject = (coverage(ctx.subject, c.terms | _passage_terms(c.hit.section, "") if asks else c.terms)
+                   if ctx.subject else c.cover)
         value = (_asked(ctx, c, listed=True) + 0.6 * subject + 0.3 * c.context_cover + _acts_for(ctx, c)
                  + config.ask_weight * 3 * _ask_share(ctx, c))
         if opens_for_unasked_group(said, c.text, _generic_stems()):

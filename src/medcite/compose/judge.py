@@ -17,7 +17,9 @@ from .select import ENDS_LIKE_A_SENTENCE, Candidate
 
 _RECOMMEND = ("should be offered", "is recommended", "are recommended", "recommend", "first-line",
               "first line", "treatment of choice", "should be used", "should be considered", "is effective",
-              "are effective", "established effective")
+              "are effective", "established effective",
+              # "For patients with cancer experiencing CIPN, clinicians may offer duloxetine."
+              "may offer", "should offer", "may be offered", "can be offered")
 
 # "It is recommended that …", "This is important …": a pronoun that opens a sentence standing alone.
 _STANDS_ALONE = "recommended|suggested|advised|reasonable|important|essential|necessary|appropriate|preferred"
@@ -145,7 +147,10 @@ _DIRECTS = re.compile(
     r"(?:is|are|remains?) (?:an? )?(?:suitable|appropriate|acceptable) (?:\w+ )?(?:therapy|treatment|option|choice|"
     r"alternative)s?|"
     # a guideline's options: "… may be administered as second-line oral medications (Options; …)"
-    r"may be (?:administered|given|offered|used|prescribed|tried|initiated|started|considered))\b"
+    r"may be (?:administered|given|offered|used|prescribed|tried|initiated|started|considered)|"
+    # ASCO's and the AUA's options: "For patients with cancer experiencing CIPN, clinicians may offer duloxetine."
+    r"(?:clinicians|physicians|providers|practitioners) (?:may|can) (?:offer|prescribe|use|give|consider|administer|"
+    r"recommend|treat))\b"
     rf"|(?:^|[,;:]\s+)(?:{_IMPERATIVES})\b(?! of\b)", re.I)
 
 

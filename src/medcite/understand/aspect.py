@@ -117,7 +117,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     ("threshold", re.compile(
         r"\b(?:threshold|cut-?off|at what (?:[\w-]+ ){0,3}?(?:level|value|point|number|count|age|bp|blood pressure|"
         r"hb|hgb|hemoglobin|haemoglobin|glucose|score|interval|concentration|saturation|sats?|spo2|inr|a1c|hba1c|ldl|"
-        r"egfr|crcl|temperature|temp|heart rate|hr|weight|size)|ok to (?:start|give|use|add|"
+        r"egfr|crcl|temperature|temp|heart rate|hr|weight|size|gestation|gestational age|weeks?)|ok to (?:start|give|use|add|"
         r"operate|proceed|go ahead)|when (?:to|should (?:i|we|you)|do (?:i|we|you)) (?:start|begin|initiate|treat|transfuse|intubate|refer|"
         r"admit|operate|give|offer|add)|when is .{0,30}(?:indicated|needed|required)|indications? for|"
         r"should (?:i|we|you) (?:start|treat|transfuse|give|admit|refer)|(?:start|treat|transfuse) (?:if|when|at|below|above)|"

@@ -119,6 +119,26 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\bcurrant[- ]jelly stools?\b", "intussusception"),
     (r"\b(?:barking|barky|seal[- ]like) cough\b", "croup"),
     (r"\binspiratory whoop\b|\bwhooping cough\b", "pertussis"),
+    # numb, tingling or burning hands and feet since a neurotoxic chemotherapy
+    (r"\b(?:numb\w*|tingl\w*|burning|pins and needles|neuropath\w*|par(?:a)?esthesi\w*)\b[^.;?]{0,80}\b(?:since|after|from|"
+     r"during|with) (?:cycle|chemo\w*|oxaliplatin|FOLFOX|CAPOX|XELOX|paclitaxel|docetaxel|taxanes?|vincristine|bortezomib|"
+     r"cisplatin)|\b(?:FOLFOX|CAPOX|XELOX|oxaliplatin|paclitaxel|docetaxel|taxanes?|vincristine|bortezomib|cisplatin)\b"
+     r"[^?]{0,160}\b(?:numb\w*|tingl\w*|burning (?:pain|feet|hands|fingers)|par(?:a)?esthesi\w*)",
+     "chemotherapy-induced peripheral neuropathy"),
+    # an estimated fetal weight or abdominal circumference below the 10th centile
+    (r"\b(?:EFW|estimated fetal weight|AC|abdominal circumference)\b[^.;?]{0,12}?\b(?:<\s?10|[1-9])(?:st|nd|rd|th)? "
+     r"(?:centile|percentile)", "small for gestational age"),
+    # forceful non-bilious vomiting in a young infant, a palpable olive
+    (r"\b(?:projectile|forceful)\b[^.;?]{0,40}\bnon-?bilious\b|\bnon-?bilious\b[^.;?]{0,20}\bprojectile\b|"
+     r"\bpalpable (?:pyloric )?olive\b|\bolive[- ]shaped mass\b", "pyloric stenosis"),
+    # a sensory level with an inflamed cord
+    (r"\bsensory level\b[^?]{0,160}\b(?:enhancing|inflammatory|T2)\b[^.;?]{0,40}\bcord\b|"
+     r"\b(?:enhancing|inflammatory)\b[^.;?]{0,30}\bcord lesion\b[^?]{0,160}\bsensory level\b", "transverse myelitis"),
+    # a penis that bends or curves, with a plaque
+    (r"\b(?:penile|penis)\b[^.;?]{0,40}\b(?:curv\w*|bend\w*|bent)\b|\b(?:curv\w*|bend\w*|bent)\b[^.;?]{0,40}\bpenis\b|"
+     r"\bpenile plaque\b", "Peyronie's disease"),
+    # flushing and diarrhoea with a raised urinary 5-HIAA
+    (r"\bflush\w*\b[^?]{0,80}\bdiarrh\w*[^?]{0,200}\b5-?HIAA\b", "carcinoid syndrome"),
     # an organism in a joint replacement ("MSSA in her L TKA"): a prosthetic joint infection
     (r"\b(?:MSSA|MRSA|S\. ?aureus|staph\w*|strep\w*|enterococc\w*|CoNS|E\. ?coli|pseudomonas|cutibacterium)\b[^.;?]{0,40}"
      r"\b(?:TKA|THA|TKR|THR|(?:knee|hip|shoulder) (?:replacement|arthroplasty)|arthroplasty|prosthetic (?:joint|knee|hip))\b",

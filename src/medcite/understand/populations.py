@@ -152,6 +152,47 @@ def kind_conflict(question: str, sentence: str) -> bool:
     return False
 
 
+# A test or finding the question reports normal ("MCA PI normal", "anatomy scan was normal") and
+# one a sentence is for when abnormal ("an abnormal middle cerebral artery Doppler", "If MCA
+# Doppler is abnormal"): the words naming it, at most four.
+_NORMAL_FINDING = re.compile(r"((?:[\w/-]+\s+){0,3}[\w/-]+)\s+(?:(?:was|is|are|were|came back)\s+)?"
+                             r"(?:normal|nl|wnl|unremarkable)\b", re.I)
+_ABNORMAL_FINDING = re.compile(r"\babnormal\s+((?:[\w/-]+\s+){0,3}[\w/-]+)|"
+                               r"\b((?:[\w/-]+\s+){0,3}[\w/-]+)\s+(?:is|are|was|were|becomes?)\s+abnormal\b", re.I)
+# Words that say how a finding is measured, not which one it is.
+_MEASURE_WORDS = frozenset(analyze("doppler pi pulsatility index scan scans test tests result results study level levels "
+                                   "value values finding findings reading if when with the a an in of"))
+
+
+def _finding_stems(words: str, abbreviations: dict[str, tuple[str, ...]]) -> set[str]:
+    """The stems naming a finding, an abbreviation also by what it may stand for ("MCA")."""
+    out: set[str] = set()
+    for word in words.split():
+        out |= set(analyze(word))
+        for expansion in abbreviations.get(word, ()):
+            out |= set(analyze(expansion))
+    return out - _MEASURE_WORDS
+
+
+def normal_finding_conflict(question: str, sentence: str) -> bool:
+    """True when the sentence is for a finding being abnormal that the question reports normal
+    ("MCA PI normal" and "In the term SGA fetus …, an abnormal middle cerebral artery Doppler …
+    should be used to time delivery"): another patient's recommendation."""
+    if "abnormal" not in sentence.lower() or not _NORMAL_FINDING.search(question):
+        return False
+    from ..retrieve.query import load_abbreviations
+
+    table = load_abbreviations()
+    normal: set[str] = set()
+    for m in _NORMAL_FINDING.finditer(question[:4000]):
+        normal |= _finding_stems(m.group(1), table)
+    for m in _ABNORMAL_FINDING.finditer(sentence[:2000]):
+        said = _finding_stems(m.group(1) or m.group(2), table)
+        if said and said <= normal:
+            return True
+    return False
+
+
 # Groups a recommendation can be restricted to that the special-population table does not
 # cover: a sentence for people living with HIV or transplant recipients is another population's
 # for a question that names neither.

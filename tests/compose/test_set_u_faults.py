@@ -1,0 +1,121 @@
+"""Faults set U (session 15's fresh bedside vignettes) found, each mended as a general rule and
+checked on real sources from ../shared/data:
+
+- a clinician asking about the one condition a consumer page ranks first for gets the guideline
+  that lists it (the AUA Peyronie's disease guideline, ngc:10729, before the NIDDK page);
+- a sentence for a finding being abnormal is no answer when the question reports it normal (the
+  RCOG small-for-gestational-age guideline, ngc:9776: "MCA PI normal" and "an abnormal middle
+  cerebral artery Doppler … should be used to time delivery");
+- a heading that asks the question names what its sentences are about (ngc:9797, the Canadian
+  guideline on fetal growth restriction, is in the store for its scope's "Small for gestational
+  age") ("Delivery should be
+  offered at 37 weeks of gestation." under "What Is the Optimal Gestation To Deliver the SGA
+  Fetus?");
+- "clinicians may offer duloxetine" recommends and directs (ASCO's CIPN guideline, ngc:10481).
+
+(The Peyronie's vignette is set U's less "on photos", a word this small store never writes, which
+would read as the unindexed thing asked about.)
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from datapath import ingested, ngc_summaries
+from medcite.answering import ask
+from medcite.compose.judge import directs, recommends
+from medcite.store import SQLiteStore
+from medcite.understand.populations import normal_finding_conflict
+
+PEYRONIE = ("54M, erect penis started bending upwards ~18 mo ago, palpable dorsal plaque, pain settled, bend unchanged "
+            "for the last 8 mo, ~50°, erections firm without meds but intercourse getting hard. doesn't want "
+            "surgery yet - which intralesional injection should I offer?")
+SGA = ("G2P1 at 33+4, growth scan: EFW 6th centile, AC tailing off, UA Doppler PI normal with EDF present, MCA PI "
+       "normal, liquor normal, singleton, anatomy scan was normal. BP 122/76, no proteinuria, good FM. if everything "
+       "stays like this, at what gestation should we offer delivery?")
+CIPN = ("61M stage III colon ca, finished 12 cycles of adjuvant FOLFOX 5 mo ago, NED on CT, CEA nl. burning pain + "
+        "numbness in both feet and fingertips since cycle 8, not improving, 6/10, wrecking his sleep. eGFR 75, not on "
+        "other serotonergic meds. what drug should I offer for the painful neuropathy?")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
+    folder = tmp_path_factory.mktemp("setu")
+    ngc_summaries(("10729", "9776", "9797", "10481"), folder, data_dir)
+    # the NIDDK pages (the Peyronie's disease one among them): a store writes everyday words too
+    shutil.copytree(data_dir / "medquad/5_NIDDK_QA", folder / "5_NIDDK_QA")
+    with ingested(folder) as s:
+        yield s
+
+
+def _first(question: str, store: SQLiteStore) -> tuple[str, str]:
+    answer = ask(question, store, save=False)
+    assert answer.bottom_line, [g.text for g in answer.gaps]
+    cited = {r.number: r.doc_id for r in answer.references}
+    return answer.bottom_line[0].text, cited[answer.bottom_line[0].citations[0]]
+
+
+def test_a_clinician_gets_the_guideline_before_the_consumer_page(store: SQLiteStore) -> None:
+    text, doc = _first(PEYRONIE, store)
+    assert doc == "ngc:10729", text
+    assert text.startswith("Clinicians may")
+
+
+def test_the_treatment_the_guideline_offers_for_cipn(store: SQLiteStore) -> None:
+    text, _ = _first(CIPN, store)
+    assert text == "For patients with cancer experiencing CIPN, clinicians may offer duloxetine."
+
+
+@pytest.mark.parametrize(("sentence", "conflict"), [
+    ("C - In the term SGA fetus with normal umbilical artery Doppler, an abnormal middle cerebral artery Doppler "
+     "(pulsatility index [PI] <5th centile) has moderate predictive value for acidosis at birth and should be used to "
+     "time delivery.", True),
+    ("C - If MCA Doppler is abnormal delivery should be recommended no later than 37 weeks of gestation.", True),
+    ("Delivery should be offered at 37 weeks of gestation.", False),
+    ("If liver function tests are abnormal, stop the drug.", False),
+])
+def test_a_finding_reported_normal_rules_out_its_abnormal_sentences(sentence: str, conflict: bool) -> None:
+    assert normal_finding_conflict(SGA, sentence) is conflict
+
+
+def test_clinicians_may_offer_recommends() -> None:
+    sentence = "For patients with cancer experiencing CIPN, clinicians may offer duloxetine."
+    assert directs(sentence) and recommends(sentence) and recommends(sentence, scoped=True)
+    assert not recommends("Clinicians should not offer the following agents for the prevention of CIPN:")
+
+
+def _pipeline(question: str, store: SQLiteStore):  # type: ignore[no-untyped-def]
+    """The composer's steps up to the ranked candidates (as ``compose`` runs them)."""
+    from datetime import date
+
+    from medcite.compose import build as B
+    from medcite.compose.select import candidates, score
+    from medcite.retrieve.search import Retriever, SearchConfig
+
+    retriever = Retriever(store, SearchConfig(on_demand=0))
+    config = B.ComposeConfig()
+    ctx = B._context(question, "clinician", "", None, retriever, store)
+    hits = retriever.search(ctx.understood.search_text, k=config.passages, snippets=False)
+    return B, config, ctx, hits, candidates, score, date.today().year
+
+
+def test_a_consumer_page_ranked_first_gives_way_to_the_guideline(store: SQLiteStore) -> None:
+    B, _, ctx, hits, *_ = _pipeline(PEYRONIE, store)
+    assert hits[0].doc_id == "medquad:NIDDK-0000207"  # retrieval ranks the NIDDK page first
+    assert B._asked_condition_first(hits, ctx, store)[0].doc_id == "ngc:10729"
+
+
+def test_a_heading_that_asks_the_question_names_its_subject(store: SQLiteStore) -> None:
+    B, config, ctx, hits, candidates, score, year = _pipeline(SGA, store)
+    hits = B._merge_hits(hits, B._siblings(store, hits, ctx.found, {"ngc:9776": 1.0}))
+    ranked = score(candidates(hits, ctx.found), ctx.frame.intent, year)
+    # the answer, and the sentence on the test that names the fetus (a heading's question aside,
+    # the first says nothing of the SGA fetus and loses to the second)
+    pair = [c for c in ranked if c.text.startswith(("Delivery should be offered at 37", "B - In the preterm SGA fetus"))]
+    assert len(pair) == 2
+    chosen = B._from_document(pair, ctx, config, "ngc:9776")
+    assert [c.text for c in chosen] == ["Delivery should be offered at 37 weeks of gestation."]
