@@ -30,6 +30,13 @@ SPLITS = [
      ["Chronic or resistant patients: 3 mg to 5 mg b.i.d. or t.i.d. Adjust as needed."]),
     ("Surgery vs. medical therapy was compared. Outcomes were similar.",
      ["Surgery vs. medical therapy was compared.", "Outcomes were similar."]),
+    # a letter closing brackets is a grade, not an initial (AAN transverse myelitis, ngc:8839)
+    ("Plasma exchange may be considered in patients with TM who fail to improve after corticosteroid treatment "
+     "(Level C). Rituximab may be considered in patients with TM due to NMO to decrease the number of relapses (Level C).",
+     ["Plasma exchange may be considered in patients with TM who fail to improve after corticosteroid treatment "
+      "(Level C).", "Rituximab may be considered in patients with TM due to NMO to decrease the number of relapses "
+                    "(Level C)."]),
+    ("As reported by J. Smith in 2010.", ["As reported by J. Smith in 2010."]),
     # line breaks always end a sentence
     ("Stop the statin\nRecheck CK in 2 weeks.", ["Stop the statin", "Recheck CK in 2 weeks."]),
     ("", []),

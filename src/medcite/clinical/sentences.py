@@ -74,8 +74,11 @@ def _line_spans(line: str) -> list[tuple[int, int]]:
         while seg_end > start and line[seg_end - 1].isspace():
             seg_end -= 1
         space = line.rfind(" ", start, seg_end)
-        last_word = line[(space + 1 if space >= 0 else start):seg_end].rstrip(".!?\"')]").lower()
-        if not after_tail and (last_word in ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha())):
+        raw_last = line[(space + 1 if space >= 0 else start):seg_end]
+        last_word = raw_last.rstrip(".!?\"')]").lower()
+        # (a letter closing brackets is a grade, not an initial: "… treatment (Level C). Rituximab …")
+        initial = len(last_word) == 1 and last_word.isalpha() and not raw_last.rstrip(".!?").endswith((")", "]"))
+        if not after_tail and (last_word in ABBREVIATIONS or initial):
             continue
         # Never inside brackets: "(Evidence Quality: Grade B, Rec. Strength: …)". The depth is
         # read after any closing quote or bracket that follows the period ("(… 2010.) Next").
