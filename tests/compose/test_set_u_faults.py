@@ -11,7 +11,10 @@ checked on real sources from ../shared/data:
   age") ("Delivery should be
   offered at 37 weeks of gestation." under "What Is the Optimal Gestation To Deliver the SGA
   Fetus?");
-- "clinicians may offer duloxetine" recommends and directs (ASCO's CIPN guideline, ngc:10481).
+- "clinicians may offer duloxetine" recommends and directs (ASCO's CIPN guideline, ngc:10481);
+- "what octreotide regimen do I start him on?" asks for the dose of the drug it names, and a
+  guideline's dosing line ("Octreotide dosing for symptom control: A trial of octreotide …",
+  Cancer Care Ontario's somatostatin analogue guideline, ngc:10883) states it without a verb.
 
 (The Peyronie's vignette is set U's less "on photos", a word this small store never writes, which
 would read as the unindexed thing asked about.)
@@ -45,7 +48,7 @@ CIPN = ("61M stage III colon ca, finished 12 cycles of adjuvant FOLFOX 5 mo ago,
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
     folder = tmp_path_factory.mktemp("setu")
-    ngc_summaries(("10729", "9776", "9797", "10481"), folder, data_dir)
+    ngc_summaries(("10729", "9776", "9797", "10481", "10883"), folder, data_dir)
     # the NIDDK pages (the Peyronie's disease one among them): a store writes everyday words too
     shutil.copytree(data_dir / "medquad/5_NIDDK_QA", folder / "5_NIDDK_QA")
     with ingested(folder) as s:
@@ -119,3 +122,24 @@ def test_a_heading_that_asks_the_question_names_its_subject(store: SQLiteStore) 
     assert len(pair) == 2
     chosen = B._from_document(pair, ctx, config, "ngc:9776")
     assert [c.text for c in chosen] == ["Delivery should be offered at 37 weeks of gestation."]
+
+
+CARCINOID = ("63M, 18 mo of flushing attacks + watery diarrhoea 6-8x/day, some wheeze, CT: 2 cm ileal mass, mesenteric "
+             "node, multiple liver mets, Ki-67 2%, 24-h urine 5-HIAA 4x ULN, SSTR imaging avid. not resectable. want to "
+             "get his symptoms under control with a somatostatin analogue - what octreotide regimen do I start him on?")
+
+
+def test_the_dosing_line_answers_what_regimen_to_start(store: SQLiteStore) -> None:
+    text, doc = _first(CARCINOID, store)
+    assert doc == "ngc:10883"
+    assert text.startswith("Octreotide dosing for symptom control: A trial of octreotide 100–250 mcg")
+
+
+@pytest.mark.parametrize(("question", "aspect"), [
+    (CARCINOID, "starting-dose"),
+    ("What basal insulin regimen is recommended for adults with type 1 diabetes?", "first-line"),
+])
+def test_a_named_drugs_regimen_to_start_asks_its_dose(question: str, aspect: str) -> None:
+    from medcite.understand.frame import understand
+
+    assert understand(question).aspect == aspect

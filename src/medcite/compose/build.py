@@ -874,11 +874,19 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
             and not normal_finding_conflict(ctx.question, c.text)
             and not (age_conflict(age, c.text) and not mentions(c.text) & own)
             and not gestation_conflict(weeks, c.text) and not _without_named(ctx, c.text)] or pool
-    directing = [c for c in pool if directs(c.text) or c.grade]
+    # (a guideline's dosing line states a dose without a verb that directs: "Octreotide dosing for
+    # symptom control: A trial of octreotide 100–250 mcg subcutaneously (SC) three times a day …")
+    dosing = ctx.understood.aspect in ("starting-dose", "titration")
+    directing = [c for c in pool if directs(c.text) or c.grade
+                 or (dosing and c.hit.source_type in ("guideline", "label") and _DOSING_LINE.match(c.text))]
     if not directing and not consumer_background:
         pool = [c for c in pool if c.hit.source_type != "consumer"]
     pool = directing or pool
     return [c for c in pool if _ask_share(ctx, c) > 0] or pool
+
+
+# "Octreotide dosing for symptom control: …", "Dosing for the prevention of …:", "Usual adult dose: …"
+_DOSING_LINE = re.compile(r"^(?:[\w-]+ ){0,3}(?:dosing|dosage|dose|regimen)\b[^:.;]{0,80}:\s*\S", re.I)
 
 
 _WITHOUT = re.compile(r"\bwithout (?:an? |any )?((?:[\w-]+ ){0,2}[\w-]+)", re.I)

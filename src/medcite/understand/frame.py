@@ -472,6 +472,13 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         raw = (question or "")[:2000]
         rs, re_ = last_question(raw)
         aspects = asked_aspects(raw[rs:re_] if re_ else raw)
+    if aspects[0] == "first-line" and focus_drugs and re.search(
+            r"\b(?:" + "|".join(re.escape(d) for d in focus_drugs) + r")\s+(?:regimen|dosing|schedule)\b"
+            r"[^?]{0,30}\b(?:start|begin|initiate|put)\b",
+            q[qs:qe] if qe else q, re.I):
+        # "what octreotide regimen do I start him on?": the drug is chosen; its dosing is asked
+        # ("what basal insulin regimen is recommended?" asks which regimen)
+        aspects = ("starting-dose", *(x for x in aspects if x not in ("starting-dose", "first-line")))
     aspect = aspects[0]
     # the last question's own content words, when it names no condition or drug of the question
     last = set(analyze(q[qs:qe]))
