@@ -37,6 +37,9 @@ SPLITS = [
       "(Level C).", "Rituximab may be considered in patients with TM due to NMO to decrease the number of relapses "
                     "(Level C)."]),
     ("As reported by J. Smith in 2010.", ["As reported by J. Smith in 2010."]),
+    # ... but a graded phrase with no verb is read with the sentence after it (BAD lichen sclerosus)
+    ("Ultra-potent topical steroids, e.g., clobetasol propionate (I, A). Various regimens are used.",
+     ["Ultra-potent topical steroids, e.g., clobetasol propionate (I, A). Various regimens are used."]),
     # line breaks always end a sentence
     ("Stop the statin\nRecheck CK in 2 weeks.", ["Stop the statin", "Recheck CK in 2 weeks."]),
     ("", []),

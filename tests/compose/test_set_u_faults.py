@@ -14,7 +14,10 @@ checked on real sources from ../shared/data:
 - "clinicians may offer duloxetine" recommends and directs (ASCO's CIPN guideline, ngc:10481);
 - "what octreotide regimen do I start him on?" asks for the dose of the drug it names, and a
   guideline's dosing line ("Octreotide dosing for symptom control: A trial of octreotide …",
-  Cancer Care Ontario's somatostatin analogue guideline, ngc:10883) states it without a verb.
+  Cancer Care Ontario's somatostatin analogue guideline, ngc:10883) states it without a verb;
+- "AS (HLA-B27+, bilat sacroiliitis)" is ankylosing spondylitis, "can he stop it" asks about the
+  drug named just before, and keeping one of two treatments alone stops the other (the ACR/SAA/
+  SPARTAN guideline, ngc:11119: "… continuing treatment with TNFi alone compared to continuing both").
 
 (The Peyronie's vignette is set U's less "on photos", a word this small store never writes, which
 would read as the unindexed thing asked about.)
@@ -48,7 +51,7 @@ CIPN = ("61M stage III colon ca, finished 12 cycles of adjuvant FOLFOX 5 mo ago,
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
     folder = tmp_path_factory.mktemp("setu")
-    ngc_summaries(("10729", "9776", "9797", "10481", "10883"), folder, data_dir)
+    ngc_summaries(("10729", "9776", "9797", "10481", "10883", "11119"), folder, data_dir)
     # the NIDDK pages (the Peyronie's disease one among them): a store writes everyday words too
     shutil.copytree(data_dir / "medquad/5_NIDDK_QA", folder / "5_NIDDK_QA")
     with ingested(folder) as s:
@@ -143,3 +146,41 @@ def test_a_named_drugs_regimen_to_start_asks_its_dose(question: str, aspect: str
     from medcite.understand.frame import understand
 
     assert understand(question).aspect == aspect
+
+
+SPONDYLITIS = ("38M AS (HLA-B27+, bilat sacroiliitis), started etanercept 18 mo ago on top of naproxen 500 bd. BASDAI "
+               "1.4 and CRP nl for a yr, no IBD or uveitis. he's fed up with the naproxen and worried about his stomach - "
+               "can he stop it and stay on etanercept alone?")
+
+
+def test_one_of_two_treatments_stopped(store: SQLiteStore) -> None:
+    text, doc = _first(SPONDYLITIS, store)
+    assert doc == "ngc:11119"
+    assert "continuing treatment with TNFi alone compared to continuing both treatments" in text
+
+
+def test_stop_it_names_the_drug_just_before() -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.understand.frame import understand
+
+    scopes = ScopeIndex([Scope("ngc:11119", "guideline", "Recommendations for the treatment of ankylosing spondylitis",
+                               ("Ankylosing spondylitis (AS)",), "Adults with ankylosing spondylitis", ())])
+    frame = understand(SPONDYLITIS, scopes=scopes)
+    assert frame.aspect == "stop" and set(frame.focus_drugs) == {"naproxen", "etanercept"}
+
+
+@pytest.mark.parametrize(("question", "sense"), [
+    (SPONDYLITIS, "ankylosing spondylitis"),
+    ("84M severe AS, valve area 0.7, syncope on exertion, TAVI or SAVR?", "aortic stenosis"),
+])
+def test_as_is_read_by_the_other_words(question: str, sense: str) -> None:
+    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.understand.frame import understand
+
+    scopes = ScopeIndex([
+        Scope("ngc:11119", "guideline", "Recommendations for the treatment of ankylosing spondylitis",
+              ("Ankylosing spondylitis (AS)",), "Adults with ankylosing spondylitis", ("Tumor necrosis factor inhibitors",)),
+        Scope("ngc:1", "guideline", "Management of valvular heart disease", ("Aortic stenosis",),
+              "Adults with valvular heart disease", ("Transcatheter aortic valve replacement",)),
+    ])
+    assert understand(question, scopes=scopes).senses[0] == sense

@@ -76,8 +76,11 @@ def _line_spans(line: str) -> list[tuple[int, int]]:
         space = line.rfind(" ", start, seg_end)
         raw_last = line[(space + 1 if space >= 0 else start):seg_end]
         last_word = raw_last.rstrip(".!?\"')]").lower()
-        # (a letter closing brackets is a grade, not an initial: "… treatment (Level C). Rituximab …")
-        initial = len(last_word) == 1 and last_word.isalpha() and not raw_last.rstrip(".!?").endswith((")", "]"))
+        # (a letter closing brackets is a grade, not an initial: "… treatment (Level C). Rituximab …";
+        # what it grades is a sentence of its own only when it has a verb: "Ultra-potent topical
+        # steroids, e.g., clobetasol propionate (I, A). Various regimens are used, …" is one)
+        initial = len(last_word) == 1 and last_word.isalpha() and not (
+            raw_last.rstrip(".!?").endswith((")", "]")) and has_verb(line[start:seg_end]))
         if not after_tail and (last_word in ABBREVIATIONS or initial):
             continue
         # Never inside brackets: "(Evidence Quality: Grade B, Rec. Strength: …)". The depth is

@@ -121,6 +121,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (1.0, r"\b(?:discontinu\w+|stop\w*|withdraw\w*|cease\w*|(?<!smoking )(?<!tobacco )cessation|deprescrib\w+|no longer (?:needed|required|"
               r"recommended|be)|taper\w* off|hold\w*|withh[eo]ld\w*)\b"),
         (0.5, r"\b(?:after|until|once)\b.{0,60}\b(?:remission|normal|resolved|negative|stable)\b"),
+        # one of two treatments kept alone is the other stopped: "… recommend continuing treatment with
+        # TNFi alone compared to continuing both treatments"
+        (0.8, r"\b(?:continu\w+|maintain\w*) (?:[\w-]+ ){0,4}alone\b|\b(?:than|to|with) continuing both\b"),
         # a device or a line is removed ("it is not necessary to remove the IUD during treatment")
         (0.8, r"\b(?:remov\w+|take out|taken out|pull\w*) (?:(?:of )?the |an? )?(?:iud|ius|device|implant|catheter|"
               r"line|picc|stent|drain|tube|pessary|cerclage|suture|splint|cast)s?\b"),

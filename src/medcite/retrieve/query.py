@@ -33,7 +33,7 @@ _MAX_TOKENS = 256  # bounds the work on pasted documents; questions are far shor
 _WORDLIKE = frozenset(
     (
         "ace ad aids all art cad cap cart cd ct ed er gad gist hit mg ms musk nice pad pe pep pet "
-        "prep pt sirs who"
+        "prep pt sirs who as"
     ).split()
 )
 

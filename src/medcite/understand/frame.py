@@ -445,6 +445,13 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     # need to come out?" shares only "intrauterine" with "levonorgestrel intrauterine system".
     focus_drugs = [d for d in drugs if 2 * len(set(analyze(d)) & focus) >= len(set(analyze(d)))
                    or d in focus_text.lower()]
+    if re.search(r"\b(?:stop|discontinue|come off|drop|d/c)\s+(?:it|this|that|them)\b", q[a:b], re.I):
+        # "he's fed up with the naproxen … can he stop it and stay on etanercept alone?": the drug
+        # the pronoun stands for, named just before the clause, is asked about too
+        before = q[max(0, a - 150):a].lower()
+        meant = max((d for d in drugs if d.lower() in before), key=lambda d: before.rfind(d.lower()), default="")
+        if meant and meant not in focus_drugs:
+            focus_drugs = [meant, *focus_drugs]
     generic_all = generic | frozenset(analyze(" ".join(CHATTER)))
     # Relevance terms come from the words as typed: an expansion is another form of its
     # abbreviation (``concepts`` pairs them), not a concept of its own.
