@@ -184,3 +184,24 @@ def test_as_is_read_by_the_other_words(question: str, sense: str) -> None:
               "Adults with valvular heart disease", ("Transcatheter aortic valve replacement",)),
     ])
     assert understand(question, scopes=scopes).senses[0] == sense
+
+
+PYLORUS = ("ED: 5-wk-old boy, first-born, 3 days of forceful non-bilious vomiting straight after every feed, ravenous "
+           "afterwards, fewer wet nappies, 150 g below birth weight. VBG pH 7.49, Cl 91, HCO3 31. soft abdo, maybe a "
+           "small firm mass in the RUQ after a test feed. which imaging should I order first?")
+
+
+def test_a_condition_the_findings_name_is_one_though_no_scope_lists_it() -> None:
+    # the ACR guideline on vomiting infants (ngc:10660) lists "Vomiting in the first 3 months of
+    # life" and writes pyloric stenosis as "HPS"; a scope naming birth weight stands beside it
+    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.understand.frame import understand
+
+    scopes = ScopeIndex([
+        Scope("ngc:10660", "guideline", "ACR Appropriateness Criteria vomiting in infants up to 3 months of age",
+              ("Vomiting in the first 3 months of life",), "Newborns and infants up to 3 months of age with vomiting", ()),
+        Scope("ngc:2", "guideline", "Low birth weight", ("Birth weight",), "Newborns", ()),
+    ])
+    frame = understand(PYLORUS, scopes=scopes)
+    assert "pyloric stenosis" in frame.conditions
+    assert ("pylor", "stenosi") in frame.focus_keys

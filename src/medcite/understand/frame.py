@@ -423,6 +423,14 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                 continue
             weight = max((idf(t) for t in key), default=1.0) if idf else 1.0
             conditions.append((set(key) <= focus, weight, scopes.surface[key], key))
+        # A condition a telling finding names is one, though no scope lists it by that name
+        # ("forceful non-bilious vomiting … firm mass in the RUQ": pyloric stenosis, which the ACR
+        # guideline on vomiting infants writes as "HPS").
+        listed = {key for *_, key in conditions}
+        for name in signs:
+            key = tuple(analyze(name))
+            if key and key not in listed and key not in scopes.phrases:
+                conditions.append((False, max((idf(t) for t in key), default=1.0) if idf else 1.0, name, key))
     conditions.sort(key=lambda c: (not c[0], -c[1]))
     seen_keys: list[tuple[str, ...]] = []
     focus_keys: list[tuple[str, ...]] = []
