@@ -127,6 +127,9 @@ CASES = [
     ("86F, WM dx 2 yrs ago … haem MDT thinks she's too frail for BR or DRC - what's a gentler option for her?",
      "alternative"),
     ("AML, not fit for intensive chemo - what do we offer?", "alternative"),
+    # set U, session 15: a schedule of tests
+    ("baseline anti-HCV sent today. what HCV bloods does she need from here, and at what time points after the injury?",
+     "monitoring"),
 ]
 
 

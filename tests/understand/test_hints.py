@@ -63,6 +63,9 @@ def test_hints(question: str, hints: tuple[str, ...]) -> None:
     # a name of two words before "neg" ("C diff neg", written out), not the list before it
     ("7-8 watery stools/day, Clostridium difficile neg, loperamide 4 mg q4h not touching it",
      {"clostridium", "difficil"}, {"stool", "loperamid"}),
+    # results joined by "+" before "neg", and immunity, which is no infection (set U, session 15)
+    ("taking blood from a pt with chronic HCV, source HIV + HBsAg neg, she's HBV-immune", {"hiv", "hbsag", "hbv"},
+     {"hcv"}),
 ])
 def test_negation_reaches_expansions(text: str, negated: set[str], kept: set[str]) -> None:
     found = _negated_terms(text)
@@ -196,6 +199,7 @@ def test_a_route_or_a_name_cut_by_the_analyser_is_no_condition() -> None:
     ("hep C pt s/p TIPS", "hepatitis C pt status post TIPS"),
     ("23F, condom broke, which morning-after pill?", "23F, condom broke, which emergency contraception?"),
     ("82M, bright red blood per rectum, Hb 8.4", "82M, rectal bleeding, Hb 8.4"),
+    ("staff nurse, hollow-bore needlestick 2 h ago", "staff nurse, hollow-bore needlestick (percutaneous exposure) 2 h ago"),
     ("70M on warfarin, tripped and hit his head. CT head?", "70M on warfarin, tripped and had a head injury. CT head?"),
     ("rapid strep +. pen allergic (hives). what do I give?", "rapid strep +. penicillin allergic (hives). what do I give?"),
     ("pen-allergy", "penicillin-allergy"),

@@ -94,7 +94,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"what [\w-]+ (?:is|are) (?:acceptable|reasonable)|"
         r"(?:inr|sats?|spo2|bp|glucose|a1c|hba1c|ldl|tsh|hb|hgb|potassium|sodium) range)\b", re.I)),
     ("monitoring", re.compile(
-        r"\b(?:which|what) (?:bloods?|labs?|tests?) and when\b|\bneed (?:lfts?|labs?|bloods?|u&es?|tfts?|levels?)\b|"
+        r"\b(?:which|what) (?:bloods?|labs?|tests?) and when\b|\bat what time ?points?\b|"
+        r"\b(?:which|what) (?:[\w-]+ )?(?:bloods?|labs?|tests?) (?:does|do|should|will) (?:she|he|they|the patient|pt) "
+        r"need\b[^?]{0,40}\b(?:when|time|from here)\b|\bneed (?:lfts?|labs?|bloods?|u&es?|tfts?|levels?)\b|"
         r"\bfollow (?:the )?(?:drug )?(?:levels?|labs?|bloods?)\b|"
         r"\bhow often\b.{0,60}\b(?:check\w*|test\w*|measur\w*|monitor\w*|repeat\w*|screen\w*|assess\w*|seen|"
         r"review\w*|done|performed|(?:re-?)?weigh\w*|re-?assess\w*|re-?check\w*|scan\w*|image|imaged|follow\w*)\b|"

@@ -284,16 +284,19 @@ _NEGATED_WORD = (r"(?!(?:no|not|without|denies|never|started|starting|on|taking|
 _NEGATION = re.compile(r"\b(?:no|not|without|denies|denied|negative for|neg for|ruled out|r/o|never had|"
                        r"declines|declined|refuses|refused|doesn't want|does not want|won't have)\s+"
                        rf"((?:{_NEGATED_WORD}(?:\s+or\s+|\s*,\s*|\s*/\s*|\s+)){{0,3}}{_NEGATED_WORD})"
-                       rf"|((?:{_NEGATED_WORD}\s+){{0,2}}{_NEGATED_WORD})\s+(?:neg|negative)\b"
+                       # "HBsAg neg", "source HIV + HBsAg neg"
+                       rf"|((?:{_NEGATED_WORD}(?:\s*[+&/]\s*|\s+and\s+|\s+)){{0,2}}{_NEGATED_WORD})\s+(?:neg|negative)\b"
                        # results that came back normal: "bloods incl TFTs, B12, HIV, syphilis nl"
                        rf"|\b(?:bloods?|labs?|tests?|serolog\w*|screen\w*|panel|work-?up)\s+(?:incl\w*\s+|for\s+)?"
                        rf"((?:{_NEGATED_WORD}(?:\s*,\s*|\s+and\s+|\s+)){{0,5}}{_NEGATED_WORD})\s+"
-                       r"(?:neg|negative|nl|normal|wnl|unremarkable)\b", re.I)
+                       r"(?:neg|negative|nl|normal|wnl|unremarkable)\b"
+                       # immunity is no infection: "she's HBV-immune", "immune to hep B"
+                       rf"|\b({_NEGATED_WORD})[- ]immune\b|\bimmune to ({_NEGATED_WORD})", re.I)
 
 
 def _negated_terms(text: str) -> set[str]:
     """Stemmed words a negation governs ("no lymphoma", "no DM or CKD", "denies chest pain")."""
-    return {t for m in _NEGATION.finditer(text) for t in analyze(m.group(1) or m.group(2) or m.group(3))}
+    return {t for m in _NEGATION.finditer(text) for t in analyze(next((g for g in m.groups() if g), ""))}
 
 
 def _setting(text: str) -> str:

@@ -97,6 +97,7 @@ _SHORTHAND = (
     (re.compile(r"\bw/o\b", re.I), "without"),
     (re.compile(r"\bw/(?=\s|\w)", re.I), "with "),
     # lay names of what guidelines name otherwise
+    (re.compile(r"\bneedle-?stick(?: injury| injuries)?\b", re.I), r"\g<0> (percutaneous exposure)"),
     (re.compile(r"\bmorning[- ]after pills?\b", re.I), "emergency contraception"),
     (re.compile(r"\bbright red blood (?:per rectum|PR)\b", re.I), "rectal bleeding"),
     (re.compile(r"\b(?:hit|banged|bumped|struck) (?:his|her|their|the) head\b", re.I), "had a head injury"),
