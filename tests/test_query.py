@@ -385,3 +385,8 @@ def test_expand_bioasq_questions(
     for phrase in unwanted:
         assert phrase.lower() not in lowered
     assert result.abbreviations, "each of these questions has an abbreviation"
+
+
+def test_bedside_tac_is_tacrolimus() -> None:
+    # "on tac monotherapy, tac trough today 7.8" (set U, session 15): a clipping of three letters
+    assert ("tac", "tacrolimus") in expand("9yo liver transplant, on tac monotherapy, tac trough 7.8").abbreviations

@@ -130,6 +130,7 @@ CASES = [
     # set U, session 15: a schedule of tests
     ("baseline anti-HCV sent today. what HCV bloods does she need from here, and at what time points after the injury?",
      "monitoring"),
+    ("on tac monotherapy, tac trough today 7.8. what trough level should we be keeping him under long term?", "target"),
 ]
 
 

@@ -200,6 +200,8 @@ def test_a_route_or_a_name_cut_by_the_analyser_is_no_condition() -> None:
     ("23F, condom broke, which morning-after pill?", "23F, condom broke, which emergency contraception?"),
     ("82M, bright red blood per rectum, Hb 8.4", "82M, rectal bleeding, Hb 8.4"),
     ("staff nurse, hollow-bore needlestick 2 h ago", "staff nurse, hollow-bore needlestick (percutaneous exposure) 2 h ago"),
+    ("9yo boy, liver tx at 14 mo for biliary atresia", "9yo boy, liver transplant at 14 mo for biliary atresia"),
+    ("HTN, tx with amlodipine", "HTN, tx with amlodipine"),
     ("70M on warfarin, tripped and hit his head. CT head?", "70M on warfarin, tripped and had a head injury. CT head?"),
     ("rapid strep +. pen allergic (hives). what do I give?", "rapid strep +. penicillin allergic (hives). what do I give?"),
     ("pen-allergy", "penicillin-allergy"),

@@ -97,6 +97,8 @@ _SHORTHAND = (
     (re.compile(r"\bw/o\b", re.I), "without"),
     (re.compile(r"\bw/(?=\s|\w)", re.I), "with "),
     # lay names of what guidelines name otherwise
+    # "liver tx at 14 mo": a transplant, not a treatment
+    (re.compile(r"\b(liver|kidney|renal|heart|lung|pancreas|bone marrow|stem cell|BM|SC) tx\b", re.I), r"\1 transplant"),
     (re.compile(r"\bneedle-?stick(?: injury| injuries)?\b", re.I), r"\g<0> (percutaneous exposure)"),
     (re.compile(r"\bmorning[- ]after pills?\b", re.I), "emergency contraception"),
     (re.compile(r"\bbright red blood (?:per rectum|PR)\b", re.I), "rectal bleeding"),
