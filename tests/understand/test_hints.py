@@ -287,6 +287,10 @@ def test_a_qualified_condition_also_names_its_kind() -> None:
     assert condition_phrases(plain) == ["Diagnosis and management"]
     # "Head and neck cancer (HNC)" (ngc:11217): the first side shares the head noun, and "head"
     # alone is no condition ("MRI shows OM of the 1st met head")
+    # "Treatment-related cardiac dysfunction (cardiotoxicity)" (ngc:11179) is also named by its other name
+    asco = Scope("ngc:11179", "guideline", "Cardiac dysfunction", ("Treatment-related cardiac dysfunction (cardiotoxicity)",),
+                 "", ())
+    assert "cardiotoxicity" in condition_phrases(asco)
     hnc = Scope("ngc:11217", "guideline", "Head and neck cancer", ("Head and neck cancer (HNC)",), "", ())
     assert "Head" not in condition_phrases(hnc)
     assert {"Head cancer", "neck cancer", "HNC"} <= set(condition_phrases(hnc))

@@ -199,9 +199,10 @@ def _other_names(item: str) -> list[tuple[str, str]]:
 
 
 # The last word of a condition's name: "… disease", "… syndrome", "… fractures", "…itis".
-_CONDITION_HEAD = re.compile(r"(?i)(?:disease|syndrome|disorder|fracture|cough|failure|insufficiency|infection|tumou?r|"
+_CONDITION_HEAD = re.compile(r"(?i)(?:disease|syndrome|disorder|fracture|cough|failure|insufficiency|dysfunction|"
+                             r"infection|tumou?r|"
                              r"cancer|carcinoma|sarcoma|lymphoma|leuka?emia|palsy|deficiency|spasms|stenosis|"
-                             r"[a-z]+itis|[a-z]+osis|[a-z]+a?emia|[a-z]+pathy)s?$")
+                             r"[a-z]+itis|[a-z]+osis|[a-z]+a?emia|[a-z]+pathy|[a-z]+toxicity)s?$")
 
 
 @functools.cache
