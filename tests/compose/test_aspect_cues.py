@@ -18,6 +18,17 @@ CASES = [
     ("duration", "Patients with mild-to-moderate CDI should be treated with metronidazole 500 mg orally three times "
                  "per day for 10 days.", True),
     ("duration", "Offer metronidazole to people with mild CDI.", False),
+    # how long to wait (SAGES peritoneal dialysis access, ngc:10483; set U, session 15)
+    ("duration", "Peritoneal dialysis may be initiated in patients with intraabdominal foreign bodies such as after open "
+                 "abdominal aortic aneurysm graft repair, but a four month waiting period is recommended.", True),
+    ("duration", "Patients on the waiting list should be reviewed every year.", False),
+    # the asked drug's regimen stated as a trial of it (Cancer Care Ontario, ngc:10883)
+    ("starting-dose", "Octreotide dosing for symptom control: A trial of octreotide 100–250 mcg subcutaneously (SC) three "
+                      "times a day (TID) for 1–2 weeks followed by introduction of octreotide LAR 20–30 mg intramuscular "
+                      "(IM) every 4 weeks.", True),
+    # one treatment kept alone stops the other (ACR/SAA/SPARTAN, ngc:11119)
+    ("stop", "In adults with stable AS receiving treatment with TNFi and NSAIDs, the guideline authors conditionally "
+             "recommend continuing treatment with TNFi alone compared to continuing both treatments", True),
     ("starting-dose", "An initial starting dose of 0.5-1 mg/kg intravenously or orally every 6-12 hours is safe and "
                       "effective.", True),
     ("target", "Serum uric acid must reach levels below 6.0 mg/dL.", True),

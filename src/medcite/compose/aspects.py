@@ -17,6 +17,7 @@ _NUM = r"\d+(?:[.,]\d+)?"
 _DOSE = (rf"{_NUM}\s*(?:-|–|to)?\s*(?:{_NUM})?\s*(?:mg|milligrams?|g|grams?|mcg|micrograms?|µg|μg|units?|iu|"
          rf"international units|ml|millilit(?:re|er)s?|meq|mmol)(?:/(?:kg|m2|m²|day|d|dose|h|hour))*\b")
 _TIME = r"(?:hours?|days?|weeks?|months?|years?)"
+_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
 _COUNTED = r"(?:drugs?|medications?|agents?|classes|times|doses|tablets|visits|steps|readings|measurements)"
 _SHORT_TIME = r"(?:hours?|h|hrs?|days?|d|weeks?|wks?|months?|mo|years?|yrs?)"
 
@@ -93,6 +94,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (1.0, rf"\b{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?[- ](?:hour|day|week|month|year)s? (?:course|treatment|therapy|regimen)\b"),
         # "treatment with an additional 2 weeks of the appropriate antibiotic(s)"
         (1.0, rf"\b(?:an? )?(?:additional|further|another|extra) {_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME} of\b"),
+        # how long to wait: "… but a four month waiting period is recommended", "wait at least 6 weeks"
+        (1.0, rf"\b(?:{_NUM}|{_NUMBER_WORDS})[- ](?:hour|day|week|month|year)s? (?:waiting period|wait|delay)\b|"
+              rf"\bwait(?:ing)? (?:for )?(?:at least |a minimum of )?(?:{_NUM}|{_NUMBER_WORDS}) {_TIME}\b"),
     ),
     "alternative": (
         (1.0, r"\b(?:alternative\w*|instead|second[- ]line|in (?:patients|those|women|children) (?:who|with)\b.{0,40}"
