@@ -17,7 +17,10 @@ checked on real sources from ../shared/data:
   Cancer Care Ontario's somatostatin analogue guideline, ngc:10883) states it without a verb;
 - "AS (HLA-B27+, bilat sacroiliitis)" is ankylosing spondylitis, "can he stop it" asks about the
   drug named just before, and keeping one of two treatments alone stops the other (the ACR/SAA/
-  SPARTAN guideline, ngc:11119: "… continuing treatment with TNFi alone compared to continuing both").
+  SPARTAN guideline, ngc:11119: "… continuing treatment with TNFi alone compared to continuing both");
+- a child's question goes to the guideline titled for children on its subject (AASLD/AST's
+  paediatric liver transplant guideline, ngc:10032, before NICE's everolimus appraisal, ngc:10777;
+  the adult liver transplant guideline, ngc:9890, is there for its scope's "Liver Transplantation").
 
 (The Peyronie's vignette is set U's less "on photos", a word this small store never writes, which
 would read as the unindexed thing asked about.)
@@ -51,7 +54,7 @@ CIPN = ("61M stage III colon ca, finished 12 cycles of adjuvant FOLFOX 5 mo ago,
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[SQLiteStore]:
     folder = tmp_path_factory.mktemp("setu")
-    ngc_summaries(("10729", "9776", "9797", "10481", "10883", "11119"), folder, data_dir)
+    ngc_summaries(("10729", "9776", "9797", "10481", "10883", "11119", "10777", "10032", "9890"), folder, data_dir)
     # the NIDDK pages (the Peyronie's disease one among them): a store writes everyday words too
     shutil.copytree(data_dir / "medquad/5_NIDDK_QA", folder / "5_NIDDK_QA")
     with ingested(folder) as s:
@@ -205,3 +208,15 @@ def test_a_condition_the_findings_name_is_one_though_no_scope_lists_it() -> None
     frame = understand(PYLORUS, scopes=scopes)
     assert "pyloric stenosis" in frame.conditions
     assert ("pylor", "stenosi") in frame.focus_keys
+
+
+TRANSPLANT = ("9yo boy, liver tx at 14 mo for biliary atresia, now 8 yrs out, on tac monotherapy, LFTs + GGT normal for "
+              "years, no rejection hx, eGFR 88. tac trough today 7.8. in transplant f/u clinic - what trough level should "
+              "we be keeping him under long term?")
+
+
+def test_a_childs_question_goes_to_the_guideline_for_children(store: SQLiteStore) -> None:
+    B, _, ctx, hits, *_ = _pipeline(TRANSPLANT, store)
+    adult_first = [*(h for h in hits if h.doc_id == "ngc:10777"), *(h for h in hits if h.doc_id != "ngc:10777")]
+    assert adult_first[0].doc_id == "ngc:10777" and "ngc:10032" in {h.doc_id for h in hits}
+    assert B._own_population_first(adult_first, ctx, store)[0].doc_id == "ngc:10032"

@@ -575,13 +575,24 @@ def _own_population_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceSto
     """``hits`` with the first of the top ``k`` guidelines and labels whose title is not for
     another population moved to the front, when the best-ranked document's title is: a 48-year-old's
     maintenance fluids are in "Intravenous fluid therapy in adults in hospital", not in "… in
-    hospitalized children and youth receiving maintenance intravenous fluids". (``store`` is
-    unused: every re-ranking step takes the same arguments.)"""
+    hospitalized children and youth receiving maintenance intravenous fluids"; and a child's
+    question goes to the guideline titled for children on what it asks about."""
     asked = ctx.asked_population
-    if not asked or not hits or not title_mismatch(hits[0].title, asked):
+    if not asked or not hits:
         return list(hits)
     titles = {h.doc_id: (h.title, h.source_type) for h in hits}
     docs = list(titles)[:k]
+    if not title_mismatch(hits[0].title, asked):
+        if asked != "children" or asked in mentions(hits[0].title) or not ctx.understood.focus_keys:
+            return list(hits)
+        # A child's question is for the guideline written for children on what it asks about,
+        # when one ranks near the top: "9yo … liver tx … on tac … what trough level?" is in "Long-term
+        # medical management of the pediatric patient after liver transplantation", not in a drug
+        # appraisal for adults that does not say so in its title.
+        index = scopes.load(store, _generic_stems())
+        own = next((d for d in docs[1:] if titles[d][1] == "guideline" and asked in mentions(titles[d][0])
+                    and any(index.names(d, key) for key in ctx.understood.focus_keys)), None)
+        return _moved_first(hits, own) if own else list(hits)
     better = next((d for d in docs[1:] if titles[d][1] in ("guideline", "label") and not title_mismatch(titles[d][0], asked)),
                   None)
     return _moved_first(hits, better) if better else list(hits)
