@@ -34,3 +34,16 @@ def test_a_major_depressive_episode_is_said_by_the_disorder_s_name() -> None:
     # APA major depressive disorder (ngc:8093), for "after remission of a first major depressive episode"
     title = "Practice guideline for the treatment of patients with major depressive disorder."
     assert episode.covered_by(frozenset(analyze(title)))
+
+
+def test_the_test_and_its_record_are_one_concept() -> None:
+    # "when should she get a surveillance echo?" and "An echocardiogram may be performed between 6
+    # and 12 months after completion of cancer-directed therapy …" (ASCO, ngc:11179)
+    from medcite.retrieve.analyze import analyze
+    from medcite.retrieve.query import expand
+    from medcite.understand.concepts import concepts
+
+    question = "when should she get a surveillance echo?"
+    found = concepts(analyze(question), expand(question), lambda t: 1.0)
+    echo = next(c for c in found if c.label == "echo")
+    assert echo.covered_by(frozenset(analyze("An echocardiogram may be performed between 6 and 12 months")))

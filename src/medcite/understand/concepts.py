@@ -127,6 +127,9 @@ _OTHER_WORDINGS: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] =
     # episode")
     (frozenset({"major", "episod"}), (frozenset({"major", "depress", "disord"}),)),
     (frozenset({"mde"}), (frozenset({"major", "depress", "disord"}),)),
+    # the test and its record: "echo (echocardiography)" and "An echocardiogram may be performed …"
+    (frozenset({"echocardiographi"}), (frozenset({"echocardiogram"}),)),
+    (frozenset({"echocardiogram"}), (frozenset({"echocardiographi"}),)),
 )
 
 _ONE_LETTER_PART = re.compile(r"-[A-Za-z0-9](?![\w])")
