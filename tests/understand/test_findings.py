@@ -57,6 +57,9 @@ CASES = [
     ("erect penis started bending upwards ~18 mo ago, palpable dorsal plaque", ("Peyronie's disease",)),
     ("18 mo of flushing attacks + watery diarrhoea, 24-h urine 5-HIAA 4x ULN", ("carcinoid syndrome",)),
     ("menopausal flushing, loose stools", ()),
+    ("otoscopy: some wax in both canals but both TMs fully visible", ("cerumen impaction",)),
+    ("daughter wants her ears syringed every visit", ("cerumen impaction",)),
+    ("candle wax burn on the hand", ()),
     # values inside the reference range imply nothing
     ("acute stroke, 80M, SpO2 95% on air, no COPD", ()),
     ("Na 139, K 4.2, Hb 13.5, plt 250", ()),

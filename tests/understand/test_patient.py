@@ -17,6 +17,9 @@ PATIENTS: list[tuple[str, dict[str, Any]]] = [
     ("8 yo boy 25kg", dict(age_years=8, sex="male", weight_kg=25)),
     ("3-month-old infant", dict(age_years=0.25)),
     ("elderly man 154 lb", dict(age_years=75, sex="male", weight_kg=69.9)),
+    # a decade is a representative age (not stated: no age range or dose is judged on it)
+    ("pt in her 80s", dict(age_years=85, sex="female")),
+    ("man in his late 50s", dict(age_years=58, sex="male")),
     ("CrCl 25 mL/min", dict(renal_impairment=True)),
     ("eGFR 20", dict(renal_impairment=True)),
     ("CKD stage 4", dict(renal_impairment=True)),
@@ -144,3 +147,8 @@ def test_merge() -> None:
 def test_non_strings_never_raise() -> None:
     assert parse_patient(None) == PatientContext()  # type: ignore[arg-type]
     assert population_from_question(42) == PatientContext()  # type: ignore[arg-type]
+
+
+def test_a_decade_is_an_age_group_but_not_a_stated_age() -> None:
+    got = parse_patient("pt in her 80s at annual review")
+    assert got.age_from_word and got.populations() == ("older adults",)

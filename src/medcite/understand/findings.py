@@ -139,6 +139,9 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
      r"\bpenile plaque\b", "Peyronie's disease"),
     # flushing and diarrhoea with a raised urinary 5-HIAA
     (r"\bflush\w*\b[^?]{0,80}\bdiarrh\w*[^?]{0,200}\b5-?HIAA\b", "carcinoid syndrome"),
+    # wax in the ear canals, ears syringed
+    (r"\b(?:ear ?wax|cerumen)\b|\bwax\b[^.;?]{0,20}\b(?:ears?|canals?|EACs?)\b|\bears?\b[^.;?]{0,20}\bsyring\w*",
+     "cerumen impaction"),
     # an organism in a joint replacement ("MSSA in her L TKA"): a prosthetic joint infection
     (r"\b(?:MSSA|MRSA|S\. ?aureus|staph\w*|strep\w*|enterococc\w*|CoNS|E\. ?coli|pseudomonas|cutibacterium)\b[^.;?]{0,40}"
      r"\b(?:TKA|THA|TKR|THR|(?:knee|hip|shoulder) (?:replacement|arthroplasty)|arthroplasty|prosthetic (?:joint|knee|hip))\b",

@@ -204,6 +204,17 @@ _AGE_WORDS: tuple[tuple[re.Pattern[str], float], ...] = tuple((re.compile(p, re.
     (r"\b(?:elderly|older\s+(?:adults?|patients?|people|wom[ae]n|m[ae]n)|geriatric|aged\s+care)\b", 75.0),
 ))
 
+# "pt in her 80s", "man in his late 50s": a decade, read as a representative age (like "elderly",
+# marked as not stated: it decides the age group, never a dose or an age range).
+_DECADE = re.compile(r"\bin\s+(?:his|her|their)\s+(?:(early)\s+|(mid)\s*-?\s*|(late)\s+)?([1-9])0s\b", re.I)
+
+
+def _decade_age(text: str) -> float | None:
+    m = _DECADE.search(text)
+    if m is None:
+        return None
+    return int(m.group(4)) * 10 + (2.0 if m.group(1) else 8.0 if m.group(3) else 5.0)
+
 
 def _clean(text: object) -> str:
     if not isinstance(text, str):
@@ -453,7 +464,9 @@ def _parse(text: object, strict_age: bool) -> PatientContext:
         age, age_issues = _ages(clean, strict_age, mother=pregnant or lactating)
         from_word = False
         if age is None and not (pregnant or lactating):
-            age = next((a for p, a in _AGE_WORDS if _found(p, clean)), None)
+            age = _decade_age(clean)
+            if age is None:
+                age = next((a for p, a in _AGE_WORDS if _found(p, clean)), None)
             from_word = age is not None
         weight, weight_issues = _weights(clean)
         sex: Sex | None = "female" if pregnant or lactating else _sex(clean)
