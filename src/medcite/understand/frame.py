@@ -702,6 +702,15 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
     for m in _PRODUCT.finditer(focus):
         if m.group(1) not in known_abbrev and not occurs(m.group(1)):
             return m.group(1)
+    # "a LINX magnetic sphincter augmentation device": a device named in capitals
+    for m in _DEVICE.finditer(focus):
+        if m.group(1) not in known_abbrev and not occurs(m.group(1)):
+            return m.group(1)
+    # "inhaled liposomal cyclosporine (L-CsA-i)": a form of a drug with its own short name, which no
+    # passage names (the drug alone is indexed; this form of it is not)
+    for m in _FORMULATION.finditer(focus):
+        if m.group(2) not in known_abbrev and not occurs(m.group(1)):
+            return m.group(1)
     for m in _NAME.finditer(focus):
         name = m.group(1)
         words = name.split()
@@ -747,6 +756,11 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
 # What "re-weigh" or "co-trimoxazole" split off: a prefix, no concept of its own ("anti-D", "non-PCI"
 # and "ex-smoker" keep theirs: they change what the word names).
 _PREFIXES = frozenset({"re", "co", "de", "un", "semi", "multi", "sub"})
+_DEVICE = re.compile(r"(?<![\w-])([A-Z]{3,}[A-Za-z0-9]*)\s+(?:[a-z-]+\s+){0,3}(?:device|implant|system|pump|stent|balloon|"
+                     r"catheter|sensor)\b")
+_FORMULATION = re.compile(r"(?<![\w-])((?:liposomal|inhaled|nebuli[sz]ed|intranasal|transdermal|depot|extended-release|"
+                          r"long-acting|pegylated|sublingual|buccal|topical|intravitreal|intrathecal)\s+[a-z][a-z-]{3,})"
+                          r"\s*\(((?=[^)]*[A-Z][^)]*[A-Z])[A-Za-z][\w-]{1,15})\)")
 _PRODUCT = re.compile(r"(?<![\w-])([A-Z][a-z][A-Za-z]{2,}(?:-[A-Z0-9]{1,3})?)(?:\s*\((?=[A-Za-z][\w-]{2,}[)/ -])|"
                       r"\s+(?:[a-z]+\s+){0,2}(?:therapy|treatment|injections?|infusions?|vaccine|device|implant|"
                       r"procedure|system|pump|patch|inhaler)\b)")
