@@ -220,3 +220,22 @@ def test_a_childs_question_goes_to_the_guideline_for_children(store: SQLiteStore
     adult_first = [*(h for h in hits if h.doc_id == "ngc:10777"), *(h for h in hits if h.doc_id != "ngc:10777")]
     assert adult_first[0].doc_id == "ngc:10777" and "ngc:10032" in {h.doc_id for h in hits}
     assert B._own_population_first(adult_first, ctx, store)[0].doc_id == "ngc:10032"
+
+
+def test_a_drug_offered_among_others_asks_for_the_conditions_treatment() -> None:
+    # set W: "what's first-line tx here - zolpidem or something else?" (AASM circadian rhythm
+    # guideline, ngc:10818); "can't fall asleep" names no falls
+    from medcite.retrieve.scope import Scope, ScopeIndex
+    from medcite.understand.frame import understand
+
+    scopes = ScopeIndex([
+        Scope("ngc:10818", "guideline", "Intrinsic circadian rhythm sleep-wake disorders",
+              ("Delayed sleep-wake phase disorder (DSWPD)",), "Adults and children", ("Melatonin",)),
+        Scope("ngc:1", "guideline", "Falls in older people", ("Falls",), "Older people", ()),
+    ])
+    frame = understand("23M grad student, for yrs can't fall asleep before ~3am whatever he tries, sleeps well till "
+                       "11am on weekends. mild depression on sertraline 50. what's first-line tx here - zolpidem or "
+                       "something else?", scopes=scopes)
+    assert "Falls" not in frame.conditions
+    assert frame.focus_drugs == ()
+    assert frame.asked_condition == "Delayed sleep-wake phase disorder"

@@ -60,6 +60,9 @@ CASES = [
     ("otoscopy: some wax in both canals but both TMs fully visible", ("cerumen impaction",)),
     ("daughter wants her ears syringed every visit", ("cerumen impaction",)),
     ("candle wax burn on the hand", ()),
+    ("for yrs can't fall asleep before ~3am whatever he tries, sleeps well till 11am on weekends",
+     ("Delayed sleep-wake phase disorder",)),
+    ("can't fall asleep since her husband died", ()),
     # values inside the reference range imply nothing
     ("acute stroke, 80M, SpO2 95% on air, no COPD", ()),
     ("Na 139, K 4.2, Hb 13.5, plt 250", ()),

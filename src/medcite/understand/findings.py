@@ -139,6 +139,10 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
      r"\bpenile plaque\b", "Peyronie's disease"),
     # flushing and diarrhoea with a raised urinary 5-HIAA
     (r"\bflush\w*\b[^?]{0,80}\bdiarrh\w*[^?]{0,200}\b5-?HIAA\b", "carcinoid syndrome"),
+    # asleep only in the small hours and sleeping normally when left to wake late
+    (r"\b(?:can'?t|cannot|unable to|doesn'?t|does not) (?:fall |get to )?(?:asleep|sleep) (?:before|until|till) "
+     r"~?\s?(?:[1-6](?:\s?[ap]\.?m\.?)?|midnight)(?!\w)|\b(?:consistently|always) late\b[^.;?]{0,40}\bsleep\b",
+     "Delayed sleep-wake phase disorder"),
     # wax in the ear canals, ears syringed
     (r"\b(?:ear ?wax|cerumen)\b|\bwax\b[^.;?]{0,20}\b(?:ears?|canals?|EACs?)\b|\bears?\b[^.;?]{0,20}\bsyring\w*",
      "cerumen impaction"),

@@ -413,6 +413,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                 continue
             if len(key) == 1 and _participle_only(key[0], scopes.surface[key], text):
                 continue  # "burning feet" is no burn, "swelling" no "Swell"
+            if len(key) == 1 and _phrasal_only(key[0], text):
+                continue  # "can't fall asleep" names no falls
             if key in scopes.aliases and _plural_only(key[0], scopes.surface[key], text):
                 continue  # "transfuse platelets" names platelets, not "Platelet disorders"
             if (len(key) == 1 and all(scopes.source_types[i] == "consumer" for i in scopes.phrases.get(key, ()))
@@ -506,14 +508,17 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # "chancroid in pregnancy when ciprofloxacin is contraindicated", "allergic to PCN -
         # what instead?": the drug named is what cannot be used, not what the answer is about.
         focus_drugs = []
-    elif aspect == "alternative" and len(focus_drugs) >= 2 and scopes is not None and (
-            treated := [k for k in current if any(scopes.source_types[i] in ("guideline", "label")
-                                                  for i in scopes.phrases.get(k, ()))]):
+    elif (((aspect == "alternative" and len(focus_drugs) >= 2) or (_OR_ELSE.search(q[a:b]) and focus_drugs))
+          and scopes is not None
+          and (treated := [k for k in current if any(scopes.source_types[i] in ("guideline", "label")
+                                                     for i in scopes.phrases.get(k, ()))])):
         # "WM … too frail for BR or DRC - what's a gentler option?": the clause names only the
         # regimens that cannot be used, which the answer need not repeat ("Chlorambucil remains
         # suitable therapy in elderly frail patients"); it is about the condition they were for
         # (one a guideline or a label is about: "8 watery BMs" are no bowel-movement condition).
         # One drug ruled out is named by the answer ("in whom budesonide therapy is not feasible").
+        # A drug offered as one option among others ("first-line tx here - zolpidem or something
+        # else?") asks for the condition's treatment likewise.
         focus_keys, focus_drugs = treated, []
     if not focus_keys and not focus_drugs:
         # "… painful diabetic neuropathy. what first for the pain?": a clause that names no
@@ -622,6 +627,19 @@ def _participle_only(stem: str, surface: str, text: str) -> bool:
     condition's name is not ("burning feet" for "Burns"; "vomiting" stays "Vomiting")."""
     words = _written_as(stem, text)
     return not surface.lower().endswith("ing") and bool(words) and all(w.endswith("ing") for w in words)
+
+
+_OR_ELSE = re.compile(r"\bor (?:something|anything) (?:else|better)\b|\bor (?:another|other) (?:option|drug|med\w*|agent)s?\b|"
+                      r"\bor what\b", re.I)
+_PHRASAL = re.compile(r"([A-Za-z]+)\s+(?:asleep|apart|behind|short|through)\b", re.I)
+
+
+def _phrasal_only(stem: str, text: str) -> bool:
+    """Whether ``text`` writes a one-word condition's word only in a phrasal verb ("can't fall
+    asleep", "falls behind")."""
+    words = _written_as(stem, text)
+    phrasal = [m.group(1).lower() for m in _PHRASAL.finditer(text) if analyze(m.group(1)) == [stem]]
+    return bool(words) and len(phrasal) == len(words)
 
 
 def _plural_only(stem: str, surface: str, text: str) -> bool:
