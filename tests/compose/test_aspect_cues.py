@@ -22,6 +22,8 @@ CASES = [
     ("duration", "Peritoneal dialysis may be initiated in patients with intraabdominal foreign bodies such as after open "
                  "abdominal aortic aneurysm graft repair, but a four month waiting period is recommended.", True),
     ("duration", "Patients on the waiting list should be reviewed every year.", False),
+    # NICE cataracts (ngc:11298; set V, session 15)
+    ("monitoring", "Do not offer in-person, first-day review to people after uncomplicated cataract surgery.", True),
     # the asked drug's regimen stated as a trial of it (Cancer Care Ontario, ngc:10883)
     ("starting-dose", "Octreotide dosing for symptom control: A trial of octreotide 100–250 mcg subcutaneously (SC) three "
                       "times a day (TID) for 1–2 weeks followed by introduction of octreotide LAR 20–30 mg intramuscular "

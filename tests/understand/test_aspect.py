@@ -131,6 +131,12 @@ CASES = [
     ("baseline anti-HCV sent today. what HCV bloods does she need from here, and at what time points after the injury?",
      "monitoring"),
     ("on tac monotherapy, tac trough today 7.8. what trough level should we be keeping him under long term?", "target"),
+    # set V (held out, session 15), read afterwards
+    ("lives 40 miles out. does she really need a day-1 post-op review tomorrow?", "monitoring"),
+    ("onc says pall care can wait. how soon after dx should she actually be referred to the pall care team?",
+     "threshold"),
+    ("had a 16-wk EPO trial, no erythroid response. ESA has failed - which drug and dose do I go to next?",
+     "alternative"),
 ]
 
 

@@ -63,6 +63,7 @@ CASES = [
     ("for yrs can't fall asleep before ~3am whatever he tries, sleeps well till 11am on weekends",
      ("Delayed sleep-wake phase disorder",)),
     ("can't fall asleep since her husband died", ()),
+    ("81F, uncomplicated R phaco + IOL under topical this morning", ("cataract",)),
     # values inside the reference range imply nothing
     ("acute stroke, 80M, SpO2 95% on air, no COPD", ()),
     ("Na 139, K 4.2, Hb 13.5, plt 250", ()),

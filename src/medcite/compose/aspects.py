@@ -133,6 +133,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               r"line|picc|stent|drain|tube|pessary|cerclage|suture|splint|cast)s?\b"),
     ),
     "monitoring": (
+        # a review at a time after a procedure: "Do not offer in-person, first-day review to people after
+        # uncomplicated cataract surgery"
+        (0.9, r"\b(?:first|second|same|next)[- ]day (?:post-?op\w* )?(?:review|follow-?up|visit|check)s?\b|"
+              r"\bday[- ]?(?:1|one) (?:post-?op\w* )?(?:review|follow-?up|visit|check)s?\b"),
         # (what is not routinely measured says less: "… are not routinely measured before elective surgery")
         (1.0, rf"(?<!not )(?<!not routinely )\b(?:monitor\w*|surveillance|check\w*|measur\w+|test\w*|follow[- ]?up|assess\w*|"
               rf"re-?assess\w*)\b.{{0,60}}"

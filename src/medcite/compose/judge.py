@@ -56,6 +56,8 @@ _NOT_A_BOTTOM_LINE = re.compile(
     # an editor's note on the summary ("Note from the American Academy of Orthopaedic Surgeons (AAOS): The
     # following is a summary of the recommendations …")
     r"|^\W*note from (?:the )?|\bthe following is a summary of\b|\bthis summary (?:does not|doesn'?t) contain\b"
+    # ... and its list of what was not recommended ("Note: The following were considered but not recommended: …")
+    r"|\b(?:were|was) considered but not recommended\b"
     # a finding reported, not advice ("Marked cerebral hypometabolism on FDG-PET … has been described.")
     r"|\b(?:has|have) been (?:described|reported|observed|documented)\b"
     # a pointer back ("Of note, as described above, these recommendations apply predominantly to …")

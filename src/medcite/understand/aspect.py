@@ -34,7 +34,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"not available|(?:in )?shortage|back-?ordered|"
         r"switch(?:ed|ing)? to|add-?on|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx|"
         r"drop|cream|ointment|inhaler|pill|tablet|injection|treatment|therapy|antibiotic)s?|"
-        r"(?:try|use|give|add|start|offer|do|go with)\s+next\b|(?:what|which) (?:drug|med|medication|treatment|agent|option|antibiotic|therapy|regimen)s? next\b|"
+        r"(?:try|use|give|add|start|offer|do|go with|go (?:on )?to|move (?:on )?to|switch to)\s+next\b|(?:what|which) (?:drug|med|medication|treatment|agent|option|antibiotic|therapy|regimen)s? next\b|"
         # what first-line treatment did not do: "PPI hasn't worked - what drug next?"
         r"(?:hasn'?t|has not|haven'?t|have not|didn'?t|did not|isn'?t|is not|wasn'?t|was not) (?:really )?"
         r"(?:worked|working|helped|helping|effective|enough)|"
@@ -95,6 +95,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:inr|sats?|spo2|bp|glucose|a1c|hba1c|ldl|tsh|hb|hgb|potassium|sodium) range)\b", re.I)),
     ("monitoring", re.compile(
         r"\b(?:which|what) (?:bloods?|labs?|tests?) and when\b|\bat what time ?points?\b|"
+        # "does she really need a day-1 post-op review tomorrow?"
+        r"\b(?:need|needs|have) (?:an? |any )?(?:[\w-]+ ){0,3}(?:review|follow-?up|check-?up|recheck)\b|"
         r"\b(?:which|what) (?:[\w-]+ )?(?:bloods?|labs?|tests?) (?:does|do|should|will) (?:she|he|they|the patient|pt) "
         r"need\b[^?]{0,40}\b(?:when|time|from here)\b|\bneed (?:lfts?|labs?|bloods?|u&es?|tfts?|levels?)\b|"
         r"\bfollow (?:the )?(?:drug )?(?:levels?|labs?|bloods?)\b|"
@@ -123,6 +125,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"operate|proceed|go ahead)|when (?:to|should (?:i|we|you)|do (?:i|we|you)) (?:start|begin|initiate|treat|transfuse|intubate|refer|"
         r"admit|operate|give|offer|add)|when is .{0,30}(?:indicated|needed|required)|indications? for|"
         r"should (?:i|we|you) (?:start|treat|transfuse|give|admit|refer)|(?:start|treat|transfuse) (?:if|when|at|below|above)|"
+        # "how soon after dx should she be referred to the pall care team?"
+        r"how soon (?:after|should|to|do|can)\b.{0,60}\b(?:refer\w*|start\w*|begin\w*|offer\w*|treat\w*|operat\w*)|"
         r"does (?:she|he|this|the patient|pt) (?:need|require|qualify)|need (?:a |an )?(?:transfusion|admission|"
         r"referral|treatment|tx|therapy|surgery))\b|\b(?:is|are) \w+(?: \w+)? enough\b(?! to (?:call|diagnose|confirm|make))|"
         # "is a CT indicated?", "do I need to anticoagulate?"

@@ -143,6 +143,8 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\b(?:can'?t|cannot|unable to|doesn'?t|does not) (?:fall |get to )?(?:asleep|sleep) (?:before|until|till) "
      r"~?\s?(?:[1-6](?:\s?[ap]\.?m\.?)?|midnight)(?!\w)|\b(?:consistently|always) late\b[^.;?]{0,40}\bsleep\b",
      "Delayed sleep-wake phase disorder"),
+    # the operation for it: "R phaco + IOL this morning"
+    (r"\bphaco(?:emulsification)?\b", "cataract"),
     # wax in the ear canals, ears syringed
     (r"\b(?:ear ?wax|cerumen)\b|\bwax\b[^.;?]{0,20}\b(?:ears?|canals?|EACs?)\b|\bears?\b[^.;?]{0,20}\bsyring\w*",
      "cerumen impaction"),

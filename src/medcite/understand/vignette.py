@@ -97,6 +97,10 @@ _SHORTHAND = (
     (re.compile(r"\bw/o\b", re.I), "without"),
     (re.compile(r"\bw/(?=\s|\w)", re.I), "with "),
     # lay names of what guidelines name otherwise
+    # "pall care", "palliative care team"
+    (re.compile(r"\bpall(?:iative)? care\b", re.I), "palliative care"),
+    # "oxycodone MR 10 bd": a modified-release form, not mitral regurgitation
+    (re.compile(r"\b([a-z]{4,}) (?:MR|SR|XL|ER|CR|LA)\b(?=\s*\d)"), r"\1 modified-release"),
     # "liver tx at 14 mo": a transplant, not a treatment
     (re.compile(r"\b(liver|kidney|renal|heart|lung|pancreas|bone marrow|stem cell|BM|SC) tx\b", re.I), r"\1 transplant"),
     (re.compile(r"\bneedle-?stick(?: injury| injuries)?\b", re.I), r"\g<0> (percutaneous exposure)"),
