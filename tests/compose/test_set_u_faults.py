@@ -247,20 +247,3 @@ def test_what_was_considered_but_not_recommended_is_no_bottom_line() -> None:
 
     assert not bottom_line_material("Note: The following were considered but not recommended: measurement of "
                                     "erythropoietin levels; supplements of vitamin C, folic acid or carnitine; and androgens.")
-
-
-@pytest.mark.parametrize(("question", "sense"), [
-    ("81F, cataract surgery this morning, phaco + IOL. does she need a day-1 review?", "intraocular lens"),
-    ("pregnant at 41+2, IOL booked for tomorrow. how often should we check on baby until then?", "induction of labour"),
-])
-def test_an_abbreviation_is_no_context_for_its_own_sense(question: str, sense: str) -> None:
-    # the labour guideline's scope writes "IOL" itself: that says nothing of which sense is meant
-    from medcite.retrieve.scope import Scope, ScopeIndex
-    from medcite.understand.frame import understand
-
-    scopes = ScopeIndex([
-        Scope("ngc:11298", "guideline", "Cataracts in adults: management", ("Cataract",), "Adults having cataract surgery",
-              ("Intraocular lens",)),
-        Scope("ngc:7176", "guideline", "Induction of labour (IOL)", ("Induction of labour (IOL)",), "Pregnant women", ()),
-    ])
-    assert understand(question, scopes=scopes).senses[0] == sense

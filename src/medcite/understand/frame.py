@@ -196,9 +196,7 @@ def abbreviation_senses(expanded: ExpandedQuery) -> dict[str, list[str]]:
 def _chosen_senses_first(expanded: ExpandedQuery, context: set[str], scopes: ScopeIndex | None) -> ExpandedQuery:
     """``expanded`` with each ambiguous abbreviation's chosen sense first ("HD" beside
     "thrice-weekly … Kt/V" is hemodialysis), the sense the question's concepts are built on."""
-    # (the abbreviation itself is no context for its sense: a scope that writes "IOL" in brackets
-    # is for one sense only)
-    chosen = {s: _sense(options, context - set(analyze(s)), scopes) for s, options in abbreviation_senses(expanded).items()
+    chosen = {s: _sense(options, context, scopes) for s, options in abbreviation_senses(expanded).items()
               if len(options) > 1}
     if not chosen:
         return expanded
@@ -218,8 +216,7 @@ def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) 
     context = set(analyze(text))
     pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(by_surface, key=len, reverse=True))
                          + r")(?![\w-])")
-    return pattern.sub(lambda m: f"{m.group(1)} ({_sense(by_surface[m.group(1)], context - set(analyze(m.group(1))), scopes)})",
-                       text)
+    return pattern.sub(lambda m: f"{m.group(1)} ({_sense(by_surface[m.group(1)], context, scopes)})", text)
 
 
 _TAKEN_FOR = re.compile(r"\bon ((?:[^,.;:?()]|\.\d){2,40}?) for ((?:[^,.;:?()\s]+ ?){1,5})", re.I)
