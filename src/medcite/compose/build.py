@@ -887,9 +887,9 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
             and not gestation_conflict(weeks, c.text) and not _without_named(ctx, c.text)] or pool
     # (a guideline's dosing line states a dose without a verb that directs: "Octreotide dosing for
     # symptom control: A trial of octreotide 100–250 mcg subcutaneously (SC) three times a day …")
-    dosing = ctx.understood.aspect in ("starting-dose", "titration")
+    dose_asked = ctx.understood.aspect in ("starting-dose", "titration")
     directing = [c for c in pool if directs(c.text) or c.grade
-                 or (dosing and c.hit.source_type in ("guideline", "label") and _DOSING_LINE.match(c.text))]
+                 or (dose_asked and c.hit.source_type in ("guideline", "label") and _DOSING_LINE.match(c.text))]
     if not directing and not consumer_background:
         pool = [c for c in pool if c.hit.source_type != "consumer"]
     pool = directing or pool

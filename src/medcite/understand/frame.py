@@ -415,11 +415,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                 continue  # "burning feet" is no burn, "swelling" no "Swell"
             if len(key) == 1 and _phrasal_only(key[0], text):
                 continue  # "can't fall asleep" names no falls
-            if key in scopes.aliases and _plural_only(key[0], scopes.surface[key], text):
-                continue  # "transfuse platelets" names platelets, not "Platelet disorders"
-            if (len(key) == 1 and all(scopes.source_types[i] == "consumer" for i in scopes.phrases.get(key, ()))
-                    and _plural_only(key[0], scopes.surface[key], text)):
-                continue  # "drenching sweats" are a finding, not the consumer page "Sweat"
+            consumer_word = len(key) == 1 and all(scopes.source_types[i] == "consumer" for i in scopes.phrases.get(key, ()))
+            if (key in scopes.aliases or consumer_word) and _plural_only(key[0], scopes.surface[key], text):
+                # "transfuse platelets" names platelets, not "Platelet disorders"; "drenching sweats"
+                # are a finding, not the consumer page "Sweat"
+                continue
             if _names_a_service(key, text, scopes):
                 continue  # "back in metabolic clinic", "picked up on newborn screen": where, not what
             if key in scopes.aliases and not set(key) <= typed:
