@@ -24,6 +24,10 @@ CASES = [
     ("duration", "Patients on the waiting list should be reviewed every year.", False),
     # NICE cataracts (ngc:11298; set V, session 15)
     ("monitoring", "Do not offer in-person, first-day review to people after uncomplicated cataract surgery.", True),
+    # AAO-HNSF dysphonia (ngc:11373; set W, session 15): a time that has to pass first
+    ("threshold", "Clinicians should perform laryngoscopy, or refer to a clinician who can perform laryngoscopy, when "
+                  "dysphonia fails to resolve or improve within 4 weeks or irrespective of duration if a serious "
+                  "underlying cause is suspected.", True),
     # the asked drug's regimen stated as a trial of it (Cancer Care Ontario, ngc:10883)
     ("starting-dose", "Octreotide dosing for symptom control: A trial of octreotide 100–250 mcg subcutaneously (SC) three "
                       "times a day (TID) for 1–2 weeks followed by introduction of octreotide LAR 20–30 mg intramuscular "

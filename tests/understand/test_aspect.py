@@ -137,6 +137,9 @@ CASES = [
      "threshold"),
     ("had a 16-wk EPO trial, no erythroid response. ESA has failed - which drug and dose do I go to next?",
      "alternative"),
+    # set W, session 15: when to act, not which option
+    ("she's asking for a PPI or steroids. at what point does she need her larynx looked at - now or wait longer?",
+     "threshold"),
 ]
 
 

@@ -64,6 +64,9 @@ CASES = [
      ("Delayed sleep-wake phase disorder",)),
     ("can't fall asleep since her husband died", ()),
     ("81F, uncomplicated R phaco + IOL under topical this morning", ("cataract",)),
+    ("38F teacher, voice husky and breathy since a cold 5 wks ago", ("Dysphonia",)),
+    ("hoarseness for 2 months, smoker", ("Dysphonia",)),
+    ("voice normal, no stridor", ()),
     # values inside the reference range imply nothing
     ("acute stroke, 80M, SpO2 95% on air, no COPD", ()),
     ("Na 139, K 4.2, Hb 13.5, plt 250", ()),

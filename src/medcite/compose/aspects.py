@@ -156,6 +156,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
     "threshold": (
         (1.0, rf"\b(?:if|when|whose|with|at)\b.{{0,60}}(?:<|>|≤|≥|below|above|less than|greater than|more than|"
               rf"exceed\w*|under|over|at least)\s*{_NUM}"),
+        # a time that has to pass first: "… when dysphonia fails to resolve or improve within 4 weeks"
+        (1.0, rf"\b(?:fails?|failing|failed) to (?:resolve|improve)\b.{{0,30}}\bwithin {_NUM} {_TIME}|"
+              rf"\bpersist\w* (?:for )?(?:more than|longer than|beyond|over|at least) {_NUM} {_TIME}"),
         (0.9, r"\b(?:threshold|cut-?off|trigger|indicated (?:when|if|for|in)|should (?:be )?(?:offered|started|"
               r"considered|performed|given|treated) (?:when|if|to|in)|is (?:not )?(?:required|necessary|indicated))\b"),
         # "should I give X?" is answered by a recommendation for or against giving it

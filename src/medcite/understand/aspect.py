@@ -125,6 +125,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"operate|proceed|go ahead)|when (?:to|should (?:i|we|you)|do (?:i|we|you)) (?:start|begin|initiate|treat|transfuse|intubate|refer|"
         r"admit|operate|give|offer|add)|when is .{0,30}(?:indicated|needed|required)|indications? for|"
         r"should (?:i|we|you) (?:start|treat|transfuse|give|admit|refer)|(?:start|treat|transfuse) (?:if|when|at|below|above)|"
+        # "… her larynx looked at - now or wait longer?": when to act
+        r"\bnow or (?:wait|later)\b|\bwait (?:longer|and see)\b|"
         # "how soon after dx should she be referred to the pall care team?"
         r"how soon (?:after|should|to|do|can)\b.{0,60}\b(?:refer\w*|start\w*|begin\w*|offer\w*|treat\w*|operat\w*)|"
         r"does (?:she|he|this|the patient|pt) (?:need|require|qualify)|need (?:a |an )?(?:transfusion|admission|"
@@ -191,6 +193,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
 _TREATMENT_WORDS = re.compile(r"\b(?:treat\w*|manag\w*|therap\w*|tx|mgmt|rx|recommended)\b", re.I)
 
 
+_NOW_OR_LATER = re.compile(r"\bnow or (?:wait|later)\b", re.I)
 _DOSE_ASKED = re.compile(r"\bhow much\b|\bwhat dose\b|\bdose of\b", re.I)
 _CHOICE_ASKED = re.compile(r"\bwhich (?:[\w-]+ ){0,2}(?:should|do|would|to|is|are)\b", re.I)
 
@@ -210,6 +213,8 @@ def asked_aspects(question: str) -> tuple[Aspect, ...]:
     for aspect, cue in (("starting-dose", _DOSE_ASKED), ("first-line", _CHOICE_ASKED)):
         if aspect in found and found[0] == "threshold" and cue.search(text):
             found = (aspect, *(a for a in found if a != aspect))
+    if found[:1] == ("threshold",) and _NOW_OR_LATER.search(text):
+        found = tuple(a for a in found if a != "first-line")  # "now or wait longer?" is when, not which
     if not found and _TREATMENT_WORDS.search(text):
         found = ("first-line",)
     return found or ("general",)

@@ -145,6 +145,9 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
      "Delayed sleep-wake phase disorder"),
     # the operation for it: "R phaco + IOL this morning"
     (r"\bphaco(?:emulsification)?\b", "cataract"),
+    # a hoarse, husky or breathy voice
+    (r"\bhoarse(?:ness)?\b|\bvoice\b[^.;?]{0,20}\b(?:husky|hoarse|breathy|raspy|croaky|weak)\b|"
+     r"\b(?:husky|hoarse|breathy|raspy|croaky) voice\b", "Dysphonia"),
     # wax in the ear canals, ears syringed
     (r"\b(?:ear ?wax|cerumen)\b|\bwax\b[^.;?]{0,20}\b(?:ears?|canals?|EACs?)\b|\bears?\b[^.;?]{0,20}\bsyring\w*",
      "cerumen impaction"),
