@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
 from ..retrieve.analyze import analyze
+from ..retrieve.query import load_abbreviations
 
 # population key (PatientContext.populations()) -> (pattern over source text, search words, label)
 POPULATIONS: dict[str, tuple[re.Pattern[str], str, str]] = {
@@ -174,18 +176,24 @@ def _finding_stems(words: str, abbreviations: dict[str, tuple[str, ...]]) -> set
     return out - _MEASURE_WORDS
 
 
+@functools.lru_cache(maxsize=64)
+def _reported_normal(question: str) -> frozenset[str]:
+    """The stems of the findings ``question`` reports normal (read once per question, not once
+    per candidate sentence)."""
+    table = load_abbreviations()
+    return frozenset().union(*(_finding_stems(m.group(1), table) for m in _NORMAL_FINDING.finditer(question[:4000])))
+
+
 def normal_finding_conflict(question: str, sentence: str) -> bool:
     """True when the sentence is for a finding being abnormal that the question reports normal
     ("MCA PI normal" and "In the term SGA fetus …, an abnormal middle cerebral artery Doppler …
     should be used to time delivery"): another patient's recommendation."""
-    if "abnormal" not in sentence.lower() or not _NORMAL_FINDING.search(question):
+    if "abnormal" not in sentence.lower():
         return False
-    from ..retrieve.query import load_abbreviations
-
+    normal = _reported_normal(question)
+    if not normal:
+        return False
     table = load_abbreviations()
-    normal: set[str] = set()
-    for m in _NORMAL_FINDING.finditer(question[:4000]):
-        normal |= _finding_stems(m.group(1), table)
     for m in _ABNORMAL_FINDING.finditer(sentence[:2000]):
         said = _finding_stems(m.group(1) or m.group(2), table)
         if said and said <= normal:
