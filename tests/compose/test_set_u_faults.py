@@ -37,7 +37,9 @@ import pytest
 from datapath import ingested, ngc_summaries
 from medcite.answering import ask
 from medcite.compose.judge import directs, recommends
+from medcite.retrieve.scope import Scope, ScopeIndex
 from medcite.store import SQLiteStore
+from medcite.understand.frame import Frame, understand
 from medcite.understand.populations import normal_finding_conflict
 
 PEYRONIE = ("54M, erect penis started bending upwards ~18 mo ago, palpable dorsal plaque, pain settled, bend unchanged "
@@ -59,6 +61,11 @@ def store(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Iterator[
     shutil.copytree(data_dir / "medquad/5_NIDDK_QA", folder / "5_NIDDK_QA")
     with ingested(folder) as s:
         yield s
+
+
+def _understood(question: str, *scopes: Scope) -> Frame:
+    """The question understood beside an index of just these scopes."""
+    return understand(question, scopes=ScopeIndex(list(scopes)))
 
 
 def _first(question: str, store: SQLiteStore) -> tuple[str, str]:
@@ -146,8 +153,6 @@ def test_the_dosing_line_answers_what_regimen_to_start(store: SQLiteStore) -> No
     ("What basal insulin regimen is recommended for adults with type 1 diabetes?", "first-line"),
 ])
 def test_a_named_drugs_regimen_to_start_asks_its_dose(question: str, aspect: str) -> None:
-    from medcite.understand.frame import understand
-
     assert understand(question).aspect == aspect
 
 
@@ -163,12 +168,9 @@ def test_one_of_two_treatments_stopped(store: SQLiteStore) -> None:
 
 
 def test_stop_it_names_the_drug_just_before() -> None:
-    from medcite.retrieve.scope import Scope, ScopeIndex
-    from medcite.understand.frame import understand
-
-    scopes = ScopeIndex([Scope("ngc:11119", "guideline", "Recommendations for the treatment of ankylosing spondylitis",
-                               ("Ankylosing spondylitis (AS)",), "Adults with ankylosing spondylitis", ())])
-    frame = understand(SPONDYLITIS, scopes=scopes)
+    frame = _understood(SPONDYLITIS, Scope("ngc:11119", "guideline",
+                                           "Recommendations for the treatment of ankylosing spondylitis",
+                                           ("Ankylosing spondylitis (AS)",), "Adults with ankylosing spondylitis", ()))
     assert frame.aspect == "stop" and set(frame.focus_drugs) == {"naproxen", "etanercept"}
 
 
@@ -177,16 +179,13 @@ def test_stop_it_names_the_drug_just_before() -> None:
     ("84M severe AS, valve area 0.7, syncope on exertion, TAVI or SAVR?", "aortic stenosis"),
 ])
 def test_as_is_read_by_the_other_words(question: str, sense: str) -> None:
-    from medcite.retrieve.scope import Scope, ScopeIndex
-    from medcite.understand.frame import understand
-
-    scopes = ScopeIndex([
+    frame = _understood(
+        question,
         Scope("ngc:11119", "guideline", "Recommendations for the treatment of ankylosing spondylitis",
               ("Ankylosing spondylitis (AS)",), "Adults with ankylosing spondylitis", ("Tumor necrosis factor inhibitors",)),
         Scope("ngc:1", "guideline", "Management of valvular heart disease", ("Aortic stenosis",),
-              "Adults with valvular heart disease", ("Transcatheter aortic valve replacement",)),
-    ])
-    assert understand(question, scopes=scopes).senses[0] == sense
+              "Adults with valvular heart disease", ("Transcatheter aortic valve replacement",)))
+    assert frame.senses[0] == sense
 
 
 PYLORUS = ("ED: 5-wk-old boy, first-born, 3 days of forceful non-bilious vomiting straight after every feed, ravenous "
@@ -197,15 +196,11 @@ PYLORUS = ("ED: 5-wk-old boy, first-born, 3 days of forceful non-bilious vomitin
 def test_a_condition_the_findings_name_is_one_though_no_scope_lists_it() -> None:
     # the ACR guideline on vomiting infants (ngc:10660) lists "Vomiting in the first 3 months of
     # life" and writes pyloric stenosis as "HPS"; a scope naming birth weight stands beside it
-    from medcite.retrieve.scope import Scope, ScopeIndex
-    from medcite.understand.frame import understand
-
-    scopes = ScopeIndex([
+    frame = _understood(
+        PYLORUS,
         Scope("ngc:10660", "guideline", "ACR Appropriateness Criteria vomiting in infants up to 3 months of age",
               ("Vomiting in the first 3 months of life",), "Newborns and infants up to 3 months of age with vomiting", ()),
-        Scope("ngc:2", "guideline", "Low birth weight", ("Birth weight",), "Newborns", ()),
-    ])
-    frame = understand(PYLORUS, scopes=scopes)
+        Scope("ngc:2", "guideline", "Low birth weight", ("Birth weight",), "Newborns", ()))
     assert "pyloric stenosis" in frame.conditions
     assert ("pylor", "stenosi") in frame.focus_keys
 
@@ -225,17 +220,12 @@ def test_a_childs_question_goes_to_the_guideline_for_children(store: SQLiteStore
 def test_a_drug_offered_among_others_asks_for_the_conditions_treatment() -> None:
     # set W: "what's first-line tx here - zolpidem or something else?" (AASM circadian rhythm
     # guideline, ngc:10818); "can't fall asleep" names no falls
-    from medcite.retrieve.scope import Scope, ScopeIndex
-    from medcite.understand.frame import understand
-
-    scopes = ScopeIndex([
+    frame = _understood(
+        "23M grad student, for yrs can't fall asleep before ~3am whatever he tries, sleeps well till 11am on weekends. "
+        "mild depression on sertraline 50. what's first-line tx here - zolpidem or something else?",
         Scope("ngc:10818", "guideline", "Intrinsic circadian rhythm sleep-wake disorders",
               ("Delayed sleep-wake phase disorder (DSWPD)",), "Adults and children", ("Melatonin",)),
-        Scope("ngc:1", "guideline", "Falls in older people", ("Falls",), "Older people", ()),
-    ])
-    frame = understand("23M grad student, for yrs can't fall asleep before ~3am whatever he tries, sleeps well till "
-                       "11am on weekends. mild depression on sertraline 50. what's first-line tx here - zolpidem or "
-                       "something else?", scopes=scopes)
+        Scope("ngc:1", "guideline", "Falls in older people", ("Falls",), "Older people", ()))
     assert "Falls" not in frame.conditions
     assert frame.focus_drugs == ()
     assert frame.asked_condition == "Delayed sleep-wake phase disorder"
