@@ -900,7 +900,8 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
 _DOSING_LINE = re.compile(r"^(?:[\w-]+ ){0,3}(?:dosing|dosage|dose|regimen)\b[^:.;]{0,80}:\s*\S", re.I)
 
 
-_WITHOUT = re.compile(r"\bwithout (?:an? |any )?((?:[\w-]+ ){0,2}[\w-]+)", re.I)
+# ("with and without depression" is for both)
+_WITHOUT = re.compile(r"(?<!\bwith and )(?<!\bwith or )\bwithout (?:an? |any )?((?:[\w-]+ ){0,2}[\w-]+)", re.I)
 
 
 def _without_named(ctx: _Context, text: str) -> bool:

@@ -31,6 +31,8 @@ class Concept:
     def covered_by(self, terms: frozenset[str] | set[str]) -> bool:
         for form in self.forms:
             need = len(form) if len(form) <= 2 else math.ceil(0.67 * len(form))
+            if len(form) >= 4 and any(t not in terms and t not in _generic_stems() for t in form):
+                continue
             if sum(t in terms for t in form) >= need:
                 return True
         return False
