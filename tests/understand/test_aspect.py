@@ -140,6 +140,12 @@ CASES = [
     # set W, session 15: when to act, not which option
     ("she's asking for a PPI or steroids. at what point does she need her larynx looked at - now or wait longer?",
      "threshold"),
+    # sets X and Y, session 16
+    ("58F ESKD on HD, iPTH 1,150 pg/mL. what iPTH range are we actually trying to keep her in?", "target"),
+    ("what dose range is usual?", "starting-dose"),
+    ("day 3 after open repair of L TA rupture. physio asks how soon he can start taking weight through it in a boot?",
+     "threshold"),
+    ("reg says a neg D-dimer means we can skip the CT - is that safe?", "diagnosis"),
 ]
 
 
@@ -157,6 +163,9 @@ def test_asked_aspect(question: str, aspect: str) -> None:
     ("Hb 6.9 after GI bleed - transfuse now?", "threshold"),
     ("acromegaly, IGF-1 still high on octreotide, switching to pegvisomant. LFT monitoring schedule?", "monitoring"),
     ("52F on paroxetine 20, wants to stop. how do I taper it?", "titration"),
+    # the clause that asks, not a test's cut-off among the details
+    ("ED: 64M, hs-trop <5. D-dimer 0.28 (cut-off 0.5). reg says a neg D-dimer means we can skip the CT - is that safe?",
+     "diagnosis"),
 ])
 def test_the_last_question_decides(question: str, aspect: str) -> None:
     from medcite.understand.frame import understand

@@ -67,6 +67,17 @@ CASES = [
     ("38F teacher, voice husky and breathy since a cold 5 wks ago", ("Dysphonia",)),
     ("hoarseness for 2 months, smoker", ("Dysphonia",)),
     ("voice normal, no stridor", ()),
+    # sets X and Y, session 16
+    ("femur XR: focal lateral cortical beaking mid-shaft with a thin transverse lucency, not displaced",
+     ("atypical femoral fracture",)),
+    ("femur XR: healed mid-shaft fracture, plate in situ", ()),
+    ("14F, 8 faints in 3 mo - standing in assembly, hot showers, once at a blood test. each time lightheaded, sweaty, "
+     "tunnel vision", ("vasovagal syncope",)),
+    ("68M collapsed on exertion, no warning, ECG: LBBB", ()),
+    ("sudden ripping pain between the shoulder blades 90 min ago, BP 184/102 R arm vs 156/90 L",
+     ("aortic dissection", "hypertension")),
+    ("tearing chest pain radiating to the back", ("aortic dissection",)),
+    ("back pain after lifting boxes, no red flags", ()),
     # values inside the reference range imply nothing
     ("acute stroke, 80M, SpO2 95% on air, no COPD", ()),
     ("Na 139, K 4.2, Hb 13.5, plt 250", ()),

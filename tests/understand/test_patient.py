@@ -112,6 +112,8 @@ QUESTIONS: list[tuple[str, dict[str, Any]]] = [
                                                           gestation_weeks=34)),
     ("pregnant at 39/40, GBS positive", dict(pregnant=True, sex="female", gestation_weeks=39)),
     ("pregnant, 2 wks of cough", dict(pregnant=True, sex="female")),
+    # an age written before the child it describes
+    ("8-mo boy, 8.2 kg, formula-fed", dict(age_years=0.67, sex="male", weight_kg=8.2)),
     ("", {}),
 ]
 

@@ -159,6 +159,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         # a time that has to pass first: "… when dysphonia fails to resolve or improve within 4 weeks"
         (1.0, rf"\b(?:fails?|failing|failed) to (?:resolve|improve)\b.{{0,30}}\bwithin {_NUM} {_TIME}|"
               rf"\bpersist\w* (?:for )?(?:more than|longer than|beyond|over|at least) {_NUM} {_TIME}"),
+        # a bound on the time to act: "early (≤2 weeks) post-operative protected weight bearing",
+        # "within 2 weeks after surgery"
+        (0.9, rf"\((?:≤|<|>|≥|<=|>=)\s*{_NUM}\s*{_TIME}\)|\bwithin {_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME} "
+              rf"(?:of|after|following|post)\b"),
         (0.9, r"\b(?:threshold|cut-?off|trigger|indicated (?:when|if|for|in)|should (?:be )?(?:offered|started|"
               r"considered|performed|given|treated) (?:when|if|to|in)|is (?:not )?(?:required|necessary|indicated))\b"),
         # "should I give X?" is answered by a recommendation for or against giving it

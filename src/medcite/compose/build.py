@@ -1024,10 +1024,11 @@ def _names_dosed_drug(ctx: _Context, c: Candidate) -> bool:
 
 def _states_asked(ctx: _Context, c: Candidate) -> bool:
     """The sentence plainly states an asked taper, dose, target or duration, or recommends what
-    to do when first-line treatment has failed (the cues of a threshold or a stop, and of a
-    failure in a sentence that recommends nothing, also match a study's inclusion criteria)."""
+    to do when first-line treatment has failed or that a treatment be stopped (the cues of a
+    threshold, and of a failure or a stop in a sentence that recommends nothing, also match a
+    study's inclusion criteria)."""
     return any((a in ("titration", "starting-dose", "target", "duration")
-                or (a == "alternative" and directs(c.text))) and aspect_bonus(a, c.text) >= 0.9
+                or (a in ("alternative", "stop") and directs(c.text))) and aspect_bonus(a, c.text) >= 0.9
                for a in (ctx.understood.aspects or (ctx.understood.aspect,)))
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from ..clinical.notation import notation_words
 from ..clinical.sentences import sentence_spans
 from ..retrieve.analyze import analyze
 from ..types import Hit
@@ -163,6 +164,8 @@ def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
         shorts = used.get(hit.doc_id)
         for s in sentences:
             terms = s.terms | _stands_for(s.text, shorts) if shorts else s.terms
+            if noted := notation_words(s.text):
+                terms |= frozenset(analyze(noted))
             out.append(Candidate(
                 hit=hit, start=s.start, end=s.end, text=s.text, stems=s.stems, terms=terms, rank=rank,
                 facet=s.facet, cover=coverage(found, terms),

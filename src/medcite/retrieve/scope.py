@@ -98,7 +98,7 @@ def scope_of(doc_id: str, source_type: str, title: str, meta: dict[str, Any], me
 
 
 _QUALIFIERS = frozenset("acute chronic peripheral central primary secondary recurrent idiopathic unilateral bilateral "
-                        "severe mild moderate early advanced refractory persistent".split())
+                        "severe mild moderate early advanced refractory persistent suspicious suspected".split())
 
 
 def condition_phrases(scope: Scope) -> list[str]:
@@ -146,7 +146,18 @@ _ALSO_KNOWN = re.compile(r",?\s+(?:also known as|also called|otherwise known as|
 def _named_apart(items: Sequence[str]) -> list[str]:
     """Scope items with each other name an item gives ("Large hemispheric infarction (LHI), also
     known as malignant middle cerebral infarction") as an item of its own."""
-    return [part.strip() for item in items for part in _ALSO_KNOWN.split(item) if part.strip()]
+    return [_before_qualifying_tail(part.strip()) for item in items for part in _ALSO_KNOWN.split(item)
+            if part.strip()]
+
+
+# ", either symptomatic or asymptomatic": what follows the name only qualifies it
+_QUALIFYING_TAIL = re.compile(r",\s+(?:either|whether)\b.*$", re.I)
+
+
+def _before_qualifying_tail(item: str) -> str:
+    """``item`` without a tail that only qualifies its name ("Suspicious adnexal mass, either
+    symptomatic or asymptomatic" names a suspicious adnexal mass)."""
+    return _QUALIFYING_TAIL.sub("", item).strip() or item
 
 
 def _abbreviated(item: str) -> list[tuple[str, str]]:

@@ -92,6 +92,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"target range|therapeutic range|how low|treat to|get (?:him|her|them|it|levels?) (?:to|below|under)|"
         r"(?:acceptable|reasonable|ideal|safe) (?:level|range|value|sats?|bp|a1c|hba1c|glucose)|"
         r"what [\w-]+ (?:is|are) (?:acceptable|reasonable)|"
+        # "what iPTH range are we trying to keep her in?"
+        r"what (?!dos\w+ |dosing )(?:[\w-]+ ){1,2}range|keep(?:ing)? (?:her|him|them|it|levels?) in(?: range)?\s*\?|"
         r"(?:inr|sats?|spo2|bp|glucose|a1c|hba1c|ldl|tsh|hb|hgb|potassium|sodium) range)\b", re.I)),
     ("monitoring", re.compile(
         r"\b(?:which|what) (?:bloods?|labs?|tests?) and when\b|\bat what time ?points?\b|"
@@ -128,7 +130,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         # "… her larynx looked at - now or wait longer?": when to act
         r"\bnow or (?:wait|later)\b|\bwait (?:longer|and see)\b|"
         # "how soon after dx should she be referred to the pall care team?"
-        r"how soon (?:after|should|to|do|can)\b.{0,60}\b(?:refer\w*|start\w*|begin\w*|offer\w*|treat\w*|operat\w*)|"
+        # "physio asks how soon he can start taking weight through it"
+        r"how soon (?:(?:he|she|they|we|i|you|the patient|pt) )?(?:after|should|to|do|can|may)\b.{0,60}\b(?:refer\w*|"
+        r"start\w*|begin\w*|offer\w*|treat\w*|operat\w*)|"
         r"does (?:she|he|this|the patient|pt) (?:need|require|qualify)|need (?:a |an )?(?:transfusion|admission|"
         r"referral|treatment|tx|therapy|surgery))\b|\b(?:is|are) \w+(?: \w+)? enough\b(?! to (?:call|diagnose|confirm|make))|"
         # "is a CT indicated?", "do I need to anticoagulate?"
@@ -149,6 +153,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\b(?:(?<!newly )(?<!recently )(?<!just )diagnos\w*|(?<!newly )(?<!new )(?<!recently )(?<!just )dx|work-?up|w/u|test(?:s|ing)? (?:for|to)|which tests?|what tests?|screen\w*|"
         r"imaging|rule (?:in|out)|r/o|confirm\w*|how (?:to|do (?:i|we|you)) (?:tell|know|distinguish)|"
         r"criteria for|detect\w*|biopsy|what (?:study|studies|scan)|(?:ct|mri|ultrasound|us|x-?ray|v/q|cta) or|"
+        # "a neg D-dimer means we can skip the CT - is that safe?": whether a test excludes it
+        r"(?:neg|negative|normal)\b[^.?]{0,30}\b(?:rules? (?:it |this |that )?out|exclud\w*|means)|"
+        r"skip (?:the |a |an )?(?:ct|cta|scan|mri|imaging|biopsy|echo|ultrasound|tests?|x-?ray)|"
         r"call this|can i call|rule \w+ (?:in|out)|what counts as|is (?:that|this|it) (?:\w+ ){0,2}(?:already|"
         r"consistent with|enough to (?:call|diagnose)))\b|\b(?:ct|mri|cta|x-?ray|ultrasound|echo|scan)(?: head| chest| brain| abdomen)?\s*\?|"
         # "when is the best time to get the brain MRI?": when a test is done

@@ -151,6 +151,21 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     # wax in the ear canals, ears syringed
     (r"\b(?:ear ?wax|cerumen)\b|\bwax\b[^.;?]{0,20}\b(?:ears?|canals?|EACs?)\b|\bears?\b[^.;?]{0,20}\bsyring\w*",
      "cerumen impaction"),
+    # the femur's lateral cortex beaking or with a transverse lucency (on a bisphosphonate)
+    (r"\b(?:cortical|lateral) (?:cortical )?(?:beak\w*|thickening)\b[^?]{0,80}\b(?:femur|femoral|shaft|subtrochanteric)\b|"
+     r"\b(?:femur|femoral)\b[^?]{0,80}\b(?:cortical|lateral) (?:cortical )?(?:beak\w*|thickening)\b|"
+     r"\bbeak(?:ing)?\b[^.;?]{0,60}\btransverse lucency\b", "atypical femoral fracture"),
+    # faints with their prodrome, on standing or in the heat: a young person's vasovagal syncope
+    (r"\b(?:faint\w*|syncop\w*|passed out|passing out|LOC)\b[^?]{0,120}\b(?:lightheaded\w*|light-headed\w*|sweaty|"
+     r"sweating|clammy|tunnel vision|vision (?:going|went) (?:grey|gray|black)|nause\w*)\b[^?]{0,80}\b(?:standing|hot "
+     r"showers?|blood (?:test|draw)|sight of blood|venepuncture|needles?|assembly)\b|"
+     r"\b(?:standing|hot showers?|blood (?:test|draw)|sight of blood|assembly)\b[^?]{0,120}\b(?:lightheaded\w*|light-headed\w*|"
+     r"sweaty|clammy|tunnel vision)\b", "vasovagal syncope"),
+    # tearing pain through to the back, or a pressure difference between the arms
+    (r"\b(?:ripping|tearing)\b[^.;?]{0,40}\b(?:pain|chest|back|shoulder blades?|interscapular)\b|"
+     r"\bpain\b[^.;?]{0,30}\b(?:ripping|tearing)\b|"
+     r"\b(?:sudden|abrupt)\b[^.;?]{0,30}\bpain\b[^.;?]{0,30}\b(?:between the shoulder blades|interscapular)\b",
+     "aortic dissection"),
     # an organism in a joint replacement ("MSSA in her L TKA"): a prosthetic joint infection
     (r"\b(?:MSSA|MRSA|S\. ?aureus|staph\w*|strep\w*|enterococc\w*|CoNS|E\. ?coli|pseudomonas|cutibacterium)\b[^.;?]{0,40}"
      r"\b(?:TKA|THA|TKR|THR|(?:knee|hip|shoulder) (?:replacement|arthroplasty)|arthroplasty|prosthetic (?:joint|knee|hip))\b",

@@ -70,7 +70,7 @@ _H = r"[\s\-‐‑‒–]*"  # the hyphens and spaces of "62-year-old", "62 year
 _SIGN = r"[-−‐‑–]"  # hyphen-minus, minus sign, hyphens and the en dash typed for a minus
 _AGE_STRICT = re.compile(  # ages that cannot be anything else: "62-year-old", "aged 62", "62 yo"
     rf"(?P<s1>(?<![\w.]){_SIGN})?\b(?P<n1>\d{{1,6}}(?:\.\d+)?){_H}(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?)"
-    rf"{_H}old\b"
+    rf"(?:{_H}old\b|(?=\s+(?:boy|girl|baby|infant|neonate|toddler)\b))"  # "8-mo boy"
     rf"|(?P<s2>(?<![\w.]){_SIGN})?\b(?P<n2>\d{{1,6}}(?:\.\d+)?)\s*(?:yo|y/o|y\.o\.)(?!\w)"
     rf"|\bage(?:d|:)?\s+(?P<s3>{_SIGN}|minus\s+)?(?P<n3>\d{{1,6}}(?:\.\d+)?)\b(?!\s*(?:kg|lbs?|mg|%))"
     r"|\b(?P<n4>\d{1,6})\s*(?:years?|yrs?)\s+of\s+age\b",

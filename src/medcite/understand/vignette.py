@@ -52,6 +52,13 @@ _DETAIL_PATTERNS = (
     r"\bx\s?\d{1,3}\s?(?:d|days?|wks?|weeks?|mo|months?)\b",
     r"~\d{1,3}\s*(?:d|days?|wks?|weeks?|mo|months?|y|yrs?|years?)\b",
     r"\b(?:yesterday|today|tonight|last\s+(?:night|week|month|year)|this\s+morning|an\s+hour\s+ago)\b",
+    # who speaks: "physio asks how soon …", "gyn-onc wants it characterised", "reg says …" (the
+    # person asking or advising, not what the question is about)
+    r"\b(?:reg|registrar|SHO|consultant|boss|attending|resident|fellow|physio|physiotherapist|pharmacist|"
+    r"anaesthetist|anesthetist|anesthesiologist|surgeon|onc|oncologist|gyn-?onc|gyn|derm|dermatologist|ortho|"
+    r"cards|cardiology|renal|neuro|heme|haem|GP|MDT|mum|mom|dad|parents?|daughter|son|husband|wife)"
+    r"(?= (?:says|said|asks|asked|is asking|wants|wanted|told|thinks|thought|suggests|suggested|won'?t|will not|"
+    r"would like|is keen|keeps asking|reviewing)\b)",
     # the reaction an allergy caused: "pen allergic (hives)", "PCN allergy - anaphylaxis" (what
     # the patient once had, not what the question is about)
     r"(?<=allergic)\s*\([^()]{1,40}\)", r"(?<=allergy)\s*\([^()]{1,40}\)",

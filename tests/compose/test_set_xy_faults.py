@@ -1,0 +1,74 @@
+"""Faults sets X and Y (session 16's fresh bedside vignettes) found, each mended as a general
+rule and checked on real sources from ../shared/data:
+
+- "potent antiresorptive agents should be discontinued" answers "what do I do with the
+  alendronate - carry on … or stop it now?" after an atypical femoral fracture read from its
+  X-ray findings (ASBMR's task force report, ngc:10506; Cancer Care Ontario/ASCO's adjuvant
+  bisphosphonate guideline, ngc:11232, is the neighbour that answered before);
+- "TA rupture" is the Achilles tendon's, and "how soon he can start weight bearing" is answered by
+  "early (≤2 weeks) post-operative protected weight bearing" (AAOS, ngc:7580);
+- KDIGO's "CKD G5D" is a patient on dialysis (ngc:11233);
+- a scope item's qualifying tail ("Suspicious adnexal mass, either symptomatic or asymptomatic",
+  ngc:8822) does not hide the condition's name;
+- who speaks in a vignette ("physio asks", "gyn-onc wants", "reg says") is not what it asks about.
+"""
+
+from __future__ import annotations
+
+from datapath import ngc_fixture
+from medcite.answering import ask
+from medcite.clinical.notation import notation_words
+from medcite.compose.aspects import aspect_bonus
+from medcite.retrieve.analyze import analyze
+from medcite.retrieve.scope import Scope, condition_phrases
+from medcite.store import SQLiteStore
+from medcite.understand.frame import understand
+
+store = ngc_fixture(("10506", "11232", "7580"), "setxy")
+
+AFF = ("76F, alendronate 70 mg weekly for 9 yrs, 4 wks of dull L thigh ache when walking. femur XR: focal lateral "
+       "cortical beaking mid-shaft with a thin transverse lucency, not displaced. eGFR 55, vit D 62. ortho reviewing "
+       "for a nail. what do I do with the alendronate - carry on, plan a drug holiday, or stop it now?")
+ACHILLES = ("38M day 3 after open repair of L TA rupture, Thompson +ve. physio asks how soon he can start weight "
+            "bearing?")
+
+
+def test_stopping_a_drug_class_answers_stopping_its_drug(store: SQLiteStore) -> None:
+    answer = ask(AFF, store, save=False)
+    assert answer.bottom_line and "antiresorptive agents should be discontinued" in answer.bottom_line[0].text, \
+        [s.text for s in answer.bottom_line]
+
+
+def test_how_soon_is_answered_by_the_time_to_act(store: SQLiteStore) -> None:
+    answer = ask(ACHILLES, store, save=False)
+    assert answer.bottom_line and "early (≤2 weeks) post-operative protected weight bearing" in \
+        answer.bottom_line[0].text, [s.text for s in answer.bottom_line]
+
+
+def test_a_time_bound_states_when_to_act() -> None:
+    assert aspect_bonus("threshold", "The work group suggests early (≤2 weeks) post-operative protected weight "
+                                     "bearing for patients with acute Achilles tendon rupture.") >= 0.9
+    assert aspect_bonus("threshold", "Offer repair within 2 weeks of the injury.") >= 0.9
+    assert aspect_bonus("threshold", "Weight bearing was studied in 2 weeks-long trials.") == 0
+
+
+def test_ckd_g5d_is_a_patient_on_dialysis() -> None:
+    words = frozenset(analyze(notation_words("In patients with CKD G5D, the Work Group suggests maintaining iPTH "
+                                             "levels in the range of approximately 2 to 9 times the upper normal limit")))
+    assert {"dialysi", "hemodialysi"} <= words
+    assert notation_words("In patients with CKD G3a-G5, the Work Group suggests …") == ""
+
+
+def test_a_qualifying_tail_does_not_hide_the_name() -> None:
+    scope = Scope("ngc:8822", "guideline", "Management of a suspicious adnexal mass.",
+                  ("Suspicious adnexal mass, either symptomatic or asymptomatic",), "", ())
+    phrases = condition_phrases(scope)
+    assert "Suspicious adnexal mass" in phrases and "adnexal mass" in phrases
+
+
+def test_who_speaks_is_not_what_is_asked() -> None:
+    frame = understand("48F, complex R adnexal mass on TVUS. gyn-onc wants it characterised before surgery - what scan "
+                       "next?")
+    assert not {"gyn", "onc"} & set(frame.terms), frame.terms
+    frame = understand(ACHILLES)
+    assert "physio" not in frame.terms, frame.terms
