@@ -10,12 +10,20 @@ rule and checked on real sources from ../shared/data:
 - KDIGO's "CKD G5D" is a patient on dialysis (ngc:11233);
 - a scope item's qualifying tail ("Suspicious adnexal mass, either symptomatic or asymptomatic",
   ngc:8822) does not hide the condition's name;
-- who speaks in a vignette ("physio asks", "gyn-onc wants", "reg says") is not what it asks about.
+- who speaks in a vignette ("physio asks", "gyn-onc wants", "reg says") is not what it asks about;
+- a history that fills retrieval with another topic ("ascending cholangitis, CBD stone … ERCP") does not
+  hide the guideline listing the asked condition (NICE's prophylaxis against infective endocarditis,
+  ngc:10805, beside the gallstone guideline, ngc:10641);
+- "faints" are syncope (the CCS paediatric syncope statement, ngc:11172).
 """
 
 from __future__ import annotations
 
-from datapath import ngc_fixture
+from pathlib import Path
+
+import pytest
+
+from datapath import ngc_fixture, ngc_store
 from medcite.answering import ask
 from medcite.clinical.notation import notation_words
 from medcite.compose.aspects import aspect_bonus
@@ -72,3 +80,30 @@ def test_who_speaks_is_not_what_is_asked() -> None:
     assert not {"gyn", "onc"} & set(frame.terms), frame.terms
     frame = understand(ACHILLES)
     assert "physio" not in frame.terms, frame.terms
+
+
+IE_ERCP = ("64M, native MV IE (strep mitis) 2 yrs ago, treated medically, no valve surgery. now in with ascending "
+           "cholangitis, CBD stone on MRCP, ERCP tomorrow. anaphylaxis to penicillin so he's on cipro + metronidazole. "
+           "does his IE hx change what abx cover he needs around the ERCP?")
+
+
+def test_a_guideline_listing_the_asked_condition_joins_retrieval_that_missed_it(
+        tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> None:
+    from medcite.compose import build
+    from medcite.retrieve.search import Retriever
+
+    with ngc_store(("10805", "10641"), tmp_path_factory.mktemp("ie"), data_dir) as small:
+        retriever = Retriever(small)
+        ctx = build._context(IE_ERCP, "clinician", "", None, retriever, small)
+        # retrieval led by the history's gallstones, as on the full store
+        gallstones = small.passages_of("ngc:10641", limit=20)
+        hits = build._with_listing_document(gallstones, ctx, retriever, small, build.ComposeConfig())
+        order = list(dict.fromkeys(h.doc_id for h in hits))
+        assert order[:2] == ["ngc:10641", "ngc:10805"], order
+
+
+def test_faint_is_syncope() -> None:
+    from medcite.understand.concepts import concepts
+
+    found = concepts(["faint"], None, lambda t: 1.0)
+    assert found[0].covered_by(frozenset(analyze("pediatric vasovagal syncope (VVS) resolves")))

@@ -145,6 +145,8 @@ def compose(
     # reduced query lost details that tell guidelines apart); the frame decides relevance.
     query = f"{follow_up_of.question} {question}" if follow_up_of else ctx.understood.search_text
     hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
+    if hits and not follow_up_of:
+        hits = _with_listing_document(hits, ctx, retriever, store, config)
     documents = _best_documents(_reranked(hits, ctx, store), ctx.lay) if ctx.found else {}
     hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents, population=ctx.asked_population,
                                        reasons=ctx.understood.reasons))
@@ -510,6 +512,37 @@ def _asked_condition_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceSt
     if better is None or better == docs[0]:
         return list(hits)
     return _moved_first(hits, better)
+
+
+def _with_listing_document(hits: list[Hit], ctx: _Context, retriever: Retriever, store: EvidenceStore,
+                           config: ComposeConfig, k: int = 5) -> list[Hit]:
+    """``hits`` with the passages of a guideline whose scope lists the asked condition placed
+    second, when none of the top ``k`` documents names it: a vignette's history can fill
+    retrieval with another topic ("… ascending cholangitis, CBD stone on MRCP, ERCP tomorrow …
+    does his IE hx change what abx cover he needs?" retrieves gallstone guidelines, not the one on
+    prophylaxis against infective endocarditis). Found by searching the asked condition's name
+    with the asking clause."""
+    u = ctx.understood
+    # (only a condition the asking clause names, and not a reaction to a drug: "reports anaphylaxis
+    # to penicillin … options?" asks about what the penicillin was for)
+    asked = [(name, key) for name, key in zip(u.conditions, u.condition_keys, strict=False)
+             if key in u.focus_keys and not alternative_reasons(name)]
+    if ctx.lay or not asked or not u.ask_names_subject:
+        return hits
+    index = scopes.load(store, _generic_stems())
+    docs = list(dict.fromkeys(h.doc_id for h in hits))[:k]
+    if any(index.names(d, key) for d in docs for _, key in asked):
+        return hits
+    query = " ".join([*(name for name, _ in asked), *u.ask_terms])
+    listing = [h for h in retriever.search(query, k=config.passages, snippets=False)
+               if h.source_type in ("guideline", "label") and any(index.lists(h.doc_id, key) for _, key in asked)]
+    if not listing:
+        return hits
+    doc_id = listing[0].doc_id
+    moved = [h for h in listing if h.doc_id == doc_id]
+    first = [h for h in hits if h.doc_id == hits[0].doc_id]
+    rest = [h for h in hits if h.doc_id != hits[0].doc_id and h.doc_id != doc_id]
+    return [*first, *moved, *rest]
 
 
 def _ruled_out_later(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k: int = 5) -> list[Hit]:

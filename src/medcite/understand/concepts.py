@@ -129,6 +129,9 @@ _OTHER_WORDINGS: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] =
     # episode")
     (frozenset({"major", "episod"}), (frozenset({"major", "depress", "disord"}),)),
     (frozenset({"mde"}), (frozenset({"major", "depress", "disord"}),)),
+    # the everyday word and the clinical one: "8 faints in 3 mo" and "pediatric vasovagal syncope"
+    (frozenset({"faint"}), (frozenset({"syncop"}),)),
+    (frozenset({"syncop"}), (frozenset({"faint"}),)),
     # the test and its record: "echo (echocardiography)" and "An echocardiogram may be performed …"
     (frozenset({"echocardiographi"}), (frozenset({"echocardiogram"}),)),
     (frozenset({"echocardiogram"}), (frozenset({"echocardiographi"}),)),
