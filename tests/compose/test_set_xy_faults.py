@@ -107,3 +107,55 @@ def test_faint_is_syncope() -> None:
 
     found = concepts(["faint"], None, lambda t: 1.0)
     assert found[0].covered_by(frozenset(analyze("pediatric vasovagal syncope (VVS) resolves")))
+
+
+OCD_DBS = ("36M severe OCD since 14 (contamination/checking), Y-BOCS 35. failed fluoxetine 80, sertraline 300, "
+           "clomipramine 250, aripiprazole + risperidone augmentation and 2 intensive inpatient ERP programmes. "
+           "functional neurosurgery MDT discussing DBS - which target has the best evidence?")
+ANCA = ("27F, 3 wks of haemoptysis, creat 90 -> 310, urine blood 3+ prot 2+, MPO-ANCA 150, renal bx: pauci-immune "
+        "crescentic GN. pulsed methylpred given. she really wants kids in the future and is scared of cyclophosphamide "
+        "- what can we induce with instead?")
+ANCA_SCOPE = Scope("ngc:10326", "guideline", "Rituximab in combination with glucocorticoids for treating "
+                   "anti-neutrophil cytoplasmic antibody-associated vasculitis.",
+                   ("Anti-neutrophil cytoplasmic antibody (ANCA)-associated vasculitis, including granulomatosis with "
+                    "polyangiitis (GPA) and microscopic polyangiitis (MPA)",), "", ())
+OCD_SCOPE = Scope("ngc:10550", "guideline", "Deep brain stimulation for obsessive-compulsive disorder.",
+                  ("Obsessive-compulsive disorder (OCD)",), "", ())
+
+
+def test_drugs_that_failed_are_the_history_not_the_question() -> None:
+    from medcite.retrieve.scope import ScopeIndex
+
+    frame = understand(OCD_DBS, scopes=ScopeIndex([OCD_SCOPE]))
+    assert frame.aspect == "first-line"  # "which target": a site to choose, not a value to reach
+    assert not frame.focus_drugs and frame.focus_keys, (frame.focus_drugs, frame.focus_keys)
+
+
+def test_an_alternative_to_one_drug_is_asked_for_its_condition_too() -> None:
+    from medcite.retrieve.scope import ScopeIndex
+
+    frame = understand(ANCA, scopes=ScopeIndex([ANCA_SCOPE]))
+    assert frame.aspect == "alternative"
+    assert frame.focus_drugs == ("cyclophosphamide",)
+    assert ("anca", "associ", "vascul") in frame.focus_keys, frame.focus_keys
+
+
+def test_a_name_joined_to_its_abbreviation_and_before_including() -> None:
+    assert "ANCA-associated vasculitis" in condition_phrases(ANCA_SCOPE)
+    tb = Scope("ngc:10880", "guideline", "Tuberculosis.", ("Tuberculosis (TB), including latent TB infection",), "", ())
+    assert "Tuberculosis" in condition_phrases(tb)
+
+
+def test_a_lead_in_listing_when_first_line_cannot_be_used_states_the_alternative(
+        tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> None:
+    from medcite.compose import build
+    from medcite.compose.select import candidates
+    from medcite.retrieve.search import Retriever
+
+    with ngc_store(("10326",), tmp_path_factory.mktemp("anca"), data_dir) as small:
+        ctx = build._context(ANCA, "clinician", "", None, Retriever(small), small)
+        cands = candidates(small.passages_of("ngc:10326", limit=50), ctx.found)
+        ctx.lists = build._separate_lists(small, cands, ["ngc:10326"])
+        lead = next(c for c in cands if c.text.startswith("Rituximab, in combination"))
+        assert "Cyclophosphamide is contraindicated or not tolerated" in build._with_its_list(ctx, lead)
+        assert build._asked(ctx, lead, listed=True) > 0

@@ -104,6 +104,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               r"if .{0,60}(?:not tolerated|contraindicated|fails?|ineffective|inadequate|unsuccessful|allerg\w+|"
               r"not (?:possible|available|effective|respond\w*)))\b"),
         (1.0, r"\bcontraindicated\b.{0,80}\b(?:in which case|instead)\b"),
+        # the cases a recommendation's list gives: "… only if: … Cyclophosphamide is contraindicated or
+        # not tolerated or …"
+        (0.8, r"\b(?:is|are) (?:contraindicated|not tolerated)\b"),
         # "In the event of allergy to amoxicillin, azithromycin …", "for patients allergic to penicillin"
         (1.0, r"\b(?:in the event of|in (?:the )?cases? of|for|with)\s+(?:an?\s+|(?:a )?known\s+)?(?:allerg\w+|"
               r"intoleran\w+|hypersensitiv\w+|(?:treatment )?failure)\b|"

@@ -721,7 +721,7 @@ def _with_its_list(ctx: _Context, c: Candidate) -> str:
     if not c.is_lead or ctx.understood.aspect == "general":
         return c.text
     listed = c.hit.text[c.end:c.end + _LIST_LOOKAHEAD]
-    if not listed.strip() and announces_values(c.text):
+    if not listed.strip() and _announces(ctx, c):
         # items stored one per passage after it: read only for a lead-in that announces them (a
         # list of who or when, read too, took the body's room from statements of the asked aspect)
         listed = ctx.lists.get(c.hit.passage_id, "")
@@ -734,7 +734,18 @@ def _with_its_list(ctx: _Context, c: Candidate) -> str:
 def _announces_answers(ctx: _Context, c: Candidate) -> bool:
     """A lead-in that may be a bottom line: it announces what it lists and its list states
     the asked aspect."""
-    return announces_values(c.text) and _asked(ctx, c, listed=True) > 0
+    return _announces(ctx, c) and _asked(ctx, c, listed=True) > 0
+
+
+# "… is recommended as an option for inducing remission …, only if:" lists when it applies
+_CONDITIONAL_LEAD = re.compile(r"\b(?:only )?(?:if|when|where|unless|in (?:people|patients) (?:who|in whom))\s*:\s*$", re.I)
+
+
+def _announces(ctx: _Context, c: Candidate) -> bool:
+    """The lead-in announces values its list gives, or, for an alternative, the cases it is
+    for (first-line contraindicated, not tolerated, failed: the alternative's reasons)."""
+    return announces_values(c.text) or (ctx.understood.aspect == "alternative"
+                                        and bool(_CONDITIONAL_LEAD.search(c.text)))
 
 
 _LEAD_CONDITION = re.compile(r",\s*(?:if|unless|when|where|provided)\b[^:]*:$")

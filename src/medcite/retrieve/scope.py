@@ -128,6 +128,9 @@ def condition_phrases(scope: Scope) -> list[str]:
         # ("Guillain-Barré syndrome (GBS)"); inside a name it abbreviates a part of it ("Hormone
         # receptor (HR)–positive metastatic breast cancer": HR is no condition).
         out += [short for short, _ in _abbreviated(item)]
+        joined = _JOINED_ABBREVIATION.match(item)
+        if joined:
+            out.append(joined.group(1) + joined.group(2))
         out += [name for name, _ in _other_names(item)]
     if scope.source_type == "consumer" and scope.title and len(scope.title.split()) <= _MAX_PHRASE_TOKENS:
         out.append(scope.title)
@@ -151,12 +154,16 @@ def _named_apart(items: Sequence[str]) -> list[str]:
 
 
 # ", either symptomatic or asymptomatic": what follows the name only qualifies it
-_QUALIFYING_TAIL = re.compile(r",\s+(?:either|whether)\b.*$", re.I)
+_QUALIFYING_TAIL = re.compile(r",\s+(?:either|whether|including)\b.*$", re.I)
+# "Anti-neutrophil cytoplasmic antibody (ANCA)-associated vasculitis": the abbreviation joined to
+# the rest of the name, which clinicians write with it ("ANCA-associated vasculitis")
+_JOINED_ABBREVIATION = re.compile(r"^(?:[\w'’-]+ ){1,5}\(([A-Z][A-Za-z0-9]{1,9})\)(-[\w'’-]+(?: [\w'’-]+){0,3})$")
 
 
 def _before_qualifying_tail(item: str) -> str:
     """``item`` without a tail that only qualifies its name ("Suspicious adnexal mass, either
-    symptomatic or asymptomatic" names a suspicious adnexal mass)."""
+    symptomatic or asymptomatic" names a suspicious adnexal mass; "Tuberculosis (TB), including
+    latent TB infection" names tuberculosis)."""
     return _QUALIFYING_TAIL.sub("", item).strip() or item
 
 

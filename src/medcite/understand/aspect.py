@@ -88,7 +88,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:stretch|extend|space)\w* (?:\w+ ){0,3}(?:to|out)\b[^?.]{0,20}\bq\s?\d+\s?(?:w|wk|wks|weeks?|d|days?)|"
         r"(?:stretch|extend|lengthen)\w* (?:the |his |her )?(?:dosing |dose |injection |treatment )?interval)\b", re.I)),
     ("target", re.compile(
-        r"\b(?:target\w*|goals?|aim(?:ing)? (?:for|at)|keep(?:ing)? (?:the |her |his |him |them )?[\w\s]{0,20}(?:below|under|above|between)|"
+        # ("which target has the best evidence?" for deep brain stimulation chooses a site)
+        r"\b(?:(?<!which )target\w*|goals?|aim(?:ing)? (?:for|at)|keep(?:ing)? (?:the |her |his |him |them )?[\w\s]{0,20}(?:below|under|above|between)|"
         r"target range|therapeutic range|how low|treat to|get (?:him|her|them|it|levels?) (?:to|below|under)|"
         r"(?:acceptable|reasonable|ideal|safe) (?:level|range|value|sats?|bp|a1c|hba1c|glucose)|"
         r"what [\w-]+ (?:is|are) (?:acceptable|reasonable)|"

@@ -166,6 +166,11 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
      r"\bpain\b[^.;?]{0,30}\b(?:ripping|tearing)\b|"
      r"\b(?:sudden|abrupt)\b[^.;?]{0,30}\bpain\b[^.;?]{0,30}\b(?:between the shoulder blades|interscapular)\b",
      "aortic dissection"),
+    # a raised MPO or PR3 antibody with a pauci-immune (crescentic) glomerulonephritis or lung bleeding
+    (r"\b(?:MPO|PR3|[cp])-?ANCA\b(?! (?:neg\w*|-ve|normal))[^?]{0,120}\b(?:pauci-?immune|crescentic|GN|"
+     r"glomerulonephritis|ha?emoptysis|pulmonary ha?emorrhage)\b|"
+     r"\b(?:pauci-?immune|crescentic|GN|glomerulonephritis|ha?emoptysis)\b[^?]{0,120}\b(?:MPO|PR3|[cp])-?ANCA\b"
+     r"(?! (?:neg\w*|-ve|normal))", "ANCA-associated vasculitis"),
     # an organism in a joint replacement ("MSSA in her L TKA"): a prosthetic joint infection
     (r"\b(?:MSSA|MRSA|S\. ?aureus|staph\w*|strep\w*|enterococc\w*|CoNS|E\. ?coli|pseudomonas|cutibacterium)\b[^.;?]{0,40}"
      r"\b(?:TKA|THA|TKR|THR|(?:knee|hip|shoulder) (?:replacement|arthroplasty)|arthroplasty|prosthetic (?:joint|knee|hip))\b",

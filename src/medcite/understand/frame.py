@@ -235,6 +235,17 @@ def _history_stems(text: str) -> set[str]:
     return out
 
 
+# "failed fluoxetine 80, sertraline 300 …", "tried and stopped amitriptyline", "no response to X"
+_TRIED = re.compile(r"\b(?:failed|tried|no (?:response|improvement) (?:to|with|on)|intolerant (?:of|to)|"
+                    r"refractory to)\b([^.;?]{0,200})", re.I)
+
+
+def _tried_drugs(text: str, drugs: Sequence[str]) -> list[str]:
+    """The drugs of ``drugs`` the question says were tried and did not work."""
+    spans = " ".join(m.group(1).lower() for m in _TRIED.finditer(text[:4000]))
+    return [d for d in drugs if d.lower() in spans]
+
+
 @functools.cache
 def _class_stems() -> tuple[frozenset[str], ...]:
     """The stems of each drug class name ("loop diuretic" -> {"loop", "diuret"})."""
@@ -504,6 +515,13 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     last = set(analyze(q[qs:qe]))
     named = any(set(k) <= last for k in seen_keys) or any(set(analyze(d)) <= last for d in drugs)
     own_words = set() if named else {t for t in last if t in set(content)}
+    tried = _tried_drugs(q, drugs)
+    if aspect != "alternative" and tried and not any(d.lower() in q[a:b].lower() for d in tried):
+        # "failed fluoxetine 80, sertraline 300, clomipramine 250 … DBS - which target has the best
+        # evidence?": what was tried is the history the question starts from, not what it asks about
+        focus_drugs = [d for d in focus_drugs if d not in tried]
+        if not focus_drugs and not focus_keys:
+            focus_keys = list(current)  # … and the condition they were tried for is
     if aspect == "alternative" and focus_keys:
         # "chancroid in pregnancy when ciprofloxacin is contraindicated", "allergic to PCN -
         # what instead?": the drug named is what cannot be used, not what the answer is about.
@@ -520,6 +538,14 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # A drug offered as one option among others ("first-line tx here - zolpidem or something
         # else?") asks for the condition's treatment likewise.
         focus_keys, focus_drugs = treated, []
+    elif (aspect == "alternative" and len(focus_drugs) == 1 and scopes is not None
+          and (treated := [k for k in current if any(scopes.source_types[i] in ("guideline", "label")
+                                                     for i in scopes.phrases.get(k, ()))])):
+        # "… pauci-immune crescentic GN … scared of cyclophosphamide - what can we induce with
+        # instead?": the condition it was for is asked about too, whose guideline names the
+        # alternative without the drug ruled out (the first condition only: haemoptysis is how
+        # the vasculitis showed)
+        focus_keys = treated[:1]
     if not focus_keys and not focus_drugs:
         # "… painful diabetic neuropathy. what first for the pain?": a clause that names no
         # condition whole asks about the one that shares its words.
