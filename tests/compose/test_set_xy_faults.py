@@ -159,3 +159,24 @@ def test_a_lead_in_listing_when_first_line_cannot_be_used_states_the_alternative
         lead = next(c for c in cands if c.text.startswith("Rituximab, in combination"))
         assert "Cyclophosphamide is contraindicated or not tolerated" in build._with_its_list(ctx, lead)
         assert build._asked(ctx, lead, listed=True) > 0
+
+
+PFUI = ("29M, motorbike RTC 4 mo ago, open-book pelvic # (ORIF), blood at the meatus, RUG: partial PFUI, primary "
+        "realignment over a catheter, catheter out at 6 wks. voiding well now, Qmax 18, erections back. how long do I "
+        "keep him in clinic watching for late problems?")
+
+
+def test_a_mans_weeks_date_an_event_not_a_pregnancy() -> None:
+    from medcite.retrieve.scope import ScopeIndex
+
+    urotrauma = Scope("ngc:10423", "guideline", "Urotrauma: AUA guideline.", ("Urologic trauma",), "", ())
+    frame = understand(PFUI, scopes=ScopeIndex([urotrauma]))
+    assert frame.population == "adults" and not frame.patient.pregnant
+    assert "urethral injury" in frame.conditions  # named by its sign, and written out ("PFUI") too
+
+
+def test_a_duration_in_words() -> None:
+    sentence = ("Clinicians should monitor patients for complications (e.g., stricture formation, erectile dysfunction, "
+                "incontinence) for at least one year following urethral injury.")
+    assert aspect_bonus("duration", sentence) >= 0.9
+    assert aspect_bonus("duration", "It was used for one patient.") == 0

@@ -80,6 +80,7 @@ CASES = [
     ("back pain after lifting boxes, no red flags", ()),
     ("MPO-ANCA 150, renal bx: pauci-immune crescentic GN", ("ANCA-associated vasculitis",)),
     ("3 wks of haemoptysis, p-ANCA negative", ()),
+    ("motorbike RTC, open-book pelvic # (ORIF), blood at the meatus", ("urethral injury",)),
     # values inside the reference range imply nothing
     ("acute stroke, 80M, SpO2 95% on air, no COPD", ()),
     ("Na 139, K 4.2, Hb 13.5, plt 250", ()),

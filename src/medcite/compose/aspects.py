@@ -86,6 +86,8 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
     "duration": (
         (1.0, rf"\bfor (?:at least |a minimum of |up to |a total of |(?:not|no) (?:more|longer) than |a maximum of )?"
               rf"{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME}\b"),
+        # … in words, less plainly than in figures: "for at least one year following urethral injury"
+        (0.9, rf"\bfor (?:at least |a minimum of |up to |a total of )?{_NUMBER_WORDS} {_TIME}\b"),
         (1.0, rf"\b(?:duration|course|continue\w*|maintain\w*)\b.{{0,60}}\b{_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME}\b"),
         (0.9, rf"\b(?:at least|a minimum of|no less than|up to) {_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?\s?{_SHORT_TIME}\b"),
         # "long-term" of a treatment, not of its side effects

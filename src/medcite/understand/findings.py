@@ -171,6 +171,8 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
      r"glomerulonephritis|ha?emoptysis|pulmonary ha?emorrhage)\b|"
      r"\b(?:pauci-?immune|crescentic|GN|glomerulonephritis|ha?emoptysis)\b[^?]{0,120}\b(?:MPO|PR3|[cp])-?ANCA\b"
      r"(?! (?:neg\w*|-ve|normal))", "ANCA-associated vasculitis"),
+    # blood at the urethral meatus after pelvic or perineal trauma
+    (r"\bblood at the (?:urethral )?meatus\b|\bmeatal blood\b", "urethral injury"),
     # an organism in a joint replacement ("MSSA in her L TKA"): a prosthetic joint infection
     (r"\b(?:MSSA|MRSA|S\. ?aureus|staph\w*|strep\w*|enterococc\w*|CoNS|E\. ?coli|pseudomonas|cutibacterium)\b[^.;?]{0,40}"
      r"\b(?:TKA|THA|TKR|THR|(?:knee|hip|shoulder) (?:replacement|arthroplasty)|arthroplasty|prosthetic (?:joint|knee|hip))\b",

@@ -340,8 +340,9 @@ def _patient(question: str, details: list[tuple[int, int]], given: PatientContex
     # where a loose reading cannot mistake "10-year risk" for an age.
     bedside = parse_patient(" ; ".join(question[s:e] for s, e in details))
     ctx = merge(bedside, from_question)
-    if not ctx.pregnant and _PREGNANT.search(question) and not re.search(r"\b(?:born|preterm infant|neonate)\b",
-                                                                           question, re.I):
+    # ("29M … catheter out at 6 wks": a man's "at 6 wks" dates an event, not a pregnancy)
+    if (not ctx.pregnant and ctx.sex != "male" and _PREGNANT.search(question)
+            and not re.search(r"\b(?:born|preterm infant|neonate)\b", question, re.I)):
         ctx = ctx.model_copy(update={"pregnant": True, "sex": "female"})
     ctx = ctx.model_copy(update={"raw": ""})  # the patient line shows only what was given as one
     return merge(ctx, given) if given is not None else ctx
@@ -372,6 +373,9 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     expanded = _chosen_senses_first(expanded, set(analyze(masked)), scopes)
     # A telling finding names its condition as its name would ("ulcer over L medial malleolus").
     signs = [name for name in named_by_signs(q) if not set(analyze(name)) <= set(analyze(text))]
+    # (one written out too - "PFUI" is "pelvic fracture urethral injury" - is still one when no
+    # scope lists it by that name)
+    written_signs = [name for name in named_by_signs(q) if name not in signs]
     unsigned = analyze(text)
     if signs:
         text = f"{text} ; {' ; '.join(signs)}"
@@ -443,7 +447,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # ("forceful non-bilious vomiting … firm mass in the RUQ": pyloric stenosis, which the ACR
         # guideline on vomiting infants writes as "HPS").
         listed = {key for *_, key in conditions}
-        for name in signs:
+        for name in [*signs, *written_signs]:
             key = tuple(analyze(name))
             if key and key not in listed and key not in scopes.phrases:
                 conditions.append((False, max((idf(t) for t in key), default=1.0) if idf else 1.0, name, key))
