@@ -146,6 +146,22 @@ def test_a_name_joined_to_its_abbreviation_and_before_including() -> None:
     assert "Tuberculosis" in condition_phrases(tb)
 
 
+def test_the_conditions_an_item_includes_are_named() -> None:
+    postanesthetic = Scope("ngc:9688", "guideline", "Practice guidelines for postanesthetic care.",
+                           ("Complications of anesthesia, including nausea and vomiting, respiratory and cardiovascular "
+                            "complications, shivering, and hypothermia",), "", ())
+    phrases = condition_phrases(postanesthetic)
+    assert {"shivering", "hypothermia", "nausea and vomiting"} <= set(phrases), phrases
+    assert "respiratory and cardiovascular complications" not in phrases  # four words: a class, not one condition
+
+
+def test_a_drug_someone_will_not_give_is_a_contraindication() -> None:
+    from medcite.understand.aspect import alternative_reasons
+
+    assert alternative_reasons("on phenelzine so anaesthetist won't give pethidine for the shivering") == \
+        {"contraindication"}
+
+
 def test_a_lead_in_listing_when_first_line_cannot_be_used_states_the_alternative(
         tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> None:
     from medcite.compose import build

@@ -132,6 +132,7 @@ def condition_phrases(scope: Scope) -> list[str]:
         if joined:
             out.append(joined.group(1) + joined.group(2))
         out += [name for name, _ in _other_names(item)]
+    out += [part for item in scope.conditions[:_MAX_PHRASES_PER_DOC] for part in _included(item)]
     if scope.source_type == "consumer" and scope.title and len(scope.title.split()) <= _MAX_PHRASE_TOKENS:
         out.append(scope.title)
     if scope.source_type == "consumer":
@@ -158,6 +159,20 @@ _QUALIFYING_TAIL = re.compile(r",\s+(?:either|whether|including)\b.*$", re.I)
 # "Anti-neutrophil cytoplasmic antibody (ANCA)-associated vasculitis": the abbreviation joined to
 # the rest of the name, which clinicians write with it ("ANCA-associated vasculitis")
 _JOINED_ABBREVIATION = re.compile(r"^(?:[\w'’-]+ ){1,5}\(([A-Z][A-Za-z0-9]{1,9})\)(-[\w'’-]+(?: [\w'’-]+){0,3})$")
+
+
+_INCLUDING = re.compile(r",?\s+including\s+(.+)$", re.I)
+
+
+def _included(item: str) -> list[str]:
+    """The conditions an item lists after "including" ("Complications of anesthesia, including
+    nausea and vomiting, respiratory and cardiovascular complications, shivering, and
+    hypothermia" names shivering and hypothermia), each of at most three words."""
+    m = _INCLUDING.search(_PAREN.sub(" ", item))
+    if not m:
+        return []
+    parts = re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+(?=[\w-]+$)", m.group(1).strip(" .;"))
+    return [p.strip() for p in parts if 0 < len(p.split()) <= 3 and p.strip().lower() not in _QUALIFIERS]
 
 
 def _before_qualifying_tail(item: str) -> str:

@@ -240,7 +240,9 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
                            r"unresponsive|non-?respon\w*|refractory|resistan\w*|unsuccessful|ineffective|"
                            r"still (?:positive|\+|symptomatic|present)|not (?:at goal|controlled|working|improv\w*)|"
                            r"uncontrolled)", re.I)),
-    ("contraindication", re.compile(r"\bcontraindicat\w*", re.I)),
+    # "on phenelzine … so anaesthetist won't give pethidine": a reason not to use it
+    ("contraindication", re.compile(r"\bcontraindicat\w*|\b(?:won'?t|will not|can'?t|cannot|shouldn'?t|should not) "
+                                    r"(?:give|use|prescribe|have)\b", re.I)),
     # "too frail for BR or DRC" and "Chlorambucil remains suitable therapy in elderly frail patients"
     ("frailty", re.compile(r"\b(?:frail\w*|not fit (?:enough )?for|unfit|poor performance status)", re.I)),
     # "keeps missing the midday doses" and "especially in patients with reduced compliance"
