@@ -196,3 +196,22 @@ def test_a_duration_in_words() -> None:
                 "incontinence) for at least one year following urethral injury.")
     assert aspect_bonus("duration", sentence) >= 0.9
     assert aspect_bonus("duration", "It was used for one patient.") == 0
+
+
+SURFACTANT = ("NICU: 27+5/40, 980 g, 6 h old, intubated in DR for RDS, got Curosurf 200 mg/kg at 30 min with a good "
+              "initial response, now FiO2 creeping up 0.30 -> 0.50 on SIPPV, MAP 9, CXR diffuse ground glass. we're "
+              "giving a 2nd dose - what spacing between surfactant doses is usual?")
+
+
+def test_a_measurement_names_no_drug_and_surfactant_is_one(tmp_path_factory: pytest.TempPathFactory,
+                                                           data_dir: Path) -> None:
+    # the WHO surgical site infection guideline (ngc:11181) defines "FiO2 (fraction of inspired oxygen)"
+    with ngc_store(("11181", "9840"), tmp_path_factory.mktemp("fio2"), data_dir) as small:
+        frame = understand(SURFACTANT, store=small)
+    assert frame.drugs == ("surfactant",)  # FiO2 is measured, not given
+    assert frame.patient.age_years == 0 and frame.population == "children"  # "6 h old"
+
+
+def test_how_far_apart_doses_are_is_their_dosing() -> None:
+    assert aspect_bonus("starting-dose", "Additional doses of surfactant, given at 6–24-hour intervals, may be "
+                                         "indicated in infants who experience increasing ventilator requirements") >= 0.8

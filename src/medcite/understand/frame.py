@@ -252,8 +252,8 @@ def _class_stems() -> tuple[frozenset[str], ...]:
     return tuple(frozenset(analyze(c)) for c in class_names() if analyze(c))
 
 
-_MEASUREMENT = re.compile(r"\b(?:time|level|levels|test|count|ratio|score|index|concentration|activity|titre|titer)$",
-                         re.I)
+_MEASUREMENT = re.compile(r"\b(?:time|level|levels|test|count|ratio|score|index|concentration|activity|titre|titer|"
+                          r"saturation|tension)$|^(?:fraction|partial pressure) of\b", re.I)  # "FiO2": no oxygen given
 
 
 def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
@@ -267,6 +267,7 @@ def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
     # in "PEG for constipation - when to stop?", measured on the clinical set.)
     pairs = {f"{a} {b}".lower() for a, b in itertools.pairwise(words)}
     out += sorted(p for p in pairs if p in _INTERVENTIONS)
+    out += sorted({w.lower() for w in words if w.lower() in _INTERVENTION_WORDS})
     lex = _drug_lexicon()
     if lex is not None:
         # "zoledronic acid", "tranexamic acid": a drug whose name is an acid has no one-word part
@@ -281,6 +282,7 @@ def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
 
 
 # Treatments given like drugs that the drug dictionary does not list under these names.
+_INTERVENTION_WORDS = frozenset({"surfactant", "antivenom", "antivenin"})
 _INTERVENTIONS = frozenset({"hypertonic saline", "normal saline", "isotonic saline", "half-isotonic saline",
                             "intravenous fluids", "fresh frozen plasma", "activated charcoal",
                             "prothrombin complex", "packed cells"})

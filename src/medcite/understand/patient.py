@@ -69,7 +69,7 @@ _H = r"[\s\-‐‑‒–]*"  # the hyphens and spaces of "62-year-old", "62 year
 
 _SIGN = r"[-−‐‑–]"  # hyphen-minus, minus sign, hyphens and the en dash typed for a minus
 _AGE_STRICT = re.compile(  # ages that cannot be anything else: "62-year-old", "aged 62", "62 yo"
-    rf"(?P<s1>(?<![\w.]){_SIGN})?\b(?P<n1>\d{{1,6}}(?:\.\d+)?){_H}(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?)"
+    rf"(?P<s1>(?<![\w.]){_SIGN})?\b(?P<n1>\d{{1,6}}(?:\.\d+)?){_H}(?P<unit>years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h)"
     rf"(?:{_H}old\b|(?=\s+(?:boy|girl|baby|infant|neonate|toddler)\b))"  # "8-mo boy"
     rf"|(?P<s2>(?<![\w.]){_SIGN})?\b(?P<n2>\d{{1,6}}(?:\.\d+)?)\s*(?:yo|y/o|y\.o\.)(?!\w)"
     rf"|\bage(?:d|:)?\s+(?P<s3>{_SIGN}|minus\s+)?(?P<n3>\d{{1,6}}(?:\.\d+)?)\b(?!\s*(?:kg|lbs?|mg|%))"
@@ -266,7 +266,8 @@ def _ages(text: str, strict: bool, mother: bool) -> tuple[float | None, list[str
             issues.append(f"age not used: {_quote(text, start, end)} is a range, give one age")
             continue
         unit = (m.group("unit") or "y").lower()
-        per_year = 12 if unit.startswith("mo") else 52 if unit.startswith("w") else 365 if unit.startswith("d") else 1
+        per_year = (12 if unit.startswith("mo") else 52 if unit.startswith("w") else 365 if unit.startswith("d")
+                    else 8766 if unit.startswith("h") else 1)
         years = float(m.group(group)) / per_year
         if not math.isfinite(years) or years > AGE_MAX_YEARS:
             issues.append(f"age not used: {quote} is not a plausible age (0-{AGE_MAX_YEARS:g} years)")
