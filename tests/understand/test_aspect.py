@@ -146,6 +146,7 @@ CASES = [
     ("day 3 after open repair of L TA rupture. physio asks how soon he can start taking weight through it in a boot?",
      "threshold"),
     ("reg says a neg D-dimer means we can skip the CT - is that safe?", "diagnosis"),
+    ("vasc f/u clinic: when should his first post-op carotid duplex be?", "monitoring"),
 ]
 
 

@@ -81,6 +81,8 @@ CASES = [
     ("MPO-ANCA 150, renal bx: pauci-immune crescentic GN", ("ANCA-associated vasculitis",)),
     ("3 wks of haemoptysis, p-ANCA negative", ()),
     ("motorbike RTC, open-book pelvic # (ORIF), blood at the meatus", ("urethral injury",)),
+    ("75M, day 10 after L CEA with patch closure for symptomatic 80% stenosis", ("carotid artery stenosis",)),
+    ("stage III colon ca, NED on CT, CEA nl", ()),
     # values inside the reference range imply nothing
     ("acute stroke, 80M, SpO2 95% on air, no COPD", ()),
     ("Na 139, K 4.2, Hb 13.5, plt 250", ()),

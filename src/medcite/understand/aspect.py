@@ -108,8 +108,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         # "when should pressure ulcer risk be assessed?": the timing of a check
         r"\b(?:anything|what) (?:else )?to (?:watch|look out) for\b|"
         r"\bwhen(?:'s| is| would| should| do| to| must)\b.{0,50}\b(?:assess\w*|check\w*|measur\w*|monitor\w*|review\w*|"
-        r"re-?assess\w*|repeat\w*|re-?scope|(?:next|first|follow-up|surveillance) (?:scope|colonoscopy|endoscopy|scan|"
-        r"ultrasound|mri|ct))\b|"
+        r"re-?assess\w*|repeat\w*|re-?scope|(?:next|first|follow-up|surveillance) (?:[\w-]+ ){0,2}(?:scope|colonoscopy|"
+        r"endoscopy|scan|ultrasound|mri|ct|duplex|dus|imaging|echo))\b|"
         # "when's the first scope to look for recurrence?"
         r"\b(?:look|check|screen) for (?:recurrence|relapse)\b|"
         r"\b(?:monitor\w*|follow[- ]?up|surveillance|how often (?:to |should (?:i|we|you) )?(?:check|test|measure|"
