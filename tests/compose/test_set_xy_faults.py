@@ -215,3 +215,39 @@ def test_a_measurement_names_no_drug_and_surfactant_is_one(tmp_path_factory: pyt
 def test_how_far_apart_doses_are_is_their_dosing() -> None:
     assert aspect_bonus("starting-dose", "Additional doses of surfactant, given at 6–24-hour intervals, may be "
                                          "indicated in infants who experience increasing ventilator requirements") >= 0.8
+
+
+ITP = ("47F chronic immune thrombocytopenia x3 yrs, plts 6-15, failed pred, 2 rounds IVIG, rituximab x4. needs rescue "
+       "IVIG every ~4 wks for gum bleeds + menorrhagia. splenectomy vetoed by anaesthetics (BMI 51, prior NSTEMI, EF "
+       "40%). NHS haem clinic - what's next for her now the spleen can't come out, is an oral TPO agonist an option?")
+
+
+def test_a_past_event_and_a_clinic_are_not_the_question() -> None:
+    from medcite.retrieve.scope import ScopeIndex
+
+    scopes = ScopeIndex([
+        Scope("ngc:9973", "guideline", "Eltrombopag for treating chronic immune thrombocytopenic purpura.",
+              ("Immune thrombocytopenia",), "", ()),
+        Scope("ngc:1", "guideline", "Acute coronary syndromes.",
+              ("Non-ST-elevation myocardial infarction (NSTEMI)", "ST-elevation myocardial infarction"), "", ()),
+    ])
+    frame = understand(ITP, scopes=scopes)
+    assert frame.focus_keys == (("immun", "thrombocytopenia"),), frame.focus_keys  # "prior NSTEMI" is history
+    assert ("st", "elev", "myocardi", "infarct") not in frame.condition_keys  # "non-ST-elevation" is not
+    assert not {"hem", "haem", "nhs"} & set(frame.terms)  # where she is seen
+
+
+def test_a_babys_weeks_are_no_pregnancy() -> None:
+    frame = understand("9-mo-old ex-27wker, NEC at 3 wks -> big SB resection, PN-dependent since, 7.2 kg. on "
+                       "Intralipid 3 g/kg/d. how far should I cut the lipid dose?")
+    assert not frame.patient.pregnant and frame.population == "children"
+
+
+def test_a_noun_in_ia_covers_its_adjective() -> None:
+    from medcite.understand.concepts import concepts
+
+    found = concepts(["immun", "thrombocytopenia"], None, lambda t: 1.0,
+                     phrases=[("immun", "thrombocytopenia")])
+    sentence = frozenset(analyze("Eltrombopag is recommended for adults with chronic immune (idiopathic) "
+                                 "thrombocytopenic purpura"))
+    assert any(c.covered_by(sentence) for c in found), found

@@ -137,6 +137,12 @@ _OTHER_WORDINGS: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] =
     (frozenset({"echocardiogram"}), (frozenset({"echocardiographi"}),)),
 )
 
+def _adjectival(form: frozenset[str]) -> frozenset[str]:
+    """``form`` with each "-ia" noun as its adjective's stem ("thrombocytopenia" ->
+    "thrombocytopen", the stem of "thrombocytopenic"; "ischemia" -> "ischem")."""
+    return frozenset(t[:-2] if t.endswith("ia") and len(t) >= 6 else t for t in form)
+
+
 _ONE_LETTER_PART = re.compile(r"-[A-Za-z0-9](?![\w])")
 
 
@@ -155,6 +161,8 @@ def concepts(key_terms: Iterable[str], expanded: ExpandedQuery | None,
         named = [*([main] if main_form else []), *[o for o in others if o]]
         # one substance under another name, however the question wrote it ("T4": thyroxine, levothyroxine)
         named += [same for form in named if len(form) == 1 for same in _SAME_ANALYTE.get(next(iter(form)), ())]
+        # the condition and its adjective stem apart: "thrombocytopenia" / "thrombocytopenic purpura"
+        named += [adjectival for form in named if (adjectival := _adjectival(form)) != form]
         weight = max((idf(t) for t in main), default=1.0)
         out.append(Concept(label, tuple(dict.fromkeys(named)), weight))
         for t in main:

@@ -219,15 +219,17 @@ def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) 
     return pattern.sub(lambda m: f"{m.group(1)} ({_sense(by_surface[m.group(1)], context, scopes)})", text)
 
 
+_PAST = re.compile(r"\b(?:prior|previous|remote|old) ((?:[^,.;:?()\s]+ ?){1,3}?)(?=\s*[,.;:?()]|$)", re.I)
 _TAKEN_FOR = re.compile(r"\bon ((?:[^,.;:?()]|\.\d){2,40}?) for ((?:[^,.;:?()\s]+ ?){1,5})", re.I)
 
 
 def _history_stems(text: str) -> set[str]:
     """Stems of what current drugs are taken for ("on warfarin for AF (atrial fibrillation)",
-    "on risperidone 0.5 mg bid for aggression")."""
+    "on risperidone 0.5 mg bid for aggression") and of past events ("prior NSTEMI")."""
     out: set[str] = set()
-    for m in _TAKEN_FOR.finditer(text):
-        out |= set(analyze(m.group(2)))
+    # what happened before: "(BMI 51, prior NSTEMI, EF 40%)"
+    for m in [*_PAST.finditer(text), *_TAKEN_FOR.finditer(text)]:
+        out |= set(analyze(m.group(m.lastindex or 1)))
         # the expansion an abbreviation was given in brackets right after it
         after = text[m.end():m.end() + 60]
         if after.lstrip().startswith("("):
@@ -343,7 +345,9 @@ def _patient(question: str, details: list[tuple[int, int]], given: PatientContex
     bedside = parse_patient(" ; ".join(question[s:e] for s, e in details))
     ctx = merge(bedside, from_question)
     # ("29M … catheter out at 6 wks": a man's "at 6 wks" dates an event, not a pregnancy)
-    if (not ctx.pregnant and ctx.sex != "male" and _PREGNANT.search(question)
+    # (nor a baby's: "9-mo-old ex-27wker, NEC at 3 wks")
+    if (not ctx.pregnant and ctx.sex != "male" and not (ctx.age_years is not None and ctx.age_years < 10)
+            and _PREGNANT.search(question)
             and not re.search(r"\b(?:born|preterm infant|neonate)\b", question, re.I)):
         ctx = ctx.model_copy(update={"pregnant": True, "sex": "female"})
     ctx = ctx.model_copy(update={"raw": ""})  # the patient line shows only what was given as one
@@ -388,7 +392,9 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     a, b = ask_clause(q)
     focus_text = _focus_text(q, a, b, details, expanded, scopes)
     focus = set(analyze(focus_text))
-    phrase_keys = [key for _, _, key in scopes.find_phrases(stems)] if scopes is not None else []
+    # ("non-ST-elevation myocardial infarction" names no ST-elevation myocardial infarction)
+    phrase_keys = ([key for start, _, key in scopes.find_phrases(stems) if not (start and stems[start - 1] == "non")]
+                   if scopes is not None else [])
     # Drugs as typed and as abbreviations stand for them ("MTX", "TDF/FTC"); of a drug class's name
     # only its head ("LMWH": heparin; "SSRI": selective serotonin reuptake inhibitor names no drug
     # "serotonin").

@@ -52,6 +52,10 @@ _DETAIL_PATTERNS = (
     r"\bx\s?\d{1,3}\s?(?:d|days?|wks?|weeks?|mo|months?)\b",
     r"~\d{1,3}\s*(?:d|days?|wks?|weeks?|mo|months?|y|yrs?|years?)\b",
     r"\b(?:yesterday|today|tonight|last\s+(?:night|week|month|year)|this\s+morning|an\s+hour\s+ago)\b",
+    # where: "NHS haem clinic", "vasc f/u clinic", "renal MDT" (a service, not the topic)
+    r"\b(?:NHS |private )?(?:haem|heme|hem|renal|neuro|derm|ortho|cardiology|cards|onc|gyn-?onc|gyn|ENT|GUM|vasc|"
+    r"transplant|memory|fracture|sleep|pain|resp|rheum|endo|uro|gastro|GI|ID)(?: f/u| follow-?up| outpatient)? "
+    r"(?:clinic|MDT|ward|team|OPD)\b",
     # who speaks: "physio asks how soon …", "gyn-onc wants it characterised", "reg says …" (the
     # person asking or advising, not what the question is about)
     r"\b(?:reg|registrar|SHO|consultant|boss|attending|resident|fellow|physio|physiotherapist|pharmacist|"
