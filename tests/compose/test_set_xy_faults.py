@@ -251,3 +251,30 @@ def test_a_noun_in_ia_covers_its_adjective() -> None:
     sentence = frozenset(analyze("Eltrombopag is recommended for adults with chronic immune (idiopathic) "
                                  "thrombocytopenic purpura"))
     assert any(c.covered_by(sentence) for c in found), found
+
+
+THYROID = ("39F at her annual, totally well, no neck sx, nothing palpable, no childhood radiation, no FHx of thyroid ca "
+           "or MEN. coworker just dx'd w/ papillary ca so pt wants a screening thyroid US. should I order it?")
+
+
+def test_a_family_history_ruled_out_and_an_organ_named_like_a_drug() -> None:
+    from medcite.retrieve.scope import ScopeIndex
+
+    frame = understand(THYROID, scopes=ScopeIndex([
+        Scope("ngc:11212", "guideline", "Final recommendation statement: thyroid cancer: screening.",
+              ("Thyroid cancer",), "", ())]))
+    assert frame.drugs == ()  # "thyroid US" is the gland, not desiccated thyroid
+    assert frame.focus_keys == (("thyroid", "cancer"),)  # "no FHx of thyroid ca" rules out no topic
+
+
+def test_a_screening_question_goes_to_the_screening_guideline(tmp_path_factory: pytest.TempPathFactory,
+                                                              data_dir: Path) -> None:
+    from medcite.compose import build
+    from medcite.retrieve.search import Retriever
+
+    with ngc_store(("10177", "11212"), tmp_path_factory.mktemp("screen"), data_dir) as small:
+        ctx = build._context(THYROID, "clinician", "", None, Retriever(small), small)
+        # ACR's thyroid carcinoma criteria ranked first, as on the full store
+        hits = [*small.passages_of("ngc:10177", limit=5), *small.passages_of("ngc:11212", limit=5)]
+        moved = build._screening_first(hits, ctx, small)
+        assert moved[0].doc_id == "ngc:11212"

@@ -278,11 +278,16 @@ def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
         named = {w for p in out for w in p.split()}
         for word in words:
             low = word.lower()
-            if low in lex.generic_names and low not in CHATTER and low not in named:
+            if low in lex.generic_names and low not in CHATTER and low not in named and not (
+                    low in _ORGAN_DRUGS and not re.search(rf"\b(?:desiccated|armour|porcine) {low}\b|\b{low} "
+                                                          r"(?:extract|tablets?|tabs|grains?)\b", text, re.I)):
                 out.append(low)
     return list(dict.fromkeys(out))
 
 
+# Organs the drug dictionary also lists as drugs (desiccated thyroid): "a screening thyroid US"
+# names the gland.
+_ORGAN_DRUGS = frozenset({"thyroid", "pancreatin"})
 # Treatments given like drugs that the drug dictionary does not list under these names.
 _INTERVENTION_WORDS = frozenset({"surfactant", "antivenom", "antivenin"})
 _INTERVENTIONS = frozenset({"hypertonic saline", "normal saline", "isotonic saline", "half-isotonic saline",
@@ -294,8 +299,9 @@ _INTERVENTIONS = frozenset({"hypertonic saline", "normal saline", "isotonic sali
 # disease)"); "HBV neg" puts the negation after the word, or words ("C diff neg", written out
 # "Clostridium difficile neg").
 # A negation word starts its own negated list ("not bleeding, stable, no chest pain").
+# ("no FHx of thyroid ca": a family's history rules out nothing the patient is asked about)
 _NEGATED_WORD = (r"(?!(?:no|not|without|denies|never|started|starting|on|taking|takes|had|has|with|but|now|then|"
-                 r"given|got|just|still|so|and then)\b)[\w'-]+(?:\s*\([^()]{1,60}\))?")
+                 r"given|got|just|still|so|and then|fhx|fh|family|famhx)\b)[\w'-]+(?:\s*\([^()]{1,60}\))?")
 _NEGATION = re.compile(r"\b(?:no|not|without|denies|denied|negative for|neg for|ruled out|r/o|never had|"
                        r"declines|declined|refuses|refused|doesn't want|does not want|won't have)\s+"
                        rf"((?:{_NEGATED_WORD}(?:\s+or\s+|\s*,\s*|\s*/\s*|\s+)){{0,3}}{_NEGATED_WORD})"
