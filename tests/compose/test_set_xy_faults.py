@@ -278,3 +278,17 @@ def test_a_screening_question_goes_to_the_screening_guideline(tmp_path_factory: 
         hits = [*small.passages_of("ngc:10177", limit=5), *small.passages_of("ngc:11212", limit=5)]
         moved = build._screening_first(hits, ctx, small)
         assert moved[0].doc_id == "ngc:11212"
+
+
+def test_sleep_study_shorthand_is_read_in_its_clinical_sense(tmp_path_factory: pytest.TempPathFactory,
+                                                             data_dir: Path) -> None:
+    # the summaries define "PSG" and "CSR" in other senses (postsurgical gastroparesis, cervical spine
+    # radiographs); a sleep vignette means polysomnography and Cheyne-Stokes respiration
+    question = ("64M ischaemic CM, EF 35% on last echo, NYHA II on full GDMT. PSG: AHI 38, CSA w/ CSR, >80% of events "
+                "central. CPAP titration only got AHI down to 24. sleep fellow wants to switch him to ASV - is there an "
+                "EF below which ASV is a no-go?")
+    with ngc_store(("10996",), tmp_path_factory.mktemp("csa"), data_dir) as small:
+        frame = understand(question, store=small)
+    senses = dict(frame.expanded.abbreviations) if frame.expanded else {}
+    assert senses.get("PSG") == "polysomnography" and senses.get("CSA") == "central sleep apnea", senses
+    assert frame.aspect == "threshold"

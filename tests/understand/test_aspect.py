@@ -147,6 +147,7 @@ CASES = [
      "threshold"),
     ("reg says a neg D-dimer means we can skip the CT - is that safe?", "diagnosis"),
     ("vasc f/u clinic: when should his first post-op carotid duplex be?", "monitoring"),
+    ("sleep fellow wants to switch him to ASV - is there an EF below which ASV is a no-go?", "threshold"),
 ]
 
 

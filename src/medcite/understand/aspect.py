@@ -130,6 +130,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"should (?:i|we|you) (?:start|treat|transfuse|give|admit|refer)|(?:start|treat|transfuse) (?:if|when|at|below|above)|"
         # "… her larynx looked at - now or wait longer?": when to act
         r"\bnow or (?:wait|later)\b|\bwait (?:longer|and see)\b|"
+        # "is there an EF below which ASV is a no-go?"
+        r"\b(?:an?|what|which|the) [\w-]+ (?:below|above|under|over|beyond) which\b|"
         # "how soon after dx should she be referred to the pall care team?"
         # "physio asks how soon he can start taking weight through it"
         r"how soon (?:(?:he|she|they|we|i|you|the patient|pt) )?(?:after|should|to|do|can|may)\b.{0,60}\b(?:refer\w*|"
