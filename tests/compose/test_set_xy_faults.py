@@ -292,3 +292,32 @@ def test_sleep_study_shorthand_is_read_in_its_clinical_sense(tmp_path_factory: p
     senses = dict(frame.expanded.abbreviations) if frame.expanded else {}
     assert senses.get("PSG") == "polysomnography" and senses.get("CSA") == "central sleep apnea", senses
     assert frame.aspect == "threshold"
+
+
+def test_clinic_letters_for_antiepileptics_and_boosted_antiretrovirals() -> None:
+    from medcite.understand.vignette import expand_shorthand
+
+    assert expand_shorthand("switched to ATV/r + TDF/FTC 3 mo ago") == "switched to ATV + ritonavir + TDF/FTC 3 mo ago"
+    frame = understand("38F, HIV, switched to ATV/r + TDF/FTC 3 mo ago. focal epilepsy on LTG 150 mg bd, LTG trough "
+                       "down. roughly how much do I need to go up on the LTG?")
+    assert frame.aspect == "titration"
+    assert {"lamotrigine", "ritonavir", "atazanavir"} <= set(frame.drugs), frame.drugs
+
+
+def test_a_drug_named_in_full_keeps_its_class() -> None:
+    from medcite.retrieve.query import expand
+    from medcite.understand.concepts import concepts
+
+    # "lamotrigine" written out is also "LTG" in the table: it stays a drug with its classes
+    found = concepts(["lamotrigin"], expand("lamotrigine 200 bid"), lambda t: 1.0, classed=frozenset({"lamotrigin"}))
+    assert any(c.covered_by(frozenset(analyze("antiepileptic drug levels should be monitored"))) for c in found), found
+
+
+def test_sentences_for_older_people_or_the_puerperium_are_not_a_38_year_olds() -> None:
+    from medcite.understand.populations import age_conflict, maternity_conflict
+
+    older = "Lamotrigine should be considered when starting antiepileptic drug treatment in older people with seizures."
+    assert age_conflict(38, older) and not age_conflict(78, older)
+    puerperium = "To avoid postpartum neurotoxicity, the lamotrigine dose should be reduced early in the puerperium."
+    assert maternity_conflict("38F on LTG 150 mg bd. how much do I go up on the LTG?", puerperium)
+    assert not maternity_conflict("G1 at 10 wks on lamotrigine 200 bid - follow levels?", puerperium)

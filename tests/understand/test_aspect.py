@@ -148,6 +148,7 @@ CASES = [
     ("reg says a neg D-dimer means we can skip the CT - is that safe?", "diagnosis"),
     ("vasc f/u clinic: when should his first post-op carotid duplex be?", "monitoring"),
     ("sleep fellow wants to switch him to ASV - is there an EF below which ASV is a no-go?", "threshold"),
+    ("conj bili now 5.6 on Intralipid 3 g/kg/d. how far should I cut the lipid dose?", "titration"),
 ]
 
 

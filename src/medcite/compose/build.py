@@ -34,6 +34,7 @@ from ..understand.populations import (
     age_conflict,
     gestation_conflict,
     kind_conflict,
+    maternity_conflict,
     mentions,
     mismatch,
     normal_finding_conflict,
@@ -947,7 +948,7 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
     # A gestation range excludes the pregnancy ("From 42 weeks, …" at 41+2) likewise.
     weeks = ctx.patient.gestation_weeks
     pool = [c for c in pool if not kind_conflict(ctx.question, c.text)
-            and not normal_finding_conflict(ctx.question, c.text)
+            and not normal_finding_conflict(ctx.question, c.text) and not maternity_conflict(ctx.question, c.text)
             and not (age_conflict(age, c.text) and not mentions(c.text) & own)
             and not gestation_conflict(weeks, c.text) and not _without_named(ctx, c.text)] or pool
     # (a guideline's dosing line states a dose without a verb that directs: "Octreotide dosing for

@@ -81,7 +81,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"max(?:imum)? (?:daily )?dose|how (?:quickly|fast|soon) (?:can|should|do) (?:i|we|you) (?:increase|go up|"
         r"uptitrate|titrate|escalate)|go up to what|increase (?:it )?to what|"
         r"(?:keep|continue|stay) (?:on )?(?:the |her |his )?same (?:[\w-]+ )?dose|dose adjust\w*|adjust\w* (?:the )?dose|"
-        r"(?:reduce|lower|halve) the dose|renally dose|renal dos\w+|"
+        r"(?:reduce|lower|halve|cut|drop|decrease) (?:the |his |her )?(?:[\w-]+ )?dose|renally dose|renal dos\w+|"
         r"escalat\w*|step[- ]?(?:up|down)|(?:go|going) up on|how fast (?:to |can (?:i|we) )?(?:increase|reduce|lower|go up)|"
         r"how (?:do|should|can) (?:i|we|you) (?:stop|come off|discontinue|get (?:her|him|them) off)|"
         # "when and how do I stretch him to q8w?", "extend the dosing interval": a longer interval

@@ -57,12 +57,15 @@ def _one_word_abbreviations() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
 @functools.cache
 def _reverse_abbreviations() -> tuple[tuple[frozenset[str], str], ...]:
     """(stemmed content terms of an expansion, stemmed abbreviation) for the whole table, but
-    bedside clippings ("vanc", "simva", "abx"), which are not how sources write."""
+    bedside clippings ("vanc", "simva", "abx"), which are not how sources write, and drugs with a
+    class."""
     generic = _generic_stems()
+    # (nor a drug's letters, "LTG": a drug named in full is a drug, written also as its classes)
+    drugs = {stem for name in drug_classes() for stem in analyze(name)}
     out = []
     for key, short, expansion in _one_word_abbreviations():
         terms = frozenset(t for t in expansion if t not in generic)
-        if not key.islower() and terms and short not in terms:
+        if not key.islower() and terms and short not in terms and not (len(terms) == 1 and terms <= drugs):
             out.append((terms, short))
     return tuple(out)
 

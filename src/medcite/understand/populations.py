@@ -138,6 +138,18 @@ def _pain_score_severity(question: str) -> set[str]:
     return {"severe"} if score >= 7 else {"moderate"} if score >= 4 else {"mild"}
 
 
+_MATERNITY_SAID = re.compile(r"\b(?:pregnan\w*|post-?partum|puerper\w*|gestation\w*|antenatal|breast-?fe\w*|lactat\w*|"
+                            r"deliver\w*|G\d+\s?P\d+|\d{1,2}\+\d|\d{1,2}/40|trimester)\b|\bat \d{1,2} ?w(?:ee)?ks\b", re.I)
+
+
+def maternity_conflict(question: str, sentence: str) -> bool:
+    """True when the sentence is for pregnancy or the weeks after birth and the question says
+    nothing of either ("… the lamotrigine dose should be reduced early in the puerperium" for a
+    38-year-old on lamotrigine who is not pregnant)."""
+    return (bool(_POSTPARTUM.search(sentence) or "pregnancy" in mentions(sentence))
+            and not _MATERNITY_SAID.search(question))
+
+
 def kind_conflict(question: str, sentence: str) -> bool:
     """True when the sentence is for another kind of the condition than the question names
     (chronic low back pain for "acute low back pain x 1 wk", severe CDI for "mild-mod CDI",
@@ -312,7 +324,13 @@ def age_conflict(age_years: float | None, sentence: str) -> bool:
                 ranges.append((a, 200.0))
             elif kind == "below" and a <= 120:
                 ranges.append((0.0, a))
+    if _FOR_OLDER.search(sentence):
+        ranges.append((60.0, 200.0))  # "… in older people with focal-onset seizures" is not for a 38-year-old
     return _outside(age_years, ranges)
+
+
+_FOR_OLDER = re.compile(r"\b(?:in|for|among) (?:the )?(?:older|elderly) (?:people|adults|patients|persons|individuals|"
+                        r"women|men)\b|\b(?:in|for) the elderly\b", re.I)
 
 
 def _outside(value: float, ranges: list[tuple[float, float]]) -> bool:

@@ -107,6 +107,8 @@ _SHORTHAND = (
     (re.compile(r"\br/o\b", re.I), "rule out"),
     (re.compile(r"\bw/o\b", re.I), "without"),
     (re.compile(r"\bw/(?=\s|\w)", re.I), "with "),
+    # a protease inhibitor boosted with ritonavir: "ATV/r", "DRV/r", "LPV/r"
+    (re.compile(r"\b([A-Z]{3})/r\b"), r"\1 + ritonavir"),
     # lay names of what guidelines name otherwise
     # "pall care", "palliative care team"
     (re.compile(r"\bpall(?:iative)? care\b", re.I), "palliative care"),
