@@ -644,6 +644,9 @@ def _reranked(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore) -> list[
     return out
 
 
+_SCREENING = re.compile(r"\bscreening\b", re.I)
+
+
 def _screening_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k: int = 5) -> list[Hit]:
     """``hits`` with the first of the top ``k`` guidelines titled for screening moved to the front,
     when the asking clause asks about screening and the best-ranked document is not titled so:
@@ -652,14 +655,13 @@ def _screening_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k
     u = ctx.understood
     if ctx.lay or not hits or "screen" not in set(u.ask_terms) | set(u.focus_terms):
         return list(hits)
-    screening = re.compile(r"\bscreening\b", re.I)
     titles = {h.doc_id: h.title for h in hits}
     kinds = {h.doc_id: h.source_type for h in hits}
     docs = list(dict.fromkeys(h.doc_id for h in hits))[:k]
-    if screening.search(titles[docs[0]]):
+    if _SCREENING.search(titles[docs[0]]):
         return list(hits)
     index = scopes.load(store, _generic_stems())
-    better = next((d for d in docs[1:] if kinds[d] == "guideline" and screening.search(titles[d])
+    better = next((d for d in docs[1:] if kinds[d] == "guideline" and _SCREENING.search(titles[d])
                    and (not u.focus_keys or any(index.names(d, key) for key in u.focus_keys))), None)
     return _moved_first(hits, better) if better else list(hits)
 

@@ -540,25 +540,24 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         focus_drugs = [d for d in focus_drugs if d not in tried]
         if not focus_drugs and not focus_keys:
             focus_keys = list(current)  # … and the condition they were tried for is
+    # the patient's conditions a guideline or a label is about
+    treated = [k for k in current if scopes is not None and any(
+        scopes.source_types[i] in ("guideline", "label") for i in scopes.phrases.get(k, ()))]
     if aspect == "alternative" and focus_keys:
         # "chancroid in pregnancy when ciprofloxacin is contraindicated", "allergic to PCN -
         # what instead?": the drug named is what cannot be used, not what the answer is about.
         focus_drugs = []
-    elif (((aspect == "alternative" and len(focus_drugs) >= 2) or (_OR_ELSE.search(q[a:b]) and focus_drugs))
-          and scopes is not None
-          and (treated := [k for k in current if any(scopes.source_types[i] in ("guideline", "label")
-                                                     for i in scopes.phrases.get(k, ()))])):
+    elif ((aspect == "alternative" and len(focus_drugs) >= 2) or (_OR_ELSE.search(q[a:b]) and focus_drugs)) and treated:
         # "WM … too frail for BR or DRC - what's a gentler option?": the clause names only the
         # regimens that cannot be used, which the answer need not repeat ("Chlorambucil remains
         # suitable therapy in elderly frail patients"); it is about the condition they were for
         # (one a guideline or a label is about: "8 watery BMs" are no bowel-movement condition).
-        # One drug ruled out is named by the answer ("in whom budesonide therapy is not feasible").
+        # One drug ruled out is named by the answer ("in whom budesonide therapy is not feasible"),
+        # so it stays asked about (below).
         # A drug offered as one option among others ("first-line tx here - zolpidem or something
         # else?") asks for the condition's treatment likewise.
         focus_keys, focus_drugs = treated, []
-    elif (aspect == "alternative" and len(focus_drugs) == 1 and scopes is not None
-          and (treated := [k for k in current if any(scopes.source_types[i] in ("guideline", "label")
-                                                     for i in scopes.phrases.get(k, ()))])):
+    elif aspect == "alternative" and len(focus_drugs) == 1 and treated:
         # "… pauci-immune crescentic GN … scared of cyclophosphamide - what can we induce with
         # instead?": the condition it was for is asked about too, whose guideline names the
         # alternative without the drug ruled out (the first condition only: haemoptysis is how
