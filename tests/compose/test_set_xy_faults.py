@@ -321,3 +321,26 @@ def test_sentences_for_older_people_or_the_puerperium_are_not_a_38_year_olds() -
     puerperium = "To avoid postpartum neurotoxicity, the lamotrigine dose should be reduced early in the puerperium."
     assert maternity_conflict("38F on LTG 150 mg bd. how much do I go up on the LTG?", puerperium)
     assert not maternity_conflict("G1 at 10 wks on lamotrigine 200 bid - follow levels?", puerperium)
+
+
+SHIVERING = ("PACU: 72M, 82 kg, 40 min after lap R hemicolectomy under GA, shaking hard, temp 36.3 with forced-air warmer "
+             "on, SpO2 96% 2 L. on phenelzine for treatment-resistant depression so anaesthetist won't give pethidine "
+             "for the shivering. what can we give instead?")
+
+
+def test_an_alternative_never_recommends_the_drug_that_cannot_be_given(tmp_path_factory: pytest.TempPathFactory,
+                                                                      data_dir: Path) -> None:
+    # the ASA postanesthetic care guideline (ngc:9688): "Meperidine should be used for the treatment of
+    # patient shivering …" is what the anaesthetist will not do; "… other opioid agonists … when
+    # meperidine is contraindicated" is the alternative
+    from medcite.compose import build
+    from medcite.compose.select import candidates
+    from medcite.retrieve.search import Retriever
+
+    with ngc_store(("9688",), tmp_path_factory.mktemp("shiver"), data_dir) as small:
+        ctx = build._context(SHIVERING, "clinician", "", None, Retriever(small), small)
+        cands = candidates(small.passages_of("ngc:9688", limit=400), ctx.found)
+    first_line = next(c for c in cands if c.text.startswith("Meperidine should be used"))
+    instead = next(c for c in cands if c.text.startswith("Practitioners may consider other opioid agonists"))
+    assert build._gives_what_cannot_be_used(ctx, first_line)
+    assert not build._gives_what_cannot_be_used(ctx, instead)

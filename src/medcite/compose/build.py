@@ -840,7 +840,8 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     # has been confirmed …, spiramycin should be offered" says the vignette's words.)
     said = set(ctx.understood.terms)
     pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and bottom_line_material(c.text)
-            and not _for_ruled_out(ctx, c) and (c.cover > 0 or _ask_share(ctx, c) > 0 or c.terms & said)]
+            and not _for_ruled_out(ctx, c) and not _gives_what_cannot_be_used(ctx, c)
+            and (c.cover > 0 or _ask_share(ctx, c) > 0 or c.terms & said)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
     # Nothing found tells a clinician what to do: a consumer page's background ("The bacteria
@@ -1164,7 +1165,7 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
             and (not c.is_lead or _announces_answers(ctx, c))
             and bottom_line_material(c.text)
             and not mismatch(c.text, ctx.asked_population) and _about_subject(ctx, c)
-            and not _for_ruled_out(ctx, c)]
+            and not _for_ruled_out(ctx, c) and not _gives_what_cannot_be_used(ctx, c)]
     # A document whose only statements of a first-line choice are about testing (an imaging
     # guideline) has no bottom line for it: the next document may. A sentence that says nothing
     # of the question but its asking verb is about it only through its document's title: it
@@ -1207,6 +1208,17 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
         return (round(value, 6), -c.hit.ordinal, -c.start)
 
     return [max(pool, key=key)]
+
+
+def _gives_what_cannot_be_used(ctx: _Context, c: Candidate) -> bool:
+    """For an alternative, the sentence recommends a drug the question names without saying
+    when it cannot be used: "Meperidine should be used for the treatment of patient shivering"
+    is no answer to "on phenelzine so anaesthetist won't give pethidine for the shivering. what
+    can we give instead?" (the question's drugs are what failed, what cannot be given, or what
+    the patient takes)."""
+    if ctx.understood.aspect != "alternative" or not directs(c.text) or aspect_bonus("alternative", c.text) > 0:
+        return False
+    return any(set(analyze(d)) <= c.terms for d in ctx.understood.drugs if analyze(d))
 
 
 def _heading_names_asked_drug(ctx: _Context, c: Candidate) -> bool:
