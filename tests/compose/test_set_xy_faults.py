@@ -237,6 +237,12 @@ def test_a_past_event_and_a_clinic_are_not_the_question() -> None:
     assert not {"hem", "haem", "nhs"} & set(frame.terms)  # where she is seen
 
 
+def test_not_pregnant_is_no_pregnancy() -> None:
+    frame = understand("31F, new-pt check at the practice. BP 118/74, BMI 23, no regular meds, not pregnant. how often "
+                       "should I be rechecking BP in someone like her?")
+    assert not frame.patient.pregnant and frame.population == "adults"
+
+
 def test_a_babys_weeks_are_no_pregnancy() -> None:
     frame = understand("9-mo-old ex-27wker, NEC at 3 wks -> big SB resection, PN-dependent since, 7.2 kg. on "
                        "Intralipid 3 g/kg/d. how far should I cut the lipid dose?")

@@ -352,8 +352,10 @@ def _patient(question: str, details: list[tuple[int, int]], given: PatientContex
     ctx = merge(bedside, from_question)
     # ("29M … catheter out at 6 wks": a man's "at 6 wks" dates an event, not a pregnancy)
     # (nor a baby's: "9-mo-old ex-27wker, NEC at 3 wks")
+    # (and "not pregnant" is no pregnancy)
     if (not ctx.pregnant and ctx.sex != "male" and not (ctx.age_years is not None and ctx.age_years < 10)
-            and _PREGNANT.search(question)
+            and any(not re.search(r"\b(?:not|no|non|never|neg)\W*$", question[max(0, m.start() - 8):m.start()], re.I)
+                    for m in _PREGNANT.finditer(question))
             and not re.search(r"\b(?:born|preterm infant|neonate)\b", question, re.I)):
         ctx = ctx.model_copy(update={"pregnant": True, "sex": "female"})
     ctx = ctx.model_copy(update={"raw": ""})  # the patient line shows only what was given as one
