@@ -350,3 +350,33 @@ def test_an_alternative_never_recommends_the_drug_that_cannot_be_given(tmp_path_
     instead = next(c for c in cands if c.text.startswith("Practitioners may consider other opioid agonists"))
     assert build._gives_what_cannot_be_used(ctx, first_line)
     assert not build._gives_what_cannot_be_used(ctx, instead)
+
+
+def test_a_stated_diagnosis_no_source_names_is_not_covered(tmp_path_factory: pytest.TempPathFactory,
+                                                           data_dir: Path) -> None:
+    # set H (held out): the index has granulomatous diseases and breast cancer chemotherapy, not this
+    question = ("34F, weaned 8 mo ago. painful firm R breast mass w/ red skin + 2 draining sinuses, no better after "
+                "fluclox then co-amox. core bx: non-caseating lobulocentric granulomas, AFB + fungal stains neg, IGRA "
+                "neg -> idiopathic granulomatous mastitis. first-line tx - oral steroids, methotrexate, or just watch?")
+    from medcite.compose import build
+    from medcite.retrieve.search import Retriever
+
+    with ngc_store(("11009", "9958"), tmp_path_factory.mktemp("igm"), data_dir) as small:
+        def unknown(q: str) -> str:
+            return build._context(q, "clinician", "", None, Retriever(small), small).understood.unknown
+
+        assert unknown(question) == "idiopathic granulomatous mastitis"
+        assert unknown("58F, R breast lump, core bx -> invasive breast cancer. adjuvant chemo - which regimen?") == ""
+
+
+def test_a_product_the_clause_points_back_to_is_not_covered(tmp_path_factory: pytest.TempPathFactory,
+                                                            data_dir: Path) -> None:
+    question = ("38M, clinic BP 148/94 then 144/92 at 2 visits, BMI 27, non-smoker, otherwise well. won't wear a 24h "
+                "monitor - wants me to use his Aktiia cuffless bracelet readings instead (avg 124/78 over 3 wks). can I "
+                "use those to rule HTN in or out?")
+    from medcite.compose import build
+    from medcite.retrieve.search import Retriever
+
+    with ngc_store(("10822",), tmp_path_factory.mktemp("aktiia"), data_dir) as small:
+        ctx = build._context(question, "clinician", "", None, Retriever(small), small)
+        assert ctx.understood.unknown == "Aktiia"

@@ -618,6 +618,14 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         told = {w for d in drugs for w in d.split()} | {w for w in re.findall(r"[a-z]+", masked) if analyze(w) and
                                                          set(analyze(w)) <= negated}
         unknown = _absent_substance(masked, {s for s, _ in expanded.abbreviations} | told, occurs)
+    if occurs and not unknown:
+        unknown = _stated_diagnosis(q, occurs)
+    if occurs and not unknown and re.search(r"\b(?:those|these|them|it|this|that)\b", q[a:b], re.I):
+        # "… wants me to use his Aktiia cuffless bracelet readings instead … can I use those to rule
+        # HTN in or out?": the clause asks about a product the sentence before it names
+        before = q[max(0, a - 200):a]
+        unknown = next((m.group(1) for m in _PRODUCT.finditer(before)
+                        if m.group(1) not in {s for s, _ in expanded.abbreviations} and not occurs(m.group(1))), "")
     # Retrieval looks for what the question is about: the asking sentence's words, with the
     # conditions and drugs the rest of a vignette names (its other details describe the patient).
     query_words = [w for w in re.findall(r"[\w'-]+", focus_text) if w.lower() not in CHATTER]
@@ -826,12 +834,30 @@ _FORMULATION = re.compile(r"(?<![\w-])((?:liposomal|inhaled|nebuli[sz]ed|intrana
                           r"\s*\(((?=[^)]*[A-Z][^)]*[A-Z])[A-Za-z][\w-]{1,15})\)")
 _PRODUCT = re.compile(r"(?<![\w-])([A-Z][a-z][A-Za-z]{2,}(?:-[A-Z0-9]{1,3})?)(?:\s*\((?=[A-Za-z][\w-]{2,}[)/ -])|"
                       r"\s+(?:[a-z]+\s+){0,2}(?:therapy|treatment|injections?|infusions?|vaccine|device|implant|"
-                      r"procedure|system|pump|patch|inhaler)\b)")
+                      r"procedure|system|pump|patch|inhaler|bracelet|watch|wearable|monitor|app|tracker|ring|sensor)\b)")
 
 
 # Endings of words that describe (the patient, a finding) or name a person ("hiker",
 # "smoker") rather than name a substance or a condition.
 _DESCRIBING = re.compile(r"(?:ic|ous|al|ed|ing|ly|ive|ful|less|able|ible|ness|ish|ant|ent|ary|ory|er|ers|ist|ian)$")
+
+
+# the diagnosis a vignette states: "core bx: … IGRA neg -> idiopathic granulomatous mastitis."
+_STATED = re.compile(r"(?:->|=>|→|\bdx(?:'d)?(?: (?:of|with|as))?|\bdiagnosed (?:with|as)|\bc/w|\bconsistent with)\s+"
+                     r"((?:[a-z][a-z'-]+\s+){1,3}" + _HEADS + r")(?![\w-])", re.I)
+
+
+def _stated_diagnosis(question: str, occurs: Callable[[str], bool]) -> str:
+    """The diagnosis the vignette states (after "->", "dx", "c/w") when no indexed passage names it,
+    nor its head with the word before it: "idiopathic granulomatous mastitis" is not the
+    "granulomatous disease" the index holds, and its treatment is not that disease's. (A name the
+    index holds with a describing word left off - "acute otitis media" as "otitis media" - is
+    known.)"""
+    for m in _STATED.finditer(question[:4000]):
+        words = m.group(1).split()
+        if not any(occurs(" ".join(words[i:])) for i in range(len(words) - 1)):
+            return m.group(1)
+    return ""
 
 
 def _describes(word: str) -> bool:
