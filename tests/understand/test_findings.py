@@ -83,6 +83,8 @@ CASES = [
     ("motorbike RTC, open-book pelvic # (ORIF), blood at the meatus", ("urethral injury",)),
     ("75M, day 10 after L CEA with patch closure for symptomatic 80% stenosis", ("carotid artery stenosis",)),
     ("stage III colon ca, NED on CT, CEA nl", ()),
+    ("1 day of fevers + rigors, now newly muddled, HR 124, RR 24. VBG lactate 2.7", ("sepsis",)),
+    ("lactate 1.1 after a seizure, afebrile", ()),
     # values inside the reference range imply nothing
     ("acute stroke, 80M, SpO2 95% on air, no COPD", ()),
     ("Na 139, K 4.2, Hb 13.5, plt 250", ()),

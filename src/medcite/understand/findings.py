@@ -176,6 +176,9 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     # the operation for it: "day 10 after L CEA with patch closure for symptomatic 80% stenosis"
     (r"\bcarotid endarterectomy\b|\bCEA\b(?=[^.;?]{0,40}\b(?:patch|shunt|stenosis|carotid|endarterectomy)\b)",
      "carotid artery stenosis"),
+    # fever or rigors with a raised lactate: suspected sepsis
+    (r"\b(?:fevers?|rigou?rs|febrile|pyrexi\w*)\b[^?]{0,240}\blactate\b|\blactate\b[^?]{0,240}\b(?:fevers?|rigou?rs|"
+     r"febrile|pyrexi\w*)\b", "sepsis"),
     # an organism in a joint replacement ("MSSA in her L TKA"): a prosthetic joint infection
     (r"\b(?:MSSA|MRSA|S\. ?aureus|staph\w*|strep\w*|enterococc\w*|CoNS|E\. ?coli|pseudomonas|cutibacterium)\b[^.;?]{0,40}"
      r"\b(?:TKA|THA|TKR|THR|(?:knee|hip|shoulder) (?:replacement|arthroplasty)|arthroplasty|prosthetic (?:joint|knee|hip))\b",
