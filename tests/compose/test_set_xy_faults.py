@@ -380,3 +380,17 @@ def test_a_product_the_clause_points_back_to_is_not_covered(tmp_path_factory: py
     with ngc_store(("10822",), tmp_path_factory.mktemp("aktiia"), data_dir) as small:
         ctx = build._context(question, "clinician", "", None, Retriever(small), small)
         assert ctx.understood.unknown == "Aktiia"
+
+
+def test_the_unindexed_name_is_the_product_not_the_mothers_fear(tmp_path_factory: pytest.TempPathFactory,
+                                                                data_dir: Path) -> None:
+    from medcite.compose import build
+    from medcite.retrieve.search import Retriever
+
+    question = ("ED, 5yo 19 kg, peanut anaphylaxis at a party, 1 dose IM adrenaline, settled, obs fine, for d/c with "
+                "allergy f/u. mum is terrified of needles and asks for neffy (adrenaline nasal spray) instead of an "
+                "auto-injector - which strength for her weight?")
+    # (the thyroid carcinoma criteria, ngc:10177, write "needle": an everyday word a store holds)
+    with ngc_store(("10561", "10177"), tmp_path_factory.mktemp("neffy"), data_dir) as small:
+        ctx = build._context(question, "clinician", "", None, Retriever(small), small)
+        assert ctx.understood.unknown == "neffy"

@@ -819,7 +819,9 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
     # such a word is more often bedside spelling - "tachypneic" - than the subject.)
     if not has_condition:
         for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", focus):
-            if word not in CHATTER and word not in known_abbrev and not _indexed_form(word, occurs):
+            # ("mum is terrified of needles and asks for neffy": a participle is the story)
+            if (word not in CHATTER and word not in known_abbrev and not word.endswith(("ed", "ing"))
+                    and not _indexed_form(word, occurs)):
                 return word
     return ""
 
