@@ -611,21 +611,20 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # dose do I start?").
         latest = max(drugs, key=lambda d: q.lower().rfind(d.lower()), default="")
         unknown = latest if latest and not occurs(latest) else ""
+    known_abbrev = {s for s, _ in expanded.abbreviations}
     if occurs and not unknown:
         # A drug of the patient's list the clause does not ask about ("on gliclazide +
         # linagliptin … at what A1c?") and what the question rules out ("never had invasive
         # pneumococcal infxn") are the telling, not the subject.
         told = {w for d in drugs for w in d.split()} | {w for w in re.findall(r"[a-z]+", masked) if analyze(w) and
                                                          set(analyze(w)) <= negated}
-        unknown = _absent_substance(masked, {s for s, _ in expanded.abbreviations} | told, occurs)
+        unknown = _absent_substance(masked, known_abbrev | told, occurs)
     if occurs and not unknown:
         unknown = _stated_diagnosis(q, occurs)
     if occurs and not unknown and re.search(r"\b(?:those|these|them|it|this|that)\b", q[a:b], re.I):
         # "… wants me to use his Aktiia cuffless bracelet readings instead … can I use those to rule
         # HTN in or out?": the clause asks about a product the sentence before it names
-        before = q[max(0, a - 200):a]
-        unknown = next((m.group(1) for m in _PRODUCT.finditer(before)
-                        if m.group(1) not in {s for s, _ in expanded.abbreviations} and not occurs(m.group(1))), "")
+        unknown = _absent_product(q[max(0, a - 200):a], known_abbrev, occurs)
     # Retrieval looks for what the question is about: the asking sentence's words, with the
     # conditions and drugs the rest of a vignette names (its other details describe the patient).
     query_words = [w for w in re.findall(r"[\w'-]+", focus_text) if w.lower() not in CHATTER]
@@ -770,9 +769,8 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
     # "thinking Cobenfy (xanomeline-trospium) - starting dose?", "Heplisav-B (HepB-CpG)": a
     # capitalised name with another name in brackets after it is a product, whatever condition
     # the question also names; when no passage names it, the index does not hold it.
-    for m in _PRODUCT.finditer(focus):
-        if m.group(1) not in known_abbrev and not occurs(m.group(1)):
-            return m.group(1)
+    if product := _absent_product(focus, known_abbrev, occurs):
+        return product
     # "a LINX magnetic sphincter augmentation device": a device named in capitals
     for m in _DEVICE.finditer(focus):
         if m.group(1) not in known_abbrev and not occurs(m.group(1)):
@@ -842,6 +840,13 @@ _PRODUCT = re.compile(r"(?<![\w-])([A-Z][a-z][A-Za-z]{2,}(?:-[A-Z0-9]{1,3})?)(?:
 # Endings of words that describe (the patient, a finding) or name a person ("hiker",
 # "smoker") rather than name a substance or a condition.
 _DESCRIBING = re.compile(r"(?:ic|ous|al|ed|ing|ly|ive|ful|less|able|ible|ness|ish|ant|ent|ary|ory|er|ers|ist|ian)$")
+
+
+def _absent_product(text: str, known_abbrev: set[str], occurs: Callable[[str], bool]) -> str:
+    """A product named in ``text`` ("Cobenfy (xanomeline-trospium)", "his Aktiia cuffless
+    bracelet") that no indexed passage names; "" when none."""
+    return next((m.group(1) for m in _PRODUCT.finditer(text)
+                 if m.group(1) not in known_abbrev and not occurs(m.group(1))), "")
 
 
 # the diagnosis a vignette states: "core bx: … IGRA neg -> idiopathic granulomatous mastitis."
