@@ -26,13 +26,20 @@ import pytest
 from datapath import ngc_fixture, ngc_store
 from medcite.answering import ask
 from medcite.clinical.notation import notation_words
+from medcite.compose import build
 from medcite.compose.aspects import aspect_bonus
 from medcite.retrieve.analyze import analyze
 from medcite.retrieve.scope import Scope, condition_phrases
+from medcite.retrieve.search import Retriever
 from medcite.store import SQLiteStore
 from medcite.understand.frame import understand
 
 store = ngc_fixture(("10506", "11232", "7580"), "setxy")
+
+
+def _clinician_context(question: str, small: SQLiteStore) -> build._Context:
+    """The composer's context for ``question`` asked by a clinician of ``small``."""
+    return build._context(question, "clinician", "", None, Retriever(small), small)
 
 AFF = ("76F, alendronate 70 mg weekly for 9 yrs, 4 wks of dull L thigh ache when walking. femur XR: focal lateral "
        "cortical beaking mid-shaft with a thin transverse lucency, not displaced. eGFR 55, vit D 62. ortho reviewing "
@@ -89,12 +96,9 @@ IE_ERCP = ("64M, native MV IE (strep mitis) 2 yrs ago, treated medically, no val
 
 def test_a_guideline_listing_the_asked_condition_joins_retrieval_that_missed_it(
         tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> None:
-    from medcite.compose import build
-    from medcite.retrieve.search import Retriever
-
     with ngc_store(("10805", "10641"), tmp_path_factory.mktemp("ie"), data_dir) as small:
+        ctx = _clinician_context(IE_ERCP, small)
         retriever = Retriever(small)
-        ctx = build._context(IE_ERCP, "clinician", "", None, retriever, small)
         # retrieval led by the history's gallstones, as on the full store
         gallstones = small.passages_of("ngc:10641", limit=20)
         hits = build._with_listing_document(gallstones, ctx, retriever, small, build.ComposeConfig())
@@ -164,12 +168,10 @@ def test_a_drug_someone_will_not_give_is_a_contraindication() -> None:
 
 def test_a_lead_in_listing_when_first_line_cannot_be_used_states_the_alternative(
         tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> None:
-    from medcite.compose import build
     from medcite.compose.select import candidates
-    from medcite.retrieve.search import Retriever
 
     with ngc_store(("10326",), tmp_path_factory.mktemp("anca"), data_dir) as small:
-        ctx = build._context(ANCA, "clinician", "", None, Retriever(small), small)
+        ctx = _clinician_context(ANCA, small)
         cands = candidates(small.passages_of("ngc:10326", limit=50), ctx.found)
         ctx.lists = build._separate_lists(small, cands, ["ngc:10326"])
         lead = next(c for c in cands if c.text.startswith("Rituximab, in combination"))
@@ -275,11 +277,8 @@ def test_a_family_history_ruled_out_and_an_organ_named_like_a_drug() -> None:
 
 def test_a_screening_question_goes_to_the_screening_guideline(tmp_path_factory: pytest.TempPathFactory,
                                                               data_dir: Path) -> None:
-    from medcite.compose import build
-    from medcite.retrieve.search import Retriever
-
     with ngc_store(("10177", "11212"), tmp_path_factory.mktemp("screen"), data_dir) as small:
-        ctx = build._context(THYROID, "clinician", "", None, Retriever(small), small)
+        ctx = _clinician_context(THYROID, small)
         # ACR's thyroid carcinoma criteria ranked first, as on the full store
         hits = [*small.passages_of("ngc:10177", limit=5), *small.passages_of("ngc:11212", limit=5)]
         moved = build._screening_first(hits, ctx, small)
@@ -339,12 +338,10 @@ def test_an_alternative_never_recommends_the_drug_that_cannot_be_given(tmp_path_
     # the ASA postanesthetic care guideline (ngc:9688): "Meperidine should be used for the treatment of
     # patient shivering …" is what the anaesthetist will not do; "… other opioid agonists … when
     # meperidine is contraindicated" is the alternative
-    from medcite.compose import build
     from medcite.compose.select import candidates
-    from medcite.retrieve.search import Retriever
 
     with ngc_store(("9688",), tmp_path_factory.mktemp("shiver"), data_dir) as small:
-        ctx = build._context(SHIVERING, "clinician", "", None, Retriever(small), small)
+        ctx = _clinician_context(SHIVERING, small)
         cands = candidates(small.passages_of("ngc:9688", limit=400), ctx.found)
     first_line = next(c for c in cands if c.text.startswith("Meperidine should be used"))
     instead = next(c for c in cands if c.text.startswith("Practitioners may consider other opioid agonists"))
@@ -358,12 +355,10 @@ def test_a_stated_diagnosis_no_source_names_is_not_covered(tmp_path_factory: pyt
     question = ("34F, weaned 8 mo ago. painful firm R breast mass w/ red skin + 2 draining sinuses, no better after "
                 "fluclox then co-amox. core bx: non-caseating lobulocentric granulomas, AFB + fungal stains neg, IGRA "
                 "neg -> idiopathic granulomatous mastitis. first-line tx - oral steroids, methotrexate, or just watch?")
-    from medcite.compose import build
-    from medcite.retrieve.search import Retriever
 
     with ngc_store(("11009", "9958"), tmp_path_factory.mktemp("igm"), data_dir) as small:
         def unknown(q: str) -> str:
-            return build._context(q, "clinician", "", None, Retriever(small), small).understood.unknown
+            return _clinician_context(q, small).understood.unknown
 
         assert unknown(question) == "idiopathic granulomatous mastitis"
         assert unknown("58F, R breast lump, core bx -> invasive breast cancer. adjuvant chemo - which regimen?") == ""
@@ -374,23 +369,18 @@ def test_a_product_the_clause_points_back_to_is_not_covered(tmp_path_factory: py
     question = ("38M, clinic BP 148/94 then 144/92 at 2 visits, BMI 27, non-smoker, otherwise well. won't wear a 24h "
                 "monitor - wants me to use his Aktiia cuffless bracelet readings instead (avg 124/78 over 3 wks). can I "
                 "use those to rule HTN in or out?")
-    from medcite.compose import build
-    from medcite.retrieve.search import Retriever
 
     with ngc_store(("10822",), tmp_path_factory.mktemp("aktiia"), data_dir) as small:
-        ctx = build._context(question, "clinician", "", None, Retriever(small), small)
+        ctx = _clinician_context(question, small)
         assert ctx.understood.unknown == "Aktiia"
 
 
 def test_the_unindexed_name_is_the_product_not_the_mothers_fear(tmp_path_factory: pytest.TempPathFactory,
                                                                 data_dir: Path) -> None:
-    from medcite.compose import build
-    from medcite.retrieve.search import Retriever
-
     question = ("ED, 5yo 19 kg, peanut anaphylaxis at a party, 1 dose IM adrenaline, settled, obs fine, for d/c with "
                 "allergy f/u. mum is terrified of needles and asks for neffy (adrenaline nasal spray) instead of an "
                 "auto-injector - which strength for her weight?")
     # (the thyroid carcinoma criteria, ngc:10177, write "needle": an everyday word a store holds)
     with ngc_store(("10561", "10177"), tmp_path_factory.mktemp("neffy"), data_dir) as small:
-        ctx = build._context(question, "clinician", "", None, Retriever(small), small)
+        ctx = _clinician_context(question, small)
         assert ctx.understood.unknown == "neffy"
