@@ -29,9 +29,12 @@ class Concept:
     weight: float
 
     def covered_by(self, terms: frozenset[str] | set[str]) -> bool:
+        generic = _generic_stems()
         for form in self.forms:
             need = len(form) if len(form) <= 2 else math.ceil(0.67 * len(form))
-            if len(form) >= 4 and any(t not in terms and t not in _generic_stems() for t in form):
+            # a long name needs all its telling words ("advanced sleep-wake phase disorder" is
+            # not "delayed sleep-wake phase disorder")
+            if len(form) >= 4 and any(t not in terms and t not in generic for t in form):
                 continue
             if sum(t in terms for t in form) >= need:
                 return True

@@ -21,6 +21,8 @@ _LABS = "|".join(sorted("""WBC ANC ALC Hb Hgb Hct plt plts platelets T temp Tmax
     bicarb troponin trop BNP NT-proBNP CRP ESR PCT ferritin TSAT B12 urate QTc QTC QRS CVP GCS BMI FEV1 FVC PEF MUAC
     lipase amylase D-dimer IGF-1 AFP CD4 VL osm sodium potassium Hb% weight wt height ht age""".split(),
     key=len, reverse=True))
+# A hospital service as bedside notes shorten it, where a patient is seen and who advises
+_SERVICES = r"haem|heme|renal|neuro|derm|ortho|cardiology|cards|onc|gyn-?onc|gyn"
 _DETAIL_PATTERNS = (
     # ages and sexes: "68F", "72 M", "6yo", "6-wk-old", "4-month-old", "pt in her 50s", "70 y/o M"
     r"\b\d{1,3}\s?(?:[MF]|yo|y/o|y\.o\.|yr?s?(?:\s+old)?|years?\s+old)\b",
@@ -53,14 +55,13 @@ _DETAIL_PATTERNS = (
     r"~\d{1,3}\s*(?:d|days?|wks?|weeks?|mo|months?|y|yrs?|years?)\b",
     r"\b(?:yesterday|today|tonight|last\s+(?:night|week|month|year)|this\s+morning|an\s+hour\s+ago)\b",
     # where: "NHS haem clinic", "vasc f/u clinic", "renal MDT" (a service, not the topic)
-    r"\b(?:NHS |private )?(?:haem|heme|hem|renal|neuro|derm|ortho|cardiology|cards|onc|gyn-?onc|gyn|ENT|GUM|vasc|"
-    r"transplant|memory|fracture|sleep|pain|resp|rheum|endo|uro|gastro|GI|ID)(?: f/u| follow-?up| outpatient)? "
-    r"(?:clinic|MDT|ward|team|OPD)\b",
+    rf"\b(?:NHS |private )?(?:{_SERVICES}|hem|ENT|GUM|vasc|transplant|memory|fracture|sleep|pain|resp|rheum|endo|uro|"
+    r"gastro|GI|ID)(?: f/u| follow-?up| outpatient)? (?:clinic|MDT|ward|team|OPD)\b",
     # who speaks: "physio asks how soon …", "gyn-onc wants it characterised", "reg says …" (the
     # person asking or advising, not what the question is about)
     r"\b(?:reg|registrar|SHO|consultant|boss|attending|resident|fellow|physio|physiotherapist|pharmacist|"
-    r"anaesthetist|anesthetist|anesthesiologist|surgeon|onc|oncologist|gyn-?onc|gyn|derm|dermatologist|ortho|"
-    r"cards|cardiology|renal|neuro|heme|haem|GP|MDT|mum|mom|dad|parents?|daughter|son|husband|wife)"
+    rf"anaesthetist|anesthetist|anesthesiologist|surgeon|{_SERVICES}|oncologist|dermatologist|GP|MDT|mum|mom|dad|"
+    r"parents?|daughter|son|husband|wife)"
     r"(?= (?:says|said|asks|asked|is asking|wants|wanted|told|thinks|thought|suggests|suggested|won'?t|will not|"
     r"would like|is keen|keeps asking|reviewing)\b)",
     # the reaction an allergy caused: "pen allergic (hives)", "PCN allergy - anaphylaxis" (what
