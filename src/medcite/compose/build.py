@@ -41,6 +41,7 @@ from ..understand.populations import (
     opens_for_unasked_group,
     restricted_elsewhere,
     restricted_to_ruled_out,
+    sex_conflict,
     title_mismatch,
 )
 from ..understand.question import GENERIC_WORDS, QuestionFrame, frame, intent_of
@@ -841,6 +842,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     said = set(ctx.understood.terms)
     pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and bottom_line_material(c.text)
             and not _for_ruled_out(ctx, c) and not _gives_what_cannot_be_used(ctx, c)
+            and not _cannot_apply(ctx, c)
             and (c.cover > 0 or _ask_share(ctx, c) > 0 or c.terms & said)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
@@ -1165,7 +1167,8 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
             and (not c.is_lead or _announces_answers(ctx, c))
             and bottom_line_material(c.text)
             and not mismatch(c.text, ctx.asked_population) and _about_subject(ctx, c)
-            and not _for_ruled_out(ctx, c) and not _gives_what_cannot_be_used(ctx, c)]
+            and not _for_ruled_out(ctx, c) and not _gives_what_cannot_be_used(ctx, c)
+            and not _cannot_apply(ctx, c)]
     # A document whose only statements of a first-line choice are about testing (an imaging
     # guideline) has no bottom line for it: the next document may. A sentence that says nothing
     # of the question but its asking verb is about it only through its document's title: it
@@ -1208,6 +1211,11 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
         return (round(value, 6), -c.hit.ordinal, -c.start)
 
     return [max(pool, key=key)]
+
+
+def _cannot_apply(ctx: _Context, c: Candidate) -> bool:
+    """A sentence for a group the patient cannot be in (pregnancy for a man)."""
+    return sex_conflict(ctx.patient.sex, ctx.patient.age_years, c.text)
 
 
 def _gives_what_cannot_be_used(ctx: _Context, c: Candidate) -> bool:

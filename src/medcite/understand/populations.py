@@ -150,6 +150,26 @@ def maternity_conflict(question: str, sentence: str) -> bool:
             and not _MATERNITY_SAID.search(question))
 
 
+# A sentence for one sex only: "Women taking antipsychotics during pregnancy …", "Men with …".
+# (Not "mothers": a paediatric sentence advises the mother of a baby boy.)
+_WOMEN = re.compile(r"\b(?:wom[ae]n|girls?|females?)\b", re.I)
+_MEN = re.compile(r"\b(?:(?<!wo)m[ae]n|boys?|(?<!fe)males?)\b", re.I)
+
+
+def sex_conflict(sex: str | None, age_years: float | None, sentence: str) -> bool:
+    """True when the sentence is for a group this patient cannot be in: pregnancy, the weeks
+    after birth, breastfeeding or women only for a man ("Women taking antipsychotics during
+    pregnancy should be … monitored for blood glucose" for a 25-year-old man starting
+    olanzapine), men only for a woman. Never a bottom line for them. (A boy may be breastfed.)"""
+    women, men = bool(_WOMEN.search(sentence)), bool(_MEN.search(sentence))
+    if sex == "male":
+        if women and not men:
+            return True
+        adult = age_years is None or age_years >= 12
+        return adult and bool(_POSTPARTUM.search(sentence) or mentions(sentence) & {"pregnancy", "lactation"})
+    return sex == "female" and men and not women
+
+
 def kind_conflict(question: str, sentence: str) -> bool:
     """True when the sentence is for another kind of the condition than the question names
     (chronic low back pain for "acute low back pain x 1 wk", severe CDI for "mild-mod CDI",

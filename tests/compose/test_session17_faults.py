@@ -1,0 +1,51 @@
+"""Faults found in session 17, each mended as a general rule and checked on real sources from
+../shared/data:
+
+- a recommendation for pregnant women ("Women taking antipsychotics during pregnancy should be
+  … monitored for blood glucose abnormalities", SIGN's schizophrenia guideline, ngc:9744) is never
+  the bottom line for a man ("starting olanzapine for 25M …"), nor one for men for a woman.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from datapath import ngc_store
+from medcite.answering import ask
+from medcite.understand.populations import sex_conflict
+
+PREGNANT_WOMEN = ("C - Women taking antipsychotics during pregnancy should be treated as high risk for gestational "
+                  "diabetes and monitored for blood glucose abnormalities.")
+
+
+@pytest.mark.parametrize(("sex", "age", "sentence", "conflict"), [
+    ("male", 25, PREGNANT_WOMEN, True),
+    ("female", 25, PREGNANT_WOMEN, False),
+    (None, None, PREGNANT_WOMEN, False),
+    ("male", 60, "Offer postmenopausal women with osteoporosis alendronate.", True),
+    ("male", 60, "Screen women and men over 70 for osteoporosis.", False),
+    ("female", 60, "Screen women and men over 70 for osteoporosis.", False),
+    ("female", 40, "Men who have sex with men should be offered HIV testing every year.", True),
+    ("male", 40, "Men who have sex with men should be offered HIV testing every year.", False),
+    ("male", 40, "Lamotrigine dose should be reduced early in the puerperium.", True),
+    # a baby boy may be breastfed, and his mother is advised
+    ("male", 0.5, "Breastfed infants should receive vitamin D supplements of 400 IU daily.", False),
+    ("male", 0.5, "Advise mothers to continue breastfeeding during the illness.", False),
+    ("male", 40, "Patients with first-episode psychosis should have weight measured weekly.", False),
+])
+def test_a_sentence_for_a_group_the_patient_cannot_be_in(sex: str | None, age: float | None, sentence: str,
+                                                        conflict: bool) -> None:
+    assert sex_conflict(sex, age, sentence) is conflict
+
+
+OLANZAPINE = "starting olanzapine for 25M w/ first-episode psychosis. what physical monitoring do I need and how often?"
+
+
+def test_a_man_is_not_answered_with_a_pregnancy_recommendation(tmp_path_factory: pytest.TempPathFactory,
+                                                               data_dir: Path) -> None:
+    with ngc_store(("9744",), tmp_path_factory.mktemp("psychosis"), data_dir) as small:
+        answer = ask(OLANZAPINE, small, save=False)
+    text = " ".join(s.text for s in answer.bottom_line)
+    assert "pregnancy" not in text, text
