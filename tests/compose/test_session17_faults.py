@@ -49,3 +49,15 @@ def test_a_man_is_not_answered_with_a_pregnancy_recommendation(tmp_path_factory:
         answer = ask(OLANZAPINE, small, save=False)
     text = " ".join(s.text for s in answer.bottom_line)
     assert "pregnancy" not in text, text
+
+
+@pytest.mark.parametrize("question", [
+    "SICU, pt in his 70s on TPN, BGs running 220s on sliding scale. what glucose range are we targeting?",
+    "on central TPN since d3 for ileus, NJ feeds tolerated. when can I switch the TPN off?",
+    "ex-prem on home parenteral nutrition, what line care?",
+])
+def test_parenteral_nutrition_is_a_treatment_named(question: str) -> None:
+    # given through a line like a drug, but no drug dictionary lists it
+    from medcite.understand.frame import understand
+
+    assert "parenteral nutrition" in understand(question).drugs

@@ -292,7 +292,7 @@ _ORGAN_DRUGS = frozenset({"thyroid", "pancreatin"})
 _INTERVENTION_WORDS = frozenset({"surfactant", "antivenom", "antivenin"})
 _INTERVENTIONS = frozenset({"hypertonic saline", "normal saline", "isotonic saline", "half-isotonic saline",
                             "intravenous fluids", "fresh frozen plasma", "activated charcoal",
-                            "prothrombin complex", "packed cells"})
+                            "prothrombin complex", "packed cells", "parenteral nutrition", "enteral nutrition"})
 
 
 # A negated word may carry its expansion ("no DM (diabetes mellitus) or CKD (chronic kidney
