@@ -3,7 +3,11 @@
 
 - a recommendation for pregnant women ("Women taking antipsychotics during pregnancy should be
   … monitored for blood glucose abnormalities", SIGN's schizophrenia guideline, ngc:9744) is never
-  the bottom line for a man ("starting olanzapine for 25M …"), nor one for men for a woman.
+  the bottom line for a man ("starting olanzapine for 25M …"), nor one for men for a woman;
+- "The preferred initial antibiotic therapy is intravenous (IV) piperacillin-tazobactam …" states the
+  first-line choice in Alberta's febrile neutropenia guideline (ngc:10258) though it does not
+  repeat the condition: the bottom line, not the G-CSF guideline beside it (ngc:10263);
+- parenteral nutrition ("on TPN") is a treatment the question names.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ import pytest
 
 from datapath import ngc_store
 from medcite.answering import ask
+from medcite.compose import build
+from medcite.compose.select import candidates
+from medcite.retrieve.search import Retriever
 from medcite.understand.populations import sex_conflict
 
 PREGNANT_WOMEN = ("C - Women taking antipsychotics during pregnancy should be treated as high risk for gestational "
@@ -61,3 +68,26 @@ def test_parenteral_nutrition_is_a_treatment_named(question: str) -> None:
     from medcite.understand.frame import understand
 
     assert "parenteral nutrition" in understand(question).drugs
+
+
+NEUTROPENIA = ("ED: 58F breast ca, docetaxel 10 days ago, T 38.6, ANC 0.3, BP ok, no source. empiric abx for "
+               "febrile neutropenia?")
+
+
+def test_the_preferred_initial_therapy_is_the_first_line_choice(tmp_path_factory: pytest.TempPathFactory,
+                                                                data_dir: Path) -> None:
+    from medcite.compose.aspects import aspect_bonus
+
+    preferred = ("The preferred initial antibiotic therapy is intravenous (IV) piperacillin-tazobactam 4.5 grams "
+                 "every 8 hours, plus IV fluids.")
+    assert aspect_bonus("first-line", preferred) == 1.0
+    assert aspect_bonus("first-line", "Antibiotic therapy was associated with lower mortality.") < 1.0
+    with ngc_store(("10258", "10263", "10022", "10842"), tmp_path_factory.mktemp("neutropenia"), data_dir) as small:
+        answer = ask(NEUTROPENIA, small, save=False)
+        ctx = build._context(NEUTROPENIA, "clinician", "", None, Retriever(small), small)
+        cands = candidates(small.passages_of("ngc:10258", limit=400), ctx.found)
+    # it names the choice, so it answers though it repeats little of the question
+    assert build._names_the_choice(ctx, next(c for c in cands if c.text == preferred))
+    assert not build._names_the_choice(ctx, next(c for c in cands if c.text.startswith("Febrile neutropenia is defined")))
+    assert answer.bottom_line and "piperacillin-tazobactam" in answer.bottom_line[0].text, \
+        [s.text for s in answer.bottom_line]

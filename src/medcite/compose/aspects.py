@@ -188,7 +188,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               r"should be (?:offered|used|given|treated|started|prescribed|initiated|considered)|(?:we )?recommend\w*|"
               # "clinicians should prescribe tetrabenazine …"
               r"should (?:prescribe|offer|use|give|start|initiate)|"
-              r"initial (?:therapy|treatment|management|regimen)|in preference to)\b"),
+              r"initial (?:therapy|treatment|management|regimen)|in preference to|"
+              # "The preferred initial antibiotic therapy is intravenous piperacillin-tazobactam …"
+              r"(?:preferred|first) (?:\w+ ){0,2}(?:therapy|treatment|regimen|agents?|drugs?|choice) (?:is|are|includes?))\b"),
         # NICE's imperative: "Offer a 5-day course of …", "Consider amoxicillin in preference to …"
         (1.0, r"(?:^|: )(?:offer|give|use|start|prescribe|consider)\b(?! (?:\w+ ){0,3}?(?:tests?|testing|imaging))"),
         # the AAOS's graded wording: "Moderate evidence supports early spica casting … for children age six

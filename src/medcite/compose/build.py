@@ -1184,7 +1184,8 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
     pool = _most_to_the_point(ctx, [c for c in pool if _asked(ctx, c, listed=True) > 0
                                     and (c.cover >= config.document_sentence_cover
                                          or (_asked(ctx, c, listed=True) >= 0.9
-                                             and (_ask_share(ctx, c) >= 1.0 or _heading_names_asked_drug(ctx, c))))
+                                             and (_ask_share(ctx, c) >= 1.0 or _heading_names_asked_drug(ctx, c)
+                                                  or _names_the_choice(ctx, c))))
                                     and (_names_more_than_the_act(ctx, c) or _asked(ctx, c, listed=True) >= 0.9)
                                     and not recommends_testing_for(ctx.understood.aspect, _with_its_list(ctx, c))])
     if not pool:
@@ -1227,6 +1228,14 @@ def _gives_what_cannot_be_used(ctx: _Context, c: Candidate) -> bool:
     if ctx.understood.aspect != "alternative" or not directs(c.text) or aspect_bonus("alternative", c.text) > 0:
         return False
     return any(set(analyze(d)) <= c.terms for d in ctx.understood.drugs if analyze(d))
+
+
+def _names_the_choice(ctx: _Context, c: Candidate) -> bool:
+    """A sentence of a document on the subject that plainly names a drug as the choice asked for
+    ("The preferred initial antibiotic therapy is intravenous (IV) piperacillin-tazobactam …" in
+    the febrile neutropenia guideline) answers however little it repeats of the question."""
+    return (ctx.understood.aspect in ("first-line", "alternative") and aspect_bonus(ctx.understood.aspect, c.text) >= 1.0
+            and names_a_drug(c.text) and c.context_cover >= 0.5)
 
 
 def _heading_names_asked_drug(ctx: _Context, c: Candidate) -> bool:
