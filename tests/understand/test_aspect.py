@@ -18,6 +18,10 @@ CASES = [
     ("What is the initial hypertonic saline regimen for severe hyponatraemia?", "starting-dose"),
     # bedside phrasings written for session 9 (not from the question set)
     ("7 days of cipro so far. total course?", "duration"),
+    # session 17: how long a taper takes is its schedule, not how long to treat
+    ("52F on paroxetine 20, in remission 9 months, wants to stop. taper over how long?", "titration"),
+    ("off the ventilator, how long to wean the methadone?", "titration"),
+    ("how long do I keep her on the sertraline after remission?", "duration"),
     ("remitted for a year on sertraline. when can she come off it?", "stop"),
     ("BP normal on amlodipine for 6 months - ok to discontinue?", "stop"),
     ("84F, 3 falls in 4 months, on zopiclone for yrs. should I be taking her off the sleeping tabs?", "stop"),

@@ -45,7 +45,10 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     # antidepressant be discontinued?")
     ("titration", re.compile(
         r"\bhow (?:should|do|can|is|are|to)\b(?: \w+){0,5}? (?:be )?(?:discontinued|stopped|withdrawn|tapered|"
-        r"weaned|come off|stop)\b", re.I)),
+        r"weaned|come off|stop)\b|"
+        # how long the taper takes is its schedule: "taper over how long?", "how long to wean her?"
+        r"\b(?:taper\w*|wean\w*)\b(?: \w+){0,3}? (?:over )?how long\b|\bhow long (?:to|should (?:i|we|you)) "
+        r"(?:taper|wean)\b", re.I)),
     ("stop", re.compile(
         r"\b(?:when (?:to|can (?:i|we|you|he|she|they|the patient|pt)|should (?:i|we|you|it|they|he|she)) "
         r"(?:stop|discontinue|d/?c|hold|come off)|ok to (?:stop|discontinue|d/?c|come off|hold)|"
