@@ -7,7 +7,11 @@
 - "The preferred initial antibiotic therapy is intravenous (IV) piperacillin-tazobactam …" states the
   first-line choice in Alberta's febrile neutropenia guideline (ngc:10258) though it does not
   repeat the condition: the bottom line, not the G-CSF guideline beside it (ngc:10263);
-- parenteral nutrition ("on TPN") is a treatment the question names.
+- parenteral nutrition ("on TPN") is a treatment the question names;
+- a measurement the asking clause names is kept in range for a condition: "what A1c should I be
+  aiming for?" in a vignette that also names metastatic prostate cancer and the patient's long-
+  standing metformin and gliclazide asks about the diabetes (set A, #9), with a drug just begun
+  for it still asked about ("started allopurinol 100 last month. what serum urate …?").
 """
 
 from __future__ import annotations
@@ -91,3 +95,24 @@ def test_the_preferred_initial_therapy_is_the_first_line_choice(tmp_path_factory
     assert not build._names_the_choice(ctx, next(c for c in cands if c.text.startswith("Febrile neutropenia is defined")))
     assert answer.bottom_line and "piperacillin-tazobactam" in answer.bottom_line[0].text, \
         [s.text for s in answer.bottom_line]
+
+
+A1C = ("79M T2DM ~20 yrs, metformin 500 bd + gliclazide 80 bd, A1c 6.6%, 2 hypos last month (carer found him sweaty "
+       "and muddled). metastatic prostate ca on ADT, onc thinks 2-3 yrs, lives alone. what A1c should I be aiming for now?")
+URATE = "55M recurrent gout, tophus on L elbow, started allopurinol 100 last month. what serum urate am I aiming for?"
+
+
+def test_the_measure_asked_for_names_the_condition_asked_about(tmp_path_factory: pytest.TempPathFactory,
+                                                                data_dir: Path) -> None:
+    from medcite.understand.findings import measured_conditions
+
+    assert "diabet" in measured_conditions({"a1c"}) and "gout" in measured_conditions({"urat"})
+    assert not measured_conditions({"ferritin", "dose"})
+    # VA/DoD's type 2 diabetes guideline (ngc:11213), ACR's prostate radiotherapy criteria (ngc:10181)
+    # and a Spanish gout guideline (ngc:10306) give the conditions their names
+    with ngc_store(("11213", "10181", "10306"), tmp_path_factory.mktemp("a1c"), data_dir) as small:
+        diabetes = build._context(A1C, "clinician", "", None, Retriever(small), small).understood
+        gout = build._context(URATE, "clinician", "", None, Retriever(small), small).understood
+    subject = set(diabetes.subject_terms)
+    assert "diabet" in subject and not subject & {"prostat", "cancer", "metformin", "gliclazid"}, subject
+    assert "allopurinol" in gout.subject_terms, gout.subject_terms

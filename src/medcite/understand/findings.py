@@ -230,3 +230,22 @@ def implied_conditions(text: str) -> tuple[str, ...]:
         if 60 <= diastolic < systolic <= 300 and (systolic >= 140 or diastolic >= 90):
             found.append((m.start(), "hypertension"))
     return tuple(dict.fromkeys(name for _, name in sorted(found)))
+
+
+# What a measurement is kept in range for: "what A1c should I be aiming for?" asks about the
+# diabetes, "what LDL goal?" about the lipids (stems of the measurement -> stems of the
+# conditions guidelines file its targets under).
+_MEASURED: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
+    (frozenset({"a1c", "hba1c", "glucos", "bg", "bgs", "bsl", "cbg", "fingerstick", "sugar", "sugars"}),
+     frozenset({"diabet", "hyperglycemia", "hyperglycaemia", "glycem", "glycaem"})),
+    (frozenset({"bp", "sbp", "dbp"}), frozenset({"hypertens"})),
+    (frozenset({"ldl", "cholesterol", "lipid", "lipids", "triglycerid"}),
+     frozenset({"cholesterol", "hyperlipidemia", "hyperlipidaemia", "dyslipidemia", "dyslipidaemia", "lipid"})),
+    (frozenset({"tsh"}), frozenset({"thyroid", "hypothyroid", "hypothyroidism", "hyperthyroid", "hyperthyroidism"})),
+    (frozenset({"urat", "uric"}), frozenset({"gout", "hyperuricemia", "hyperuricaemia"})),
+)
+
+
+def measured_conditions(stems: set[str] | frozenset[str]) -> frozenset[str]:
+    """Stems of the conditions the measurements among ``stems`` are kept in range for."""
+    return frozenset().union(*(conditions for measures, conditions in _MEASURED if measures & stems))

@@ -28,7 +28,7 @@ from ..retrieve.query import ExpandedQuery, expand
 from ..retrieve.scope import ScopeIndex
 from ..types import PatientContext
 from .aspect import Aspect, alternative_reasons, asked_aspects
-from .findings import implied_conditions, named_by_signs
+from .findings import implied_conditions, measured_conditions, named_by_signs
 from .vignette import CHATTER, ask_clause, clauses, detail_spans, expand_shorthand, last_question
 
 _SETTINGS = (
@@ -240,6 +240,16 @@ def _history_stems(text: str) -> set[str]:
 # "failed fluoxetine 80, sertraline 300 …", "tried and stopped amitriptyline", "no response to X"
 _TRIED = re.compile(r"\b(?:failed|tried|no (?:response|improvement) (?:to|with|on)|intolerant (?:of|to)|"
                     r"refractory to)\b([^.;?]{0,200})", re.I)
+
+
+_STARTED = re.compile(r"\b(?:started|starting|start(?:ed)? on|began|begun|commenced|initiated|new(?:ly)? on|just on)\b"
+                      r"((?:\s+[\w/-]+){1,4})", re.I)
+
+
+def _started_drugs(text: str, drugs: Sequence[str]) -> list[str]:
+    """The drugs of ``drugs`` the question says were just begun ("started labetalol")."""
+    spans = " ".join(m.group(1).lower() for m in _STARTED.finditer(text[:4000]))
+    return [d for d in drugs if d.lower() in spans]
 
 
 def _tried_drugs(text: str, drugs: Sequence[str]) -> list[str]:
@@ -569,7 +579,14 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # "… painful diabetic neuropathy. what first for the pain?": a clause that names no
         # condition whole asks about the one that shares its words.
         clause = {t for t in focus if t not in generic_all and not t.isdigit()}
-        focus_keys = [k for k in seen_keys if set(k) & clause]
+        # ("… metastatic prostate ca … what A1c should I be aiming for now?": the diabetes, whose
+        # measure the clause names)
+        measured = measured_conditions(clause)
+        focus_keys = [k for k in seen_keys if set(k) & (clause | measured)]
+        if measured and focus_keys:
+            # … and the drug just begun for it ("started allopurinol 100 last month. what serum
+            # urate am I aiming for?"), not what the patient has long taken
+            focus_drugs = _started_drugs(q, drugs)
     if not focus_keys and not focus_drugs:
         # ... else the condition its telling findings name, rather than one of the findings
         focus_keys = [k for k in seen_keys if any(tuple(analyze(name)) == k for name in signs)]
