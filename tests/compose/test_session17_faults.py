@@ -11,7 +11,12 @@
 - a measurement the asking clause names is kept in range for a condition: "what A1c should I be
   aiming for?" in a vignette that also names metastatic prostate cancer and the patient's long-
   standing metformin and gliclazide asks about the diabetes (set A, #9), with a drug just begun
-  for it still asked about ("started allopurinol 100 last month. what serum urate …?").
+  for it still asked about ("started allopurinol 100 last month. what serum urate …?");
+- "cat 2 LSCS … wants the IDC out so she can shower. ok to take it out now or do I wait?" asks when
+  to remove the urinary catheter after a caesarean section (NICE, ngc:9032; set A, #4): the
+  obstetric shorthand is read, "ok to take it out" asks when to stop, a clause whose object is
+  a pronoun leans on the clause before it, and "Removal of the urinary bladder catheter …" states
+  when a device comes out.
 """
 
 from __future__ import annotations
@@ -116,3 +121,23 @@ def test_the_measure_asked_for_names_the_condition_asked_about(tmp_path_factory:
     subject = set(diabetes.subject_terms)
     assert "diabet" in subject and not subject & {"prostat", "cancer", "metformin", "gliclazid"}, subject
     assert "allopurinol" in gout.subject_terms, gout.subject_terms
+
+
+CATHETER = ("postnatal ward: 31F P2, cat 2 LSCS at 13:00 today for FTP, epidural topped up for theatre at 12:40 and the "
+            "epidural line pulled at end of case. now 18:30, obs fine, been up to the chair and walked to the sink, "
+            "wants the IDC out so she can shower. ok to take it out now or do I wait?")
+
+
+def test_when_the_catheter_comes_out_after_a_caesarean() -> None:
+    from medcite.compose.aspects import aspect_bonus
+    from medcite.retrieve.query import load_abbreviations
+    from medcite.understand.aspect import asked_aspects
+    from medcite.understand.vignette import ask_clause
+
+    table = load_abbreviations()
+    assert "lower segment caesarean section" in table["LSCS"] and "urinary catheter" in table["IDC"]
+    assert asked_aspects("ok to take it out now or do I wait?")[0] == "stop"
+    a, b = ask_clause(CATHETER)
+    assert "IDC" in CATHETER[a:b]  # the clause "it" points back into
+    assert aspect_bonus("stop", "Removal of the urinary bladder catheter should be carried out once a woman is "
+                                "mobile after a regional anaesthetic.") >= 0.8

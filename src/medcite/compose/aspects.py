@@ -137,7 +137,8 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         # TNFi alone compared to continuing both treatments"
         (0.8, r"\b(?:continu\w+|maintain\w*) (?:[\w-]+ ){0,4}alone\b|\b(?:than|to|with) continuing both\b"),
         # a device or a line is removed ("it is not necessary to remove the IUD during treatment")
-        (0.8, r"\b(?:remov\w+|take out|taken out|pull\w*) (?:(?:of )?the |an? )?(?:iud|ius|device|implant|catheter|"
+        # ("Removal of the urinary bladder catheter should be carried out once a woman is mobile …")
+        (0.8, r"\b(?:remov\w+|take out|taken out|pull\w*) (?:(?:of )?the |an? )?(?:[\w-]+ ){0,2}?(?:iud|ius|device|implant|catheter|"
               r"line|picc|stent|drain|tube|pessary|cerclage|suture|splint|cast)s?\b"),
     ),
     "monitoring": (

@@ -60,6 +60,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         # a device or line: "does the IUD need to come out?", "when would I pull it?"
         r"(?:need|have) to come out|(?:need|have) to be (?:removed|taken out|pulled)|should (?:it|the \w+) be removed|"
         r"when (?:would|should|do|can) (?:i|we|you) (?:pull|remove|take out) (?:it|the \w+)|"
+        r"(?:ok|okay|safe|fine) to (?:take|pull|get|have) (?:it|them|this|that|(?:the|her|his) [\w-]+) out\b|"
         r"(?:just |still )?keep (?:taking|using) (?:it|them|this|the \w+)|"
         r"stop or continue|(?:still|any longer) (?:need|needed|indicated)|does (?:she|he|the patient|pt) need any more|"
         r"when (?:can|should|may|is|are) .{0,60}\b(?:be )?(?:stopped|discontinued|withdrawn|held))\b|"

@@ -224,6 +224,10 @@ def last_question(text: str) -> tuple[int, int]:
     return 0, 0
 
 
+_PRONOUN_OBJECT = re.compile(r"\b(?:take|pull|get|stop|keep|continue|hold|remove|restart|give|use|start|switch|"
+                             r"change|increase|reduce|wean|taper)\b (?:\w+ ){0,1}(?:it|them)\b", re.I)
+
+
 def ask_clause(text: str) -> tuple[int, int]:
     """The clause that asks: the last one holding a question mark or a question word;
     the whole text when none does."""
@@ -232,7 +236,9 @@ def ask_clause(text: str) -> tuple[int, int]:
         if _ASK.search(text[s:e]):
             # "… mild-mod CDI - what do I start": a short question clause leans on the one
             # before it for its subject.
-            if len(text[s:e].split()) <= 4:
+            # So does one whose object is a pronoun ("wants the IDC out so she can shower. ok to
+            # take it out now or do I wait?").
+            if len(text[s:e].split()) <= 4 or _PRONOUN_OBJECT.search(text[s:e]):
                 prev = [p for p in spans if p[1] <= s]
                 if prev:
                     return prev[-1][0], e
