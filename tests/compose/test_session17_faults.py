@@ -16,7 +16,16 @@
   to remove the urinary catheter after a caesarean section (NICE, ngc:9032; set A, #4): the
   obstetric shorthand is read, "ok to take it out" asks when to stop, a clause whose object is
   a pronoun leans on the clause before it, and "Removal of the urinary bladder catheter …" states
-  when a device comes out.
+  when a device comes out;
+- "CAMHS: 14yo boy … conduct disorder … no psychosis, ADHD screen neg … parents at the end of their
+  rope - is there a med worth trying now?" (set A, #7) asks for a drug for conduct disorder: the
+  service, the family's exhaustion and "worth trying" are not what it asks about; the
+  guideline that names the kept condition is preferred when the first is about one ruled out;
+  "Offer methylphenidate … for the management of ADHD …" is for the ADHD ruled out; NICE's
+  "Consider risperidone for …" prescribes (NICE, ngc:9747);
+- a question that names no condition or drug is not answered by a sentence sharing one word of
+  several it asks ("… L-spine Z-score -2.4 … how often should we be rescanning her bones?" and
+  "13 procedures were interrupted … (POPC score 4)").
 """
 
 from __future__ import annotations
@@ -141,3 +150,50 @@ def test_when_the_catheter_comes_out_after_a_caesarean() -> None:
     assert "IDC" in CATHETER[a:b]  # the clause "it" points back into
     assert aspect_bonus("stop", "Removal of the urinary bladder catheter should be carried out once a woman is "
                                 "mobile after a regional anaesthetic.") >= 0.8
+
+
+CONDUCT = ("CAMHS: 14yo boy 52 kg, conduct disorder, did a 12-wk parenting programme then a multimodal family/school "
+           "programme over the past yr. still explosive rages - punched a teacher, smashed the bathroom door, huge mood "
+           "swings. no psychosis, ADHD screen neg, no LD. parents at the end of their rope - is there a med worth "
+           "trying now?")
+
+
+def test_a_drug_for_conduct_disorder_when_adhd_is_ruled_out(tmp_path_factory: pytest.TempPathFactory,
+                                                            data_dir: Path) -> None:
+    from medcite.understand.aspect import asked_aspects
+    from medcite.understand.populations import restricted_to_ruled_out
+
+    assert asked_aspects("is there a med worth trying now?")[0] == "first-line"
+    adhd = (("adhd",), ("attent", "deficit", "hyperact", "disord"))
+    assert restricted_to_ruled_out(adhd, "Offer methylphenidate or atomoxetine, within their licensed indications, "
+                                         "for the management of ADHD in children and young people with conduct disorder.")
+    assert not restricted_to_ruled_out(adhd, "Consider risperidone for the short-term management of severely "
+                                             "aggressive behaviour in young people with a conduct disorder.")
+    # NICE's conduct disorder guideline (ngc:9747) beside AACAP's tic disorders (ngc:10493) and NICE ADHD (ngc:9904)
+    with ngc_store(("9747", "10493", "9904"), tmp_path_factory.mktemp("conduct"), data_dir) as small:
+        ctx = build._context(CONDUCT, "clinician", "", None, Retriever(small), small)
+        answer = ask(CONDUCT, small, save=False)
+    asked = {t for c in ctx.found for form in c.forms for t in form}
+    assert not asked & {"mental", "health", "worth", "tri", "rope", "parent"}, asked
+    assert answer.bottom_line and "risperidone" in answer.bottom_line[0].text, [s.text for s in answer.bottom_line]
+
+
+def test_nothing_named_needs_more_than_one_shared_word(tmp_path_factory: pytest.TempPathFactory,
+                                                       data_dir: Path) -> None:
+    from dataclasses import replace
+
+    from medcite.understand.concepts import Concept
+
+    question = ("16F, BMI 14.9, DXA last month: L-spine Z-score -2.4. mum wants it repeated in 3 months - how often "
+                "should we be rescanning her bones?")
+    with ngc_store(("9747",), tmp_path_factory.mktemp("nothing"), data_dir) as small:
+        ctx = build._context(question, "clinician", "", None, Retriever(small), small)
+    asked = [Concept(w, (frozenset({w}),), 4.0) for w in ("spine", "score", "repeat", "rescan", "bone")]
+    ctx = replace(ctx, subject=[], asked_terms=asked)
+
+    class _Sentence:
+        def __init__(self, words: str) -> None:
+            self.terms, self.context = frozenset(words.split()), frozenset()
+
+    assert not build._about_subject(ctx, _Sentence("procedur interrupt death score popc"))  # type: ignore[arg-type]
+    assert build._about_subject(ctx, _Sentence("repeat bone densiti scan rescan"))  # type: ignore[arg-type]

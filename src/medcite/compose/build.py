@@ -566,7 +566,11 @@ def _ruled_out_later(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k
     if not about_ruled_out(docs[0]):
         return list(hits)
     kinds = {h.doc_id: h.source_type for h in hits}
-    better = next((d for d in docs[1:] if not about_ruled_out(d) and kinds[d] in ("guideline", "label")), None)
+    others = [d for d in docs[1:] if not about_ruled_out(d) and kinds[d] in ("guideline", "label")]
+    # one whose scope names a condition the question keeps first ("… conduct disorder … no
+    # psychosis, ADHD screen neg … is there a med worth trying now?": the conduct disorder
+    # guideline, not the tic disorder one ranked above it)
+    better = next((d for d in others if any(index.names(d, key) for key in kept)), others[0] if others else None)
     return _moved_first(hits, better) if better else list(hits)
 
 
@@ -1056,8 +1060,12 @@ def _about_subject(ctx: _Context, c: Candidate) -> bool:
         # use for one month, alternate days for one month …").
         return not ctx.ask_clause or _shares(ctx.ask_clause, terms) or _states_asked(ctx, c)
     # Nothing recognised as the subject: the sentence must at least share one of the asking
-    # clause's own words ("hep C screening").
-    return not ctx.asked_terms or _shares(ctx.asked_terms, terms)
+    # clause's own words ("hep C screening"), and most of what the question asks when that is
+    # several words ("… L-spine Z-score -2.4 … how often should we be rescanning her bones?" is
+    # not answered by "13 procedures were interrupted … (POPC score 4)").
+    if not ctx.asked_terms:
+        return True
+    return _shares(ctx.asked_terms, terms) and (len(ctx.asked_terms) < 4 or coverage(ctx.asked_terms, terms) >= 0.4)
 
 
 def _dosed_drug(ctx: _Context) -> frozenset[str]:
@@ -1205,7 +1213,8 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
                  + config.ask_weight * 3 * _ask_share(ctx, c))
         if opens_for_unasked_group(said, c.text, _generic_stems()):
             value -= 0.3  # "In patients with CH requiring changes in estrogen therapy, …": a subgroup
-        if (ctx.understood.asks_for_drug and names_a_drug(c.text) and recommends(c.text, scoped=True)
+        if (ctx.understood.asks_for_drug and names_a_drug(c.text)
+                and (recommends(c.text, scoped=True) or _PRESCRIBES.match(c.text))
                 and not re.search(r"\bagainst\b", c.text, re.I)):
             value += 0.3  # "which med do I start?": sertraline …, not trauma-focused psychotherapy
         # Ties go to the earlier sentence of the document: the same one, however it was asked.
@@ -1228,6 +1237,10 @@ def _gives_what_cannot_be_used(ctx: _Context, c: Candidate) -> bool:
     if ctx.understood.aspect != "alternative" or not directs(c.text) or aspect_bonus("alternative", c.text) > 0:
         return False
     return any(set(analyze(d)) <= c.terms for d in ctx.understood.drugs if analyze(d))
+
+
+# NICE prescribes in the imperative: "Consider risperidone for the short-term management of …"
+_PRESCRIBES = re.compile(r"\s*(?:offer|consider|give|prescribe|start|use)\s", re.I)
 
 
 def _names_the_choice(ctx: _Context, c: Candidate) -> bool:

@@ -182,7 +182,10 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         # "abx or watchful waiting?": whether to treat at all is the first choice
         r"or (?:watchful waiting|wait(?:ing)?(?: and see)?|observ\w+|expectant management|conservative (?:management|"
         r"treatment|tx)|no (?:treatment|tx|abx|antibiotics?))|(?:watchful waiting|observation|wait and see) or)\b|"
-        r"\bwhich (?:[\w-]+ ){0,3}(?:is |are )?(?:best|preferred|first|safest|recommended)\b|\bwhich (?:[\w-]+ ){0,2}[\w-]+\s*\?",
+        r"\bwhich (?:[\w-]+ ){0,3}(?:is |are )?(?:best|preferred|first|safest|recommended)\b|\bwhich (?:[\w-]+ ){0,2}[\w-]+\s*\?|"
+        # "is there a med worth trying now?", "any drug that helps?"
+        r"\b(?:is there|are there|any) (?:an? |any )?(?:[\w-]+ )?(?:meds?|medications?|medicines?|drugs?|pills?|tablets?)\b"
+        r"(?: (?:worth|to|that|which|for|we|i|you)\b)?",
         re.I)),
     # "SSRI or SNRI?", "D5 1/2NS or D5NS?", "glargine or detemir for the basal?": a choice between
     # two treatments named in a word or two each; "is X ok or should it be Y?" the same choice.

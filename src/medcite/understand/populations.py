@@ -275,7 +275,16 @@ def restricted_to_ruled_out(ruled_out: Sequence[tuple[str, ...]], text: str) -> 
         group = _group_words(m)
         if any(key <= group for key in telling):
             return True
+    # what it treats: "Offer methylphenidate … for the management of ADHD in children … with conduct
+    # disorder" is for ADHD, which "ADHD screen neg" rules out
+    for m in _TREATING.finditer(text[-1500:]):
+        treated = set(analyze(m.group(1)))
+        if any(key <= treated for key in telling):
+            return True
     return False
+
+
+_TREATING = re.compile(r"\bfor (?:the )?(?:management|treatment|treating|managing) of ((?:[\w-]+ ){0,3}[\w-]+)", re.I)
 
 
 def opens_for_unasked_group(said: frozenset[str], text: str, generic: frozenset[str] = frozenset()) -> bool:

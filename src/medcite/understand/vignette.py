@@ -56,7 +56,14 @@ _DETAIL_PATTERNS = (
     r"\b(?:yesterday|today|tonight|last\s+(?:night|week|month|year)|this\s+morning|an\s+hour\s+ago)\b",
     # where: "NHS haem clinic", "vasc f/u clinic", "renal MDT" (a service, not the topic)
     rf"\b(?:NHS |private )?(?:{_SERVICES}|hem|ENT|GUM|vasc|transplant|memory|fracture|sleep|pain|resp|rheum|endo|uro|"
-    r"gastro|GI|ID)(?: f/u| follow-?up| outpatient)? (?:clinic|MDT|ward|team|OPD)\b",
+    r"gastro|GI|ID|device|pacing|anticoag\w*|antenatal|postnatal)(?: f/u| follow-?up| outpatient)? "
+    r"(?:clinic|MDT|ward|team|OPD|day unit)\b",
+    # how worn out the family is, not what is asked: "parents at the end of their rope"
+    r"\b(?:(?:parents?|mum|mom|dad|family|carers?|wife|husband) (?:are |is )?)?(?:at|to) the end of "
+    r"(?:their|his|her|my|our) (?:rope|tether)\b|"
+    r"\b(?:(?:parents?|mum|mom|dad|family|carers?|wife|husband) (?:are |is )?)?at (?:their|his|her|my|our) wits'? end\b",
+    # mental health services by their acronyms: "CAMHS: 14yo boy …" (a setting, not a condition)
+    r"\b(?:CAMHS|CMHT|CRHT|IAPT)\b",
     # who speaks: "physio asks how soon …", "gyn-onc wants it characterised", "reg says …" (the
     # person asking or advising, not what the question is about)
     r"\b(?:reg|registrar|SHO|consultant|boss|attending|resident|fellow|physio|physiotherapist|pharmacist|"
@@ -88,7 +95,7 @@ CHATTER = frozenset(
     long start stop goal aim target dose doses dosing much many often soon fast time times timing alternative alternatives mum mom dad
     take takes taking took give gives giving gave use uses using used prescribe prescribing get
     dx tx rx sx med meds medication medications instead else next line need needs needed born add
-    longer shorter extend extending broke declines declined refuses refused whether
+    longer shorter extend extending broke declines declined refuses refused whether worth try trying
     away till mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday
     sunday weekend tonight tomorrow overnight actually bother someone something things thing like
     hasn haven didn doesn isn wasn weren aren couldn shouldn wouldn won don""".split()
