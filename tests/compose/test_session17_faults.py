@@ -25,7 +25,9 @@
   "Consider risperidone for …" prescribes (NICE, ngc:9747);
 - a question that names no condition or drug is not answered by a sentence sharing one word of
   several it asks ("… L-spine Z-score -2.4 … how often should we be rescanning her bones?" and
-  "13 procedures were interrupted … (POPC score 4)").
+  "13 procedures were interrupted … (POPC score 4)");
+- a condition named with Latin words no passage holds ("derm dx acne keloidalis nuchae", held-out
+  set B, #8) is a variant the index does not cover: not answered with acne's treatment.
 """
 
 from __future__ import annotations
@@ -197,3 +199,21 @@ def test_nothing_named_needs_more_than_one_shared_word(tmp_path_factory: pytest.
 
     assert not build._about_subject(ctx, _Sentence("procedur interrupt death score popc"))  # type: ignore[arg-type]
     assert build._about_subject(ctx, _Sentence("repeat bone densiti scan rescan"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("question", "variant"), [
+    ("26M, firm papules at the hairline. derm dx acne keloidalis nuchae. what's first-line tx?", "acne keloidalis nuchae"),
+    ("scarring alopecia, bx lichen planopilaris - first line?", "lichen planopilaris"),
+    ("16F with acne vulgaris on the face, first line?", ""),  # indexed words
+    ("acne flaring again after stopping doxy - what next?", ""),  # English words after the name
+])
+def test_a_latin_variant_of_an_indexed_condition_is_not_covered(question: str, variant: str) -> None:
+    from medcite.understand.frame import _named_variant
+
+    indexed = {"acne", "acne vulgaris", "vulgari", "vulgaris", "lichen", "flaring", "again"}
+
+    def occurs(text: str) -> bool:
+        low = text.lower()
+        return low in indexed or (low.endswith("*") and any(w.startswith(low[:-1]) for w in indexed))
+
+    assert _named_variant(question, ["Acne", "Lichen"], occurs) == variant

@@ -638,6 +638,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         unknown = _absent_substance(masked, known_abbrev | told, occurs)
     if occurs and not unknown:
         unknown = _stated_diagnosis(q, occurs)
+    if occurs and not unknown:
+        unknown = _named_variant(q, names, occurs)
     if occurs and not unknown and re.search(r"\b(?:those|these|them|it|this|that)\b", q[a:b], re.I):
         # "… wants me to use his Aktiia cuffless bracelet readings instead … can I use those to rule
         # HTN in or out?": the clause asks about a product the sentence before it names
@@ -893,6 +895,23 @@ def _describes(word: str) -> bool:
 
 _WORKING_QUALIFIERS = frozenset("new acute chronic early late mild moderate severe possible probable likely "
                                 "recurrent atypical viral bacterial".split())
+
+
+# The Latin of a named variant: "acne keloidalis nuchae", "lichen planopilaris", "tinea capitis".
+_LATIN = re.compile(r"[a-z]{3,}(?:is|ae|um|us|ii|ica|osa|alis|aris)$")
+
+
+def _named_variant(question: str, conditions: Sequence[str], occurs: Callable[[str], bool]) -> str:
+    """A condition named with Latin words after it that no indexed passage holds ("derm dx acne
+    keloidalis nuchae"): a variant the index does not cover, however well it covers the plain
+    condition (acne) - never answered with the plain condition's treatment."""
+    for name in conditions:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(name)}((?:\s+[a-z]{{5,}}){{1,2}})(?![\w-])", question[:4000], re.I):
+            extra = m.group(1).split()
+            if any(_LATIN.fullmatch(w.lower()) and w.lower() not in CHATTER and not _indexed_form(w.lower(), occurs)
+                   for w in extra) and not occurs(m.group(0)):
+                return m.group(0).strip()
+    return ""
 
 
 def _indexed_form(word: str, occurs: Callable[[str], bool]) -> bool:
