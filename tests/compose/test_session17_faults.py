@@ -27,7 +27,10 @@
   several it asks ("… L-spine Z-score -2.4 … how often should we be rescanning her bones?" and
   "13 procedures were interrupted … (POPC score 4)");
 - a condition named with Latin words no passage holds ("derm dx acne keloidalis nuchae", held-out
-  set B, #8) is a variant the index does not cover: not answered with acne's treatment.
+  set B, #8) is a variant the index does not cover: not answered with acne's treatment;
+- kidney disease beside other conditions describes the patient, unless the question speaks of where
+  it leads ("… CKD G4 … how likely mum is to need dialysis … which progression risk calculator …?",
+  set A, #1): then it is asked about (ERBP's older-patients CKD guideline, ngc:11115, first).
 """
 
 from __future__ import annotations
@@ -217,3 +220,16 @@ def test_a_latin_variant_of_an_indexed_condition_is_not_covered(question: str, v
         return low in indexed or (low.endswith("*") and any(w.startswith(low[:-1]) for w in indexed))
 
     assert _named_variant(question, ["Acne", "Lichen"], occurs) == variant
+
+
+def test_kidney_disease_is_asked_about_when_dialysis_is() -> None:
+    from types import SimpleNamespace
+
+    from medcite.understand.frame import _ORGAN_FAILURE_CARE, _beside_organ_disease
+
+    scopes = SimpleNamespace(surface={("ckd",): "CKD", ("gout",): "Gout"})
+    keys = (("gout",), ("ckd",))
+    assert _beside_organ_disease(keys, scopes, {"flare"}) == (("gout",),)  # type: ignore[arg-type]
+    assert _beside_organ_disease(keys, scopes, {"flare"}, failure_care=True) == keys  # type: ignore[arg-type]
+    assert _ORGAN_FAILURE_CARE.search("how likely mum is to actually need dialysis in the next few yrs")
+    assert not _ORGAN_FAILURE_CARE.search("66M acute gout flare, CKD 3 (eGFR 45). what do I treat the flare with?")

@@ -663,7 +663,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus.
         focus_keys=_beside_organ_disease(tuple(focus_keys if focus_keys or focus_drugs else seen_keys),
-                                         scopes, set(analyze(q[a:b]))),
+                                         scopes, set(analyze(q[a:b])), bool(_ORGAN_FAILURE_CARE.search(q))),
         focus_drugs=tuple(focus_drugs if focus_keys or focus_drugs else drugs),
     )
 
@@ -721,13 +721,21 @@ def _plural_only(stem: str, surface: str, text: str) -> bool:
     return bool(words) and all(w.endswith("s") and w[:-1] == head for w in words)
 
 
+# What an organ's failure comes to: a question that speaks of it is about the organ's disease
+# ("… CKD G4 … how likely mum is to need dialysis … which progression risk calculator …?").
+_ORGAN_FAILURE_CARE = re.compile(r"\b(?:dialysis|RRT|renal replacement|kidney transplant\w*|renal transplant\w*|"
+                                 r"kidney failure risk|progression to (?:kidney|renal|ESKD|ESRD|dialysis)|"
+                                 r"liver transplant\w*|transplant list)\b", re.I)
+
+
 def _beside_organ_disease(keys: tuple[tuple[str, ...], ...], scopes: ScopeIndex | None,
-                          asked: set[str]) -> tuple[tuple[str, ...], ...]:
+                          asked: set[str], failure_care: bool = False) -> tuple[tuple[str, ...], ...]:
     """``keys`` without kidney or liver disease when another condition is named beside it and
     the asking clause (stems ``asked``) does not name it: "66M acute gout flare, CKD 3 (eGFR 45)
     … what do I treat the flare with?" asks about gout; the kidney disease describes the
-    patient (the dose and the Special populations section use it)."""
-    if scopes is None or len(keys) < 2:
+    patient (the dose and the Special populations section use it). A question that speaks of
+    where the organ's failure leads (dialysis, a transplant) is about it: all are kept."""
+    if scopes is None or len(keys) < 2 or failure_care:
         return keys
     organ = {k for k in keys if _ORGAN_DISEASE.search(scopes.surface.get(k, " ".join(k))) and not set(k) <= asked}
     return tuple(k for k in keys if k not in organ) if organ and len(organ) < len(keys) else keys
