@@ -30,7 +30,10 @@
   set B, #8) is a variant the index does not cover: not answered with acne's treatment;
 - kidney disease beside other conditions describes the patient, unless the question speaks of where
   it leads ("… CKD G4 … how likely mum is to need dialysis … which progression risk calculator …?",
-  set A, #1): then it is asked about (ERBP's older-patients CKD guideline, ngc:11115, first).
+  set A, #1): then it is asked about (ERBP's older-patients CKD guideline, ngc:11115, first);
+- "how many of these features does she need before I can call her frail?" asks about frailty
+  (held-out set B, #4, found on its one run): the Italian frailty guideline's "Frailty … is
+  confirmed if at least 3 of the following conditions are present:" with its list (ngc:10076).
 """
 
 from __future__ import annotations
@@ -233,3 +236,14 @@ def test_kidney_disease_is_asked_about_when_dialysis_is() -> None:
     assert _beside_organ_disease(keys, scopes, {"flare"}, failure_care=True) == keys  # type: ignore[arg-type]
     assert _ORGAN_FAILURE_CARE.search("how likely mum is to actually need dialysis in the next few yrs")
     assert not _ORGAN_FAILURE_CARE.search("66M acute gout flare, CKD 3 (eGFR 45). what do I treat the flare with?")
+
+
+@pytest.mark.parametrize(("question", "named"), [
+    ("how many of these features does she need before I can call her frail?", ("frailty",)),
+    ("which frailty screening tool in primary care?", ("frailty",)),
+    ("frail 88M with CAP, CURB-65 2 - oral or IV abx?", ()),  # a description, not the question
+])
+def test_asking_whether_someone_is_frail_names_frailty(question: str, named: tuple[str, ...]) -> None:
+    from medcite.understand.findings import named_by_signs
+
+    assert named_by_signs(question) == named

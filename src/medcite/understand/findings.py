@@ -179,6 +179,11 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     # fever or rigors with a raised lactate: suspected sepsis
     (r"\b(?:fevers?|rigou?rs|febrile|pyrexi\w*)\b[^?]{0,240}\blactate\b|\blactate\b[^?]{0,240}\b(?:fevers?|rigou?rs|"
      r"febrile|pyrexi\w*)\b", "sepsis"),
+    # whether the patient is frail, asked ("before I can call her frail?", "frailty criteria"), not a
+    # description of someone frail
+    (r"\b(?:call|label|class(?:ify|ed)|diagnos\w*|count(?:s|ed)? as|consider(?:ed)?|deem(?:ed)?) (?:her|him|them|the patient|"
+     r"pt|this|that|someone|a patient )?\s*(?:as )?frail\b|\bfrail(?:ty)? (?:criteria|phenotype|assessment|screen\w*|index|"
+     r"scale|score|syndrome)\b", "frailty"),
     # an organism in a joint replacement ("MSSA in her L TKA"): a prosthetic joint infection
     (r"\b(?:MSSA|MRSA|S\. ?aureus|staph\w*|strep\w*|enterococc\w*|CoNS|E\. ?coli|pseudomonas|cutibacterium)\b[^.;?]{0,40}"
      r"\b(?:TKA|THA|TKR|THR|(?:knee|hip|shoulder) (?:replacement|arthroplasty)|arthroplasty|prosthetic (?:joint|knee|hip))\b",
