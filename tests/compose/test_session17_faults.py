@@ -33,7 +33,9 @@
   set A, #1): then it is asked about (ERBP's older-patients CKD guideline, ngc:11115, first);
 - "how many of these features does she need before I can call her frail?" asks about frailty
   (held-out set B, #4, found on its one run): the Italian frailty guideline's "Frailty … is
-  confirmed if at least 3 of the following conditions are present:" with its list (ngc:10076).
+  confirmed if at least 3 of the following conditions are present:" with its list (ngc:10076);
+- a working diagnosis someone states ("SLT thinks sarcopenic dysphagia", held-out set B, #9) that
+  no passage names is not covered, though each of its words is indexed.
 """
 
 from __future__ import annotations
@@ -247,3 +249,16 @@ def test_asking_whether_someone_is_frail_names_frailty(question: str, named: tup
     from medcite.understand.findings import named_by_signs
 
     assert named_by_signs(question) == named
+
+
+@pytest.mark.parametrize(("question", "stated"), [
+    ("since a 3-wk admission she coughs on thin fluids. SLT thinks sarcopenic dysphagia. what cut-off?",
+     "sarcopenic dysphagia"),
+    ("resp reg suspects eosinophilic pneumonia - steroids?", ""),  # named by an indexed passage
+    ("core bx: granulomas, IGRA neg -> idiopathic granulomatous mastitis. what now?", "idiopathic granulomatous mastitis"),
+])
+def test_a_stated_working_diagnosis_no_passage_names(question: str, stated: str) -> None:
+    from medcite.understand.frame import _stated_diagnosis
+
+    indexed = {"dysphagia", "sarcopenic", "eosinophilic pneumonia", "pneumonia", "granulomatous", "mastitis"}
+    assert _stated_diagnosis(question, lambda text: text.lower() in indexed) == stated

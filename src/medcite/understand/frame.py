@@ -877,8 +877,10 @@ def _absent_product(text: str, known_abbrev: set[str], occurs: Callable[[str], b
 
 
 # the diagnosis a vignette states: "core bx: … IGRA neg -> idiopathic granulomatous mastitis."
-_STATED = re.compile(r"(?:->|=>|→|\bdx(?:'d)?(?: (?:of|with|as))?|\bdiagnosed (?:with|as)|\bc/w|\bconsistent with)\s+"
-                     r"((?:[a-z][a-z'-]+\s+){1,3}" + _HEADS + r")(?![\w-])", re.I)
+# ("SLT thinks sarcopenic dysphagia": a working diagnosis said by whoever made it)
+_STATED = re.compile(r"(?:->|=>|→|\bdx(?:'d)?(?: (?:of|with|as))?|\bdiagnosed (?:with|as)|\bc/w|\bconsistent with|"
+                     r"\b(?:thinks?|suspects?|suspected|wonders? about|query|querying)(?: (?:it'?s|this is|it is))?)\s+"
+                     r"((?:[a-z][a-z'-]+\s+){1,3}(?:" + _HEADS + r"|[a-z]+(?:phagia|plegia|algia|pathy)))(?![\w-])", re.I)
 
 
 def _stated_diagnosis(question: str, occurs: Callable[[str], bool]) -> str:
