@@ -35,7 +35,10 @@
   (held-out set B, #4, found on its one run): the Italian frailty guideline's "Frailty … is
   confirmed if at least 3 of the following conditions are present:" with its list (ngc:10076);
 - a working diagnosis someone states ("SLT thinks sarcopenic dysphagia", held-out set B, #9) that
-  no passage names is not covered, though each of its words is indexed.
+  no passage names is not covered, though each of its words is indexed;
+- Barrett's oesophagus is named by its endoscopy ("salmon-coloured mucosa C7M8, bx intestinal
+  metaplasia", set A, #8), and a sentence for dysplastic disease (EMR then ablation) is another
+  kind than "no dysplasia".
 """
 
 from __future__ import annotations
@@ -262,3 +265,20 @@ def test_a_stated_working_diagnosis_no_passage_names(question: str, stated: str)
 
     indexed = {"dysphagia", "sarcopenic", "eosinophilic pneumonia", "pneumonia", "granulomatous", "mastitis"}
     assert _stated_diagnosis(question, lambda text: text.lower() in indexed) == stated
+
+
+BARRETT = ("GI clinic: 27M, heartburn since his teens, OGD: salmon-coloured mucosa C7M8, bx intestinal metaplasia, no "
+           "dysplasia (2 pathologists agree). dad had oesophageal adenoca at 58. on omeprazole 20 bd, sx controlled. do I "
+           "refer him for endoscopic ablation or just keep scoping him?")
+
+
+def test_barretts_by_its_endoscopy_and_without_dysplasia() -> None:
+    from medcite.understand.findings import named_by_signs
+    from medcite.understand.populations import kind_conflict
+
+    assert named_by_signs(BARRETT) == ("Barrett's esophagus",)
+    assert named_by_signs("OGD: LA grade D oesophagitis in 58M") == ()
+    emr = ("For patients without evidence of invasive adenocarcinoma, it is recommended that EMR be followed by "
+           "non-surgical ablative therapy to the remaining Barrett's esophagus.")
+    assert kind_conflict(BARRETT, emr)
+    assert not kind_conflict(BARRETT, "Patients with non-dysplastic Barrett's esophagus should undergo surveillance.")

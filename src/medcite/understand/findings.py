@@ -179,6 +179,11 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     # fever or rigors with a raised lactate: suspected sepsis
     (r"\b(?:fevers?|rigou?rs|febrile|pyrexi\w*)\b[^?]{0,240}\blactate\b|\blactate\b[^?]{0,240}\b(?:fevers?|rigou?rs|"
      r"febrile|pyrexi\w*)\b", "sepsis"),
+    # Barrett's oesophagus by its endoscopy: a Prague C/M length, salmon-coloured mucosa, intestinal
+    # metaplasia in an oesophageal biopsy
+    (r"\bC\d{1,2}\s?M\d{1,2}\b|\bsalmon[- ]colou?red (?:mucosa|epithelium|tongues?)\b|"
+     r"\bintestinal metaplasia\b[^?]{0,80}\b(?:oesophag\w*|esophag\w*|OGD|EGD|GOJ|GEJ)\b|"
+     r"\b(?:oesophag\w*|esophag\w*|OGD|EGD)\b[^?]{0,80}\bintestinal metaplasia\b", "Barrett's esophagus"),
     # whether the patient is frail, asked ("before I can call her frail?", "frailty criteria"), not a
     # description of someone frail
     (r"\b(?:call|label|class(?:ify|ed)|diagnos\w*|count(?:s|ed)? as|consider(?:ed)?|deem(?:ed)?) (?:her|him|them|the patient|"

@@ -116,6 +116,11 @@ _KINDS: dict[str, dict[str, re.Pattern[str]]] = {
                     "normal": re.compile(r"\b(?:normal|extensive) (?:metaboli[sz]\w+|phenotype)"),
                     "intermediate": re.compile(r"\bintermediate (?:metaboli[sz]\w+|phenotype)"),
                     "poor": re.compile(r"\bpoor (?:metaboli[sz]\w+|phenotype)")},
+    # Barrett's oesophagus without dysplasia, or with it (and what is done for it: EMR)
+    "dysplasia": {"non-dysplastic": re.compile(r"\b(?:non-?dysplastic|no dysplasia|without dysplasia|ndbe|"
+                                               r"negative for dysplasia)\b"),
+                  "dysplastic": re.compile(r"(?<!non-)(?<!non)\b(?:dysplastic|(?:low|high)[- ]grade dysplasia|hgd|lgd|"
+                                           r"emr|endoscopic mucosal resection|intramucosal)\b")},
     "stability": {"stable": re.compile(r"\b(?:ha?emodynamically stable|bp (?:stable|ok|fine|normal)|normotensive)\b"),
                   "unstable": re.compile(r"\b(?:ha?emodynamic(?:ally)? (?:instability|unstable|compromise)|"
                                          r"ha?emodynamically unstable|unstable|shock|hypotensive)\b")},
