@@ -38,7 +38,9 @@
   no passage names is not covered, though each of its words is indexed;
 - Barrett's oesophagus is named by its endoscopy ("salmon-coloured mucosa C7M8, bx intestinal
   metaplasia", set A, #8), and a sentence for dysplastic disease (EMR then ablation) is another
-  kind than "no dysplasia".
+  kind than "no dysplasia";
+- "Clinicians should screen all young children with FSHD at diagnosis and yearly thereafter …"
+  states a monitoring schedule (AAN, ngc:10776; held-out set B, #2, found on its one run).
 """
 
 from __future__ import annotations
@@ -282,3 +284,11 @@ def test_barretts_by_its_endoscopy_and_without_dysplasia() -> None:
            "non-surgical ablative therapy to the remaining Barrett's esophagus.")
     assert kind_conflict(BARRETT, emr)
     assert not kind_conflict(BARRETT, "Patients with non-dysplastic Barrett's esophagus should undergo surveillance.")
+
+
+def test_screening_at_diagnosis_and_yearly_is_a_monitoring_schedule() -> None:
+    from medcite.compose.aspects import aspect_bonus
+
+    assert aspect_bonus("monitoring", "Clinicians should screen all young children with FSHD at diagnosis and yearly "
+                                      "thereafter until these children start school (Level B).") == 1.0
+    assert aspect_bonus("monitoring", "Clinicians should screen for hearing loss.") < 1.0

@@ -147,9 +147,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (0.9, r"\b(?:first|second|same|next)[- ]day (?:post-?op\w* )?(?:review|follow-?up|visit|check)s?\b|"
               r"\bday[- ]?(?:1|one) (?:post-?op\w* )?(?:review|follow-?up|visit|check)s?\b"),
         # (what is not routinely measured says less: "… are not routinely measured before elective surgery")
+        # ("Clinicians should screen all young children with FSHD at diagnosis and yearly thereafter …")
         (1.0, rf"(?<!not )(?<!not routinely )\b(?:monitor\w*|surveillance|check\w*|measur\w+|test\w*|follow[- ]?up|assess\w*|"
-              rf"re-?assess\w*)\b.{{0,60}}"
-              rf"\b(?:every|each|at|before|after|within|baseline|periodic\w*|annual\w*|regular\w*|monthly|weekly|"
+              rf"re-?assess\w*|screen|screened|rescreen\w*)\b.{{0,60}}"
+              rf"\b(?:every|each|at|before|after|within|baseline|periodic\w*|annual\w*|yearly|regular\w*|monthly|weekly|"
               rf"{_NUM} {_TIME})\b"),
         # the schedule before the act: "should undergo twice-weekly assessment for fetal well-being",
         # "annual retinal screening"
