@@ -183,9 +183,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"or (?:watchful waiting|wait(?:ing)?(?: and see)?|observ\w+|expectant management|conservative (?:management|"
         r"treatment|tx)|no (?:treatment|tx|abx|antibiotics?))|(?:watchful waiting|observation|wait and see) or)\b|"
         r"\bwhich (?:[\w-]+ ){0,3}(?:is |are )?(?:best|preferred|first|safest|recommended)\b|\bwhich (?:[\w-]+ ){0,2}[\w-]+\s*\?|"
-        # "is there a med worth trying now?", "any drug that helps?"
-        r"\b(?:is there|are there|any) (?:an? |any )?(?:[\w-]+ )?(?:meds?|medications?|medicines?|drugs?|pills?|tablets?)\b"
-        r"(?: (?:worth|to|that|which|for|we|i|you)\b)?",
+        # "is there a med worth trying now?", "are there any drugs that help?"
+        r"\b(?:is|are) there (?:an? |any )?(?:[\w-]+ )?(?:meds?|medications?|medicines?|drugs?|pills?|tablets?)\b",
         re.I)),
     # "SSRI or SNRI?", "D5 1/2NS or D5NS?", "glargine or detemir for the basal?": a choice between
     # two treatments named in a word or two each; "is X ok or should it be Y?" the same choice.

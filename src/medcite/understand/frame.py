@@ -246,16 +246,20 @@ _STARTED = re.compile(r"\b(?:started|starting|start(?:ed)? on|began|begun|commen
                       r"((?:\s+[\w/-]+){1,4})", re.I)
 
 
+def _drugs_after(pattern: re.Pattern[str], text: str, drugs: Sequence[str]) -> list[str]:
+    """The drugs of ``drugs`` named in what ``pattern``'s first group captures."""
+    spans = " ".join(m.group(1).lower() for m in pattern.finditer(text[:4000]))
+    return [d for d in drugs if d.lower() in spans]
+
+
 def _started_drugs(text: str, drugs: Sequence[str]) -> list[str]:
     """The drugs of ``drugs`` the question says were just begun ("started labetalol")."""
-    spans = " ".join(m.group(1).lower() for m in _STARTED.finditer(text[:4000]))
-    return [d for d in drugs if d.lower() in spans]
+    return _drugs_after(_STARTED, text, drugs)
 
 
 def _tried_drugs(text: str, drugs: Sequence[str]) -> list[str]:
     """The drugs of ``drugs`` the question says were tried and did not work."""
-    spans = " ".join(m.group(1).lower() for m in _TRIED.finditer(text[:4000]))
-    return [d for d in drugs if d.lower() in spans]
+    return _drugs_after(_TRIED, text, drugs)
 
 
 @functools.cache
