@@ -93,6 +93,10 @@ REFUSED: list[tuple[str, tuple[str, ...]]] = [
     ("over 100 kg", ("not one weight",)),
     ("IBW 70 kg", ("IBW 70 kg", "actual weight")),
     ("ideal body weight 70 kg", ("actual weight",)),
+    # a weight's course (session 17's frailty vignette): neither end is used, and no bound is read
+    ("wt 62 -> 58.5 kg over last 12 mo", ("'62 -> 58.5 kg'", "change over time", "current weight")),
+    ("62kg → 58.5kg", ("change over time",)),
+    ("wt->58 kg", ("change over time",)),
 ]
 
 

@@ -108,6 +108,9 @@ _BOUND_BEFORE = re.compile(
 )
 _BOUND_AFTER = re.compile(r"\s*(?:\+(?!\s*/?\s*-)|or\s+(?:more|less|above|below|over|under|greater|heavier|lighter)\b)",
                           re.I)
+# A weight's course: "wt 62 -> 58.5 kg over 12 mo" (which is now is the reader's guess, so neither is used).
+_ARROW_AFTER = re.compile(r"\s*(?:kgs?|lbs?)?\s*(?:-+>|→|⇒)\s*(?=\d)", re.I)
+_ARROW_BEFORE = re.compile(r"(?:-+>|→|⇒)\s*$")
 _CHANGE_BEFORE = re.compile(
     r"\b(?:lost|lose|losing|loss|gained|gain|gaining|down|up|dropped|drop|increased?|decreased?|reduction|by)"
     r"\s+(?:of\s+)?(?:about\s+|approx(?:imately|\.)?\s+|~\s*)?$",
@@ -375,6 +378,14 @@ def _weights(text: str) -> tuple[float | None, list[str]]:
                 pos = end2
                 continue
         if not unit and not weighty:
+            continue
+        arrow = _ARROW_AFTER.match(text, m.end())
+        if arrow or _ARROW_BEFORE.search(text, window, core):
+            last = _NUMBER.match(text, arrow.end()) if arrow else None
+            end2 = _mass_unit(text, last, True)[1] if last else end
+            issues.append(f"weight not used: {_quote(text, sign.start() if sign else start, end2)} is a change "
+                          "over time, give the current weight")
+            pos = max(pos, end2)
             continue
         if not unit and _NOT_KG_AFTER.match(text, end):
             continue  # "weight 50th centile", "weighed 3 times"
