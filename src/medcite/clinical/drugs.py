@@ -151,8 +151,29 @@ def brand_to_generic(text: str) -> list[tuple[str, str]]:
                 i += n
                 break
         else:
+            generic = _formulation_of(lowered[i], lex.to_generic)
+            if generic and (tokens[i], generic) not in out:
+                out.append((tokens[i], generic))
             i += 1
     return out
+
+
+# Brand formulations written with a hyphen the lexicon does not list: "depo-medrol" is Medrol
+# (methylprednisolone) as a depot injection, "solu-cortef" is Cortef; "Wellbutrin-XL" is Wellbutrin.
+_FORM_PREFIXES = frozenset({"depo", "solu"})
+_FORM_SUFFIXES = frozenset({"xr", "xl", "sr", "er", "cr", "la", "cd", "odt", "retard"})
+
+
+def _formulation_of(token: str, to_generic: dict[str, str]) -> str:
+    """The generic name of a hyphenated brand formulation (``token`` lower-cased); "" when none."""
+    parts = token.split("-")
+    if len(parts) < 2:
+        return ""
+    if parts[0] in _FORM_PREFIXES and (generic := to_generic.get("-".join(parts[1:]), "")):
+        return generic
+    if parts[-1] in _FORM_SUFFIXES:
+        return to_generic.get("-".join(parts[:-1]), "")
+    return ""
 
 
 __all__ = ["brand_to_generic", "drug_lexicon", "has_drug_lexicon", "norm_phrase", "other_names"]

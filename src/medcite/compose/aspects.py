@@ -15,7 +15,7 @@ import re
 _NUM = r"\d+(?:[.,]\d+)?"
 # (units also written out: "6.25 milligrams/kg intravenously 4 times daily")
 _DOSE = (rf"{_NUM}\s*(?:-|–|to)?\s*(?:{_NUM})?\s*(?:mg|milligrams?|g|grams?|mcg|micrograms?|µg|μg|units?|iu|"
-         rf"international units|ml|millilit(?:re|er)s?|meq|mmol)(?:/(?:kg|m2|m²|day|d|dose|h|hour))*\b")
+         rf"international units|ml|millilit(?:re|er)s?|meq|mmol|c?gy|grays?)(?:/(?:kg|m2|m²|day|d|dose|h|hour))*\b")
 _TIME = r"(?:hours?|days?|weeks?|months?|years?)"
 _NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve)"
 _COUNTED = r"(?:drugs?|medications?|agents?|classes|times|doses|tablets|visits|steps|readings|measurements)"
@@ -37,6 +37,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               rf"starting|initial) (?:dose|dosage)|\b(?:reduc\w+|decreas\w+|lower\w*) the (?:starting|initial) (?:dose|dosage) "
               rf"by {_NUM}\s?%"),
         (0.8, rf"{_DOSE}.{{0,60}}\b(?:once|twice|three times|every|daily|per day|q\d+h|bid|tid)\b"),
+        # a starting dose without its number: "Consider introducing a selective COX-2 inhibitor at the
+        # lowest starting dose with only a single dose on the first day", "start low, go slow"
+        (0.8, r"\b(?:start\w*|introduc\w+|initiat\w+|begin)\b.{0,60}\bat (?:the |a )?(?:lowest|low|minimum|smallest|"
+              r"reduced) (?:effective |possible |starting |initial )*(?:dose|dosage)\b"),
         # what is given first: "prompt i.v. infusion of 150 ml 3% hypertonic over 20 min", "a bolus of 20 ml/kg"
         (0.8, rf"\b(?:prompt|immediate\w*|bolus|stat|loading)\b.{{0,60}}{_DOSE}"),
         (0.6, rf"\b(?:dose|dosage|dosing)\b.{{0,60}}{_DOSE}"),
@@ -175,6 +179,19 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               rf"(?:of|after|following|post)\b"),
         (0.9, r"\b(?:threshold|cut-?off|trigger|indicated (?:when|if|for|in)|should (?:be )?(?:offered|started|"
               r"considered|performed|given|treated) (?:when|if|to|in)|is (?:not )?(?:required|necessary|indicated))\b"),
+        # an age bound: "… among healthy men 18 years and older in high HIV prevalence settings"
+        # (weak: a list of risk factors - "Age 75 years or older" - has them too)
+        (0.5, rf"\b{_NUM}\s*(?:years?|yrs?)(?: of age)? (?:and|or) (?:older|over|above|younger|under|below)\b|"
+              rf"\baged? {_NUM}\s*(?:years? )?(?:and|or) (?:older|over|above|younger|under)\b"),
+        # a number of tries after which to stop: "If pain and/or function have not improved following
+        # two corticosteroid injections, additional injections should not be used."
+        (0.9, r"\b(?:not|no|failed to) (?:improved?|responded|respond|helped|benefit\w*)\b.{0,30}\b(?:after|following) "
+              r"(?:one|two|three|four|\d+)\b"),
+        # who qualifies: "However, if these patients have one or more additional risk factors,
+        # including: i) age younger than 30 years … endoscopic ablative therapy can be considered."
+        (0.9, r"\b(?:one|two|three|\d) or more (?:additional |further |of the following |other )?(?:risk factors?|"
+              r"criteria|features|indications)\b.{0,300}\b(?:should|can|may|is|are) (?:be )?(?:considered|offered|"
+              r"recommended|indicated|performed|referred)\b"),
         # "should I give X?" is answered by a recommendation for or against giving it
         (0.6, _FOR_OR_AGAINST),
     ),

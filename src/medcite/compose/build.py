@@ -501,7 +501,11 @@ def _asked_condition_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceSt
     # A clinician asking about the one condition a consumer page ranks first for is answered by
     # the guideline that lists it ("… penis started bending … which intralesional injection?":
     # the AUA Peyronie's disease guideline, not the NIDDK page).
-    if set(asked) == set(u.condition_keys) and (ctx.lay or kinds[docs[0]] != "consumer"):
+    # (unless that guideline names none of the question's conditions: "… MCC … planning adjuvant RT
+    # to the bed + nodal basin - what dose …?" ranks a DCIS guideline first on "adjuvant",
+    # "margin" and "radiotherapy")
+    if (set(asked) == set(u.condition_keys) and (ctx.lay or kinds[docs[0]] != "consumer")
+            and (kinds[docs[0]] != "guideline" or _speaks_of(hits, docs[0], ctx, index))):
         return list(hits)
     naming = [d for d in docs if any(index.names(d, key) for key in asked)]
     # For a clinician, a guideline or a label whose scope lists the asked condition before one
@@ -514,6 +518,20 @@ def _asked_condition_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceSt
     if better is None or better == docs[0]:
         return list(hits)
     return _moved_first(hits, better)
+
+
+def _speaks_of(hits: Sequence[Hit], doc_id: str, ctx: _Context, index: scopes.ScopeIndex) -> bool:
+    """Whether the document's scope names one of the question's conditions, or a passage of it
+    retrieved names one of its conditions or drugs in any of their forms ("MCC", "Merkel cell
+    carcinoma"; "darbepoetin"): a document that does neither was found by the question's other
+    words ("adjuvant", "margin", "radiotherapy")."""
+    u = ctx.understood
+    if any(index.names(doc_id, key) for key in u.condition_keys):
+        return True
+    drugs = [frozenset(analyze(d)) for d in u.drugs]
+    named = [c for c in ctx.found if any(set(key) <= set(form) or set(form) <= set(key)
+                                         for key in [*u.condition_keys, *drugs] for form in c.forms)]
+    return any(c.covered_by(frozenset(analyze(h.text))) for h in hits if h.doc_id == doc_id for c in named)
 
 
 def _with_listing_document(hits: list[Hit], ctx: _Context, retriever: Retriever, store: EvidenceStore,

@@ -91,6 +91,10 @@ _NOT_A_BOTTOM_LINE = re.compile(
     # long-term exposure to immunosuppressive therapy …"): background, not what to do
     r"|^(?:other |additional |further |the (?:main |major |most common )?)?(?:risk factors?|causes?|symptoms?|"
     r"signs?|complications?|side effects?|adverse effects?) (?:include|includes|are|may include)\b"
+    # a pointer to another summary ("In people with CKD, the recommendations detailed in the NGC
+    # summary of the KDIGO clinical practice guideline for acute kidney injury should be followed …"):
+    # what it points to is the answer, not the pointer
+    r"|\b(?:in|see) (?:the )?ngc summar(?:y|ies)\b"
     # an NGC summary's fields about a recommendation ("Risks, harms, cost: Adverse events …",
     # "Value judgments: …", "Intentional vagueness: …"): what it weighed, not what to do
     r"|^(?:risks?,? harms?(?:,? (?:and )?costs?)?|harms?|benefits?|benefit[- ]harm assessment|value judge?ments?|"

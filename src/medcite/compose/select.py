@@ -125,6 +125,11 @@ def _sentences(text: str, section: str, title: str, source_type: str, grade: str
 _CONTINUES = re.compile(
     r"^(?:(?:An?|The) (?:initial |usual |recommended |starting |maintenance |maximum |total |daily |suggested )*"
     r"(?:dose|dosage|doses|regimen|course|duration|treatment|therapy|infusion)\b|(?:This|These|It|They|Such)\b)")
+# A sentence that turns on the one before it: "However, if these patients have one or more
+# additional risk factors …, endoscopic ablative therapy can be considered." after "… in which
+# there is no dysplasia … is not recommended." Such exceptions run long: the pair may too.
+_TURNS = re.compile(r"^(?:However|But|Otherwise|In (?:such|these) cases),?\s+(?:(?:if|when|for|in|unless) )?"
+                    r"(?:these|those|such|this|they|it)\b")
 
 
 def _continued(text: str, sentences: list[_Sentence], section: str, source_type: str, grade: str,
@@ -133,10 +138,12 @@ def _continued(text: str, sentences: list[_Sentence], section: str, source_type:
     choose: alone, "An initial starting dose of 0.5-1 mg/kg ..." does not say of what."""
     out = []
     for first, second in itertools.pairwise(sentences):
-        if not _CONTINUES.match(second.text) or first.text.endswith(":") or text[first.end:second.start].strip():
+        turns = bool(_TURNS.match(second.text))
+        if (not (turns or _CONTINUES.match(second.text)) or first.text.endswith(":")
+                or text[first.end:second.start].strip()):
             continue
         joined = " ".join(text[first.start:second.end].split())
-        if len(joined.split()) > max_words:
+        if len(joined.split()) > (max_words + max_words // 2 if turns else max_words):
             continue
         stems = tuple(analyze(joined))
         facet = classify(joined, section, source_type).facet

@@ -111,6 +111,7 @@ def condition_phrases(scope: Scope) -> list[str]:
         if bare and len(bare.split()) <= _MAX_PHRASE_TOKENS:
             out.append(bare)
             out += _pair_parts(bare)
+            out += _coordinated_parts(bare)
             words = bare.split()
             if len(words) >= 3 and words[0].lower() in _QUALIFIERS:
                 # "Peripheral vestibular hypofunction" also names "unilateral vestibular
@@ -154,8 +155,13 @@ def _named_apart(items: Sequence[str]) -> list[str]:
             if part.strip()]
 
 
-# ", either symptomatic or asymptomatic": what follows the name only qualifies it
+# ", either symptomatic or asymptomatic": what follows the name only qualifies it ("Rotator cuff
+# syndrome, specifically degenerative rotator cuff syndrome which has occurred …", "Metabolic bone
+# disease, with resulting delayed bone growth, osteopenia, and rickets")
 _QUALIFYING_TAIL = re.compile(r",\s+(?:either|whether|including)\b.*$", re.I)
+# (after a name, not after a sentence: "Note: CKD is kidney damage …, with or without decreased GFR")
+_NAME_TAIL = re.compile(r"^((?:\S+\s+){0,7}\S+?),\s+(?:specifically|particularly|especially|mainly|primarily|"
+                        r"in particular|with|without|resulting|due to|caused by)\b.*$", re.I)
 # "Anti-neutrophil cytoplasmic antibody (ANCA)-associated vasculitis": the abbreviation joined to
 # the rest of the name, which clinicians write with it ("ANCA-associated vasculitis")
 _JOINED_ABBREVIATION = re.compile(r"^(?:[\w'’-]+ ){1,5}\(([A-Z][A-Za-z0-9]{1,9})\)(-[\w'’-]+(?: [\w'’-]+){0,3})$")
@@ -179,7 +185,7 @@ def _before_qualifying_tail(item: str) -> str:
     """``item`` without a tail that only qualifies its name ("Suspicious adnexal mass, either
     symptomatic or asymptomatic" names a suspicious adnexal mass; "Tuberculosis (TB), including
     latent TB infection" names tuberculosis)."""
-    return _QUALIFYING_TAIL.sub("", item).strip() or item
+    return _NAME_TAIL.sub(r"\1", _QUALIFYING_TAIL.sub("", item)).strip() or item
 
 
 def _abbreviated(item: str) -> list[tuple[str, str]]:
@@ -207,6 +213,21 @@ def _pair_parts(item: str) -> list[str]:
         # head noun ("head" alone is no condition).
         first = f"{first} {second.split()[-1]}"
     return [side for side in (first, second) if side.lower() not in _QUALIFIERS]
+
+
+_COORDINATED = re.compile(r"^([\w'’-]+),? (?:and|or|and/or) ([\w'’-]+) ((?!(?:of|in|for|with|to|and|or)\b)"
+                          r"[\w'’-]+(?: [\w'’-]+){1,3})$", re.I)
+
+
+def _coordinated_parts(item: str) -> list[str]:
+    """The condition two qualifiers share ("Dysplastic and non-dysplastic Barrett's esophagus"
+    names Barrett's esophagus), and each qualified kind of it. Only a head of two words or more:
+    "Head and neck cancer" names no "cancer" of its own."""
+    m = _COORDINATED.match(item)
+    if not m:
+        return []
+    first, second, head = m.groups()
+    return [f"{first} {head}", f"{second} {head}", head]
 
 
 _OTHER_NAME = re.compile(r"^([^()]{3,80}?)\s*\(([A-Za-z][A-Za-z'’ -]{4,60})\)\s*$")

@@ -32,7 +32,10 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"allergic(?! reaction)|"
         r"(?:won'?t|will not|doesn'?t|does not|don'?t) (?:cover|pay for)|not covered|can'?t afford|unavailable|"
         r"not available|(?:in )?shortage|back-?ordered|"
-        r"switch(?:ed|ing)? to|add-?on|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx|"
+        r"switch(?:ed|ing)? to|add-?on|"
+        # "what do we switch his feeds to?", "what can I change her to?"
+        r"(?:what|which \w+) (?:do|should|can|could|would) (?:i|we|you) (?:switch|change|swap|move|convert) "
+        r"(?:[\w'-]+ ){0,3}(?:to|onto)\b|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx|"
         r"drop|cream|ointment|inhaler|pill|tablet|injection|treatment|therapy|antibiotic)s?|"
         r"(?:try|use|give|add|start|offer|do|go with|go (?:on )?to|move (?:on )?to|switch to)\s+next\b|(?:what|which) (?:drug|med|medication|treatment|agent|option|antibiotic|therapy|regimen)s? next\b|"
         # what first-line treatment did not do: "PPI hasn't worked - what drug next?"
@@ -148,12 +151,19 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         # "transfuse or not?": whether to act at all
         r"\b(?:transfuse|intubate|admit|refer|anticoagulate|operate|lyse|thrombolyse|scan|image|treat|give|start|"
         r"screen|lysis|transfusion|admission|referral|abx|antibiotics?) or not\s*\?|"
+        # "do I refer him for ablation or just keep scoping him?": act, or go on watching
+        r"\b(?:do|should|shall|would) (?:i|we|you) (?:refer|admit|operate|transfuse|anticoagulate|ablate|biopsy|"
+        r"treat|intervene|escalate)\b.{0,80}\bor (?:just |simply |only )?(?:keep|continue|carry on|stick with|"
+        r"watch|wait|observe|monitor|leave)\b|"
         # "transfuse platelets first?", "lyse here?": a bare verb asks whether to do it
         r"^\W*(?:transfuse|intubate|admit|refer|anticoagulate|operate|lyse|thrombolyse|scan|image|treat|give|start|"
         r"cerclage|biopsy|screen)\b(?![^?]{0,40}\bor\b)[^?]{0,40}\?", re.I)),
     ("starting-dose", re.compile(
         r"\b(?:dos(?:e|es|age|ing)|how much(?! longer| more time)|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
-        r"starting (?:dose|regimen)|initial dose|initial (?:[\w-]+ ){1,3}(?:regimen|dose|dosing)|start (?:at|on|with) (?:what|which|how)|what strength|"
+        r"starting (?:dose|regimen)|initial dose|"
+        # "thinking celecoxib - how do I start it?": how to begin a drug is its starting dose
+        r"how (?:do|should|would|can|to) (?:i |we |you )?(?:start|initiate|introduce|begin|commence) (?:it|this|that|"
+        r"him|her|them|the (?:drug|med|medication|tablets?))\b|initial (?:[\w-]+ ){1,3}(?:regimen|dose|dosing)|start (?:at|on|with) (?:what|which|how)|what strength|"
         r"(?<![\w.])\d+(?:\.\d+)? or \d+(?:\.\d+)?(?= ?(?:mg|mcg|g|units?|bid|tid|od|qd|daily|twice)\b)|"
         r"(?:infusion|drip|what|which) rate(?! control)|how fast (?:to |should (?:i|we|you) )?(?:give|run|infuse|correct))\b", re.I)),
     ("diagnosis", re.compile(
@@ -229,6 +239,9 @@ def asked_aspects(question: str) -> tuple[Aspect, ...]:
     for aspect, cue in (("starting-dose", _DOSE_ASKED), ("first-line", _CHOICE_ASKED)):
         if aspect in found and found[0] == "threshold" and cue.search(text):
             found = (aspect, *(a for a in found if a != aspect))
+    # "what dose are we aiming for?" asks for a dose, not a target value
+    if found[:1] == ("target",) and "starting-dose" in found and _DOSE_ASKED.search(text):
+        found = ("starting-dose", *(a for a in found if a != "starting-dose"))
     if found[:1] == ("threshold",) and _NOW_OR_LATER.search(text):
         found = tuple(a for a in found if a != "first-line")  # "now or wait longer?" is when, not which
     if not found and _TREATMENT_WORDS.search(text):

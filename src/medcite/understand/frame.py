@@ -161,9 +161,13 @@ def _sense(options: list[str], context: set[str], scopes: ScopeIndex | None) -> 
     # words (dialysis guidelines), not the first sense in the table (Huntington disease);
     # "propofol PSA … capnography" is a procedure, though no scope lists it as a condition
     # (a condition the scopes name wins ties). Table order breaks what remains.
+    # (Scores within a tenth of the best are a tie: "worried re MBD … feeds … bones" scores the
+    # CKD mineral and bone disorder about as high as metabolic bone disease, which a scope lists.)
     order = {o: i for i, o in enumerate(options)}
-    return max(options, key=lambda o: (_said_within(o, context), scopes.context_score(analyze(o), context),
-                                       tuple(analyze(o)) in scopes.phrases, -order[o]))
+    score = {o: scopes.context_score(analyze(o), context) for o in options}
+    best = max(score.values())
+    return max(options, key=lambda o: (_said_within(o, context), score[o] >= 0.9 * best,
+                                       tuple(analyze(o)) in scopes.phrases, score[o], -order[o]))
 
 
 def _said_within(sense: str, context: set[str]) -> bool:

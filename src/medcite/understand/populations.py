@@ -256,7 +256,8 @@ def restricted_elsewhere(question: str, sentence: str) -> bool:
 
 # "For patients with diabetes or end organ damage (e.g., renal insufficiency, …), …": the group a
 # recommendation is for, named by its conditions.
-_WITH_GROUP = re.compile(r"\b(?:for|in|among|if)\s+(?:all\s+|an?\s+)?(?:patients?|people|persons?|individuals?|adults?|"
+# ("Be aware that people with asthma who also have nasal polyps …": the group a remark is about)
+_WITH_GROUP = re.compile(r"\b(?:for|in|among|if|that)\s+(?:all\s+|an?\s+)?(?:patients?|people|persons?|individuals?|adults?|"
                          r"wom[ae]n|m[ae]n|child(?:ren)?|those)\s+(?:who have|with)\s+([^.;:]{3,160})", re.I)
 
 

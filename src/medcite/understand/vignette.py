@@ -56,7 +56,8 @@ _DETAIL_PATTERNS = (
     r"\b(?:yesterday|today|tonight|last\s+(?:night|week|month|year)|this\s+morning|an\s+hour\s+ago)\b",
     # where: "NHS haem clinic", "vasc f/u clinic", "renal MDT" (a service, not the topic)
     rf"\b(?:NHS |private )?(?:{_SERVICES}|hem|ENT|GUM|vasc|transplant|memory|fracture|sleep|pain|resp|rheum|endo|uro|"
-    r"gastro|GI|ID|device|pacing|anticoag\w*|antenatal|postnatal)(?: f/u| follow-?up| outpatient)? "
+    r"gastro|GI|ID|device|pacing|anticoag\w*|antenatal|postnatal|MR|medical retina|eye|ophth\w*)"
+    r"(?: f/u| follow-?up| outpatient)? "
     r"(?:clinic|MDT|ward|team|OPD|day unit)\b",
     # how worn out the family is, not what is asked: "parents at the end of their rope"
     r"\b(?:(?:parents?|mum|mom|dad|family|carers?|wife|husband) (?:are |is )?)?(?:at|to) the end of "
