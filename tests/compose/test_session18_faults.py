@@ -192,3 +192,91 @@ def test_set_c_answers_from_the_guideline_that_lists_the_condition(tmp_path_fact
     assert any("55 Gy" in s.text for s in merkel.bottom_line), [s.text for s in merkel.bottom_line]
     assert bones.bottom_line and "nutrient-enriched formula" in bones.bottom_line[0].text, \
         [s.text for s in bones.bottom_line]
+
+
+# -- second round on set C ---------------------------------------------------------------------
+
+def test_an_operation_names_what_a_question_is_about() -> None:
+    from medcite.understand.frame import _procedures
+
+    indexed = {"rhinoplasty", "colectomy", "tonsillectomy"}.__contains__
+    assert _procedures("end of primary open septorhinoplasty on 27M (hump reduction)", indexed) == ["rhinoplasty"]
+    assert _procedures("day 2 after a right hemicolectomy", indexed) == ["colectomy"]
+    assert _procedures("post adenotonsillectomy bleed", indexed) == ["tonsillectomy"]
+    # a compound no prefix rule knows is not cut down to a word it happens to end in
+    assert _procedures("post cholecystectomy pain", {"cystectomy"}.__contains__) == []
+
+
+def test_who_is_asking_is_not_what_is_asked() -> None:
+    from medcite.understand.vignette import detail_spans
+
+    q = "Doyle splints in. anaesthetist asking if we're packing both sides before extubation - do we?"
+    assert any(q[s:e] == "anaesthetist" for s, e in detail_spans(q)), [q[s:e] for s, e in detail_spans(q)]
+
+
+def test_a_measures_bound_answers_a_cutoff_question() -> None:
+    from medcite.understand.vignette import CHATTER
+
+    assert {"cutoff", "threshold"} <= CHATTER
+    assert aspect_bonus("threshold", "Patients (without hard signs of vascular injury) who have abnormal physical "
+                                     "examination findings and/or an ankle-brachial index (ABI) <0.9 should have "
+                                     "further evaluation to rule out vascular injury.") == 1.0
+    assert aspect_bonus("threshold", "Left ventricular ejection fraction below 40%") < 1.0
+
+
+def test_a_study_described_is_no_bottom_line() -> None:
+    assert not bottom_line_material("Another study evaluated 3,664 consecutive asymptomatic patients with no prior "
+                                    "diagnosis of CAD who were undergoing MPS and followed them for 1 year or more.")
+    assert not bottom_line_material("In a randomized trial, investigators enrolled 127 patients with Barrett's "
+                                    "esophagus.")
+    assert bottom_line_material("The Panel recommends a threshold of <10 x 10^9/L for prophylactic platelet "
+                                "transfusion.")
+
+
+def test_a_family_history_is_not_the_subject() -> None:
+    from medcite.understand.frame import understand
+
+    q = ("31F, new-pt check at the practice. BP 118/74, repeat 116/72, BMI 23, non-smoker, no DM, no FHx of early "
+         "heart disease, no regular meds. how often should I be rechecking BP in someone like her?")
+    frame = understand(q, occurs=lambda _: True)
+    assert not any("heart" in key for key in frame.focus_keys), frame.focus_keys
+    assert "hypertension" in frame.hints
+
+
+def test_a_reading_is_not_a_measure_asked_about() -> None:
+    from medcite.understand.frame import understand
+
+    q = ("ED: 24M single stab wound medial R thigh. ABI R 0.86 (L 1.10). HR 94 BP 126/78 Hb 13.9. what ABI cut-off "
+         "decides vascular imaging vs home after washout?")
+    assert "hypertension" not in understand(q, occurs=lambda _: True).hints
+
+
+def test_a_one_word_diagnosis_stated_after_a_dash() -> None:
+    from medcite.understand.frame import _stated_diagnosis
+
+    q = ("46M, 20 yrs in a cotton spinning mill, chest tightness every Monday back at work that eases by midweek - "
+         "byssinosis. occ health spirometry: what cross-shift FEV1 drop should get him moved?")
+    assert _stated_diagnosis(q, lambda w: False) == "byssinosis"
+    assert _stated_diagnosis(q, lambda w: w.rstrip("*") in "byssinosis") == ""
+    assert _stated_diagnosis("knee pain after a fall - what imaging?", lambda w: False) == ""
+
+
+def test_fluids_are_hydration_and_last_days_a_condition() -> None:
+    from medcite.retrieve.analyze import analyze
+    from medcite.understand.concepts import concepts
+    from medcite.understand.findings import named_by_signs
+
+    fluid = next(c for c in concepts(["fluid"], None, lambda t: 3.0) if c.label == "fluid")
+    assert fluid.covered_by(frozenset(analyze("For people being started on clinically assisted hydration")))
+    assert named_by_signs("84F, metastatic pancreatic ca, prob last days, drowsy") == ("last days of life",)
+    assert not named_by_signs("sore throat for the last few days")
+
+
+def test_an_everyday_word_is_no_eponym() -> None:
+    from medcite.retrieve.analyze import analyze
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    index = ScopeIndex([Scope("ngc:1", "guideline", "Brown syndrome", ("Brown syndrome",), "", ()),
+                        Scope("ngc:2", "guideline", "Kawasaki disease", ("Kawasaki disease",), "", ())])
+    assert tuple(analyze("kawasaki")) in index.aliases
+    assert tuple(analyze("brown")) not in index.aliases

@@ -170,6 +170,11 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
     "threshold": (
         (1.0, rf"\b(?:if|when|whose|with|at)\b.{{0,60}}(?:<|>|≤|≥|below|above|less than|greater than|more than|"
               rf"exceed\w*|under|over|at least)\s*{_NUM}"),
+        # a measure's bound: "… an ankle-brachial index (ABI) <0.9 should have further evaluation"
+        # (a symbol, not "below": a list of risk factors - "Left ventricular ejection fraction below 40%" -
+        # is no threshold to act on)
+        (1.0, rf"\b(?:index|score|level|value|ratio|count|concentration)\s*(?:\([A-Za-z0-9-]{{2,12}}\)\s*)?"
+              rf"(?:<|>|≤|≥|<=|>=)\s*{_NUM}"),
         # a time that has to pass first: "… when dysphonia fails to resolve or improve within 4 weeks"
         (1.0, rf"\b(?:fails?|failing|failed) to (?:resolve|improve)\b.{{0,30}}\bwithin {_NUM} {_TIME}|"
               rf"\bpersist\w* (?:for )?(?:more than|longer than|beyond|over|at least) {_NUM} {_TIME}"),

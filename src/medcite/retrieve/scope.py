@@ -35,6 +35,10 @@ _LEAD = re.compile(r"^(?:including|such as|e\.g\.,?|and|or|other|any|all)\s+", r
 _MAX_PHRASE_TOKENS = 8
 _MAX_PHRASES_PER_DOC = 60
 _HEAD_STEMS = frozenset({"diseas", "syndrom", "disord"})
+# Everyday words an eponym shares (stemmed): "Brown syndrome" is not named by "blood chocolate-brown
+# in the syringe", nor "Young syndrome" by "young".
+_EVERYDAY = frozenset(analyze("brown white black green grey gray yellow orange purple young short small large "
+                              "sweet happy stiff hand foot", unique=True))
 # Tests and imaging some scopes list among their conditions: never a condition of a question.
 _TESTS = frozenset({"mri", "ct", "pet", "pet/ct", "ecg", "ekg", "eeg", "emg", "x-ray", "ultrasound", "ultrasonography",
                     "mammography", "colonoscopy", "endoscopy", "biopsy", "magnetic resonance imaging",
@@ -352,6 +356,7 @@ class ScopeIndex:
             # Nor a drug's name: "Warfarin syndrome" does not make warfarin a condition. Nor a
             # category ("Rectal Disorders", "Heart Diseases"): a plural head names a group.
             if (len(key[0]) >= 5 and key[0] not in generic and alias not in self.phrases
+                    and key[0] not in _EVERYDAY
                     and len(words) == 2 and key[0] not in _drug_stems()
                     and not words[1].lower().endswith("s") and len(leads[key[0]]) < _ALIAS_MAX_LEADS):
                 self.phrases[alias] = set(self.phrases[key])

@@ -138,6 +138,9 @@ _OTHER_WORDINGS: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] =
     # the everyday word and the clinical one: "8 faints in 3 mo" and "pediatric vasovagal syncope"
     (frozenset({"faint"}), (frozenset({"syncop"}),)),
     (frozenset({"syncop"}), (frozenset({"faint"}),)),
+    # fluids given and what guidelines call giving them: "started s/c fluids 1 L/24h" and "For people
+    # being started on clinically assisted hydration: Monitor at least every 12 hours …"
+    (frozenset({"fluid"}), (frozenset({"hydrat"}),)),
     # the test and its record: "echo (echocardiography)" and "An echocardiogram may be performed …"
     (frozenset({"echocardiographi"}), (frozenset({"echocardiogram"}),)),
     (frozenset({"echocardiogram"}), (frozenset({"echocardiographi"}),)),

@@ -82,6 +82,10 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
      "otitis media with effusion"),
     (r"\bbulging (?:TMs?|tympanic membranes?|ear ?drums?)\b", "acute otitis media"),
     (r"\bhypsarrhythmia\b", "infantile spasms"),
+    # a dying patient: "metastatic pancreatic ca, prob last days, drowsy, not managing sips"
+    (r"\b(?:prob(?:ably)?|likely|possibly|in (?:her|his|their|the)|approaching (?:the |her |his )?|entering (?:the |her |his )?)"
+     r"\s*(?:last|final) (?:few )?(?:days|hours)(?: of life)?\b|\b(?:actively|imminently) dying\b|\bend[- ]of[- ]life care\b",
+     "last days of life"),
     # an ulcer where venous disease puts it, or with the skin venous disease makes
     (r"\bulcer\w*\b[^.;?]{0,30}\b(?:medial malleol\w*|gaiter area)|(?<!no )(?<!without )\blipodermatosclerosis\b"
      r"[^.;?]{0,80}\bulcer|\bulcer\w*\b[^.;?]{0,80}(?<!no )(?<!without )\blipodermatosclerosis\b", "venous leg ulcers"),
@@ -254,6 +258,16 @@ _MEASURED: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
     (frozenset({"tsh"}), frozenset({"thyroid", "hypothyroid", "hypothyroidism", "hyperthyroid", "hyperthyroidism"})),
     (frozenset({"urat", "uric"}), frozenset({"gout", "hyperuricemia", "hyperuricaemia"})),
 )
+
+
+# The plain name of each condition above, as a search for it would write it.
+_MEASURED_NAMES = ("diabetes", "hypertension", "hyperlipidemia", "thyroid disease", "gout")
+
+
+def measured_condition_names(stems: set[str] | frozenset[str]) -> tuple[str, ...]:
+    """Names of the conditions the measurements among ``stems`` are kept in range for ("how often
+    should I be rechecking BP?": hypertension)."""
+    return tuple(name for (measures, _), name in zip(_MEASURED, _MEASURED_NAMES, strict=True) if measures & stems)
 
 
 def measured_conditions(stems: set[str] | frozenset[str]) -> frozenset[str]:

@@ -28,7 +28,7 @@ from ..retrieve.query import ExpandedQuery, expand
 from ..retrieve.scope import ScopeIndex
 from ..types import PatientContext
 from .aspect import Aspect, alternative_reasons, asked_aspects
-from .findings import implied_conditions, measured_conditions, named_by_signs
+from .findings import implied_conditions, measured_condition_names, measured_conditions, named_by_signs
 from .vignette import CHATTER, ask_clause, clauses, detail_spans, expand_shorthand, last_question
 
 _SETTINGS = (
@@ -225,6 +225,14 @@ def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) 
 
 _PAST = re.compile(r"\b(?:prior|previous|remote|old) ((?:[^,.;:?()\s]+ ?){1,3}?)(?=\s*[,.;:?()]|$)", re.I)
 _TAKEN_FOR = re.compile(r"\bon ((?:[^,.;:?()]|\.\d){2,40}?) for ((?:[^,.;:?()\s]+ ?){1,5})", re.I)
+
+
+_FAMILY = re.compile(r"\b(?:FHx|FH|famhx|family (?:history|hx))\s+(?:of\s+)?((?:[^,.;:?()]|\([^()]{1,40}\)){1,80})", re.I)
+
+
+def _family_history_stems(text: str) -> set[str]:
+    """Stems of the conditions a family history names ("no FHx of early heart disease")."""
+    return {t for m in _FAMILY.finditer(text) for t in analyze(m.group(1))}
 
 
 def _history_stems(text: str) -> set[str]:
@@ -502,6 +510,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     current = [k for k in seen_keys if not set(k) <= history]
     if current and len(current) < len(seen_keys):
         focus_keys = [k for k in focus_keys if not set(k) <= history] or ([] if focus_keys else current)
+    # "no FHx of early heart disease": the family's history is not what the patient is asked about
+    # (unless the asking clause names it)
+    family = _family_history_stems(text)
+    asking = set(analyze(q[a:b]))
+    focus_keys = [k for k in focus_keys if not (set(k) <= family and not set(k) <= asking)]
 
     # A drug of several words is asked about when the clause says most of its name: "does the IUD
     # need to come out?" shares only "intrauterine" with "levonorgestrel intrauterine system".
@@ -586,7 +599,9 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     if not focus_keys and not focus_drugs:
         # "… painful diabetic neuropathy. what first for the pain?": a clause that names no
         # condition whole asks about the one that shares its words.
-        clause = {t for t in focus if t not in generic_all and not t.isdigit()}
+        # (not the family's history it tells: "no FHx of early heart disease")
+        unfamily = set(analyze(_FAMILY.sub(" ", focus_text)))
+        clause = {t for t in focus if t not in generic_all and not t.isdigit() and t in unfamily}
         # ("… metastatic prostate ca … what A1c should I be aiming for now?": the diabetes, whose
         # measure the clause names)
         measured = measured_conditions(clause)
@@ -600,6 +615,15 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         focus_keys = [k for k in seen_keys if any(tuple(analyze(name)) == k for name in signs)]
     ctx = _patient(q, details, patient)
     hints = _hints(q, unsigned, ctx)
+    if occurs and not focus_keys and not focus_drugs:
+        # A question that names no condition or drug is about the operation it tells ("end of
+        # primary open septorhinoplasty … are we packing both sides?"), by the name sources use,
+        # or about the condition whose measure its asking clause names ("BP 118/74 … how often
+        # should I be rechecking BP in someone like her?": hypertension, screened for)
+        # (a measure with its reading - "HR 94 BP 126/78" - is the telling, not what is asked)
+        read = re.sub(r"\b[A-Za-z][\w-]*\s*[:=]?\s*[<>≤≥~]?\s*\d[\d./%]*", " ", q[qs:qe] if qe else q[a:b])
+        measured_names = measured_condition_names(set(analyze(read)))
+        hints = (*hints, *(p for p in (*_procedures(masked, occurs), *measured_names) if p not in hints))
     # (not for an abbreviation the question rules out: "no DM or CKD" searches for no diabetes)
     senses = tuple(options[0] for surface, options in abbreviation_senses(expanded).items()
                    if len(options) > 1 and not set(analyze(options[0])) <= set(analyze(q)) and options[0] not in hints
@@ -669,8 +693,10 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         asks_for_drug=aspect in ("first-line", "alternative") and bool(_ASKS_FOR_DRUG.search(q[qs:qe] or q[a:b])),
         terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
-        # A clause that names nothing ("what now?") leaves the whole question in focus.
-        focus_keys=_beside_organ_disease(tuple(focus_keys if focus_keys or focus_drugs else seen_keys),
+        # A clause that names nothing ("what now?") leaves the whole question in focus (but for a
+        # family's history).
+        focus_keys=_beside_organ_disease(tuple(focus_keys if focus_keys or focus_drugs
+                                               else [k for k in seen_keys if not set(k) <= family]),
                                          scopes, set(analyze(q[a:b])), bool(_ORGAN_FAILURE_CARE.search(q))),
         focus_drugs=tuple(focus_drugs if focus_keys or focus_drugs else drugs),
     )
@@ -751,6 +777,24 @@ def _beside_organ_disease(keys: tuple[tuple[str, ...], ...], scopes: ScopeIndex 
 
 _CHILD_WORDS = re.compile(r"\b(?:child|children|infant|infants|newborn|neonat\w*|p(?:a)?ediatric|kids?|baby|babies|"
                           r"toddler|adolescent|teen\w*|boy|girl)\b", re.I)
+
+
+_PROCEDURE = re.compile(r"(?<![\w-])([a-z]{4,}(?:plasty|ectomy|otomy|ostomy|oscopy|pexy|rrhaphy))(?![\w-])", re.I)
+
+
+# Operations combined with another: "septorhinoplasty" is a rhinoplasty with a septoplasty,
+# "adenotonsillectomy" a tonsillectomy, "hemicolectomy" a colectomy.
+_COMBINED = re.compile(r"^(?:septo|adeno|hemi)(?=[a-z]{8})")
+
+
+def _procedures(text: str, occurs: Callable[[str], bool]) -> list[str]:
+    """The operations ``text`` names that indexed passages write, and for a combined one the
+    operation guidelines are written for ("septorhinoplasty": rhinoplasty too)."""
+    out = []
+    for m in _PROCEDURE.finditer(text[:4000]):
+        word = m.group(1).lower()
+        out += [w for w in (word, _COMBINED.sub("", word)) if occurs(w)]
+    return list(dict.fromkeys(out))
 
 
 def _hints(q: str, stems: list[str], patient: PatientContext) -> tuple[str, ...]:
@@ -891,6 +935,12 @@ _STATED = re.compile(r"(?:->|=>|→|\bdx(?:'d)?(?: (?:of|with|as))?|\bdiagnosed 
                      r"((?:[a-z][a-z'-]+\s+){1,3}(?:" + _HEADS + r"|[a-z]+(?:phagia|plegia|algia|pathy)))(?![\w-])", re.I)
 
 
+# a one-word diagnosis a vignette states at the end of its telling: "… chest tightness every
+# Monday back at work that eases by midweek - byssinosis."
+_STATED_ONE = re.compile(r"(?:\s[-–—]+\s*|->\s*|→\s*|\bdx(?:'d)?(?: (?:of|with|as))?\s+|\bc/w\s+)"
+                         r"([a-z]{5,}(?:osis|iasis|itis|aemia|emia|pathy|oma))(?=\s*(?:[.?!;]|$))", re.I)
+
+
 def _stated_diagnosis(question: str, occurs: Callable[[str], bool]) -> str:
     """The diagnosis the vignette states (after "->", "dx", "c/w") when no indexed passage names it,
     nor its head with the word before it: "idiopathic granulomatous mastitis" is not the
@@ -900,6 +950,9 @@ def _stated_diagnosis(question: str, occurs: Callable[[str], bool]) -> str:
     for m in _STATED.finditer(question[:4000]):
         words = m.group(1).split()
         if not any(occurs(" ".join(words[i:])) for i in range(len(words) - 1)):
+            return m.group(1)
+    for m in _STATED_ONE.finditer(question[:4000]):
+        if not _indexed_form(m.group(1).lower(), occurs):
             return m.group(1)
     return ""
 

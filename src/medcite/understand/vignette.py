@@ -70,7 +70,7 @@ _DETAIL_PATTERNS = (
     r"\b(?:reg|registrar|SHO|consultant|boss|attending|resident|fellow|physio|physiotherapist|pharmacist|"
     rf"anaesthetist|anesthetist|anesthesiologist|surgeon|{_SERVICES}|oncologist|dermatologist|GP|MDT|mum|mom|dad|"
     r"parents?|daughter|son|husband|wife)"
-    r"(?= (?:says|said|asks|asked|is asking|wants|wanted|told|thinks|thought|suggests|suggested|won'?t|will not|"
+    r"(?= (?:says|said|asks|asked|asking|is asking|wants|wanted|told|thinks|thought|suggests|suggested|won'?t|will not|"
     r"would like|is keen|keeps asking|reviewing)\b)",
     # the reaction an allergy caused: "pen allergic (hives)", "PCN allergy - anaphylaxis" (what
     # the patient once had, not what the question is about)
@@ -97,6 +97,7 @@ CHATTER = frozenset(
     take takes taking took give gives giving gave use uses using used prescribe prescribing get
     dx tx rx sx med meds medication medications instead else next line need needs needed born add
     longer shorter extend extending broke declines declined refuses refused whether worth try trying
+    cutoff cutoffs threshold thresholds decide decides deciding
     away till mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday
     sunday weekend tonight tomorrow overnight actually bother someone something things thing like
     hasn haven didn doesn isn wasn weren aren couldn shouldn wouldn won don""".split()
@@ -113,6 +114,8 @@ _SHORTHAND = (
     (re.compile(r"\bs/p\b", re.I), "status post"),
     (re.compile(r"\bc/w\b", re.I), "consistent with"),
     (re.compile(r"\bh/o\b", re.I), "history of"),
+    # "what ABI cut-off decides …": the threshold asked for, one word
+    (re.compile(r"\bcut[- ]offs?\b", re.I), "cutoff"),
     (re.compile(r"\br/o\b", re.I), "rule out"),
     (re.compile(r"\bw/o\b", re.I), "without"),
     (re.compile(r"\bw/(?=\s|\w)", re.I), "with "),
