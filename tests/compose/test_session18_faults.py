@@ -280,3 +280,71 @@ def test_an_everyday_word_is_no_eponym() -> None:
                         Scope("ngc:2", "guideline", "Kawasaki disease", ("Kawasaki disease",), "", ())])
     assert tuple(analyze("kawasaki")) in index.aliases
     assert tuple(analyze("brown")) not in index.aliases
+
+
+# -- the held-out set D, after its one run ----------------------------------------------------
+
+@pytest.mark.parametrize(("question", "aspect"), [
+    ("what gestation are we aiming to deliver them at?", "threshold"),
+    ("when should we deliver her?", "threshold"),
+    ("MDT says no tx for now. how often do I bring him back to clinic for bloods?", "monitoring"),
+    ("how often should she come back?", "monitoring"),
+    ("given where she grew up, what infection do we need to rule out before they start?", "diagnosis"),
+])
+def test_asked_aspects_of_set_d(question: str, aspect: str) -> None:
+    assert asked_aspects(question)[0] == aspect
+
+
+def test_cues_of_set_d() -> None:
+    assert aspect_bonus("threshold", "Women with uncomplicated monochorionic–monoamniotic twin gestations can undergo "
+                                     "delivery at 32 to 34 weeks of gestation.") == 1.0
+    assert aspect_bonus("monitoring", "Monitor people with smouldering myeloma every 3 months for the first 5 years.") >= 0.9
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("G2P1 33yo, MCMA twins (no dividing membrane on 12-wk scan), now 27+5", {"twins"}),
+    ("58M, IgG kappa paraprotein 34 g/L picked up on routine bloods, BM trephine 16% clonal plasma cells, Hb 141. "
+     "MDT says no tx for now.", {"myeloma", "smouldering myeloma"}),
+    ("IgG paraprotein, 40% clonal plasma cells, Ca 3.1, lytic lesions. starting VRd", {"myeloma"}),
+    ("her twins are 4 now and both have asthma", set()),
+])
+def test_signs_of_set_d(text: str, names: set[str]) -> None:
+    from medcite.understand.findings import named_by_signs
+
+    assert set(named_by_signs(text)) == names
+
+
+def test_iodinated_contrast_is_given_like_a_drug() -> None:
+    from medcite.understand.frame import understand
+
+    q = ("63M, CKD w/ eGFR 34, on ramipril 10. outpt CT abdo/pelvis with IV contrast next Tues. what eGFR cut-off do "
+         "we use for pausing his ACEi around the scan?")
+    assert "iodinated contrast" in understand(q).drugs
+    assert "iodinated contrast" not in understand("in contrast to last year, her BP is fine. recheck when?").drugs
+
+
+def test_bedside_abbreviations_of_set_d() -> None:
+    from medcite.retrieve.query import load_abbreviations
+
+    table = load_abbreviations()
+    assert table["MCMA"] == ("monochorionic monoamniotic",) and "adult T-cell leukaemia/lymphoma" in table["ATLL"]
+    assert table["FLC"][0] == "free light chain"
+
+
+TWINS = ("G2P1 33yo, MCMA twins (no dividing membrane on 12-wk scan, cord entanglement on colour), now 27+5, growth "
+         "concordant, no anomalies, dopplers nl. admitted for inpt CTG monitoring. what gestation are we aiming to "
+         "deliver them at?")
+SMOULDERING = ("58M, IgG kappa paraprotein 34 g/L picked up on routine bloods, BM trephine 16% clonal plasma cells, Hb "
+               "141, adj Ca 2.31, creat 78, WB-MRI clear, FLC ratio 9. MDT says no tx for now. how often do I bring him "
+               "back to clinic for bloods?")
+
+
+def test_set_d_answers(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> None:
+    # ACOG multifetal gestations (ngc:10346) beside ISUOG's twin ultrasound guideline (ngc:11335); NICE
+    # myeloma (ngc:10900) beside a NICE myeloma appraisal (ngc:10742)
+    with ngc_store(("10346", "11335", "10900", "10742"), tmp_path_factory.mktemp("set_d"), data_dir) as small:
+        twins = ask(TWINS, small, save=False)
+        myeloma = ask(SMOULDERING, small, save=False)
+    assert twins.bottom_line and "32 to 34 weeks" in twins.bottom_line[0].text, [s.text for s in twins.bottom_line]
+    assert myeloma.bottom_line and "every 3 months" in myeloma.bottom_line[0].text, \
+        [s.text for s in myeloma.bottom_line]

@@ -170,6 +170,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
     "threshold": (
         (1.0, rf"\b(?:if|when|whose|with|at)\b.{{0,60}}(?:<|>|≤|≥|below|above|less than|greater than|more than|"
               rf"exceed\w*|under|over|at least)\s*{_NUM}"),
+        # when to deliver: "… can undergo delivery at 32 to 34 weeks of gestation", "induce at 41 weeks"
+        (1.0, rf"\b(?:deliver\w*|induc\w*|birth|caesarean|cesarean|section)\b.{{0,40}}\b(?:at|by|before|after|"
+              rf"beyond) {_NUM}(?:\+\d)?(?:\s*(?:-|–|to)\s*{_NUM}(?:\+\d)?)?\s*(?:weeks|wks?)\b"),
         # a measure's bound: "… an ankle-brachial index (ABI) <0.9 should have further evaluation"
         # (a symbol, not "below": a list of risk factors - "Left ventricular ejection fraction below 40%" -
         # is no threshold to act on)

@@ -841,6 +841,15 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     document that best answers the question; graded positive recommendations are preferred
     for treatment questions. A sentence about another population is never the bottom line."""
     from_top = _from_document(ranked, ctx, config, top_doc)
+    if from_top and following and len(ctx.asked_terms or ctx.ask_clause) >= 2 and _ask_share(ctx, from_top[0]) <= 0.5:
+        # The best document speaks of the subject but not of what the asking clause asks ("… MCMA
+        # twins … what gestation are we aiming to deliver them at?": fetal echocardiography in
+        # monochorionic gestations); the next guideline that states the aspect in all the clause's
+        # words answers instead ("… can undergo delivery at 32 to 34 weeks of gestation").
+        beside = _from_document(ranked, ctx, config, following[0])
+        if (beside and _ask_share(ctx, beside[0]) >= 1.0
+                and _asked(ctx, beside[0], listed=True) >= _asked(ctx, from_top[0], listed=True)):
+            return beside
     if from_top:
         return from_top
     # The best document has no sentence on the asked aspect: the next guidelines and labels
@@ -1121,11 +1130,13 @@ def _names_dosed_drug(ctx: _Context, c: Candidate) -> bool:
 
 def _states_asked(ctx: _Context, c: Candidate) -> bool:
     """The sentence plainly states an asked taper, dose, target or duration, or recommends what
-    to do when first-line treatment has failed or that a treatment be stopped (the cues of a
+    to do when first-line treatment has failed, that a treatment be stopped, or how often to
+    monitor ("Monitor people with smouldering myeloma every 3 months …" for "how often do I bring
+    him back to clinic for bloods?") (the cues of a
     threshold, and of a failure or a stop in a sentence that recommends nothing, also match a
     study's inclusion criteria)."""
     return any((a in ("titration", "starting-dose", "target", "duration")
-                or (a in ("alternative", "stop") and directs(c.text))) and aspect_bonus(a, c.text) >= 0.9
+                or (a in ("alternative", "stop", "monitoring") and directs(c.text))) and aspect_bonus(a, c.text) >= 0.9
                for a in (ctx.understood.aspects or (ctx.understood.aspect,)))
 
 

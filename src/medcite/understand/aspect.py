@@ -111,7 +111,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"need\b[^?]{0,40}\b(?:when|time|from here)\b|\bneed (?:lfts?|labs?|bloods?|u&es?|tfts?|levels?)\b|"
         r"\bfollow (?:the )?(?:drug )?(?:levels?|labs?|bloods?)\b|"
         r"\bhow often\b.{0,60}\b(?:check\w*|test\w*|measur\w*|monitor\w*|repeat\w*|screen\w*|assess\w*|seen|"
-        r"review\w*|done|performed|(?:re-?)?weigh\w*|re-?assess\w*|re-?check\w*|scan\w*|image|imaged|follow\w*)\b|"
+        r"review\w*|done|performed|(?:re-?)?weigh\w*|re-?assess\w*|re-?check\w*|scan\w*|image|imaged|follow\w*|"
+        # "how often do I bring him back to clinic for bloods?", "how often should she come back?"
+        r"bring (?:him|her|them|the patient|pt) back|(?:come|comes|coming|be) back|see (?:him|her|them)|bloods?|labs?)\b|"
         # "when should pressure ulcer risk be assessed?": the timing of a check
         r"\b(?:anything|what) (?:else )?to (?:watch|look out) for\b|"
         r"\bwhen(?:'s| is| would| should| do| to| must)\b.{0,50}\b(?:assess\w*|check\w*|measur\w*|monitor\w*|review\w*|"
@@ -135,6 +137,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"operate|proceed|go ahead)|when (?:to|should (?:i|we|you)|do (?:i|we|you)) (?:start|begin|initiate|treat|transfuse|intubate|refer|"
         r"admit|operate|give|offer|add)|when is .{0,30}(?:indicated|needed|required)|indications? for|"
         r"should (?:i|we|you) (?:start|treat|transfuse|give|admit|refer)|(?:start|treat|transfuse) (?:if|when|at|below|above)|"
+        # "what gestation are we aiming to deliver them at?", "at what week should we induce?": when to act
+        r"\b(?:what|which) (?:gestation(?:al age)?|week|weeks|GA)\b.{0,40}\b(?:deliver\w*|induc\w*|section|CS)\b|"
+        r"\bwhen (?:to|should (?:i|we|you)|do (?:i|we|you)) (?:deliver|induce)\b|"
         # "… her larynx looked at - now or wait longer?": when to act
         r"\bnow or (?:wait|later)\b|\bwait (?:longer|and see)\b|"
         # "is there an EF below which ASV is a no-go?"
@@ -147,7 +152,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"referral|treatment|tx|therapy|surgery))\b|\b(?:is|are) \w+(?: \w+)? enough\b(?! to (?:call|diagnose|confirm|make))|"
         # "is a CT indicated?", "do I need to anticoagulate?"
         r"\bis (?:a |an )?[\w-]+(?: [\w-]+)? (?:indicated|warranted|needed|necessary)\b|"
-        r"\bdo (?:i|we|you) (?:need|have) to (?!check|monitor|measure|repeat|stop|taper|follow|test|recheck|screen|see)\w+|"
+        r"\bdo (?:i|we|you) (?:need|have) to (?!check|monitor|measure|repeat|stop|taper|follow|test|recheck|screen|see|rule|"
+        r"exclude)\w+|"
         # "transfuse or not?": whether to act at all
         r"\b(?:transfuse|intubate|admit|refer|anticoagulate|operate|lyse|thrombolyse|scan|image|treat|give|start|"
         r"screen|lysis|transfusion|admission|referral|abx|antibiotics?) or not\s*\?|"

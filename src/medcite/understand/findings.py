@@ -82,6 +82,16 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
      "otitis media with effusion"),
     (r"\bbulging (?:TMs?|tympanic membranes?|ear ?drums?)\b", "acute otitis media"),
     (r"\bhypsarrhythmia\b", "infantile spasms"),
+    # twins by their chorionicity, or twins in a pregnancy: "G2P1 33yo, MCMA twins …, now 27+5"
+    (r"\b(?:MCMA|MCDA|DCDA|DCTA|TCTA|mono-?amniotic|mono-?chorionic|di-?chorionic)\b|\b(?:G\d{1,2}\s?P\d{1,2}\b|"
+     r"pregnan\w*|\d{1,2}\+\d\b|\d{1,2}/40)[^.?]{0,60}\btwins\b|\btwins\b[^.?]{0,60}(?:\b\d{1,2}\+\d\b|\d{1,2}/40|"
+     r"\bgestation\b|\bpregnan\w*)", "twins"),
+    # a paraprotein with clonal plasma cells in the marrow: a plasma cell myeloma, whatever its stage
+    (r"\b(?:paraprotein\w*|M[- ]?(?:protein|spike|band)|monoclonal (?:protein|band|gammopathy))\b[^?]{0,120}\bclonal "
+     r"plasma cells?\b|\bclonal plasma cells?\b[^?]{0,120}\b(?:paraprotein\w*|M[- ]?(?:protein|spike|band))\b", "myeloma"),
+    # … and one left untreated ("MDT says no tx for now"): smouldering
+    (r"\b(?:paraprotein\w*|M[- ]?(?:protein|spike|band)|clonal plasma cells?)\b[^?]{0,200}\b(?:no (?:tx|treatment|"
+     r"therapy|rx)|watch(?:ful)?(?: and |-)wait\w*|observ\w+ only)\b", "smouldering myeloma"),
     # a dying patient: "metastatic pancreatic ca, prob last days, drowsy, not managing sips"
     (r"\b(?:prob(?:ably)?|likely|possibly|in (?:her|his|their|the)|approaching (?:the |her |his )?|entering (?:the |her |his )?)"
      r"\s*(?:last|final) (?:few )?(?:days|hours)(?: of life)?\b|\b(?:actively|imminently) dying\b|\bend[- ]of[- ]life care\b",

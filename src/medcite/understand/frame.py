@@ -296,6 +296,9 @@ def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
     pairs = {f"{a} {b}".lower() for a, b in itertools.pairwise(words)}
     out += sorted(p for p in pairs if p in _INTERVENTIONS)
     out += sorted({w.lower() for w in words if w.lower() in _INTERVENTION_WORDS})
+    if _IODINATED_CONTRAST.search(text):
+        # "CT abdo/pelvis with IV contrast": given like a drug, and guidelines say what to do around it
+        out.append("iodinated contrast")
     lex = _drug_lexicon()
     if lex is not None:
         # "zoledronic acid", "tranexamic acid": a drug whose name is an acid has no one-word part
@@ -316,6 +319,8 @@ def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
 _ORGAN_DRUGS = frozenset({"thyroid", "pancreatin"})
 # Treatments given like drugs that the drug dictionary does not list under these names.
 _INTERVENTION_WORDS = frozenset({"surfactant", "antivenom", "antivenin"})
+_IODINATED_CONTRAST = re.compile(r"\b(?:IV|i\.v\.|intravenous|iodinated|intra-arterial) contrast\b|\bcontrast[- ]enhanced CT\b|"
+                                 r"\bCT\b[^.;?]{0,40}\bwith (?:IV )?contrast\b|\bcontrast (?:media|medium|agents?)\b", re.I)
 _INTERVENTIONS = frozenset({"hypertonic saline", "normal saline", "isotonic saline", "half-isotonic saline",
                             "intravenous fluids", "fresh frozen plasma", "activated charcoal",
                             "prothrombin complex", "packed cells", "parenteral nutrition", "enteral nutrition"})

@@ -97,7 +97,7 @@ CHATTER = frozenset(
     take takes taking took give gives giving gave use uses using used prescribe prescribing get
     dx tx rx sx med meds medication medications instead else next line need needs needed born add
     longer shorter extend extending broke declines declined refuses refused whether worth try trying
-    cutoff cutoffs threshold thresholds decide decides deciding
+    cutoff cutoffs threshold thresholds decide decides deciding grew grown raised
     away till mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday
     sunday weekend tonight tomorrow overnight actually bother someone something things thing like
     hasn haven didn doesn isn wasn weren aren couldn shouldn wouldn won don""".split()
