@@ -348,3 +348,36 @@ def test_set_d_answers(tmp_path_factory: pytest.TempPathFactory, data_dir: Path)
     assert twins.bottom_line and "32 to 34 weeks" in twins.bottom_line[0].text, [s.text for s in twins.bottom_line]
     assert myeloma.bottom_line and "every 3 months" in myeloma.bottom_line[0].text, \
         [s.text for s in myeloma.bottom_line]
+
+
+def test_jabs_and_what_cannot_be_had() -> None:
+    from medcite.understand.frame import understand
+
+    q = ("4-mo girl, 6.3 kg, in for her routine jabs (DTaP-IPV-Hib-HepB + PCV). formula fed so no breastfeeding through "
+         "it, and she screamed the place down at her 8-wk ones. anything I can give her by mouth just before the "
+         "needles to take the edge off?")
+    frame = understand(q)
+    assert frame.aspect == "first-line"
+    assert "breastfe" in " ".join(frame.declined), frame.declined
+    # a combined vaccine's antigens name no condition (IPV is no intimate partner violence)
+    assert not any("ipv" in key for key in frame.condition_keys), frame.condition_keys
+    assert {"vaccin", "inject", "pain"} <= set(frame.terms), frame.terms
+
+
+def test_a_recommendation_of_what_cannot_be_had_is_no_bottom_line() -> None:
+    from medcite.compose import build
+    from medcite.understand.frame import understand
+
+    class Ctx:
+        understood = understand("formula fed so no breastfeeding. anything I can give her before the jabs?")
+
+    class Cand:
+        def __init__(self, text: str) -> None:
+            from medcite.retrieve.analyze import analyze
+
+            self.text, self.terms = text, frozenset(analyze(text))
+
+    assert build._recommends_declined(Ctx(), Cand("The team recommends breastfeeding be used during vaccine "
+                                                  "injections in children two years and younger."))  # type: ignore[arg-type]
+    assert not build._recommends_declined(Ctx(), Cand("If breastfeeding is not possible, the team recommends giving "
+                                                      "sucrose solution before vaccine injections."))  # type: ignore[arg-type]

@@ -873,7 +873,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     said = set(ctx.understood.terms)
     pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and bottom_line_material(c.text)
             and not _for_ruled_out(ctx, c) and not _gives_what_cannot_be_used(ctx, c)
-            and not _cannot_apply(ctx, c)
+            and not _cannot_apply(ctx, c) and not _recommends_declined(ctx, c)
             and (c.cover > 0 or _ask_share(ctx, c) > 0 or c.terms & said)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
@@ -1205,7 +1205,7 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
             and bottom_line_material(c.text)
             and not mismatch(c.text, ctx.asked_population) and _about_subject(ctx, c)
             and not _for_ruled_out(ctx, c) and not _gives_what_cannot_be_used(ctx, c)
-            and not _cannot_apply(ctx, c)]
+            and not _cannot_apply(ctx, c) and not _recommends_declined(ctx, c)]
     # A document whose only statements of a first-line choice are about testing (an imaging
     # guideline) has no bottom line for it: the next document may. A sentence that says nothing
     # of the question but its asking verb is about it only through its document's title: it
@@ -1255,6 +1255,19 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
 def _cannot_apply(ctx: _Context, c: Candidate) -> bool:
     """A sentence for a group the patient cannot be in (pregnancy for a man)."""
     return sex_conflict(ctx.patient.sex, ctx.patient.age_years, c.text)
+
+
+_NEGATING = re.compile(r"\b(?:not|no|without|unable|cannot|can't|unavailable|contraindicated|if|when|unless)\b", re.I)
+
+
+def _recommends_declined(ctx: _Context, c: Candidate) -> bool:
+    """The sentence recommends a treatment the question says the patient cannot have ("formula fed
+    so no breastfeeding": "The team recommends breastfeeding be used during vaccine injections"),
+    not one for when it cannot be had ("… if breastfeeding is not possible, …")."""
+    declined = ctx.understood.declined
+    if not declined or not directs(c.text) or not declined & c.terms:
+        return False
+    return not _NEGATING.search(c.text)
 
 
 def _gives_what_cannot_be_used(ctx: _Context, c: Candidate) -> bool:

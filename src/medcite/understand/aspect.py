@@ -185,6 +185,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\bwhen\b.{0,40}\b(?:get|do|order|perform|obtain|send|book)\b.{0,30}\b(?:mri|ct|scan|eeg|echo|ultrasound|"
         r"imaging|biopsy|x-?ray)\b", re.I)),
     ("first-line", re.compile(
+        # "anything I can give her by mouth just before the needles …?": a treatment to choose
+        r"\banything (?:i|we|you) (?:can|could|should) (?:give|use|try|offer|prescribe)\b|"
         r"\b(?:first[- ]line|1st[- ]line|initial (?:treatment|therapy|management|choice|agent|drug|antibiotic)|"
         r"treatment of choice|drug of choice|(?:which|what) (?:[\w-]+ ){0,2}(?:drug|med|medication|medicine|antibiotic|abx|agent|"
         r"treatment|therapy|regimen|anticoagulant|antiplatelet|antihypertensive|antidepressant|antiepileptic|"

@@ -71,6 +71,9 @@ class Frame:
     reasons: frozenset[str] = frozenset()
     # the conditions the question rules out ("no DM, no CKD"), as stemmed phrases
     ruled_out: tuple[tuple[str, ...], ...] = ()
+    # treatments the question says cannot be had ("formula fed so no breastfeeding", "declines
+    # surgery"), stemmed: a recommendation of one is no answer
+    declined: frozenset[str] = frozenset()
     # The asking clause itself ("CT head? how soon?"): its own content words, and whether it
     # names one of the question's conditions or drugs (when it does not, the subject came
     # from the vignette's history, and an answer must also speak to these words).
@@ -319,6 +322,9 @@ def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
 _ORGAN_DRUGS = frozenset({"thyroid", "pancreatin"})
 # Treatments given like drugs that the drug dictionary does not list under these names.
 _INTERVENTION_WORDS = frozenset({"surfactant", "antivenom", "antivenin"})
+# Treatments a question may say the patient cannot have (stemmed)
+_DECLINABLE = frozenset(analyze("breastfeeding breastfed breastfeed surgery operation transfusion dialysis intubation "
+                                "CPAP ventilation catheterisation catheterization", unique=True))
 _IODINATED_CONTRAST = re.compile(r"\b(?:IV|i\.v\.|intravenous|iodinated|intra-arterial) contrast\b|\bcontrast[- ]enhanced CT\b|"
                                  r"\bCT\b[^.;?]{0,40}\bwith (?:IV )?contrast\b|\bcontrast (?:media|medium|agents?)\b", re.I)
 _INTERVENTIONS = frozenset({"hypertonic saline", "normal saline", "isotonic saline", "half-isotonic saline",
@@ -690,6 +696,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         population=_population(q, ctx), patient=ctx, aspects=aspects, unknown=unknown,
         reasons=alternative_reasons(q) if aspect == "alternative" else frozenset(),
         ruled_out=tuple(dict.fromkeys(key for key in phrase_keys if set(key) <= negated)),
+        declined=frozenset(negated & _DECLINABLE),
         ask_terms=ask_terms, hints=hints, senses=senses, other_names=_other_names(focus_keys or seen_keys, scopes, q),
         # A clause that names no condition or drug but two words of its own or more ("at what fibrinogen
         # level should I give prophylactic cryo?") asks about those, for the patient the history

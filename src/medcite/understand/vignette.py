@@ -97,7 +97,7 @@ CHATTER = frozenset(
     take takes taking took give gives giving gave use uses using used prescribe prescribing get
     dx tx rx sx med meds medication medications instead else next line need needs needed born add
     longer shorter extend extending broke declines declined refuses refused whether worth try trying
-    cutoff cutoffs threshold thresholds decide decides deciding grew grown raised
+    cutoff cutoffs threshold thresholds decide decides deciding grew grown raised anything anyone
     away till mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday
     sunday weekend tonight tomorrow overnight actually bother someone something things thing like
     hasn haven didn doesn isn wasn weren aren couldn shouldn wouldn won don""".split()
@@ -130,6 +130,13 @@ _SHORTHAND = (
     (re.compile(r"\b(liver|kidney|renal|heart|lung|pancreas|bone marrow|stem cell|BM|SC) tx\b", re.I), r"\1 transplant"),
     (re.compile(r"\bneedle-?stick(?: injury| injuries)?\b", re.I), r"\g<0> (percutaneous exposure)"),
     (re.compile(r"\bmorning[- ]after pills?\b", re.I), "emergency contraception"),
+    # a combined vaccine's antigens are no conditions: "DTaP-IPV-Hib-HepB" (IPV is no partner violence)
+    (re.compile(r"\b(?:DTaP|DTwP|Tdap|TdaP|DT|Td)(?:-(?:IPV|Hib|HepB|HBV|MenC|MenACWY))+\b"), "combined vaccine"),
+    # "in for her routine jabs", "before the needles": vaccine injections, as guidelines call them
+    (re.compile(r"\b(?:routine |baby |infant |flu |covid |\d+-?(?:wk|week|month|mo) )?jabs?\b", re.I), "vaccine injections"),
+    (re.compile(r"\b(?:before|during|after|for) (?:the |her |his |their )?needles\b", re.I), "for the injections"),
+    # "to take the edge off", "to make it hurt less": pain relief
+    (re.compile(r"\btake the edge off\b|\bmake it hurt less\b", re.I), "reduce the pain"),
     (re.compile(r"\bbright red blood (?:per rectum|PR)\b", re.I), "rectal bleeding"),
     (re.compile(r"\b(?:hit|banged|bumped|struck) (?:his|her|their|the) head\b", re.I), "had a head injury"),
     (re.compile(r"\b(?:can(?:'|no)?t|cannot|unable to|trouble|difficulty) (?:get to |falling |staying )?sleep(?:ing)?\b", re.I),
