@@ -381,3 +381,62 @@ def test_a_recommendation_of_what_cannot_be_had_is_no_bottom_line() -> None:
                                                   "injections in children two years and younger."))  # type: ignore[arg-type]
     assert not build._recommends_declined(Ctx(), Cand("If breastfeeding is not possible, the team recommends giving "
                                                       "sucrose solution before vaccine injections."))  # type: ignore[arg-type]
+
+
+# -- the held-out set E, after its one run ----------------------------------------------------
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Holter: sinus rate down to 34 at rest + pauses up to 4.2 s that line up w/ her diary sx", "sick sinus syndrome"),
+    ("nurses report sudden sobbing fits (once laughing) lasting ~1 min, several a day, set off by nothing much; she says "
+     "she doesn't actually feel sad", "pseudobulbar affect"),
+    ("7-mo boy. R occiput flat since ~2 mo, R ear pushed forward, parallelogram shape from above, CVAI 10%",
+     "positional plagiocephaly"),
+])
+def test_signs_of_set_e(text: str, name: str) -> None:
+    from medcite.understand.findings import named_by_signs
+
+    assert name in named_by_signs(text)
+
+
+@pytest.mark.parametrize(("question", "aspect"), [
+    ("EP booking her for a PPM - AAI, VVI or DDD, which system should she get?", "first-line"),
+    ("before I put a label on it, is there a validated questionnaire I should run on her for this?", "diagnosis"),
+    ("how much weight does she need to have lost before a fat vs muscle scan is actually worth doing?", "threshold"),
+])
+def test_asked_aspects_of_set_e(question: str, aspect: str) -> None:
+    assert asked_aspects(question)[0] == aspect
+
+
+def test_what_set_e_writes_for_what() -> None:
+    from medcite.retrieve.query import load_abbreviations
+    from medcite.understand.concepts import concepts
+    from medcite.understand.vignette import detail_spans, expand_shorthand
+
+    table = load_abbreviations()
+    assert table["DDD"][0] == "dual-chamber pacing" and "electrophysiology" in table["EP"]
+    q = "EP booking her for a PPM - which system?"
+    assert any(q[s:e] == "EP" for s, e in detail_spans(q)), [q[s:e] for s, e in detail_spans(q)]
+    assert "thoracotomy" in expand_shorthand("reg wants to do a clamshell - crack the chest?")
+    assert "sleeve gastrectomy" in expand_shorthand("BMI 44 pre-op, sleeve done 4 mo ago")
+    questionnaire = next(c for c in concepts(["questionnair"], None, lambda t: 3.0))
+    assert questionnaire.covered_by(frozenset({"emot", "labil", "scale"}))
+    assert aspect_bonus("alternative", "Helmet therapy is recommended for infants with persistent moderate to severe "
+                                       "plagiocephaly after a course of conservative treatment.") == 1.0
+
+
+@pytest.mark.parametrize(("question", "unknown"), [
+    ("69M, HR 38. EP study: atria won't capture even at max output, so atrial standstill. which pacing mode?",
+     "atrial standstill"),
+    ("24F brought in by friends after taking 2 bars she bought online, lab later confirms bromazolam. how long do we "
+     "watch her?", "bromazolam"),
+])
+def test_what_the_telling_concludes_or_a_test_finds(question: str, unknown: str) -> None:
+    from medcite.understand.frame import understand
+
+    def occurs(word: str) -> bool:  # every word and phrase is indexed but the subject
+        key = word.rstrip("*").lower()
+        if " " in unknown:
+            return key != unknown
+        return len(key) < 5 or not unknown.startswith(key)
+
+    assert understand(question, occurs=occurs).unknown == unknown

@@ -113,6 +113,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               r"if .{0,60}(?:not tolerated|contraindicated|fails?|ineffective|inadequate|unsuccessful|allerg\w+|"
               r"not (?:possible|available|effective|respond\w*)))\b"),
         (1.0, r"\bcontraindicated\b.{0,80}\b(?:in which case|instead)\b"),
+        # what to do when the first treatment left it: "Helmet therapy is recommended for infants with
+        # persistent moderate to severe plagiocephaly after a course of conservative treatment"
+        (1.0, r"\b(?:persistent|persisting|residual|ongoing|continued)\b.{0,60}\bafter (?:a (?:course|trial) of |an? )?"
+              r"(?:conservative|initial|first-line|standard|adequate) (?:treatment|therapy|management|measures)\b"),
         # the cases a recommendation's list gives: "… only if: … Cyclophosphamide is contraindicated or
         # not tolerated or …"
         (0.8, r"\b(?:is|are) (?:contraindicated|not tolerated)\b"),

@@ -547,7 +547,11 @@ def _with_listing_document(hits: list[Hit], ctx: _Context, retriever: Retriever,
     # to penicillin … options?" asks about what the penicillin was for)
     asked = [(name, key) for name, key in zip(u.conditions, u.condition_keys, strict=False)
              if key in u.focus_keys and not alternative_reasons(name)]
-    if ctx.lay or not asked or not u.ask_names_subject:
+    # (or one its findings name, which the question never writes: "sudden sobbing fits … she
+    # doesn't actually feel sad" is pseudobulbar affect)
+    signs = {h.lower() for h in u.hints}
+    shown = any(name.lower() in signs for name, _ in asked)
+    if ctx.lay or not asked or not (u.ask_names_subject or shown):
         return hits
     index = scopes.load(store, _generic_stems())
     docs = list(dict.fromkeys(h.doc_id for h in hits))[:k]

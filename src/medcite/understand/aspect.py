@@ -165,7 +165,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"^\W*(?:transfuse|intubate|admit|refer|anticoagulate|operate|lyse|thrombolyse|scan|image|treat|give|start|"
         r"cerclage|biopsy|screen)\b(?![^?]{0,40}\bor\b)[^?]{0,40}\?", re.I)),
     ("starting-dose", re.compile(
-        r"\b(?:dos(?:e|es|age|ing)|how much(?! longer| more time)|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
+        r"\b(?:dos(?:e|es|age|ing)|how much(?! longer| more time| (?:weight|wt|blood|fluid|urine|time|pain|bleeding)\b)|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
         r"starting (?:dose|regimen)|initial dose|"
         # "thinking celecoxib - how do I start it?": how to begin a drug is its starting dose
         r"how (?:do|should|would|can|to) (?:i |we |you )?(?:start|initiate|introduce|begin|commence) (?:it|this|that|"
@@ -173,6 +173,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?<![\w.])\d+(?:\.\d+)? or \d+(?:\.\d+)?(?= ?(?:mg|mcg|g|units?|bid|tid|od|qd|daily|twice)\b)|"
         r"(?:infusion|drip|what|which) rate(?! control)|how fast (?:to |should (?:i|we|you) )?(?:give|run|infuse|correct))\b", re.I)),
     ("diagnosis", re.compile(
+        # "is there a validated questionnaire I should run on her?": a screening instrument
+        r"\b(?:validated |screening |rating )?(?:questionnaire|screening tool|rating scale|screening scale|instrument)s?\b"
+        r"(?=[^?]{0,60}\?)|"
         r"\b(?:(?<!newly )(?<!recently )(?<!just )diagnos\w*|(?<!newly )(?<!new )(?<!recently )(?<!just )dx|work-?up|w/u|test(?:s|ing)? (?:for|to)|which tests?|what tests?|screen\w*|"
         r"imaging|rule (?:in|out)|r/o|confirm\w*|how (?:to|do (?:i|we|you)) (?:tell|know|distinguish)|"
         r"criteria for|detect\w*|biopsy|what (?:study|studies|scan)|(?:ct|mri|ultrasound|us|x-?ray|v/q|cta) or|"
@@ -185,6 +188,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\bwhen\b.{0,40}\b(?:get|do|order|perform|obtain|send|book)\b.{0,30}\b(?:mri|ct|scan|eeg|echo|ultrasound|"
         r"imaging|biopsy|x-?ray)\b", re.I)),
     ("first-line", re.compile(
+        # "AAI, VVI or DDD, which system should she get?": a device to choose
+        r"\b(?:which|what) (?:[\w-]+ )?(?:system|device|mode|pacemaker|pacing mode|implant|valve|stent|graft|"
+        r"prosthesis|brace|splint|dressing)s? (?:should|do|would|to|is|are)\b|"
         # "anything I can give her by mouth just before the needles …?": a treatment to choose
         r"\banything (?:i|we|you) (?:can|could|should) (?:give|use|try|offer|prescribe)\b|"
         r"\b(?:first[- ]line|1st[- ]line|initial (?:treatment|therapy|management|choice|agent|drug|antibiotic)|"

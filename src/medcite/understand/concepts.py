@@ -105,6 +105,9 @@ _ACT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "stop": ("discontinu",), "discontinu": ("stop",),
     # "how often should I check lytes?" and "Measure plasma electrolyte concentrations … every 24 hours"
     "check": ("measur", "monitor"), "measur": ("check",),
+    # "is there a validated questionnaire I should run on her?" and "… Emotional Lability Scale (CNS-LS)
+    # … may be considered for screening"
+    "questionnair": ("scale", "screen", "instrument", "inventori", "tool"),
 }
 ACT_WORDS = frozenset(_ACT_SYNONYMS)  # stems of the acts a question asks about, not what it is about
 # One analyte or substance under two names ("what serum urate am I aiming for?" and "Serum uric

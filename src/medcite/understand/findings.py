@@ -92,6 +92,17 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     # … and one left untreated ("MDT says no tx for now"): smouldering
     (r"\b(?:paraprotein\w*|M[- ]?(?:protein|spike|band)|clonal plasma cells?)\b[^?]{0,200}\b(?:no (?:tx|treatment|"
      r"therapy|rx)|watch(?:ful)?(?: and |-)wait\w*|observ\w+ only)\b", "smouldering myeloma"),
+    # a slow sinus rate with pauses, sinus arrest or tachy-brady: the sinus node is sick
+    (r"\bsinus (?:rate|brady\w*|rhythm)\b[^?]{0,80}\bpauses?\b|\bsinus (?:arrest|pauses?)\b|\btachy-?brady\w*\b|"
+     r"\bsino-?atrial (?:block|exit block|arrest)\b", "sick sinus syndrome"),
+    # crying or laughing out of keeping with the mood: "sudden sobbing fits (once laughing) … she says
+    # she doesn't actually feel sad"
+    (r"\b(?:sudden|uncontrollable|involuntary|episodic|unprovoked)\b[^?]{0,40}\b(?:crying|sobbing|laughing|laughter|"
+     r"weeping)\b[^?]{0,160}\b(?:doesn'?t|does not|not|no)\b[^?.;]{0,12}\bfeel\w* (?:sad|happy|low|down)|"
+     r"\bpathological (?:laughing|crying|laughter)\b|\binvoluntary (?:crying|laughing|emotional)\b", "pseudobulbar affect"),
+    # a baby's flat occiput, a parallelogram head, a cranial vault asymmetry index
+    (r"\b(?:occiput|occipital|back of (?:the |his |her )?head)\b[^?.]{0,30}\bflat\w*|\bflat\w*\b[^?.]{0,20}\b(?:occiput|"
+     r"occipital)|\bparallelogram\b|\bCVAI\b|\bcranial vault asymmetry\b", "positional plagiocephaly"),
     # a dying patient: "metastatic pancreatic ca, prob last days, drowsy, not managing sips"
     (r"\b(?:prob(?:ably)?|likely|possibly|in (?:her|his|their|the)|approaching (?:the |her |his )?|entering (?:the |her |his )?)"
      r"\s*(?:last|final) (?:few )?(?:days|hours)(?: of life)?\b|\b(?:actively|imminently) dying\b|\bend[- ]of[- ]life care\b",

@@ -953,6 +953,9 @@ _STATED_ONE = re.compile(r"(?:\s[-–—]+\s*|->\s*|→\s*|\bdx(?:'d)?(?: (?:of|
                          r"([a-z]{5,}(?:osis|iasis|itis|aemia|emia|pathy|oma))(?=\s*(?:[.?!;]|$))", re.I)
 
 
+_CONCLUDED = re.compile(r"(?:,|;)\s*so\s+((?:[a-z][a-z'-]{2,}\s+){1,2}[a-z][a-z'-]{3,})\s*[.;]", re.I)
+
+
 def _stated_diagnosis(question: str, occurs: Callable[[str], bool]) -> str:
     """The diagnosis the vignette states (after "->", "dx", "c/w") when no indexed passage names it,
     nor its head with the word before it: "idiopathic granulomatous mastitis" is not the
@@ -962,6 +965,12 @@ def _stated_diagnosis(question: str, occurs: Callable[[str], bool]) -> str:
     for m in _STATED.finditer(question[:4000]):
         words = m.group(1).split()
         if not any(occurs(" ".join(words[i:])) for i in range(len(words) - 1)):
+            return m.group(1)
+    for m in _CONCLUDED.finditer(question[:4000]):
+        # "EP study: atria won't capture even at max output, so atrial standstill.": what the telling
+        # concludes, which no passage names
+        words = m.group(1).split()
+        if not any(w.lower() in CHATTER for w in words) and not occurs(m.group(1)):
             return m.group(1)
     for m in _STATED_ONE.finditer(question[:4000]):
         if not _indexed_form(m.group(1).lower(), occurs):
@@ -1040,6 +1049,8 @@ def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str],
 
 
 _TAKEN_WORD = re.compile(r"\b(?:using|uses|used|use|taking|takes|took|take|on|started|starting|smok\w*|drink\w*|"
+                         # what a test found: "lab later confirms bromazolam"
+                         r"confirms|confirmed|detected|detects|positive for|\+ve for|"
                          r"inject\w*|chew\w*|vap\w*|snort\w*|tried|trying|bought|buys|ordered|abus\w*|"
                          r"misus\w*|(?:some|a|an|the|this|that|his|her|their)\b(?= \w+ (?:daily|every|for|since|"
                          r"supplement|tea|gumm|pill|tablet|capsule|powder|drops|oil|extract)))"

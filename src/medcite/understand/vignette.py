@@ -22,7 +22,7 @@ _LABS = "|".join(sorted("""WBC ANC ALC Hb Hgb Hct plt plts platelets T temp Tmax
     lipase amylase D-dimer IGF-1 AFP CD4 VL osm sodium potassium Hb% weight wt height ht age""".split(),
     key=len, reverse=True))
 # A hospital service as bedside notes shorten it, where a patient is seen and who advises
-_SERVICES = r"haem|heme|renal|neuro|derm|ortho|cardiology|cards|onc|gyn-?onc|gyn"
+_SERVICES = r"haem|heme|renal|neuro|derm|ortho|cardiology|cards|onc|gyn-?onc|gyn|EP|electrophysiology|radiology|ICU|ITU|ID"
 _DETAIL_PATTERNS = (
     # ages and sexes: "68F", "72 M", "6yo", "6-wk-old", "4-month-old", "pt in her 50s", "70 y/o M"
     r"\b\d{1,3}\s?(?:[MF]|yo|y/o|y\.o\.|yr?s?(?:\s+old)?|years?\s+old)\b",
@@ -71,6 +71,7 @@ _DETAIL_PATTERNS = (
     rf"anaesthetist|anesthetist|anesthesiologist|surgeon|{_SERVICES}|oncologist|dermatologist|GP|MDT|mum|mom|dad|"
     r"parents?|daughter|son|husband|wife)"
     r"(?= (?:says|said|asks|asked|asking|is asking|wants|wanted|told|thinks|thought|suggests|suggested|won'?t|will not|"
+    r"booking|booked|is booking|planning|plans|keen|"
     r"would like|is keen|keeps asking|reviewing)\b)",
     # the reaction an allergy caused: "pen allergic (hives)", "PCN allergy - anaphylaxis" (what
     # the patient once had, not what the question is about)
@@ -135,6 +136,13 @@ _SHORTHAND = (
     # "in for her routine jabs", "before the needles": vaccine injections, as guidelines call them
     (re.compile(r"\b(?:routine |baby |infant |flu |covid |\d+-?(?:wk|week|month|mo) )?jabs?\b", re.I), "vaccine injections"),
     (re.compile(r"\b(?:before|during|after|for) (?:the |her |his |their )?needles\b", re.I), "for the injections"),
+    # "sleeve done 4 mo ago": a sleeve gastrectomy, a bariatric operation
+    (re.compile(r"\b(?:gastric |laparoscopic |lap )?sleeve(?! gastrectomy)(?= (?:done|performed|op|surgery|in|\d|last|"
+                r"(?:\d+|a|two|three|six) (?:wks?|weeks?|mo|months?|yrs?|years?) ago))", re.I), "sleeve gastrectomy"),
+    # "wants to do a clamshell - crack the chest or call it?": a resuscitative thoracotomy, or stopping
+    (re.compile(r"\bclamshell(?: thoracotomy)?\b", re.I), "thoracotomy"),
+    (re.compile(r"\bcrack(?:ing)? (?:the|his|her|their) chest\b", re.I), "do a thoracotomy"),
+    (re.compile(r"\b(?:or|and|just|to) call it\b(?= *(?:\?|$|now|here))", re.I), "or stop resuscitation"),
     # "to take the edge off", "to make it hurt less": pain relief
     (re.compile(r"\btake the edge off\b|\bmake it hurt less\b", re.I), "reduce the pain"),
     (re.compile(r"\bbright red blood (?:per rectum|PR)\b", re.I), "rectal bleeding"),
