@@ -440,3 +440,66 @@ def test_what_the_telling_concludes_or_a_test_finds(question: str, unknown: str)
         return len(key) < 5 or not unknown.startswith(key)
 
     assert understand(question, occurs=occurs).unknown == unknown
+
+
+# -- the held-out set F, after its one run ----------------------------------------------------
+
+def test_an_infected_line_is_named_by_its_cultures() -> None:
+    from medcite.understand.findings import named_by_signs
+
+    assert "catheter-related bloodstream infection" in named_by_signs(
+        "52F on adjuvant chemo via R IJ port-a-cath, T 38.7. BCx from port + periph both +ve at day 3, AFB stain +")
+    assert not named_by_signs("BCx neg x2, line looks clean")
+
+
+def test_a_trial_report_is_no_bottom_line() -> None:
+    assert not bottom_line_material("Study RA-I evaluated 271 patients who had failed therapy with at least one but "
+                                    "no more than four DMARDs.")
+    from medcite.retrieve.query import load_abbreviations
+
+    assert load_abbreviations()["CDAI"][0] == "clinical disease activity index"
+
+
+def test_an_alternative_is_not_more_of_the_drug_it_replaces() -> None:
+    from medcite.compose import build
+    from medcite.retrieve.analyze import analyze
+    from medcite.understand.concepts import Concept
+    from medcite.understand.frame import understand
+
+    class Ctx:
+        understood = understand("seropositive RA, was going to add adalimumab - is a TNFi the right choice w/ her "
+                                "lymphoma hx, or what instead?")
+        found = (Concept("adalimumab", (frozenset({"adalimumab"}), frozenset({"humira"})), 5.0),)
+
+    class Cand:
+        def __init__(self, text: str) -> None:
+            self.text, self.terms = text, frozenset(analyze(text))
+
+    assert Ctx.understood.aspect == "alternative"
+    assert build._gives_what_cannot_be_used(Ctx(), Cand(  # type: ignore[arg-type]
+        "In the treatment of RA, some patients not taking concomitant MTX may derive additional benefit from "
+        "increasing the dosing frequency of HUMIRA to 40 mg every week."))
+    assert not build._gives_what_cannot_be_used(Ctx(), Cand(  # type: ignore[arg-type]
+        "In patients with a history of a previously treated lymphoproliferative disorder, the authors strongly "
+        "recommend using rituximab rather than a TNFi."))
+
+
+def test_a_capitalised_eponym_keeps_its_alias() -> None:
+    from medcite.retrieve.analyze import analyze
+    from medcite.retrieve.scope import Scope, ScopeIndex
+
+    index = ScopeIndex([Scope("ngc:1", "guideline", "SHORT syndrome", ("SHORT syndrome",), "", ())])
+    assert tuple(analyze("short")) in index.aliases
+
+
+def test_a_labels_clinical_studies_report_trials() -> None:
+    from types import SimpleNamespace
+
+    from medcite.compose import build
+
+    def cand(source_type: str, section: str) -> object:
+        return SimpleNamespace(hit=SimpleNamespace(source_type=source_type, section=section))
+
+    assert build._reports_a_study(cand("label", "Clinical Studies > Rheumatoid Arthritis"))  # type: ignore[arg-type]
+    assert not build._reports_a_study(cand("label", "Dosage and Administration"))  # type: ignore[arg-type]
+    assert not build._reports_a_study(cand("guideline", "Clinical Studies"))  # type: ignore[arg-type]

@@ -877,7 +877,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     said = set(ctx.understood.terms)
     pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and bottom_line_material(c.text)
             and not _for_ruled_out(ctx, c) and not _gives_what_cannot_be_used(ctx, c)
-            and not _cannot_apply(ctx, c) and not _recommends_declined(ctx, c)
+            and not _cannot_apply(ctx, c) and not _recommends_declined(ctx, c) and not _reports_a_study(c)
             and (c.cover > 0 or _ask_share(ctx, c) > 0 or c.terms & said)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
@@ -1209,7 +1209,7 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
             and bottom_line_material(c.text)
             and not mismatch(c.text, ctx.asked_population) and _about_subject(ctx, c)
             and not _for_ruled_out(ctx, c) and not _gives_what_cannot_be_used(ctx, c)
-            and not _cannot_apply(ctx, c) and not _recommends_declined(ctx, c)]
+            and not _cannot_apply(ctx, c) and not _recommends_declined(ctx, c) and not _reports_a_study(c)]
     # A document whose only statements of a first-line choice are about testing (an imaging
     # guideline) has no bottom line for it: the next document may. A sentence that says nothing
     # of the question but its asking verb is about it only through its document's title: it
@@ -1261,6 +1261,12 @@ def _cannot_apply(ctx: _Context, c: Candidate) -> bool:
     return sex_conflict(ctx.patient.sex, ctx.patient.age_years, c.text)
 
 
+def _reports_a_study(c: Candidate) -> bool:
+    """A label's clinical-studies section reports trials ("Study RA-III had an additional primary
+    endpoint at 52 weeks …"): evidence, never what to do."""
+    return c.hit.source_type == "label" and bool(re.search(r"\bclinical stud", c.hit.section, re.I))
+
+
 _NEGATING = re.compile(r"\b(?:not|no|without|unable|cannot|can't|unavailable|contraindicated|if|when|unless)\b", re.I)
 
 
@@ -1280,9 +1286,17 @@ def _gives_what_cannot_be_used(ctx: _Context, c: Candidate) -> bool:
     is no answer to "on phenelzine so anaesthetist won't give pethidine for the shivering. what
     can we give instead?" (the question's drugs are what failed, what cannot be given, or what
     the patient takes)."""
-    if ctx.understood.aspect != "alternative" or not directs(c.text) or aspect_bonus("alternative", c.text) > 0:
+    if ctx.understood.aspect != "alternative":
         return False
-    return any(set(analyze(d)) <= c.terms for d in ctx.understood.drugs if analyze(d))
+    bonus = aspect_bonus("alternative", c.text)
+    if directs(c.text) and bonus == 0 and any(set(analyze(d)) <= c.terms for d in ctx.understood.drugs if analyze(d)):
+        return True
+    # … or speaks only of the drug to be replaced, by any of its names ("… may derive additional benefit
+    # from increasing the dosing frequency of HUMIRA" for "is a TNFi the right choice w/ her lymphoma
+    # hx, or what instead?" after "was going to add adalimumab")
+    replaced = frozenset(t for d in ctx.understood.drugs for t in analyze(d))
+    about = [k for k in ctx.found if any(form & replaced for form in k.forms)]
+    return bonus < 1.0 and not directs(c.text) and any(k.covered_by(c.terms) for k in about)
 
 
 # NICE prescribes in the imperative: "Consider risperidone for the short-term management of …"

@@ -72,7 +72,7 @@ _NOT_A_BOTTOM_LINE = re.compile(
     r"(?: (?:for|against))? based on\b"
     # a study described ("Another study evaluated 3,664 consecutive asymptomatic patients …"): what
     # it found is evidence, not what to do
-    r"|^(?:another|one|a|an|this|that|the|in (?:a|an|one|another))\s+(?:[\w-]+\s+){0,3}?(?:study|trial|cohort|"
+    r"|^(?:(?:another|one|a|an|this|that|the|in (?:a|an|one|another))\s+)?(?:[\w-]+\s+){0,3}?(?:study|trial|cohort|"
     r"analysis|meta-analysis|review|series|survey)\b[^.;]{0,40}?\b(?:evaluated|examined|assessed|compared|"
     r"randomi[sz]ed|enrolled|followed|studied|investigated|included|recruited)\b"
     # a result reported ("Similar reductions in BP were reported at six to 12 months …")

@@ -356,7 +356,7 @@ class ScopeIndex:
             # Nor a drug's name: "Warfarin syndrome" does not make warfarin a condition. Nor a
             # category ("Rectal Disorders", "Heart Diseases"): a plural head names a group.
             if (len(key[0]) >= 5 and key[0] not in generic and alias not in self.phrases
-                    and key[0] not in _EVERYDAY
+                    and (key[0] not in _EVERYDAY or words[0].isupper())
                     and len(words) == 2 and key[0] not in _drug_stems()
                     and not words[1].lower().endswith("s") and len(leads[key[0]]) < _ALIAS_MAX_LEADS):
                 self.phrases[alias] = set(self.phrases[key])

@@ -103,6 +103,10 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     # a baby's flat occiput, a parallelogram head, a cranial vault asymmetry index
     (r"\b(?:occiput|occipital|back of (?:the |his |her )?head)\b[^?.]{0,30}\bflat\w*|\bflat\w*\b[^?.]{0,20}\b(?:occiput|"
      r"occipital)|\bparallelogram\b|\bCVAI\b|\bcranial vault asymmetry\b", "positional plagiocephaly"),
+    # blood cultures from a line and a vein both positive: the line is infected
+    (r"\b(?:BCx|blood cultures?|cultures?)\b[^?.]{0,40}\b(?:port|line|catheter|PICC|Hickman|CVC|CVAD)\b[^?.]{0,40}"
+     r"(?:\+ve|\bpositive\b|\bgrew\b|\bgrowing\b)|\b(?:port|line|catheter|PICC|Hickman|CVC|CVAD)\b[^?.]{0,20}"
+     r"(?:BCx|blood cultures?)\b[^?.]{0,40}(?:\+ve|\bpositive\b|\bgrew\b)", "catheter-related bloodstream infection"),
     # a dying patient: "metastatic pancreatic ca, prob last days, drowsy, not managing sips"
     (r"\b(?:prob(?:ably)?|likely|possibly|in (?:her|his|their|the)|approaching (?:the |her |his )?|entering (?:the |her |his )?)"
      r"\s*(?:last|final) (?:few )?(?:days|hours)(?: of life)?\b|\b(?:actively|imminently) dying\b|\bend[- ]of[- ]life care\b",
