@@ -876,8 +876,7 @@ def _bottom_line(chosen: list[Candidate], ranked: list[Candidate], ctx: _Context
     # has been confirmed …, spiramycin should be offered" says the vignette's words.)
     said = set(ctx.understood.terms)
     pool = [c for c in pool if not c.is_lead and _about_subject(ctx, c) and bottom_line_material(c.text)
-            and not _for_ruled_out(ctx, c) and not _gives_what_cannot_be_used(ctx, c)
-            and not _cannot_apply(ctx, c) and not _recommends_declined(ctx, c) and not _reports_a_study(c)
+            and not _never_for_this_patient(ctx, c)
             and (c.cover > 0 or _ask_share(ctx, c) > 0 or c.terms & said)]
     # Answer what was asked: when some sentence states the asked aspect, the bottom line is one.
     pool = [c for c in pool if _asked(ctx, c) > 0] or pool
@@ -1208,8 +1207,7 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
             and (not c.is_lead or _announces_answers(ctx, c))
             and bottom_line_material(c.text)
             and not mismatch(c.text, ctx.asked_population) and _about_subject(ctx, c)
-            and not _for_ruled_out(ctx, c) and not _gives_what_cannot_be_used(ctx, c)
-            and not _cannot_apply(ctx, c) and not _recommends_declined(ctx, c) and not _reports_a_study(c)]
+            and not _never_for_this_patient(ctx, c)]
     # A document whose only statements of a first-line choice are about testing (an imaging
     # guideline) has no bottom line for it: the next document may. A sentence that says nothing
     # of the question but its asking verb is about it only through its document's title: it
@@ -1259,6 +1257,14 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
 def _cannot_apply(ctx: _Context, c: Candidate) -> bool:
     """A sentence for a group the patient cannot be in (pregnancy for a man)."""
     return sex_conflict(ctx.patient.sex, ctx.patient.age_years, c.text)
+
+
+def _never_for_this_patient(ctx: _Context, c: Candidate) -> bool:
+    """What no bottom line may be, whatever else it says: a recommendation for a condition the
+    question rules out, for a group the patient cannot be in, of the drug to be replaced or of a
+    treatment the patient cannot have, or a trial a label reports."""
+    return (_for_ruled_out(ctx, c) or _gives_what_cannot_be_used(ctx, c) or _cannot_apply(ctx, c)
+            or _recommends_declined(ctx, c) or _reports_a_study(c))
 
 
 def _reports_a_study(c: Candidate) -> bool:
