@@ -969,8 +969,10 @@ def _stated_diagnosis(question: str, occurs: Callable[[str], bool]) -> str:
     for m in _CONCLUDED.finditer(question[:4000]):
         # "EP study: atria won't capture even at max output, so atrial standstill.": what the telling
         # concludes, which no passage names
+        # (nor a phrase whose head the index holds: "…, so likely viral URTI." is a URTI)
         words = m.group(1).split()
-        if not any(w.lower() in CHATTER for w in words) and not occurs(m.group(1)):
+        if (not any(w.lower() in CHATTER or w.lower() in _WORKING_QUALIFIERS for w in words)
+                and not any(occurs(" ".join(words[i:])) for i in range(len(words)))):
             return m.group(1)
     for m in _STATED_ONE.finditer(question[:4000]):
         if not _indexed_form(m.group(1).lower(), occurs):
