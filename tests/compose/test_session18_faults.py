@@ -68,8 +68,18 @@ def test_an_exception_is_offered_with_the_rule_it_turns_on() -> None:
     ("planning adjuvant RT to the bed + nodal basin - what dose are we aiming for given the +ve margin?",
      "starting-dose"),
     ("what BP are we aiming for?", "target"),
+    # set D
+    ("what gestation are we aiming to deliver them at?", "threshold"),
+    ("when should we deliver her?", "threshold"),
+    ("MDT says no tx for now. how often do I bring him back to clinic for bloods?", "monitoring"),
+    ("how often should she come back?", "monitoring"),
+    ("given where she grew up, what infection do we need to rule out before they start?", "diagnosis"),
+    # set E
+    ("EP booking her for a PPM - AAI, VVI or DDD, which system should she get?", "first-line"),
+    ("before I put a label on it, is there a validated questionnaire I should run on her for this?", "diagnosis"),
+    ("how much weight does she need to have lost before a fat vs muscle scan is actually worth doing?", "threshold"),
 ])
-def test_asked_aspects_of_set_c(question: str, aspect: str) -> None:
+def test_asked_aspects_of_the_fresh_sets(question: str, aspect: str) -> None:
     assert asked_aspects(question)[0] == aspect
 
 
@@ -284,17 +294,6 @@ def test_an_everyday_word_is_no_eponym() -> None:
 
 # -- the held-out set D, after its one run ----------------------------------------------------
 
-@pytest.mark.parametrize(("question", "aspect"), [
-    ("what gestation are we aiming to deliver them at?", "threshold"),
-    ("when should we deliver her?", "threshold"),
-    ("MDT says no tx for now. how often do I bring him back to clinic for bloods?", "monitoring"),
-    ("how often should she come back?", "monitoring"),
-    ("given where she grew up, what infection do we need to rule out before they start?", "diagnosis"),
-])
-def test_asked_aspects_of_set_d(question: str, aspect: str) -> None:
-    assert asked_aspects(question)[0] == aspect
-
-
 def test_cues_of_set_d() -> None:
     assert aspect_bonus("threshold", "Women with uncomplicated monochorionic–monoamniotic twin gestations can undergo "
                                      "delivery at 32 to 34 weeks of gestation.") == 1.0
@@ -396,15 +395,6 @@ def test_signs_of_set_e(text: str, name: str) -> None:
     from medcite.understand.findings import named_by_signs
 
     assert name in named_by_signs(text)
-
-
-@pytest.mark.parametrize(("question", "aspect"), [
-    ("EP booking her for a PPM - AAI, VVI or DDD, which system should she get?", "first-line"),
-    ("before I put a label on it, is there a validated questionnaire I should run on her for this?", "diagnosis"),
-    ("how much weight does she need to have lost before a fat vs muscle scan is actually worth doing?", "threshold"),
-])
-def test_asked_aspects_of_set_e(question: str, aspect: str) -> None:
-    assert asked_aspects(question)[0] == aspect
 
 
 def test_what_set_e_writes_for_what() -> None:

@@ -531,7 +531,7 @@ def _speaks_of(hits: Sequence[Hit], doc_id: str, ctx: _Context, index: scopes.Sc
     drugs = [frozenset(analyze(d)) for d in u.drugs]
     named = [c for c in ctx.found if any(set(key) <= set(form) or set(form) <= set(key)
                                          for key in [*u.condition_keys, *drugs] for form in c.forms)]
-    return any(c.covered_by(frozenset(analyze(h.text))) for h in hits if h.doc_id == doc_id for c in named)
+    return any(c.covered_by(_passage_terms("", h.text)) for h in hits if h.doc_id == doc_id for c in named)
 
 
 def _with_listing_document(hits: list[Hit], ctx: _Context, retriever: Retriever, store: EvidenceStore,
