@@ -255,6 +255,20 @@ def test_two_letters_need_the_question_to_point_to_a_sense() -> None:
     assert picked is not None and picked.long == "American College of Radiology"
 
 
+def test_senses_one_document_defines_count_against_the_majority() -> None:
+    from medcite.retrieve.analyze import analyze
+    from medcite.retrieve.corpus_abbreviations import _pick, _Sense
+
+    # In the demo corpus MTC is medullary thyroid carcinoma in two documents, a major trauma
+    # centre and a training centre in one each: a trauma call's "MTC resus" is left alone.
+    mtc = [_Sense("medullary thyroid carcinoma", 2, frozenset(analyze("medullary thyroid carcinoma")))]
+    trauma = frozenset(analyze("MTC resus: 27M motorbike vs car, intimal flap at the isthmus"))
+    assert _pick(_Titles({}), "MTC", mtc, trauma, total=4) is None
+    assert _pick(_Titles({}), "MTC", mtc, trauma, total=2) is not None  # the only sense: the majority
+    thyroid = frozenset(analyze("MTC with calcitonin 900, thyroid nodule"))
+    assert _pick(_Titles({}), "MTC", mtc, thyroid, total=4) is not None
+
+
 def test_a_long_form_adds_its_short_form(store: SQLiteStore) -> None:
     # CDI is also "Communicative Development Inventory", in one document only
     result = expand("Treatment of Clostridium difficile infection in adults", store)

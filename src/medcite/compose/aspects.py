@@ -141,6 +141,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (1.0, r"\b(?:discontinu\w+|stop\w*|withdraw\w*|cease\w*|(?<!smoking )(?<!tobacco )cessation|deprescrib\w+|no longer (?:needed|required|"
               r"recommended|be)|taper\w* off|hold\w*|withh[eo]ld\w*)\b"),
         (0.5, r"\b(?:after|until|once)\b.{0,60}\b(?:remission|normal|resolved|negative|stable)\b"),
+        # a stopping rule told by its futility: "If a patient does not respond within 4 months …,
+        # it is unlikely that further administration of omalizumab will be beneficial."
+        (0.9, r"\b(?:unlikely|not likely)\b[^.;]{0,40}\bfurther (?:administration|treatment|therapy|use|doses?|courses?)\b|"
+              r"\b(?:does|do|did) not respond (?:with)?in \d+|\bno (?:response|benefit) (?:with)?in \d+"),
         # one of two treatments kept alone is the other stopped: "… recommend continuing treatment with
         # TNFi alone compared to continuing both treatments"
         (0.8, r"\b(?:continu\w+|maintain\w*) (?:[\w-]+ ){0,4}alone\b|\b(?:than|to|with) continuing both\b"),

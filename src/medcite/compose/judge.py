@@ -58,6 +58,10 @@ _NOT_A_BOTTOM_LINE = re.compile(
     r"|^\W*note from (?:the )?|\bthe following is a summary of\b|\bthis summary (?:does not|doesn'?t) contain\b"
     # ... and its list of what was not recommended ("Note: The following were considered but not recommended: …")
     r"|\b(?:were|was) considered but not recommended\b"
+    # a technology appraisal's funding transition ("People currently receiving omalizumab whose disease
+    # does not meet the criteria … should be able to continue treatment until they and their clinician
+    # consider it appropriate to stop."): about the guidance changing, not about the patient
+    r"|\bshould be able to continue (?:treatment|therapy|[\w-]+) (?:[\w-]+ ){0,6}?until they and their\b"
     # a finding reported, not advice ("Marked cerebral hypometabolism on FDG-PET … has been described.")
     r"|\b(?:has|have) been (?:described|reported|observed|documented)\b"
     # a pointer back ("Of note, as described above, these recommendations apply predominantly to …")

@@ -92,15 +92,17 @@ def _eligible(short: str, senses: list[_Sense]) -> list[_Sense]:
 
 def _dominant(short: str, sense: _Sense, total: int) -> bool:
     """Whether ``sense`` may stand for ``short`` with nothing in the question pointing to it:
-    most documents defining ``short`` mean it. Two letters stand for many things at the
-    bedside ("PV bleeding", "L TM bulging", "under GA"), so these need 80% of five documents
-    or more."""
+    most documents defining ``short`` mean it (``total`` counts every sense, those one document
+    defines too). Two letters stand for many things at the bedside ("PV bleeding", "L TM
+    bulging", "under GA"), so these need 80% of five documents or more. A sense one document
+    defines counts against the others ("MTC resus": two documents define MTC as medullary
+    thyroid carcinoma, one as a major trauma centre and one as a training centre)."""
     if sum(c.isalnum() for c in short) <= 2:
         return sense.documents >= 5 and sense.documents >= 0.8 * total
     return sense.documents > 0.5 * total
 
 
-def _pick(store: Any, short: str, senses: list[_Sense], context: frozenset[str]) -> _Sense | None:
+def _pick(store: Any, short: str, senses: list[_Sense], context: frozenset[str], total: int = 0) -> _Sense | None:
     """The sense of ``short`` the question's other words point to, or None when they point
     to none and no sense is ``_dominant``.
 
@@ -108,8 +110,9 @@ def _pick(store: Any, short: str, senses: list[_Sense], context: frozenset[str])
     of the question is evidence through how many of the sense's defining documents have it
     in their title (smoothed toward its rate over all the senses' titles, so two documents
     on one topic do not outweigh thirty), and a word of the long form itself counts most.
-    Ties go to the sense most documents define."""
-    total = sum(s.documents for s in senses)
+    Ties go to the sense most documents define. ``total``: the documents defining ``short`` in
+    any sense (by default those of ``senses``)."""
+    total = max(total, sum(s.documents for s in senses))
     cues = context - _GENERIC
     if not cues or (len(senses) == 1 and _dominant(short, senses[0], total)):
         if _dominant(short, senses[0], total) or context & senses[0].stems:
@@ -155,12 +158,13 @@ def short_to_long(text: str, store: Any, skip: set[str]) -> list[tuple[str, str]
         short = next((f for f in forms if f in found), None)
         if short is None:
             continue
-        senses = _eligible(short, _senses(found[short]))
+        every = _senses(found[short])
+        senses = _eligible(short, every)
         if not senses:
             continue
         own = set(analyze(token))
         context = frozenset(t for t in stems if t not in own)
-        sense = _pick(store, short, senses, context)
+        sense = _pick(store, short, senses, context, total=sum(s.documents for s in every))
         if sense is not None:
             out.append((token, sense.long))
     return out

@@ -112,6 +112,12 @@ def condition_phrases(scope: Scope) -> list[str]:
     out: list[str] = []
     for item in _named_apart(scope.conditions[:_MAX_PHRASES_PER_DOC]):
         bare = _PAREN.sub(" ", item).strip()
+        # "Macular oedema secondary to branch or central retinal vein occlusion": the cause is a
+        # condition the item names too, as are the kinds of it the item coordinates (the effect
+        # is often a broad name of its own - "Ascites due to cirrhosis" - and is not added)
+        cause = _SECONDARY_TO.match(bare)
+        if cause:
+            out += [cause.group(2), *_coordinated_parts(cause.group(2))]
         if bare and len(bare.split()) <= _MAX_PHRASE_TOKENS:
             out.append(bare)
             out += _pair_parts(bare)
@@ -129,6 +135,9 @@ def condition_phrases(scope: Scope) -> list[str]:
                 # "Monoclonal mast cell activation syndrome" is one kind of "mast cell activation
                 # syndrome": a long name's first word narrows it.
                 out.append(" ".join(words[1:]))
+        # "Acute lateral ligament ankle sprains and ankle instability": an injury is named by
+        # where it is ("lat ankle sprain", "vertebral fracture"), whatever qualifies it before.
+        out += [m.group(1) for m in _INJURY.finditer(bare)]
         # An abbreviation in brackets names the item when it closes the item or a list in it
         # ("Guillain-Barré syndrome (GBS)"); inside a name it abbreviates a part of it ("Hormone
         # receptor (HR)–positive metastatic breast cancer": HR is no condition).
@@ -146,6 +155,12 @@ def condition_phrases(scope: Scope) -> list[str]:
             if ": " in item:
                 out += [part.strip() for part in item.split(": ") if 0 < len(part.split()) <= _MAX_PHRASE_TOKENS]
     return out
+
+
+_SECONDARY_TO = re.compile(r"^([\w'’-]+(?: [\w'’-]+){0,3}) (?:secondary to|due to|caused by) ([\w'’-]+(?: [\w'’-]+){0,6})$",
+                           re.I)
+# The injury with the word before it, after at least one more word of a longer name
+_INJURY = re.compile(r"(?i)(?<=\w )([\w'’-]+ (?:sprains?|strains?|fractures?))\b(?! of)")
 
 
 _ALSO_KNOWN = re.compile(r",?\s+(?:also known as|also called|otherwise known as|aka|formerly(?: known as| called)?)\s+",

@@ -19,6 +19,10 @@ Aspect = Literal["first-line", "starting-dose", "titration", "target", "duration
 ASPECTS: tuple[Aspect, ...] = ("first-line", "starting-dose", "titration", "target", "duration", "alternative",
                                "stop", "monitoring", "threshold", "diagnosis", "general")
 
+# "allergic asthma", "allergic rhinitis": a disease's type, no allergy to a treatment
+_ALLERGIC_DISEASE = (r"(?! (?:asthma|rhinitis|conjunctivitis|contact|bronchopulmonary|fungal|march|eczema|alveolitis|"
+                     r"disease|airway))")
+
 _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     ("alternative", re.compile(
         r"\b(?:alternatives?|instead|second[- ]line|third[- ]line|refractory|resistant|non-?responders?|"
@@ -29,7 +33,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"too (?:frail|unwell|sick|old) (?:for|to)|(?:not |un)fit (?:enough )?for|(?:gentler|kinder|less (?:toxic|intensive|"
         r"aggressive)|milder|softer) (?:option|regimen|treatment|therapy|alternative|approach|chemo\w*)s?|"
         r"intoleran\w*|(?:is|are|if|when) contraindicated|allerg\w+ to|other options?|what else|next step|what next|plan b|anything better than|better (?:option|alternative|choice) than|"
-        r"allergic(?! reaction)|"
+        rf"allergic(?! reaction){_ALLERGIC_DISEASE}|"
+        # "is there anything else with some evidence I can try?"
+        r"anything else\b[^?]{0,40}\b(?:try|give|use|offer|prescribe)\b|"
         r"(?:won'?t|will not|doesn'?t|does not|don'?t) (?:cover|pay for)|not covered|can'?t afford|unavailable|"
         r"not available|(?:in )?shortage|back-?ordered|"
         r"switch(?:ed|ing)? to|add-?on|"
@@ -65,7 +71,11 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"when (?:would|should|do|can) (?:i|we|you) (?:pull|remove|take out) (?:it|the \w+)|"
         r"(?:ok|okay|safe|fine) to (?:take|pull|get|have) (?:it|them|this|that|(?:the|her|his) [\w-]+) out\b|"
         r"(?:just |still )?keep (?:taking|using) (?:it|them|this|the \w+)|"
-        r"stop or continue|(?:still|any longer) (?:need|needed|indicated)|does (?:she|he|the patient|pt) need any more|"
+        r"stop or continue|(?:still|any longer) (?:need|needed|indicated)|"
+        # "push on another few months or stop it?", "any point carrying on with that?"
+        r"(?:push|press|carry|keep|soldier) on\b[^?]{0,40}\bor (?:stop|d/?c|discontinue|abandon|give up)\b|"
+        r"(?:any|is there (?:any )?|what(?:'s| is) the) point (?:in )?(?:carrying on|continuing|keeping (?:on|going|up)|"
+        r"going on)\b|does (?:she|he|the patient|pt) need any more|"
         r"when (?:can|should|may|is|are) .{0,60}\b(?:be )?(?:stopped|discontinued|withdrawn|held))\b|"
         r"\bwhen (?:can|should|may|do|does|is|are)\b.{0,60}\b(?:stop|end|cease)\b|"
         # "when can we turn the lights off?", "take her off it": ending what is running
@@ -78,7 +88,11 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"how much longer|how many more (?:days|weeks|months)|extend (?:the )?(?:course|abx|antibiotics?|treatment) "
         r"(?:for|by|to) how|"
         r"total course|how long a course|\d+ (?:or|vs\.?|versus) \d+ (?:days?|weeks?|months?)|"
-        r"how many (?:days|weeks|months|years|yrs?|wks?|mos)|(?:course|treatment|therapy) length|(?:\d+|seven|ten|five|fourteen)"
+        r"how many (?:days|weeks|months|years|yrs?|wks?|mos)(?! (?:a|per|each|every) (?:week|wk|day|month))|"
+        r"(?:course|treatment|therapy) length|"
+        # "is that still relevant 8 yrs on?": how long a precaution lasts
+        r"(?:still|even) (?:relevant|needed|necessary|required|apply|applies|matter)\b[^?]{0,20}\b\d+ "
+        r"(?:yrs?|years?|mos?|months?) (?:on|later|after)|(?:\d+|seven|ten|five|fourteen)"
         r"[- ](?:day|week|month)s? (?:vs\.?|or|versus) (?:\d+|seven|ten|five|fourteen)[- ](?:day|week|month)s?)\b",
         re.I)),
     ("titration", re.compile(
@@ -142,6 +156,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\bwhen (?:to|should (?:i|we|you)|do (?:i|we|you)) (?:deliver|induce)\b|"
         # "… her larynx looked at - now or wait longer?": when to act
         r"\bnow or (?:wait|later)\b|\bwait (?:longer|and see)\b|"
+        # "do we sit tight for the results or act on the Doppler now?", "do we stent this now or not?"
+        r"\b(?:sit tight|wait|hold off|watch)\b[^?]{0,60}\bor (?:act|intervene|treat|proceed|go ahead|operate)\b|"
+        r"\b(?:do|should|shall|would) (?:i|we|you) [\w-]+ (?:this|it|him|her|them)(?: now)? or not\b|"
         # "is there an EF below which ASV is a no-go?"
         r"\b(?:an?|what|which|the) [\w-]+ (?:below|above|under|over|beyond) which\b|"
         # "how soon after dx should she be referred to the pall care team?"
@@ -167,6 +184,11 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     ("starting-dose", re.compile(
         r"\b(?:dos(?:e|es|age|ing)|how much(?! longer| more time| (?:weight|wt|blood|fluid|urine|time|pain|bleeding)\b)|how many (?:mg|milligrams|units|tablets)|mg/kg|loading|"
         r"starting (?:dose|regimen)|initial dose|"
+        # how often a dose is given: "how many days a week?", "every 4 wks or every 3 mo?"
+        r"how (?:many|often) (?:days|times|nights) (?:a|per|each|every) (?:week|wk|day|month)|"
+        r"every \d+\s?(?:wks?|weeks?|mos?|months?|days?)\b[^?]{0,40}\bor\b[^?]{0,40}\bevery \d+|"
+        r"dosing (?:interval|frequency|schedule)|how often (?:should|do|does|to|can) (?:(?:i|we|you|she|he|it) )?"
+        r"(?:go on|be applied|apply|be given|give|be used|use) (?:it|them|this)?|"
         # "thinking celecoxib - how do I start it?": how to begin a drug is its starting dose
         r"how (?:do|should|would|can|to) (?:i |we |you )?(?:start|initiate|introduce|begin|commence) (?:it|this|that|"
         r"him|her|them|the (?:drug|med|medication|tablets?))\b|initial (?:[\w-]+ ){1,3}(?:regimen|dose|dosing)|start (?:at|on|with) (?:what|which|how)|what strength|"
@@ -178,11 +200,16 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?=[^?]{0,60}\?)|"
         r"\b(?:(?<!newly )(?<!recently )(?<!just )diagnos\w*|(?<!newly )(?<!new )(?<!recently )(?<!just )dx|work-?up|w/u|test(?:s|ing)? (?:for|to)|which tests?|what tests?|screen\w*|"
         r"imaging|rule (?:in|out)|r/o|confirm\w*|how (?:to|do (?:i|we|you)) (?:tell|know|distinguish)|"
-        r"criteria for|detect\w*|biopsy|what (?:study|studies|scan)|(?:ct|mri|ultrasound|us|x-?ray|v/q|cta) or|"
+        r"criteria for|detect\w*|biopsy|what (?:study|studies|scan)|"
+        # "should I be ordering those routinely?", "should I order the abdo US at his age?"
+        r"order\w* (?:those|these|them|it|that|this)(?: \w+)? routine\w*|routine\w* (?:\w+ ){0,2}(?:ecgs?|echo\w*|"
+        r"bloods?|labs?|tests?|scans?)|(?:order(?:ed|ing)?|book(?:ed)?|request(?:ed|ing)?|send(?:ing)?|sent) (?:an? |the |his |her )?(?:(?!therapeutic)[\w-]+ )?"
+        r"(?:us|ultrasound|scan|ct|mri|echo|ecg|x-?ray|dxa|dexa)\b(?! guided| sessions?| therapy| treatment)|(?:ct|mri|ultrasound|us|x-?ray|v/q|cta) or|"
         # "a neg D-dimer means we can skip the CT - is that safe?": whether a test excludes it
         r"(?:neg|negative|normal)\b[^.?]{0,30}\b(?:rules? (?:it |this |that )?out|exclud\w*|means)|"
         r"skip (?:the |a |an )?(?:ct|cta|scan|mri|imaging|biopsy|echo|ultrasound|tests?|x-?ray)|"
-        r"call this|can i call|rule \w+ (?:in|out)|what counts as|is (?:that|this|it) (?:\w+ ){0,2}(?:already|"
+        r"call this|can i call|rule \w+ (?:in|out)|what counts as|"
+        r"(?:go|rely|depend) (?:on|by) (?:his|her|their|the patient'?s) own (?:view|report|rating|judge?ment|assessment)|is (?:that|this|it) (?:\w+ ){0,2}(?:already|"
         r"consistent with|enough to (?:call|diagnose)))\b|\b(?:ct|mri|cta|x-?ray|ultrasound|echo|scan)(?: head| chest| brain| abdomen)?\s*\?|"
         # "when is the best time to get the brain MRI?": when a test is done
         r"\bwhen\b.{0,40}\b(?:get|do|order|perform|obtain|send|book)\b.{0,30}\b(?:mri|ct|scan|eeg|echo|ultrasound|"
@@ -208,7 +235,10 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"treatment|tx)|no (?:treatment|tx|abx|antibiotics?))|(?:watchful waiting|observation|wait and see) or)\b|"
         r"\bwhich (?:[\w-]+ ){0,3}(?:is |are )?(?:best|preferred|first|safest|recommended)\b|\bwhich (?:[\w-]+ ){0,2}[\w-]+\s*\?|"
         # "is there a med worth trying now?", "are there any drugs that help?"
-        r"\b(?:is|are) there (?:an? |any )?(?:[\w-]+ )?(?:meds?|medications?|medicines?|drugs?|pills?|tablets?)\b",
+        r"\b(?:is|are) there (?:an? |any )?(?:[\w-]+ )?(?:meds?|medications?|medicines?|drugs?|pills?|tablets?)\b|"
+        # "is that worth starting just to prevent fractures?": whether to use it at all
+        r"\b(?:is|are) (?:that|this|it|they|those|these) (?:\w+ )?worth (?:starting|doing|trying|giving|using|booking|"
+        r"taking|it)\b",
         re.I)),
     # "SSRI or SNRI?", "D5 1/2NS or D5NS?", "glargine or detemir for the basal?": a choice between
     # two treatments named in a word or two each; "is X ok or should it be Y?" the same choice.
@@ -268,7 +298,7 @@ def asked_aspects(question: str) -> tuple[Aspect, ...]:
 _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # "the child is not allergic to penicillin" names no allergy
     ("allergy", re.compile(r"(?<!\bnot )(?<!\bno )(?<!\bnon-)(?<!\bnon)\b(?:allerg\w*+|hypersensitiv\w*+|anaphyla\w*+|"
-                           r"hives|urticari\w*+)(?! reactions\b)", re.I)),
+                           rf"hives|urticari\w*+)(?! reactions\b){_ALLERGIC_DISEASE}", re.I)),
     ("intolerance", re.compile(r"\bintoleran\w*|(?:\bnot|n't|\bunable to|\bcannot) tolerat\w*|\bside[- ]effects?|"
                                r"\badverse (?:effects?|reactions?)", re.I)),
     ("failure", re.compile(r"\b(?:fail\w*|(?:no|not|poor|in(?:adequate|complete)|partial)(?:ly)? respon\w*|"

@@ -62,10 +62,16 @@ _RULES = (
     _Rule(r"T|temp|Tmax|temperature", None, (38.0, "fever"), _temperature),
     _Rule(r"TSH", None, (4.5, "hypothyroidism")),
     _Rule(r"SpO2|sats?|O2 sat", (90.0, "hypoxemia"), None),
+    # questionnaire scores at the usual cut-offs: "PHQ-9 today 17" shows depression (what the
+    # search looks for too; as the subject it was measured to leave a drug-heavy vignette uncovered)
+    _Rule(r"PHQ-?9", None, (10.0, "depression")),
+    _Rule(r"GAD-?7", None, (10.0, "generalized anxiety disorder")),
 )
 _NUMBER = r"(\d+(?:[.,]\d+)?)\s*(k\b|mmol/l|mg/dl|g/dl|g/l|°\s*[cf]|[cf]\b|%)?"
 _PATTERNS = tuple(
-    (rule, re.compile(rf"(?<![\w-])(?:{rule.names})\s?(?:of\s+|=\s*|:\s*|was\s+|is\s+|now\s+|at\s+|~\s*)?{_NUMBER}",
+    (rule, re.compile(rf"(?<![\w-])(?:{rule.names})\s?(?:of\s+|=\s*|:\s*|was\s+|is\s+|now\s+|at\s+|today\s+|~\s*)?{_NUMBER}"
+                # ("OTC calcium 500 mg" is a dose, not a level)
+                r"(?!\d|[.,]\d|\s*(?:mg|mcg|µg|iu|units?|tabs?)\b)",
                       re.I if rule.names not in ("Na|sodium", "K|potassium", "T|temp|Tmax|temperature")
                       else 0))
     for rule in _RULES
@@ -122,6 +128,26 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\b(?:MCA|middle cerebral)\b[^.;?]{0,60}\b(?:hemicraniectomy|(?:whole|entire|complete) territory|malignant)\b|"
      r"\bmalignant MCA\b|\bhemicraniectomy\b[^.;?]{0,60}\b(?:MCA|stroke|infarct\w*)\b", "large hemispheric infarction"),
     (r"\btarget (?:lesions?|rash)\b", "erythema multiforme"),
+    # a fetus with fluid in two places: ascites, skin oedema, pleural or pericardial effusions
+    (r"\bfetal (?:ascites|hydrops|skin o?edema|pleural effusions?)\b|\bhydrops fetalis\b", "fetal hydrops"),
+    # a fetal middle cerebral artery peak systolic velocity of 1.5 multiples of the median or more
+    (r"\b(?:MCA[- ]?PSV|MCA (?:peak systolic velocity|Doppler)|middle cerebral artery (?:PSV|peak systolic velocity))\b"
+     r"[^.;?]{0,20}?(?<![\d.])(?:1\.[5-9]\d*|[2-9](?:\.\d+)?)\s*MoM\b", "fetal anemia"),
+    # a baby bringing feeds back: reflux ("brings up milk after nearly every feed")
+    (r"\b(?:brings?|bringing|brought) (?:up|back)\b[^.?;]{0,20}\b(?:milk|feeds?|formula)\b|\bposset\w*|"
+     r"\b(?:regurgitat\w*|spit(?:s|ting)? up)\b[^.?;]{0,20}\b(?:after|with|during) (?:\w+ ){0,2}feeds?\b",
+     "gastro-oesophageal reflux"),
+    # a sports physical that asks about an ECG or an echo screens for sudden cardiac death
+    (r"\b(?:sports? (?:physical|medical|screen\w*)|pre-?participation (?:physical|exam\w*|screen\w*|evaluation))\b"
+     r"(?=[\s\S]*\b(?:ECGs?|EKGs?|echo\w*)\b)", "sudden cardiac death"),
+    (r"\b(?:calf|leg|foot|thigh|nocturnal|night(?:time)?) cramps?\b", "muscle cramps"),
+    # after a crash or a fall, an intimal flap or a haematoma around the aorta is an aortic injury
+    (r"^(?=[\s\S]*\b(?:trauma|resus|motorbike|motorcycle|MVC|RTC|RTA|MVA|crash|collision|fall from|fell from|"
+     r"deceleration|vs car)\b)[\s\S]*\b(?:intimal flap|peri-?aortic ha?ematoma|aortic (?:pseudoaneurysm|transection|"
+     r"injury|rupture))\b", "aortic injury"),
+    # an aorta scanned for screening: an abdominal aortic aneurysm is what it looks for
+    (r"\b(?:aorta|aortic)\b[^.?;]{0,20}\b(?:scan(?:ned)?|screen(?:ed|ing)?|ultrasound)\b|\bAAA (?:scan|screen\w*)\b",
+     "abdominal aortic aneurysm"),
     # oesophageal eosinophils counted per high-power field, rings and furrows, a bolus impaction
     (r"\b\d+\s*eos(?:inophils)?\s*/\s*hpf\b|\b(?:rings|trachealization)\b[^.;?]{0,30}\bfurrows\b",
      "eosinophilic esophagitis"),

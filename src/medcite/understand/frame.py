@@ -226,11 +226,27 @@ def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) 
     return pattern.sub(lambda m: f"{m.group(1)} ({_sense(by_surface[m.group(1)], context, scopes)})", text)
 
 
-_PAST = re.compile(r"\b(?:prior|previous|remote|old) ((?:[^,.;:?()\s]+ ?){1,3}?)(?=\s*[,.;:?()]|$)", re.I)
+_PAST = re.compile(r"\b(?:prior|previous|remote|old) ((?:[^,.;:?()\s]+ ?){1,3}?)(?=\s*[,.;:?()]|$)"
+                   # "had ITP yrs ago", "had a DVT 10 years ago"
+                   r"|\bhad (?:an? )?((?:[^,.;:?()\s]+ ?){1,3}?) (?:\d+\s*|many |some |a few |several )?"
+                   r"(?:yrs?|years?|mos?|months?|decades?) ago\b", re.I)
 _TAKEN_FOR = re.compile(r"\bon ((?:[^,.;:?()]|\.\d){2,40}?) for ((?:[^,.;:?()\s]+ ?){1,5})", re.I)
 
 
 _FAMILY = re.compile(r"\b(?:FHx|FH|famhx|family (?:history|hx))\s+(?:of\s+)?((?:[^,.;:?()]|\([^()]{1,40}\)){1,80})", re.I)
+
+
+# A vignette's opening: an optional setting ("renal clinic:"), then the age and sex ("66M",
+# "42F", "3-wk-old", "72 yo F"), up to the end of its first sentence.
+_OPENER = re.compile(r"^\s*(?:[\w /&'-]{1,30}:\s*)?\d{1,3}\s?(?:[MF]\b|yo\b|y/o\b|yrs?\b|-?(?:yr|year|wk|week|mo|"
+                     r"month|day)s?-?old\b)[^.?!]*?[.?!](?=\s|$)")
+
+
+def _opener_end(q: str) -> int:
+    """Where a vignette's opening sentence of age, sex and background ends; 0 when the question
+    does not open so, or the opening is all of it."""
+    m = _OPENER.match(q)
+    return m.end() if m and q[m.end():].strip() else 0
 
 
 def _family_history_stems(text: str) -> set[str]:
@@ -265,6 +281,12 @@ def _drugs_after(pattern: re.Pattern[str], text: str, drugs: Sequence[str]) -> l
     """The drugs of ``drugs`` named in what ``pattern``'s first group captures."""
     spans = " ".join(m.group(1).lower() for m in pattern.finditer(text[:4000]))
     return [d for d in drugs if d.lower() in spans]
+
+
+def _written_forms(drug: str, expanded: ExpandedQuery) -> list[str]:
+    """How the question writes ``drug``: its name, and the short forms or brands it expands ("pred")."""
+    return [drug, *(surface for surface, long in [*expanded.abbreviations, *expanded.drugs]
+                    if long.lower() == drug.lower())]
 
 
 def _started_drugs(text: str, drugs: Sequence[str]) -> list[str]:
@@ -348,6 +370,9 @@ _NEGATION = re.compile(r"\b(?:no|not|without|denies|denied|negative for|neg for|
                        rf"|\b(?:bloods?|labs?|tests?|serolog\w*|screen\w*|panel|work-?up)\s+(?:incl\w*\s+|for\s+)?"
                        rf"((?:{_NEGATED_WORD}(?:\s*,\s*|\s+and\s+|\s+)){{0,5}}{_NEGATED_WORD})\s+"
                        r"(?:neg|negative|nl|normal|wnl|unremarkable)\b"
+                       # a list of tests reported normal: "K, Mg, Ca, TSH, CK, glucose nl"
+                       rf"|((?:{_NEGATED_WORD}\s*,\s*){{2,7}}(?:and\s+)?{_NEGATED_WORD})\s+(?:all\s+)?"
+                       r"(?:nl|normal|wnl|unremarkable)\b"
                        # immunity is no infection: "she's HBV-immune", "immune to hep B"
                        rf"|\b({_NEGATED_WORD})[- ]immune\b|\bimmune to ({_NEGATED_WORD})", re.I)
 
@@ -355,6 +380,20 @@ _NEGATION = re.compile(r"\b(?:no|not|without|denies|denied|negative for|neg for|
 def _negated_terms(text: str) -> set[str]:
     """Stemmed words a negation governs ("no lymphoma", "no DM or CKD", "denies chest pain")."""
     return {t for m in _NEGATION.finditer(text) for t in analyze(next((g for g in m.groups() if g), ""))}
+
+
+def _said_outside_negations(text: str) -> set[str]:
+    """Stemmed words of ``text`` outside what its negations govern: "no previous fractures …
+    worth starting just to prevent fractures?" also names fractures as what it asks about."""
+    kept: list[str] = []
+    last = 0
+    for m in _NEGATION.finditer(text):
+        group = next((i for i, g in enumerate(m.groups(), 1) if g), 0)
+        if group:
+            kept.append(text[last:m.start(group)])
+            last = m.end(group)
+    kept.append(text[last:])
+    return set(analyze(" ".join(kept)))
 
 
 def _setting(text: str) -> str:
@@ -462,6 +501,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
 
     conditions: list[tuple[bool, float, str, tuple[str, ...]]] = []
     negated = _negated_terms(text)
+    affirmed = _said_outside_negations(text)
     # A drug the question rules out ("no new rifampicin/phenytoin/PPI") is not what it is about.
     ruled_drugs = ({g.lower() for surface, g in expanded.drugs if analyze(surface) and set(analyze(surface)) <= negated}
                    | {d for d in drugs if set(analyze(d)) <= negated})
@@ -475,7 +515,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
             if (key in read_as and scopes.abbreviates.get(key)
                     and not any(set(analyze(read_as[key])) & set(name) for name in scopes.abbreviates[key])):
                 continue  # what scopes abbreviate so is another name ("Acquired brain injury (ABI)")
-            if all(t in generic for t in key) or set(key) <= negated:
+            if all(t in generic for t in key) or (set(key) <= negated and not set(key) <= affirmed):
                 continue  # "no lymphoma", "no DM or CKD": ruled out, not what is asked about
             if key in scopes.capitals and not re.search(rf"\b{re.escape(scopes.surface[key])}\b", text):
                 continue
@@ -521,6 +561,29 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     current = [k for k in seen_keys if not set(k) <= history]
     if current and len(current) < len(seen_keys):
         focus_keys = [k for k in focus_keys if not set(k) <= history] or ([] if focus_keys else current)
+    # "66M, HTN, T2DM diet-controlled, eGFR 58. sup-temp BRVO R eye …": the conditions a vignette
+    # lists with the patient's age and sex before it tells its story are the background, when the
+    # story names another, rarer condition (two or more, each commoner than the story's).
+    end = _opener_end(q)
+    listed_only: list[tuple[str, ...]] = []
+    if end:
+        opener = set(analyze(_substituted(q[:end], expanded, scopes)))
+        story = set(analyze(_substituted(q[end:], expanded, scopes))) | {t for n in signs for t in analyze(n)}
+        listed_only = [k for k in seen_keys if set(k) <= opener and not set(k) <= story]
+        # (a background is commoner than the story's condition: "31M Marfan (FBN1 +ve), on
+        # losartan … trivial AR" opens with what the question is about)
+        if scopes is not None:
+            def listing(key: tuple[str, ...]) -> int:  # the documents whose scope names it
+                return len(scopes.phrases.get(key, set()).union(
+                    *(scopes.phrases.get(name, set()) for name in scopes.abbreviates.get(key, ()))))
+            rarest_told = min((listing(k) for k in seen_keys if k not in listed_only), default=0)
+            listed_only = [k for k in listed_only if listing(k) > rarest_told]
+            # (a list of them: one condition before the story is as often what it is about)
+            if len({frozenset(scopes.abbreviates.get(k) or {k}) for k in listed_only}) < 2:
+                listed_only = []
+        else:
+            listed_only = []
+        focus_keys = [k for k in focus_keys if k not in listed_only] or focus_keys
     # "no FHx of early heart disease": the family's history is not what the patient is asked about
     # (unless the asking clause names it)
     family = _family_history_stems(text)
@@ -531,12 +594,21 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     # need to come out?" shares only "intrauterine" with "levonorgestrel intrauterine system".
     focus_drugs = [d for d in drugs if 2 * len(set(analyze(d)) & focus) >= len(set(analyze(d)))
                    or d in focus_text.lower()]
-    if re.search(r"\b(?:stop|discontinue|come off|drop|d/c)\s+(?:it|this|that|them)\b", q[a:b], re.I):
+    pronoun = re.search(r"\b(?:stop|discontinue|come off|drop|d/c)\s+(?:it|this|that|them)\b", q[a:b], re.I)
+    if pronoun:
         # "he's fed up with the naproxen … can he stop it and stay on etanercept alone?": the drug
         # the pronoun stands for, named just before the clause, is asked about too
-        before = q[max(0, a - 150):a].lower()
-        meant = max((d for d in drugs if d.lower() in before), key=lambda d: before.rfind(d.lower()), default="")
-        if meant and meant not in focus_drugs:
+        before = q[max(0, a - 300):a].lower()
+        before_pronoun = q[max(0, a - 300):a + pronoun.start()].lower()
+        # (not a rescue course counted since: "started omalizumab 18 wks ago … 2 more pred bursts
+        # since starting … push on or stop it?")
+        rescue = {d for d in drugs for surface in _written_forms(d, expanded)
+                  if re.search(rf"\b{re.escape(surface.lower())}\w* (?:bursts?|courses?|rescues?)\b", before_pronoun)}
+        last_named = {d: max(before.rfind(surface.lower()) for surface in _written_forms(d, expanded)) for d in drugs}
+        meant = max((d for d in drugs if last_named[d] >= 0 and d not in rescue), key=lambda d: last_named[d], default="")
+        if meant and rescue & set(focus_drugs):
+            focus_drugs = [meant]  # the drug to stop, not the rescue courses the telling counts
+        elif meant and meant not in focus_drugs:
             focus_drugs = [meant, *focus_drugs]
     generic_all = generic | frozenset(analyze(" ".join(CHATTER)))
     # Relevance terms come from the words as typed: an expansion is another form of its
@@ -695,7 +767,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         question=q, aspect=aspect, conditions=tuple(names), drugs=tuple(drugs), setting=_setting(q),
         population=_population(q, ctx), patient=ctx, aspects=aspects, unknown=unknown,
         reasons=alternative_reasons(q) if aspect == "alternative" else frozenset(),
-        ruled_out=tuple(dict.fromkeys(key for key in phrase_keys if set(key) <= negated)),
+        ruled_out=tuple(dict.fromkeys(key for key in phrase_keys if set(key) <= negated and not set(key) <= affirmed)),
         declined=frozenset(negated & _DECLINABLE),
         ask_terms=ask_terms, hints=hints, senses=senses, other_names=_other_names(focus_keys or seen_keys, scopes, q),
         # A clause that names no condition or drug but two words of its own or more ("at what fibrinogen
@@ -708,7 +780,9 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # A clause that names nothing ("what now?") leaves the whole question in focus (but for a
         # family's history).
         focus_keys=_beside_organ_disease(tuple(focus_keys if focus_keys or focus_drugs
-                                               else [k for k in seen_keys if not set(k) <= family]),
+                                               else [k for k in seen_keys if not set(k) <= family
+                                                     and k not in listed_only]
+                                               or [k for k in seen_keys if not set(k) <= family]),
                                          scopes, set(analyze(q[a:b])), bool(_ORGAN_FAILURE_CARE.search(q))),
         focus_drugs=tuple(focus_drugs if focus_keys or focus_drugs else drugs),
     )
@@ -1042,6 +1116,8 @@ def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str],
     # Only a word the patient takes ("using kratom daily", "smokes spice"): an everyday word no
     # medical text uses ("night-shift lorry driver") is the patient's story, not a substance.
     for m in _TAKEN_WORD.finditer(text):
+        if _ACTIVITY.search(m.group(1)):
+            continue  # "starting varsity basketball", "started uni": what the patient does, not takes
         for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", m.group(1)):
             if word in CHATTER or word in known_abbrev or _DESCRIBING.search(word):
                 continue
@@ -1050,6 +1126,9 @@ def _absent_substance(text: str, known_abbrev: set[str], occurs: Callable[[str],
     return ""
 
 
+_ACTIVITY = re.compile(r"\b(?:basketball|football|soccer|rugby|netball|hockey|tennis|cricket|baseball|volleyball|"
+                       r"swimming|running|athletics|sports?|season|team|league|training|practice|gym|school|college|"
+                       r"uni|university|nursery|daycare|kindergarten|work|job|shifts?)\b", re.I)
 _TAKEN_WORD = re.compile(r"\b(?:using|uses|used|use|taking|takes|took|take|on|started|starting|smok\w*|drink\w*|"
                          # what a test found: "lab later confirms bromazolam"
                          r"confirms|confirmed|detected|detects|positive for|\+ve for|"
