@@ -20,7 +20,12 @@ checked on real sources from ../shared/data:
   transition is no bottom line;
 - scope items name their cause ("Macular oedema secondary to branch or central retinal vein
   occlusion") and an injury by its site ("… ligament ankle sprains"); BRVO, US, CST … in their
-  bedside senses; a short form one document defines in another sense counts against the majority.
+  bedside senses; a short form one document defines in another sense counts against the majority;
+- set L, held out and run once, then mended: "w/d" is withdrawal, a CIWA score or a drinker's detox
+  names alcohol withdrawal, which counts as the treated condition when the clause names only the
+  drugs that cannot be used; periods that come as floods are abnormal uterine bleeding; comfort-
+  focused care is end of life care; "medically clear" is a medical clearance; "reasonable as the
+  first step?" and "do I actually need to send all that?" ask for a first choice and a test.
 """
 
 from __future__ import annotations
@@ -241,3 +246,61 @@ def test_bedside_abbreviations_of_set_k() -> None:
     pairs = set(expand(K["brvo"] + " " + K["ankle"] + " " + K["aaa"], None).abbreviations)
     assert {("BRVO", "branch retinal vein occlusion"), ("CST", "central subfield thickness"),
             ("US", "ultrasound"), ("ATFL", "anterior talofibular ligament")} <= pairs, pairs
+
+
+L = {
+    "withdrawal": "addiction clinic: 46M, ~1.5 bottles wine/day for yrs, wants to stop, asking for outpt detox. last "
+                  "drink 14 h ago, tremor, sweaty, anxious, CIWA-Ar 11. no hx DTs or w/d seizures, no cirrhosis, LFTs "
+                  "mildly up, wife at home to supervise. but he misused alprazolam and OD'd on it in 2022 (none since), "
+                  "so really don't want to hand him chlordiazepoxide - what can I use instead for the w/d?",
+    "ablation": "gyn clinic: 42F G3P3, done having kids, BMI 37. periods every 6-12 wks for yrs, then floods for 10-14 "
+                "days, Hb 10.8. she wants to skip hormones and go straight to an ablation - reasonable as the first step?",
+    "clearance": "ED: 34M known schizoaffective d/o, brought in by family - paranoid, hearing voices. psych intake won't "
+                 "take him until we \"medically clear\" him with FBC, U&E, LFTs, TSH, UDS + EtOH level. do I actually "
+                 "need to send all that on someone like this?",
+    "comfort": "home visit: 11yo boy, severe spastic quad CP, family + team have agreed comfort-focused care at home, "
+               "ACP/DNACPR done. starting regular oral morphine - do I use the BNFc dose for his age band or work it "
+               "out per kg?",
+}
+
+
+@pytest.mark.parametrize(("question", "aspect"), [
+    (L["ablation"], "first-line"),
+    (L["clearance"], "diagnosis"),
+    (L["withdrawal"], "alternative"),
+])
+def test_asked_aspects_of_set_l(question: str, aspect: str) -> None:
+    assert asked_aspects(question)[0] == aspect, asked_aspects(question)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    (L["withdrawal"], "alcohol withdrawal"),
+    ("pt drinking 3 cans of cider a day, wants a home detox", "alcohol withdrawal"),
+    (L["ablation"], "abnormal uterine bleeding"),
+    (L["comfort"], "end of life care"),
+])
+def test_findings_of_set_l(text: str, name: str) -> None:
+    assert name in implied_conditions(text), implied_conditions(text)
+
+
+def test_floods_and_detox_elsewhere_name_nothing() -> None:
+    assert not implied_conditions("lives by the river, house flooded last winter, now wheezy")
+    assert "alcohol withdrawal" not in implied_conditions("opioid detox booked, on methadone 40")
+
+
+def test_bedside_shorthand_of_set_l() -> None:
+    from medcite.understand.vignette import expand_shorthand
+
+    assert "withdrawal seizures" in expand_shorthand("no hx DTs or w/d seizures")
+    assert "with fever" in expand_shorthand("w/ fever")
+    assert "medical clearance" in expand_shorthand('until we "medically clear" him')
+
+
+def test_the_condition_the_findings_name_is_what_an_alternative_is_for(small) -> None:  # type: ignore[no-untyped-def]
+    from medcite.retrieve.scope import load
+
+    # no scope lists alcohol withdrawal: the findings name it, and the drugs the clause rules out
+    # (chlordiazepoxide, and the alprazolam misused) are not what the answer is about
+    frame = understand(L["withdrawal"], small, scopes=load(small))
+    assert frame.focus_drugs == (), frame.focus_drugs
+    assert set(frame.subject_terms) == {"alcohol", "withdraw"}, frame.subject_terms

@@ -209,7 +209,10 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:neg|negative|normal)\b[^.?]{0,30}\b(?:rules? (?:it |this |that )?out|exclud\w*|means)|"
         r"skip (?:the |a |an )?(?:ct|cta|scan|mri|imaging|biopsy|echo|ultrasound|tests?|x-?ray)|"
         r"call this|can i call|rule \w+ (?:in|out)|what counts as|"
-        r"(?:go|rely|depend) (?:on|by) (?:his|her|their|the patient'?s) own (?:view|report|rating|judge?ment|assessment)|is (?:that|this|it) (?:\w+ ){0,2}(?:already|"
+        r"(?:go|rely|depend) (?:on|by) (?:his|her|their|the patient'?s) own (?:view|report|rating|judge?ment|assessment)|"
+        # "do I actually need to send all that on someone like this?": whether to test
+        r"need to (?:send|order|run|do|check|get) (?:off )?(?:all )?(?:that|those|these|them|the (?:bloods|labs|tests|"
+        r"screen))\b|is (?:that|this|it) (?:\w+ ){0,2}(?:already|"
         r"consistent with|enough to (?:call|diagnose)))\b|\b(?:ct|mri|cta|x-?ray|ultrasound|echo|scan)(?: head| chest| brain| abdomen)?\s*\?|"
         # "when is the best time to get the brain MRI?": when a test is done
         r"\bwhen\b.{0,40}\b(?:get|do|order|perform|obtain|send|book)\b.{0,30}\b(?:mri|ct|scan|eeg|echo|ultrasound|"
@@ -236,6 +239,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\bwhich (?:[\w-]+ ){0,3}(?:is |are )?(?:best|preferred|first|safest|recommended)\b|\bwhich (?:[\w-]+ ){0,2}[\w-]+\s*\?|"
         # "is there a med worth trying now?", "are there any drugs that help?"
         r"\b(?:is|are) there (?:an? |any )?(?:[\w-]+ )?(?:meds?|medications?|medicines?|drugs?|pills?|tablets?)\b|"
+        # "… go straight to an ablation - reasonable as the first step?"
+        r"\b(?:reasonable|ok|okay|appropriate|fine|right|sensible)\b[^?]{0,20}\b(?:as|for) (?:the |a |her |his )?"
+        r"(?:first|1st|initial) (?:step|line|option|choice|treatment|tx|move)\b|"
         # "is that worth starting just to prevent fractures?": whether to use it at all
         r"\b(?:is|are) (?:that|this|it|they|those|these) (?:\w+ )?worth (?:starting|doing|trying|giving|using|booking|"
         r"taking|it)\b",

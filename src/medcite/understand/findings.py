@@ -117,6 +117,9 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\b(?:prob(?:ably)?|likely|possibly|in (?:her|his|their|the)|approaching (?:the |her |his )?|entering (?:the |her |his )?)"
      r"\s*(?:last|final) (?:few )?(?:days|hours)(?: of life)?\b|\b(?:actively|imminently) dying\b|\bend[- ]of[- ]life care\b",
      "last days of life"),
+    # care aimed at comfort, not cure: "family + team have agreed comfort-focused care at home"
+    (r"\bcomfort[- ](?:focused|only|directed)\b|\bcomfort (?:care|measures)\b|\bDNACPR\b[^?]{0,60}\bcomfort\b",
+     "end of life care"),
     # an ulcer where venous disease puts it, or with the skin venous disease makes
     (r"\bulcer\w*\b[^.;?]{0,30}\b(?:medial malleol\w*|gaiter area)|(?<!no )(?<!without )\blipodermatosclerosis\b"
      r"[^.;?]{0,80}\bulcer|\bulcer\w*\b[^.;?]{0,80}(?<!no )(?<!without )\blipodermatosclerosis\b", "venous leg ulcers"),
@@ -133,6 +136,12 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     # a fetal middle cerebral artery peak systolic velocity of 1.5 multiples of the median or more
     (r"\b(?:MCA[- ]?PSV|MCA (?:peak systolic velocity|Doppler)|middle cerebral artery (?:PSV|peak systolic velocity))\b"
      r"[^.;?]{0,20}?(?<![\d.])(?:1\.[5-9]\d*|[2-9](?:\.\d+)?)\s*MoM\b", "fetal anemia"),
+    # periods that come as floods: "periods every 6-12 wks for yrs, then floods for 10-14 days"
+    (r"\b(?:periods?|menses|menstrua\w*|bleed\w*)\b[^?]{0,60}\bflood(?:s|ing)?\b|\bflood(?:s|ing)?\b[^?.]{0,30}\b"
+     r"(?:periods?|pads?|tampons?|clots)\b", "abnormal uterine bleeding"),
+    # a withdrawal scale scored, or a detox asked for by a drinker: alcohol withdrawal
+    (r"\bCIWA(?:-Ar)?\b|\b(?:bottles?|pints?|cans?|units?)\b[^.;?]{0,20}\b(?:wine|beer|vodka|spirits|cider|"
+     r"whisk(?:e)?y|alcohol|etoh)\b[^?]{0,120}\b(?:detox\w*|withdrawal|w/d)\b", "alcohol withdrawal"),
     # a baby bringing feeds back: reflux ("brings up milk after nearly every feed")
     (r"\b(?:brings?|bringing|brought) (?:up|back)\b[^.?;]{0,20}\b(?:milk|feeds?|formula)\b|\bposset\w*|"
      r"\b(?:regurgitat\w*|spit(?:s|ting)? up)\b[^.?;]{0,20}\b(?:after|with|during) (?:\w+ ){0,2}feeds?\b",

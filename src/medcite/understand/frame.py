@@ -659,6 +659,9 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     # the patient's conditions a guideline or a label is about
     treated = [k for k in current if scopes is not None and any(
         scopes.source_types[i] in ("guideline", "label") for i in scopes.phrases.get(k, ()))]
+    # ... or that its telling findings name, when no scope lists it ("CIWA-Ar 11 … detox": alcohol
+    # withdrawal, which guidelines treat inside substance use disorders)
+    treated = treated or [k for k in current if any(tuple(analyze(n)) == k for n in signs)]
     if aspect == "alternative" and focus_keys:
         # "chancroid in pregnancy when ciprofloxacin is contraindicated", "allergic to PCN -
         # what instead?": the drug named is what cannot be used, not what the answer is about.

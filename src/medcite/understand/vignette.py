@@ -119,6 +119,9 @@ _SHORTHAND = (
     (re.compile(r"\bcut[- ]offs?\b", re.I), "cutoff"),
     (re.compile(r"\br/o\b", re.I), "rule out"),
     (re.compile(r"\bw/o\b", re.I), "without"),
+    (re.compile(r"\bw/d\b", re.I), "withdrawal"),
+    # "won't take him until we 'medically clear' him": the screening a psychiatric unit asks for
+    (re.compile(r"\bmedically clear(?:ed|ing)?\b", re.I), "medical clearance"),  # "w/d seizures", "what can I use for the w/d?"
     (re.compile(r"\bw/(?=\s|\w)", re.I), "with "),
     # a protease inhibitor boosted with ritonavir: "ATV/r", "DRV/r", "LPV/r"
     (re.compile(r"\b([A-Z]{3})/r\b"), r"\1 + ritonavir"),
