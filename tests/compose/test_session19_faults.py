@@ -304,3 +304,18 @@ def test_the_condition_the_findings_name_is_what_an_alternative_is_for(small) ->
     frame = understand(L["withdrawal"], small, scopes=load(small))
     assert frame.focus_drugs == (), frame.focus_drugs
     assert set(frame.subject_terms) == {"alcohol", "withdraw"}, frame.subject_terms
+
+
+def test_how_often_a_maintenance_treatment_is_applied_is_its_dose() -> None:
+    # "keep the steroid going on those spots? how many days a week?"
+    assert aspect_bonus("starting-dose", "Proactive, intermittent use of topical corticosteroids as maintenance therapy "
+                                         "(1 to 2 times per week) on areas that commonly flare is recommended to help "
+                                         "prevent relapses.") >= 0.8
+    assert aspect_bonus("starting-dose", "Emollients should be applied liberally after bathing.") == 0
+
+
+def test_bone_mets_are_bone_metastases() -> None:
+    from medcite.understand.vignette import expand_shorthand
+
+    assert "bone-only metastases" in expand_shorthand("new bone-only mets (T6-T9, L ilium, ribs)")
+    assert "brain metastases" in expand_shorthand("known brain mets, on dex")

@@ -44,6 +44,9 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         # what is given first: "prompt i.v. infusion of 150 ml 3% hypertonic over 20 min", "a bolus of 20 ml/kg"
         (0.8, rf"\b(?:prompt|immediate\w*|bolus|stat|loading)\b.{{0,60}}{_DOSE}"),
         (0.6, rf"\b(?:dose|dosage|dosing)\b.{{0,60}}{_DOSE}"),
+        # how often a maintenance treatment is applied: "… as maintenance therapy (1 to 2 times per week)"
+        (0.8, r"\b\d+(?: (?:to|or|-) \d+)? times (?:per|a|each) (?:day|week|month)\b|"
+              r"\b(?:once|twice) (?:daily|weekly|a day|a week|per week|monthly)\b"),
         # how far apart repeat doses are: "Additional doses of surfactant, given at 6–24-hour intervals"
         (0.8, rf"\bdoses?\b.{{0,40}}\b(?:at {_NUM}(?:\s*(?:-|–|to)\s*{_NUM})?[- ](?:hour|hourly|day|week)s?[- ]intervals?|"
               rf"every {_NUM}(?:\s*(?:-|–|to)\s*{_NUM})? (?:hours|days|weeks))\b"),

@@ -120,6 +120,7 @@ _SHORTHAND = (
     (re.compile(r"\br/o\b", re.I), "rule out"),
     (re.compile(r"\bw/o\b", re.I), "without"),
     (re.compile(r"\bw/d\b", re.I), "withdrawal"),
+    (re.compile(r"\b(bone|brain|liver|lung|nodal|spinal)(-only)? mets\b", re.I), r"\1\2 metastases"),
     # "won't take him until we 'medically clear' him": the screening a psychiatric unit asks for
     (re.compile(r"\bmedically clear(?:ed|ing)?\b", re.I), "medical clearance"),  # "w/d seizures", "what can I use for the w/d?"
     (re.compile(r"\bw/(?=\s|\w)", re.I), "with "),
