@@ -319,3 +319,13 @@ def test_bone_mets_are_bone_metastases() -> None:
 
     assert "bone-only metastases" in expand_shorthand("new bone-only mets (T6-T9, L ilium, ribs)")
     assert "brain metastases" in expand_shorthand("known brain mets, on dex")
+
+
+def test_a_capitalised_abbreviation_that_reads_as_a_word_is_asked_by_its_sense(small) -> None:  # type: ignore[no-untyped-def]
+    from medcite.retrieve.scope import load
+
+    frame = understand(K["ankle"], small, scopes=load(small))
+    assert "ultrasound" in frame.ask_terms, frame.ask_terms
+    # "us" as a pronoun adds nothing
+    plain = understand("19F lat ankle sprain - can you tell us what rehab to start?", small, scopes=load(small))
+    assert "ultrasound" not in plain.ask_terms, plain.ask_terms

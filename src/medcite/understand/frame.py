@@ -615,13 +615,20 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     # abbreviation (``concepts`` pairs them), not a concept of its own.
     content = [t for t in analyze(masked) if t not in generic_all and not t.isdigit() and len(t) > 1
                and t not in negated and t not in _PREFIXES]
+    # An abbreviation the asking clause writes in capitals that reads as a common word ("book
+    # therapeutic US sessions": ultrasound, not "us") is asked about by what it stands for.
+    spelled = [t for surface, long in expanded.abbreviations
+               if surface.isupper() and analyze(surface) and set(analyze(surface)) <= generic_all
+               and re.search(rf"(?<![\w-]){re.escape(surface)}(?![\w-])", q[a:b])
+               for t in analyze(long) if t not in generic_all]
+    content = list(dict.fromkeys([*content, *spelled]))
     terms = list(dict.fromkeys([*(t for k in seen_keys for t in k), *analyze(" ".join(drugs)), *content]))
     focus_typed = _focus_text(q, a, b, details, expanded, None)  # without expansions
-    typed_focus = set(analyze(focus_typed))
+    typed_focus = set(analyze(focus_typed)) | set(spelled)
     focus_terms = tuple(t for t in terms if t in typed_focus)
     ask_text = _substituted(q[a:b], expanded, scopes)
     ask_stems = set(analyze(ask_text))
-    ask_terms = tuple(t for t in analyze(q[a:b]) if t in set(content))
+    ask_terms = tuple(dict.fromkeys([*(t for t in analyze(q[a:b]) if t in set(content)), *spelled]))
     ask_names_subject = (any(set(k) <= ask_stems for k in focus_keys)
                          or any(set(analyze(d)) <= ask_stems for d in focus_drugs))
     # What the last question asks, alone ("... switching to pegvisomant. LFT monitoring
