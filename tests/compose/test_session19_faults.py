@@ -139,7 +139,7 @@ def test_allergic_asthma_is_no_allergy() -> None:
     ("GAD-7 15, can't stop worrying", "generalized anxiety disorder"),
     (G["cramps"], "muscle cramps"),
     (K["aorta"], "aortic injury"),
-    (K["aaa"], "abdominal aortic aneurysm"),
+    (K["aaa"], "abdominal aortic aneurysm screening"),
     (G["hydrops"], "fetal anemia"),
 ])
 def test_findings_of_set_g_and_k(text: str, name: str) -> None:
@@ -329,3 +329,22 @@ def test_a_capitalised_abbreviation_that_reads_as_a_word_is_asked_by_its_sense(s
     # "us" as a pronoun adds nothing
     plain = understand("19F lat ankle sprain - can you tell us what rehab to start?", small, scopes=load(small))
     assert "ultrasound" not in plain.ask_terms, plain.ask_terms
+
+
+def test_a_diagnosis_stated_after_a_dash_that_no_source_names(small) -> None:  # type: ignore[no-untyped-def]
+    from medcite.retrieve.scope import load
+
+    question = ("29M futsal, rolled L ankle 5 mo ago, point tender over the sinus tarsi, XR nl. diagnostic block into the "
+                "sinus tarsi took the pain away for a day - sinus tarsi syndrome. next test - MRI, or straight to "
+                "subtalar arthroscopy?")
+    frame = understand(question, small, scopes=load(small), occurs=lambda w: "tarsi" not in w.lower())
+    assert frame.unknown == "sinus tarsi syndrome", frame.unknown
+    # a name the index holds is no unknown
+    known = understand(question, small, scopes=load(small), occurs=lambda w: True)
+    assert known.unknown == "", known.unknown
+
+
+def test_what_studies_have_shown_is_no_bottom_line() -> None:
+    assert not bottom_line_material("Comparing MRI with arthroscopy, studies have shown a range of accuracies of chronic "
+                                    "lateral ligament tearing, ranging from 77% to 92%.")
+    assert bottom_line_material("Clinicians should not use ultrasound for the management of acute ankle sprains.")

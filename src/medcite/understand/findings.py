@@ -156,7 +156,7 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
      r"injury|rupture))\b", "aortic injury"),
     # an aorta scanned for screening: an abdominal aortic aneurysm is what it looks for
     (r"\b(?:aorta|aortic)\b[^.?;]{0,20}\b(?:scan(?:ned)?|screen(?:ed|ing)?|ultrasound)\b|\bAAA (?:scan|screen\w*)\b",
-     "abdominal aortic aneurysm"),
+     "abdominal aortic aneurysm screening"),
     # oesophageal eosinophils counted per high-power field, rings and furrows, a bolus impaction
     (r"\b\d+\s*eos(?:inophils)?\s*/\s*hpf\b|\b(?:rings|trachealization)\b[^.;?]{0,30}\bfurrows\b",
      "eosinophilic esophagitis"),

@@ -1031,6 +1031,11 @@ _STATED = re.compile(r"(?:->|=>|→|\bdx(?:'d)?(?: (?:of|with|as))?|\bdiagnosed 
                      r"((?:[a-z][a-z'-]+\s+){1,3}(?:" + _HEADS + r"|[a-z]+(?:phagia|plegia|algia|pathy)))(?![\w-])", re.I)
 
 
+# ... or one of several words after a dash, closing its sentence: "diagnostic block into the sinus tarsi
+# took the pain away for a day - sinus tarsi syndrome."
+_STATED_DASH = re.compile(r"\s[-–—]+\s*((?:[a-z][a-z'-]+\s+){1,3}(?:" + _HEADS + r"))(?=\s*(?:[.?!;]|$))", re.I)
+
+
 # a one-word diagnosis a vignette states at the end of its telling: "… chest tightness every
 # Monday back at work that eases by midweek - byssinosis."
 _STATED_ONE = re.compile(r"(?:\s[-–—]+\s*|->\s*|→\s*|\bdx(?:'d)?(?: (?:of|with|as))?\s+|\bc/w\s+)"
@@ -1046,7 +1051,7 @@ def _stated_diagnosis(question: str, occurs: Callable[[str], bool]) -> str:
     "granulomatous disease" the index holds, and its treatment is not that disease's. (A name the
     index holds with a describing word left off - "acute otitis media" as "otitis media" - is
     known.)"""
-    for m in _STATED.finditer(question[:4000]):
+    for m in [*_STATED.finditer(question[:4000]), *_STATED_DASH.finditer(question[:4000])]:
         words = m.group(1).split()
         if not any(occurs(" ".join(words[i:])) for i in range(len(words) - 1)):
             return m.group(1)
