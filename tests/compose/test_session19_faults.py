@@ -348,3 +348,24 @@ def test_what_studies_have_shown_is_no_bottom_line() -> None:
     assert not bottom_line_material("Comparing MRI with arthroscopy, studies have shown a range of accuracies of chronic "
                                     "lateral ligament tearing, ranging from 77% to 92%.")
     assert bottom_line_material("Clinicians should not use ultrasound for the management of acute ankle sprains.")
+
+
+def test_how_a_dose_is_worked_out_states_the_dose() -> None:
+    assert aspect_bonus("starting-dose", "Calculate opioid dosages for children and young people who are approaching "
+                                         "the end of life using weight rather than age.") >= 0.8
+    assert aspect_bonus("starting-dose", "Genotype-based testing should precede treatment.") == 0
+
+
+def test_a_childs_drug_question_goes_to_the_childrens_guideline(tmp_path_factory: pytest.TempPathFactory,
+                                                                data_dir: Path) -> None:
+    # NICE end of life care for infants, children and young people (ngc:11123) beside lung cancer
+    # symptom management (ngc:9887), NICE palliative care for adults (ngc:10131) and osteoarthritis
+    # in adults (ngc:10279)
+    question = ("home visit: 11yo boy, severe spastic quad CP (GMFCS V), G-tube fed, 3rd aspiration pneumonia this yr, "
+                "family + team have agreed comfort-focused care at home, ACP/DNACPR done. he only weighs 17 kg. "
+                "grimacing + crying on handling and cares, regular paracetamol not cutting it. starting regular oral "
+                "morphine - do I use the BNFc dose for his age band or work it out per kg?")
+    with ngc_store(("11123", "9887", "10131", "10279"), tmp_path_factory.mktemp("set_l_child"), data_dir) as store:
+        answer = ask(question, store, save=False)
+    assert answer.bottom_line and "using weight rather than age" in answer.bottom_line[0].text, \
+        [s.text for s in answer.bottom_line]

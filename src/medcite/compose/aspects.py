@@ -44,6 +44,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         # what is given first: "prompt i.v. infusion of 150 ml 3% hypertonic over 20 min", "a bolus of 20 ml/kg"
         (0.8, rf"\b(?:prompt|immediate\w*|bolus|stat|loading)\b.{{0,60}}{_DOSE}"),
         (0.6, rf"\b(?:dose|dosage|dosing)\b.{{0,60}}{_DOSE}"),
+        # how a dose is worked out: "Calculate opioid dosages for children … using weight rather than age"
+        (0.8, r"\b(?:calculat\w+|work(?:ed|ing)? out) (?:the )?(?:[\w-]+ )?(?:doses?|dosages?|dosing)\b|"
+              r"\b(?:doses?|dosages?|dosing)\b[^.;]{0,60}\b(?:by|using|on|per) (?:body )?weight\b|"
+              r"\bweight[- ]based (?:doses?|dosages?|dosing)\b"),
         # how often a maintenance treatment is applied: "… as maintenance therapy (1 to 2 times per week)"
         (0.8, r"\b\d+(?: (?:to|or|-) \d+)? times (?:per|a|each) (?:day|week|month)\b|"
               r"\b(?:once|twice) (?:daily|weekly|a day|a week|per week|monthly)\b"),

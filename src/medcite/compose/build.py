@@ -643,8 +643,13 @@ def _own_population_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceSto
         return list(hits)
     titles = {h.doc_id: (h.title, h.source_type) for h in hits}
     docs = list(titles)[:k]
+    # (a question about a drug for a child is about the conditions it names: "11yo … comfort-focused
+    # care … oral morphine - BNFc dose for his age band or per kg?")
+    # (not when a label for the drug ranks first: it answers for the drug, children included)
+    keys = ctx.understood.focus_keys or (ctx.understood.condition_keys if ctx.understood.focus_drugs
+                                         and hits and hits[0].source_type != "label" else ())
     if not title_mismatch(hits[0].title, asked):
-        if asked != "children" or asked in mentions(hits[0].title) or not ctx.understood.focus_keys:
+        if asked != "children" or asked in mentions(hits[0].title) or not keys:
             return list(hits)
         # A child's question is for the guideline written for children on what it asks about,
         # when one ranks near the top: "9yo … liver tx … on tac … what trough level?" is in "Long-term
@@ -652,7 +657,7 @@ def _own_population_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceSto
         # appraisal for adults that does not say so in its title.
         index = scopes.load(store, _generic_stems())
         own = next((d for d in docs[1:] if titles[d][1] == "guideline" and asked in mentions(titles[d][0])
-                    and any(index.names(d, key) for key in ctx.understood.focus_keys)), None)
+                    and any(index.names(d, key) for key in keys)), None)
         return _moved_first(hits, own) if own else list(hits)
     better = next((d for d in docs[1:] if titles[d][1] in ("guideline", "label") and not title_mismatch(titles[d][0], asked)),
                   None)
