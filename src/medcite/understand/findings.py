@@ -136,6 +136,9 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     # a fetal middle cerebral artery peak systolic velocity of 1.5 multiples of the median or more
     (r"\b(?:MCA[- ]?PSV|MCA (?:peak systolic velocity|Doppler)|middle cerebral artery (?:PSV|peak systolic velocity))\b"
      r"[^.;?]{0,20}?(?<![\d.])(?:1\.[5-9]\d*|[2-9](?:\.\d+)?)\s*MoM\b", "fetal anemia"),
+    # a stone seen in the urinary tract: "CT KUB: single 24mm calc in L renal pelvis"
+    (r"\b(?:calc(?:ulus|uli)?|stones?)\b[^.;?]{0,30}\b(?:renal pelvis|kidneys?|calyx|calyces|calyceal|ureter\w*|PUJ|"
+     r"VUJ|pelvi-?ureteric junction)\b", "kidney stones"),
     # periods that come as floods: "periods every 6-12 wks for yrs, then floods for 10-14 days"
     (r"\b(?:periods?|menses|menstrua\w*|bleed\w*)\b[^?]{0,60}\bflood(?:s|ing)?\b|\bflood(?:s|ing)?\b[^?.]{0,30}\b"
      r"(?:periods?|pads?|tampons?|clots)\b", "abnormal uterine bleeding"),
