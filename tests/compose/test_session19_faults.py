@@ -97,6 +97,21 @@ K = {
            "at his age?",
 }
 
+L = {
+    "withdrawal": "addiction clinic: 46M, ~1.5 bottles wine/day for yrs, wants to stop, asking for outpt detox. last "
+                  "drink 14 h ago, tremor, sweaty, anxious, CIWA-Ar 11. no hx DTs or w/d seizures, no cirrhosis, LFTs "
+                  "mildly up, wife at home to supervise. but he misused alprazolam and OD'd on it in 2022 (none since), "
+                  "so really don't want to hand him chlordiazepoxide - what can I use instead for the w/d?",
+    "ablation": "gyn clinic: 42F G3P3, done having kids, BMI 37. periods every 6-12 wks for yrs, then floods for 10-14 "
+                "days, Hb 10.8. she wants to skip hormones and go straight to an ablation - reasonable as the first step?",
+    "clearance": "ED: 34M known schizoaffective d/o, brought in by family - paranoid, hearing voices. psych intake won't "
+                 "take him until we \"medically clear\" him with FBC, U&E, LFTs, TSH, UDS + EtOH level. do I actually "
+                 "need to send all that on someone like this?",
+    "comfort": "home visit: 11yo boy, severe spastic quad CP, family + team have agreed comfort-focused care at home, "
+               "ACP/DNACPR done. starting regular oral morphine - do I use the BNFc dose for his age band or work it "
+               "out per kg?",
+}
+
 
 @pytest.mark.parametrize(("question", "aspect"), [
     (G["sports"], "diagnosis"),
@@ -112,10 +127,13 @@ K = {
     (K["ankle"], "first-line"),
     (K["aaa"], "diagnosis"),
     ("can I go on his own view of his driving when deciding if he's safe?", "diagnosis"),
+    (L["ablation"], "first-line"),
+    (L["clearance"], "diagnosis"),
+    (L["withdrawal"], "alternative"),
     # unchanged: "how many days" of a course is still a duration
     ("uncomplicated cystitis - how many days of nitrofurantoin?", "duration"),
 ])
-def test_asked_aspects_of_set_g_and_k(question: str, aspect: str) -> None:
+def test_asked_aspects_of_the_fresh_sets(question: str, aspect: str) -> None:
     assert asked_aspects(question)[0] == aspect, asked_aspects(question)
 
 
@@ -141,8 +159,12 @@ def test_allergic_asthma_is_no_allergy() -> None:
     (K["aorta"], "aortic injury"),
     (K["aaa"], "abdominal aortic aneurysm screening"),
     (G["hydrops"], "fetal anemia"),
+    (L["withdrawal"], "alcohol withdrawal"),
+    ("pt drinking 3 cans of cider a day, wants a home detox", "alcohol withdrawal"),
+    (L["ablation"], "abnormal uterine bleeding"),
+    (L["comfort"], "end of life care"),
 ])
-def test_findings_of_set_g_and_k(text: str, name: str) -> None:
+def test_findings_of_the_fresh_sets(text: str, name: str) -> None:
     assert name in implied_conditions(text), implied_conditions(text)
 
 
@@ -184,10 +206,9 @@ def test_a_vignettes_opening_list_is_its_background(small) -> None:  # type: ign
     frame = understand(K["brvo"], small, scopes=scopes)
     assert frame.focus_keys == (("branch", "retin", "vein", "occlus"),) or \
         set(frame.subject_terms) == {"branch", "retin", "vein", "occlus"}, (frame.focus_keys, frame.conditions)
-    # one condition before the story may be what it is about: "31M Marfan (FBN1 +ve), on losartan … trivial AR"
-    marfan = understand("31M Marfan (FBN1 +ve), on losartan, asymptomatic. TTE: aortic root 4.3 cm, trivial AR. at "
-                        "what root diameter do we refer him for prophylactic root surgery?", small, scopes=scopes)
-    assert not any(set(k) <= {"hypertens"} for k in marfan.focus_keys)
+    # (a single listed condition stays asked about - "31M Marfan (FBN1 +ve), on losartan … trivial AR" opens
+    # with what it is about -; that guard is measured on an earlier fresh set's Marfan vignette, since no
+    # NGC scope names Marfan syndrome for a small store to hold)
 
 
 def test_negations_tests_and_history(small) -> None:  # type: ignore[no-untyped-def]
@@ -196,10 +217,11 @@ def test_negations_tests_and_history(small) -> None:  # type: ignore[no-untyped-
     scopes = load(small)
     # (the small store's lexicon names "Bone fractures" only; the calcium answer above needs
     # "fractures" asked about, which "no previous fractures" alone would have ruled out)
-    from medcite.understand.frame import _negated_terms, _said_outside_negations
+    from medcite.understand.frame import _negations
 
-    assert "fractur" in _negated_terms(G["calcium"]) and "fractur" in _said_outside_negations(G["calcium"])
-    assert "fractur" not in _said_outside_negations("58F, no previous fractures. what about her bones?")
+    negated, affirmed = _negations(G["calcium"])
+    assert "fractur" in negated and "fractur" in affirmed
+    assert "fractur" not in _negations("58F, no previous fractures. what about her bones?")[1]
     cramps = understand(G["cramps"], small, scopes=scopes)
     assert not {"glucose", "creatine"} & {d.lower() for d in cramps.drugs}, cramps.drugs
     omalizumab = understand(G["omalizumab"], small, scopes=scopes)
@@ -247,40 +269,6 @@ def test_bedside_abbreviations_of_set_k() -> None:
     assert {("BRVO", "branch retinal vein occlusion"), ("CST", "central subfield thickness"),
             ("US", "ultrasound"), ("ATFL", "anterior talofibular ligament")} <= pairs, pairs
 
-
-L = {
-    "withdrawal": "addiction clinic: 46M, ~1.5 bottles wine/day for yrs, wants to stop, asking for outpt detox. last "
-                  "drink 14 h ago, tremor, sweaty, anxious, CIWA-Ar 11. no hx DTs or w/d seizures, no cirrhosis, LFTs "
-                  "mildly up, wife at home to supervise. but he misused alprazolam and OD'd on it in 2022 (none since), "
-                  "so really don't want to hand him chlordiazepoxide - what can I use instead for the w/d?",
-    "ablation": "gyn clinic: 42F G3P3, done having kids, BMI 37. periods every 6-12 wks for yrs, then floods for 10-14 "
-                "days, Hb 10.8. she wants to skip hormones and go straight to an ablation - reasonable as the first step?",
-    "clearance": "ED: 34M known schizoaffective d/o, brought in by family - paranoid, hearing voices. psych intake won't "
-                 "take him until we \"medically clear\" him with FBC, U&E, LFTs, TSH, UDS + EtOH level. do I actually "
-                 "need to send all that on someone like this?",
-    "comfort": "home visit: 11yo boy, severe spastic quad CP, family + team have agreed comfort-focused care at home, "
-               "ACP/DNACPR done. starting regular oral morphine - do I use the BNFc dose for his age band or work it "
-               "out per kg?",
-}
-
-
-@pytest.mark.parametrize(("question", "aspect"), [
-    (L["ablation"], "first-line"),
-    (L["clearance"], "diagnosis"),
-    (L["withdrawal"], "alternative"),
-])
-def test_asked_aspects_of_set_l(question: str, aspect: str) -> None:
-    assert asked_aspects(question)[0] == aspect, asked_aspects(question)
-
-
-@pytest.mark.parametrize(("text", "name"), [
-    (L["withdrawal"], "alcohol withdrawal"),
-    ("pt drinking 3 cans of cider a day, wants a home detox", "alcohol withdrawal"),
-    (L["ablation"], "abnormal uterine bleeding"),
-    (L["comfort"], "end of life care"),
-])
-def test_findings_of_set_l(text: str, name: str) -> None:
-    assert name in implied_conditions(text), implied_conditions(text)
 
 
 def test_floods_and_detox_elsewhere_name_nothing() -> None:

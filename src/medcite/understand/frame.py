@@ -379,21 +379,24 @@ _NEGATION = re.compile(r"\b(?:no|not|without|denies|denied|negative for|neg for|
 
 def _negated_terms(text: str) -> set[str]:
     """Stemmed words a negation governs ("no lymphoma", "no DM or CKD", "denies chest pain")."""
-    return {t for m in _NEGATION.finditer(text) for t in analyze(next((g for g in m.groups() if g), ""))}
+    return _negations(text)[0]
 
 
-def _said_outside_negations(text: str) -> set[str]:
-    """Stemmed words of ``text`` outside what its negations govern: "no previous fractures …
-    worth starting just to prevent fractures?" also names fractures as what it asks about."""
+def _negations(text: str) -> tuple[set[str], set[str]]:
+    """The stemmed words negations govern, and those ``text`` writes outside them ("no previous
+    fractures … worth starting just to prevent fractures?" also names fractures as what it asks
+    about): one pass over the negations."""
+    negated: set[str] = set()
     kept: list[str] = []
     last = 0
     for m in _NEGATION.finditer(text):
         group = next((i for i, g in enumerate(m.groups(), 1) if g), 0)
         if group:
+            negated |= set(analyze(m.group(group)))
             kept.append(text[last:m.start(group)])
             last = m.end(group)
     kept.append(text[last:])
-    return set(analyze(" ".join(kept)))
+    return negated, set(analyze(" ".join(kept)))
 
 
 def _setting(text: str) -> str:
@@ -500,8 +503,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
             focus_text, focus = dash_text, after_dash
 
     conditions: list[tuple[bool, float, str, tuple[str, ...]]] = []
-    negated = _negated_terms(text)
-    affirmed = _said_outside_negations(text)
+    negated, affirmed = _negations(text)
     # A drug the question rules out ("no new rifampicin/phenytoin/PPI") is not what it is about.
     ruled_drugs = ({g.lower() for surface, g in expanded.drugs if analyze(surface) and set(analyze(surface)) <= negated}
                    | {d for d in drugs if set(analyze(d)) <= negated})
