@@ -42,6 +42,7 @@ from ..understand.populations import (
     restricted_elsewhere,
     restricted_to_ruled_out,
     sex_conflict,
+    speaks_of_others,
     title_mismatch,
 )
 from ..understand.question import GENERIC_WORDS, QuestionFrame, frame, intent_of
@@ -1186,11 +1187,8 @@ def _other_population(ctx: _Context, text: str) -> bool:
     ("in patients who are pregnant, nursing …" for a question about adults)."""
     if restricted_elsewhere(ctx.question, text):
         return True  # "… for all HIV+ women every 6 months" for a 71-year-old's Pap question
-    named = mentions(text)
-    if not named:
-        return False
     own = {ctx.asked_population, *ctx.patient.populations()}
-    return bool(named - own)
+    return speaks_of_others(text, own, adult=(ctx.patient.age_years or 0) >= 18)
 
 
 def _acts_for(ctx: _Context, c: Candidate) -> float:

@@ -48,6 +48,16 @@ def mentions(text: str) -> set[str]:
     return {key for key, (pattern, _, _) in POPULATIONS.items() if pattern.search(text)}
 
 
+def speaks_of_others(text: str, own: set[str], adult: bool = False) -> bool:
+    """True when a sentence names a special population other than ``own`` (the asked
+    population and the patient's). A sentence naming adults beside children ("patients
+    (adults and children) who …") includes an adult patient."""
+    named = mentions(text)
+    if named and (adult or own & {"adults", "older adults"}) and _ADULT.search(text):
+        named.discard("children")
+    return bool(named - own)
+
+
 def asked_population(population: str) -> str:
     low = population.lower()
     for stem, key in _ASKED.items():
