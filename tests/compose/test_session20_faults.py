@@ -3,13 +3,27 @@ as a general rule:
 
 - a sentence naming adults beside children ("For patients (adults and children) who have
   sustained a head injury … having warfarin treatment, perform a CT head scan within 8 hours")
-  is about an adult patient, not about another population.
+  is about an adult patient, not about another population;
+- "first test to look for a pheo?" asks for the first step, which "initial biochemical testing for
+  PPGLs …" states; a document's abbreviation counts in its plural ("PPGLs"); "Pheochromocytoma and
+  paraganglioma (PPGL)" lists each tumour; a consumer page naming the condition does not stop the
+  search for the guideline that lists it;
+- how clinicians ask (set N): "how often do we rescan her?" (monitoring), "start a Pavlik now or just
+  watch?" (whether to act), "is WBRT worth it …?" (whether to use it), "can we switch him to
+  Ozurdex?" (an alternative); a bare last question ("- western blot?") asks whether to act only when
+  nothing more specific is asked;
+- a condition named by a site no indexed passage pairs it with ("popliteal aneurysms") is not
+  covered, however well the index covers the condition elsewhere.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from medcite.compose.select import _abbreviations_used, _stands_for
+from medcite.retrieve.scope import Scope, condition_phrases
+from medcite.understand.aspect import asked_aspects
+from medcite.understand.frame import understand
 from medcite.understand.populations import speaks_of_others
 
 _HEAD = ("For patients (adults and children) who have sustained a head injury with no other indications "
@@ -32,3 +46,55 @@ _HEAD = ("For patients (adults and children) who have sustained a head injury wi
 ])
 def test_a_sentence_naming_adults_beside_children_includes_an_adult(text, own, adult, expected):
     assert speaks_of_others(text, own, adult=adult) is expected
+
+
+@pytest.mark.parametrize(("question", "aspect"), [
+    ("ENT clinic: 58F, 8 mm intracanalicular L acoustic neuroma. she's opting for watch & wait. how often do we "
+     "rescan her?", "monitoring"),
+    ("baby hip clinic: 3-week-old girl, Ortolani + Barlow neg, US: Graf alpha 55°. start a Pavlik now or just watch?",
+     "threshold"),
+    ("74M NSCLC, 6 brain mets, ECOG 3. family asking for brain RT - is WBRT worth it or do we just go "
+     "comfort-focused?", "first-line"),
+    ("DMO R eye, 6 aflibercept injections so far and CST has barely moved. can we switch him to Ozurdex?",
+     "alternative"),
+    ("fingerprick POCT just came up reactive, feels well. what do I send to confirm - western blot?", "diagnosis"),
+    # a bare question alone still asks whether to act
+    ("lyse here?", "threshold"),
+    ("western blot?", "threshold"),
+])
+def test_asked_aspects_of_set_n(question: str, aspect: str) -> None:
+    assert asked_aspects(question)[0] == aspect, asked_aspects(question)
+
+
+def test_the_first_step_asked_for() -> None:
+    assert understand("35F paroxysmal HTN, headaches, palpitations, sweating. first test to look for a pheo?").asks_first
+    assert understand("What is the recommended initial biochemical test for pheochromocytoma?").asks_first
+    assert not understand("34M first MDD episode, in remission on escitalopram 20 after 8 wks. how long do I keep "
+                          "him on it?").asks_first
+    assert not understand("G1 in her first trimester, TSH 4.6. what TSH do I aim for?").asks_first
+
+
+def test_a_documents_abbreviation_counts_in_its_plural() -> None:
+    shorts = _abbreviations_used({"PPGL": "pheochromocytoma and paraganglioma"})
+    assert shorts is not None
+    terms = _stands_for("The Task Force recommends that initial biochemical testing for PPGLs should include "
+                        "measurements of plasma free metanephrines.", shorts)
+    assert {"ppgl", "pheochromocytoma", "paraganglioma"} <= terms, terms
+    assert not _stands_for("PPGLX is no plural.", shorts)
+
+
+def test_a_pair_of_tumours_lists_each() -> None:
+    phrases = condition_phrases(Scope("ngc:0", "guideline", "", ("Pheochromocytoma and paraganglioma (PPGL)",), "", ()))
+    assert {"Pheochromocytoma", "paraganglioma", "PPGL"} <= set(phrases), phrases
+
+
+def test_a_condition_at_a_site_no_source_names_is_not_covered() -> None:
+    question = ("67M ex-smoker, had his one-off aortic screen last wk - normal, 2.3 cm. duplex R popliteal 2.4 cm, "
+                "L 2.1 cm, no mural thrombus. how often do we rescan the popliteal aneurysms?")
+    frame = understand(question, occurs=lambda w: "popliteal aneurysm" not in w.lower())
+    assert frame.unknown == "popliteal aneurysms", frame.unknown
+    # held together somewhere, it is covered; a size or a side makes no variant
+    assert understand(question, occurs=lambda w: True).unknown == ""
+    small = understand("70M, small aneurysm on the scan, how often do we rescan the small aneurysms?",
+                       occurs=lambda w: "small aneurysm" not in w.lower())
+    assert small.unknown == "", small.unknown

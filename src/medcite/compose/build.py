@@ -555,7 +555,10 @@ def _with_listing_document(hits: list[Hit], ctx: _Context, retriever: Retriever,
     if ctx.lay or not asked or not (u.ask_names_subject or shown):
         return hits
     index = scopes.load(store, _generic_stems())
-    docs = list(dict.fromkeys(h.doc_id for h in hits))[:k]
+    # (a consumer page naming it does not answer a clinician: "… first test to look for a pheo?"
+    # ranks a genetics page on hereditary paraganglioma-pheochromocytoma above the guideline)
+    clinical = {h.doc_id for h in hits if h.source_type in ("guideline", "label")}
+    docs = [d for d in list(dict.fromkeys(h.doc_id for h in hits))[:k] if d in clinical]
     if any(index.names(d, key) for d in docs for _, key in asked):
         return hits
     query = " ".join([*(name for name, _ in asked), *u.ask_terms])
@@ -1251,6 +1254,8 @@ def _from_document(ranked: list[Candidate], ctx: _Context, config: ComposeConfig
                 and (recommends(c.text, scoped=True) or _PRESCRIBES.match(c.text))
                 and not re.search(r"\bagainst\b", c.text, re.I)):
             value += 0.3  # "which med do I start?": sertraline …, not trauma-focused psychotherapy
+        if ctx.understood.asks_first and _SAYS_FIRST.search(c.text) and directs(c.text):
+            value += 0.2  # "first test to look for a pheo?": "initial biochemical testing for PPGLs …"
         # Ties go to the earlier sentence of the document: the same one, however it was asked.
         return (round(value, 6), -c.hit.ordinal, -c.start)
 
@@ -1308,6 +1313,9 @@ def _gives_what_cannot_be_used(ctx: _Context, c: Candidate) -> bool:
     return bonus < 1.0 and not directs(c.text) and any(k.covered_by(c.terms) for k in about)
 
 
+# A sentence about what comes first ("initial biochemical testing …", "… in the first instance",
+# "US is the first study of choice …")
+_SAYS_FIRST = re.compile(r"\b(?:initial(?:ly)?|first[- ](?:line|choice|step|tier)|in the first instance|of choice)\b", re.I)
 # NICE prescribes in the imperative: "Consider risperidone for the short-term management of …"
 _PRESCRIBES = re.compile(r"\s*(?:offer|consider|give|prescribe|start|use)\s", re.I)
 

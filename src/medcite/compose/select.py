@@ -183,15 +183,17 @@ def candidates(hits: Sequence[Hit], found: list[Concept], min_words: int = 5,
 
 
 def _abbreviations_used(defined: Mapping[str, str]) -> tuple[re.Pattern[str], dict[str, frozenset[str]]] | None:
-    """A pattern finding a document's own abbreviations in its sentences, and the stems each
+    """A pattern finding a document's own abbreviations in its sentences (or their plurals), and the stems each
     stands for. Only forms with two capitals count: the miner also reads "Strong (…)" as a
     definition."""
-    forms = {short: frozenset(analyze(long)) for short, long in defined.items()
+    # (with the short form's own stem, which its plural does not share: "PPGLs" is "ppgls")
+    forms = {short: frozenset([*analyze(long), *analyze(short)]) for short, long in defined.items()
              if sum(ch.isupper() for ch in short) >= 2 and analyze(long)}
     if not forms:
         return None
     alternation = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])({alternation})(?![\w-])"), forms
+    # (a plural "s" after it: "initial biochemical testing for PPGLs")
+    return re.compile(rf"(?<![\w-])({alternation})s?(?![\w-])"), forms
 
 
 def _stands_for(text: str, shorts: tuple[re.Pattern[str], dict[str, frozenset[str]]]) -> frozenset[str]:

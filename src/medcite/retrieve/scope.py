@@ -275,7 +275,7 @@ def _other_names(item: str) -> list[tuple[str, str]]:
 _CONDITION_HEAD = re.compile(r"(?i)(?:disease|syndrome|disorder|fracture|cough|failure|insufficiency|dysfunction|"
                              r"infection|tumou?r|"
                              r"cancer|carcinoma|sarcoma|lymphoma|leuka?emia|palsy|deficiency|spasms|stenosis|"
-                             r"[a-z]+itis|[a-z]+osis|[a-z]+a?emia|[a-z]+pathy|[a-z]+toxicity)s?$")
+                             r"[a-z]+itis|[a-z]+osis|[a-z]+a?emia|[a-z]+pathy|[a-z]+toxicity|[a-z]{3,}oma)s?$")
 
 
 @functools.cache

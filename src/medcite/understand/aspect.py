@@ -39,6 +39,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:won'?t|will not|doesn'?t|does not|don'?t) (?:cover|pay for)|not covered|can'?t afford|unavailable|"
         r"not available|(?:in )?shortage|back-?ordered|"
         r"switch(?:ed|ing)? to|add-?on|"
+        # "can we switch him to Ozurdex?"
+        r"(?:can|could|should|shall|do) (?:i|we|you) (?:switch|change|move) (?:him|her|them|it|the patient|pt) "
+        r"(?:over )?(?:to|onto)\b|"
         # "what do we switch his feeds to?", "what can I change her to?"
         r"(?:what|which \w+) (?:do|should|can|could|would) (?:i|we|you) (?:switch|change|swap|move|convert) "
         r"(?:[\w'-]+ ){0,3}(?:to|onto)\b|next (?:best )?(?:med|medication|drug|step|option|line|agent|regimen|choice|abx|"
@@ -125,7 +128,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"need\b[^?]{0,40}\b(?:when|time|from here)\b|\bneed (?:lfts?|labs?|bloods?|u&es?|tfts?|levels?)\b|"
         r"\bfollow (?:the )?(?:drug )?(?:levels?|labs?|bloods?)\b|"
         r"\bhow often\b.{0,60}\b(?:check\w*|test\w*|measur\w*|monitor\w*|repeat\w*|screen\w*|assess\w*|seen|"
-        r"review\w*|done|performed|(?:re-?)?weigh\w*|re-?assess\w*|re-?check\w*|scan\w*|image|imaged|follow\w*|"
+        r"review\w*|done|performed|(?:re-?)?weigh\w*|re-?assess\w*|re-?check\w*|(?:re-?)?scan\w*|(?:re-?)?image|"
+        r"(?:re-?)?imaged|follow\w*|"
         # "how often do I bring him back to clinic for bloods?", "how often should she come back?"
         r"bring (?:him|her|them|the patient|pt) back|(?:come|comes|coming|be) back|see (?:him|her|them)|bloods?|labs?)\b|"
         # "when should pressure ulcer risk be assessed?": the timing of a check
@@ -158,6 +162,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\bnow or (?:wait|later)\b|\bwait (?:longer|and see)\b|"
         # "do we sit tight for the results or act on the Doppler now?", "do we stent this now or not?"
         r"\b(?:sit tight|wait|hold off|watch)\b[^?]{0,60}\bor (?:act|intervene|treat|proceed|go ahead|operate)\b|"
+        # "start a Pavlik now or just watch?": act now, or watch
+        r"\bnow,? or (?:just |simply )?(?:watch|wait|observe|monitor|leave (?:it|him|her|them))\b|"
         r"\b(?:do|should|shall|would) (?:i|we|you) [\w-]+ (?:this|it|him|her|them)(?: now)? or not\b|"
         # "is there an EF below which ASV is a no-go?"
         r"\b(?:an?|what|which|the) [\w-]+ (?:below|above|under|over|beyond) which\b|"
@@ -246,7 +252,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:first|1st|initial) (?:step|line|option|choice|treatment|tx|move)\b|"
         # "is that worth starting just to prevent fractures?": whether to use it at all
         r"\b(?:is|are) (?:that|this|it|they|those|these) (?:\w+ )?worth (?:starting|doing|trying|giving|using|booking|"
-        r"taking|it)\b",
+        r"taking|it)\b|"
+        # "is WBRT worth it or do we just go comfort-focused?"
+        r"\b(?:is|are) (?:(?:a|an|the) )?[\w/-]+(?: [\w/-]+)? (?:really |even )?worth (?:it|doing|trying|giving|starting)\b",
         re.I)),
     # "SSRI or SNRI?", "D5 1/2NS or D5NS?", "glargine or detemir for the basal?": a choice between
     # two treatments named in a word or two each; "is X ok or should it be Y?" the same choice.
@@ -260,12 +268,11 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     ("first-line", re.compile(
         r"^\W*(?:reversal|antidote|treatment|tx|management|mgmt|plan|abx|antibiotics?|analgesia|pain control|"
         r"anticoagulation choice|best (?:tx|rx))(?: here| now| first)?\s*\?\s*$", re.I)),
-    # A bare question of one or two words ("transfuse?", "lyse here?") asks whether to act - when
-    # nothing more specific matched.
-    ("threshold", re.compile(
-        r"^\W*(?!(?:which|what|how|when|who|why)\b)(?:(?!(?:dose|doses|dosing|rate)\b)\w+[- ]?){1,2}"
-        r"(?: here| now| first)?\s*\?\s*$", re.I)),
 )
+# A bare question of one or two words ("transfuse?", "lyse here?") asks whether to act - when
+# nothing more specific matched ("what do I send to confirm - western blot?" asks for a test).
+_BARE_QUESTION = re.compile(r"^\W*(?!(?:which|what|how|when|who|why)\b)(?:(?!(?:dose|doses|dosing|rate)\b)\w+[- ]?){1,2}"
+                            r"(?: here| now| first)?\s*\?\s*$", re.I)
 # Words that name treatment without asking for a choice ("how long should treatment be
 # continued"): a first-line question only when nothing more specific is asked.
 _TREATMENT_WORDS = re.compile(r"\b(?:treat\w*|manag\w*|therap\w*|tx|mgmt|rx|recommended)\b", re.I)
@@ -286,6 +293,8 @@ def asked_aspects(question: str) -> tuple[Aspect, ...]:
     for how long" asks for a duration and a first-line choice); ("general",) when none."""
     text = " ".join((question or "")[:2000].split())
     found = tuple(dict.fromkeys(aspect for aspect, pattern in _RULES if pattern.search(text)))
+    if _BARE_QUESTION.search(text) and "threshold" not in found:
+        found = (*found, "threshold")
     # "how much vit D should I give?" asks for a dose, "which inhaler should I start?" for a
     # choice, though "should I give / start" alone asks whether to.
     for aspect, cue in (("starting-dose", _DOSE_ASKED), ("first-line", _CHOICE_ASKED)):

@@ -81,6 +81,8 @@ class Frame:
     ask_names_subject: bool = True
     # "which med do I start?", "wants a tablet": a drug is asked for, not any treatment
     asks_for_drug: bool = False
+    # "first test to look for a pheo?", "what do we do initially?": the first step is asked for
+    asks_first: bool = False
     # What the vignette shows without naming it: conditions its lab values and vital signs
     # imply ("Na 116": hyponatremia) and the patient's group when the words are not written
     # (a 6-week-old: infants; G1 at 30 weeks: pregnancy). Guidelines are indexed by these names.
@@ -787,6 +789,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # describes ("steroids?" or "ok to watch and wait?" leans on the history's condition).
         ask_names_subject=ask_names_subject or not (focus_keys or focus_drugs or len(own_words) >= 2),
         asks_for_drug=aspect in ("first-line", "alternative") and bool(_ASKS_FOR_DRUG.search(q[qs:qe] or q[a:b])),
+        asks_first=bool(_ASKS_FIRST.search(q[qs:qe] or q[a:b])),
         terms=tuple(terms), focus_terms=focus_terms,
         query=query[:1000], expanded=expanded, condition_keys=tuple(seen_keys),
         # A clause that names nothing ("what now?") leaves the whole question in focus (but for a
@@ -913,7 +916,10 @@ _PLAIN = r"(?:with|without|where|against|after|before|from|into|have|having|peop
          r"patients|settings?|routine|about|other|their|which|what|when|should|during|among|while)"
 # Words that end the name of a condition ("Kikuchi disease", "Kounis syndrome").
 _HEADS = r"(?:disease|syndrome|disorder|infection|fever|virus|deficiency|tumou?r|cancer|carcinoma|lymphoma|" \
-         r"[a-z]+itis|myopathy|neuropathy|dystrophy|anemia|anaemia|sarcoma|palsy|sign|toxicity|[a-z]+osis)"
+         r"[a-z]+itis|myopathy|neuropathy|dystrophy|anemia|anaemia|sarcoma|palsy|sign|toxicity|[a-z]+osis|" \
+         r"aneurysms?|infarcts?|fistula[es]?|dissections?|abscess(?:es)?|hernias?)"
+# Conditions named by where they are ("popliteal aneurysm", "splenic infarct")
+_SITED_HEADS = r"(?:aneurysms?|infarcts?|fistula[es]?|dissections?|abscess(?:es)?|hernias?)"
 _NAME = re.compile(
     rf"\b({_SPECIES}"  # a species: "Candida auris", "C. auris"
     rf"|[A-Z][\w'-]*(?:[- ][A-Z][\w'-]*)*(?:\s+{_HEADS})?"  # a name: "Kikuchi disease", "MIS-C", "VEXAS"
@@ -922,6 +928,10 @@ _NAME = re.compile(
 
 _ASKS_FOR_DRUG = re.compile(r"\b(?:meds?|medications?|medicines?|drugs?|tablets?|tabs|pills?|pharmacolog\w*|"
                             r"prescri\w+)\b", re.I)
+
+# "first test", "initial workup", "what do I do first?" (not "first episode", "first trimester")
+_ASKS_FIRST = re.compile(r"\b(?:first|initial(?:ly)?)\b(?![- ](?:episodes?|trimester|pregnancy|degree|time|visit|dose|child|"
+                         r"born|year|week|day|month|line))", re.I)
 
 # Aspects that ask how a treatment is given: its dose, titration, course or end.
 _DRUG_ASPECTS = frozenset({"starting-dose", "titration", "duration", "stop"})
@@ -968,7 +978,7 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
         queried = focus[:m.start(1)].rstrip().endswith("?")  # "?EVALI": the working diagnosis
         if re.fullmatch(r"[A-Z]{2,5}(?:s|\d{1,2}[a-z]?)?", name) and not head and not queried:
             continue  # an acronym the tables do not know ("BPO", "CKD4") is shorthand, not a new disease
-        if has_condition and not (species or (head and name[:1].isupper())):
+        if has_condition and not (species or (head and name[:1].isupper()) or _site_variant(words, occurs)):
             continue  # "Vanderbilts c/w ADHD": the condition is what the question is about
         if not (head or species or first[:1].isupper() or "-" in first):
             continue  # ordinary lower-case words are the question's wording, not a name
@@ -1045,6 +1055,24 @@ _STATED_ONE = re.compile(r"(?:\s[-–—]+\s*|->\s*|→\s*|\bdx(?:'d)?(?: (?:of|
 
 
 _CONCLUDED = re.compile(r"(?:,|;)\s*so\s+((?:[a-z][a-z'-]{2,}\s+){1,2}[a-z][a-z'-]{3,})\s*[.;]", re.I)
+
+
+# Words that say how big, on which side, how many or how sure: they qualify any condition and
+# make no variant of it ("small aneurysm", "bilateral effusions").
+_SIZE_SIDE = frozenset("small large big tiny huge giant left right bilateral unilateral single multiple solitary "
+                       "known suspected presumed incidental symptomatic asymptomatic stable unstable ruptured "
+                       "untreated treated residual".split())
+
+
+def _site_variant(words: list[str], occurs: Callable[[str], bool]) -> bool:
+    """Two lower-case words naming where a known kind of condition is ("popliteal aneurysms")
+    that no indexed passage holds together: a variant the index does not cover, however well
+    it covers the condition elsewhere (abdominal aortic aneurysm)."""
+    if len(words) != 2 or not re.fullmatch(_SITED_HEADS, words[1], re.I):
+        return False
+    site = words[0].lower()
+    return (site.isalpha() and len(site) >= 5 and site not in _SIZE_SIDE and site not in _WORKING_QUALIFIERS
+            and site not in CHATTER and occurs(site) and not occurs(" ".join(words)))
 
 
 def _stated_diagnosis(question: str, occurs: Callable[[str], bool]) -> str:
