@@ -13,7 +13,10 @@ as a general rule:
   Ozurdex?" (an alternative); a bare last question ("- western blot?") asks whether to act only when
   nothing more specific is asked;
 - a condition named by a site no indexed passage pairs it with ("popliteal aneurysms") is not
-  covered, however well the index covers the condition elsewhere.
+  covered, however well the index covers the condition elsewhere;
+- a working diagnosis said as "looks like first bite syndrome", "calls it a Kennedy terminal ulcer"
+  or "labelled it Lynch-like syndrome", or a short form stated as the diagnosis ("dx FPIES to
+  rice"), is not covered when no indexed passage names it.
 """
 
 from __future__ import annotations
@@ -98,3 +101,29 @@ def test_a_condition_at_a_site_no_source_names_is_not_covered() -> None:
     small = understand("70M, small aneurysm on the scan, how often do we rescan the small aneurysms?",
                        occurs=lambda w: "small aneurysm" not in w.lower())
     assert small.unknown == "", small.unknown
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("47F, 4 mo after L deep-lobe parotid surgery, sharp cramping pain with the first mouthful of each meal. looks "
+     "like first bite syndrome - what's first-line tx?", "first bite syndrome"),
+    ("41M welder, cutting galvanised pipe yday, T 38.7, metallic taste. looks like metal fume fever - when can he go "
+     "back on the tools?", "metal fume fever"),
+    ("93F, actively dying, new purple-black patch over the sacrum. night nurse calls it a Kennedy terminal ulcer - "
+     "how long from one of these appearing to death?", "Kennedy terminal ulcer"),
+    ("10-mo girl, repetitive vomiting ~2 h after rice porridge, goes grey + floppy. dx FPIES to rice. how long do we "
+     "keep her off it?", "FPIES"),
+])
+def test_a_working_diagnosis_no_source_names(question: str, name: str) -> None:
+    absent = {name.lower(), *(" ".join(name.lower().split()[i:]) for i in range(1, len(name.split())))}
+    frame = understand(question, occurs=lambda w: w.lower() not in absent)
+    # (without the lexicon, "terminal ulcer" is read from the asking clause first: either names it)
+    assert frame.unknown and frame.unknown.lower() in name.lower(), frame.unknown
+    # one the index holds is no unknown
+    assert understand(question, occurs=lambda w: True).unknown == ""
+
+
+def test_a_short_form_the_tables_expand_is_known() -> None:
+    # "dx ARDS": the curated table knows it, so it is not taken for an unindexed diagnosis
+    frame = understand("ICU: 60M, bilateral infiltrates, P/F 150, dx ARDS. what tidal volume?",
+                       occurs=lambda w: w != "ARDS")
+    assert frame.unknown == "", frame.unknown

@@ -766,7 +766,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                                                          set(analyze(w)) <= negated}
         unknown = _absent_substance(masked, known_abbrev | told, occurs)
     if occurs and not unknown:
-        unknown = _stated_diagnosis(q, occurs)
+        unknown = _stated_diagnosis(q, occurs, known_abbrev)
     if occurs and not unknown:
         unknown = _named_variant(q, names, occurs)
     if occurs and not unknown and re.search(r"\b(?:those|these|them|it|this|that)\b", q[a:b], re.I):
@@ -917,7 +917,7 @@ _PLAIN = r"(?:with|without|where|against|after|before|from|into|have|having|peop
 # Words that end the name of a condition ("Kikuchi disease", "Kounis syndrome").
 _HEADS = r"(?:disease|syndrome|disorder|infection|fever|virus|deficiency|tumou?r|cancer|carcinoma|lymphoma|" \
          r"[a-z]+itis|myopathy|neuropathy|dystrophy|anemia|anaemia|sarcoma|palsy|sign|toxicity|[a-z]+osis|" \
-         r"aneurysms?|infarcts?|fistula[es]?|dissections?|abscess(?:es)?|hernias?)"
+         r"aneurysms?|infarcts?|fistula[es]?|dissections?|abscess(?:es)?|hernias?|ulcers?|entrapment)"
 # Conditions named by where they are ("popliteal aneurysm", "splenic infarct")
 _SITED_HEADS = r"(?:aneurysms?|infarcts?|fistula[es]?|dissections?|abscess(?:es)?|hernias?)"
 _NAME = re.compile(
@@ -1038,7 +1038,9 @@ def _absent_product(text: str, known_abbrev: set[str], occurs: Callable[[str], b
 
 # the diagnosis a vignette states: "core bx: … IGRA neg -> idiopathic granulomatous mastitis."
 # ("SLT thinks sarcopenic dysphagia": a working diagnosis said by whoever made it)
+# ("looks like first bite syndrome", "calls it a Kennedy terminal ulcer": a working diagnosis)
 _STATED = re.compile(r"(?:->|=>|→|\bdx(?:'d)?(?: (?:of|with|as))?|\bdiagnosed (?:with|as)|\bc/w|\bconsistent with|"
+                     r"\b(?:looks?|sounds?|seems?) like(?: an?)?|\b(?:calls?|called|labell?ed) (?:it|this)(?: as)?(?: an?)?|"
                      r"\b(?:thinks?|suspects?|suspected|wonders? about|query|querying)(?: (?:it'?s|this is|it is))?)\s+"
                      r"((?:[a-z][a-z'-]+\s+){1,3}(?:" + _HEADS + r"|[a-z]+(?:phagia|plegia|algia|pathy)))(?![\w-])", re.I)
 
@@ -1075,8 +1077,14 @@ def _site_variant(words: list[str], occurs: Callable[[str], bool]) -> bool:
             and site not in CHATTER and occurs(site) and not occurs(" ".join(words)))
 
 
-def _stated_diagnosis(question: str, occurs: Callable[[str], bool]) -> str:
-    """The diagnosis the vignette states (after "->", "dx", "c/w") when no indexed passage names it,
+# ... or as a short form the tables do not know: "dx FPIES to rice."
+_STATED_SHORT = re.compile(r"(?:->|=>|→|\bdx(?:'d)?(?: (?:of|with|as))?|\bdiagnosed (?:with|as)|\bc/w|"
+                           r"\b(?:looks?|sounds?|seems?) like(?: an?)?)\s+([A-Z][A-Z0-9-]{2,7})s?(?![\w-])")
+
+
+def _stated_diagnosis(question: str, occurs: Callable[[str], bool],
+                      known_abbrev: set[str] | frozenset[str] = frozenset()) -> str:
+    """The diagnosis the vignette states (after "->", "dx", "c/w", "looks like") when no indexed passage names it,
     nor its head with the word before it: "idiopathic granulomatous mastitis" is not the
     "granulomatous disease" the index holds, and its treatment is not that disease's. (A name the
     index holds with a describing word left off - "acute otitis media" as "otitis media" - is
@@ -1095,6 +1103,9 @@ def _stated_diagnosis(question: str, occurs: Callable[[str], bool]) -> str:
             return m.group(1)
     for m in _STATED_ONE.finditer(question[:4000]):
         if not _indexed_form(m.group(1).lower(), occurs):
+            return m.group(1)
+    for m in _STATED_SHORT.finditer(question[:4000]):
+        if m.group(1) not in known_abbrev and not occurs(m.group(1)):
             return m.group(1)
     return ""
 
