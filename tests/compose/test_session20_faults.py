@@ -16,18 +16,31 @@ as a general rule:
   covered, however well the index covers the condition elsewhere;
 - a working diagnosis said as "looks like first bite syndrome", "calls it a Kennedy terminal ulcer"
   or "labelled it Lynch-like syndrome", or a short form stated as the diagnosis ("dx FPIES to
-  rice"), is not covered when no indexed passage names it.
+  rice"), is not covered when no indexed passage names it;
+- set N's findings that name their condition (central chest tightness at rest, a knee that aches
+  with use and stiffens briefly, an infant's Ortolani and Barlow tests, a vaginal wall coming down,
+  a leg with no Doppler signal and fixed mottling); "trop", "hs-TnT", "ASA 2" (a physical status,
+  not aspirin) and "propofol + remi TCI" (a target-controlled infusion, not a calcineurin
+  inhibitor) as bedside notes write them; a word negated in the telling but written again outside
+  it is asked about ("ECG no ischaemic changes, hs-TnT 9 … when do I repeat the trop?"); a bare
+  question after a dash names what its clause asks ("what do I send to confirm - western blot?");
+  "do I need a processed EEG monitor on?" asks about monitoring; a "Rationale:" is no bottom line;
+- a sentence restricted to a range of a measurement the patient's value is outside ("PMN 410/mm3"
+  and "… PMN counts less than 250 cells/mm3 …") is another patient's recommendation.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from medcite.compose.judge import bottom_line_material
 from medcite.compose.select import _abbreviations_used, _stands_for
 from medcite.retrieve.scope import Scope, condition_phrases
 from medcite.understand.aspect import asked_aspects
+from medcite.understand.findings import named_by_signs
 from medcite.understand.frame import understand
-from medcite.understand.populations import speaks_of_others
+from medcite.understand.populations import speaks_of_others, value_conflict
+from medcite.understand.vignette import expand_shorthand
 
 _HEAD = ("For patients (adults and children) who have sustained a head injury with no other indications "
          "for a CT head scan and who are having warfarin treatment, perform a CT head scan within 8 hours "
@@ -127,3 +140,79 @@ def test_a_short_form_the_tables_expand_is_known() -> None:
     frame = understand("ICU: 60M, bilateral infiltrates, P/F 150, dx ARDS. what tidal volume?",
                        occurs=lambda w: w != "ARDS")
     assert frame.unknown == "", frame.unknown
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("ED: 54M, 45 min of central chest tightness at rest this morning, pain-free since", "acute chest pain"),
+    ("58F, BMI 31, 8 mo of R knee ache - worse on stairs and after walking the dog, stiff ~10 min when she gets up",
+     "osteoarthritis"),
+    ("baby hip clinic: 3-week-old girl, frank breech. Ortolani + Barlow neg both sides", "developmental dysplasia of the hip"),
+    ("76F, 1 yr of dragging + a lump at the entrance. anterior vaginal wall comes down to the hymen on straining",
+     "pelvic organ prolapse"),
+    ("foot + lower calf mottled with fixed staining that doesn't blanch, no arterial or venous Doppler signal at the ankle",
+     "acute lower-extremity ischemia"),
+])
+def test_findings_of_set_n(text: str, name: str) -> None:
+    assert name in named_by_signs(text), named_by_signs(text)
+
+
+@pytest.mark.parametrize("text", [
+    "58F, chest wall tender after a fall",  # no chest pain as the ED tells it
+    "knee swollen, hot and red since yesterday, can't weight bear",  # a hot joint, not a worn one
+    "hip pain in a 70M walking with a stick",  # no stiffness told
+])
+def test_findings_that_name_none_of_these(text: str) -> None:
+    assert not {"acute chest pain", "osteoarthritis", "developmental dysplasia of the hip"} & set(named_by_signs(text))
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("hs-TnT on arrival 9 ng/L. when do I repeat the trop?", "high-sensitivity troponin T on arrival 9 ng/L. when do I "
+     "repeat the troponin?"),
+    ("pre-op: 48F, ASA 2, for lap chole", "pre-op: 48F, physical status class 2, for cholecystectomy"),
+    ("plan is TIVA (propofol + remi TCI). or just go on the TCI targets?",
+     "plan is TIVA (propofol + remi target-controlled infusion). or just go on the target-controlled infusion targets?"),
+    # a topical calcineurin inhibitor where nothing speaks of an anaesthetic
+    ("7yo, AD on the face, steroid-phobic mum. TCI ok?", "7yo, AD on the face, steroid-phobic mum. TCI ok?"),
+    ("tropical sprue", "tropical sprue"),
+])
+def test_bedside_shorthand_of_set_n(text: str, written: str) -> None:
+    assert expand_shorthand(text) == written
+
+
+def test_a_word_written_again_outside_its_negation_is_asked_about() -> None:
+    frame = understand("ED: 54M, central chest tightness at rest, ECG no ischaemic changes, hs-TnT on arrival 9 ng/L. "
+                       "can he go home on that one value or when do I repeat the trop?")
+    assert "troponin" in frame.terms, frame.terms
+
+
+def test_a_bare_question_after_a_dash_names_what_the_clause_asks() -> None:
+    assert understand("26M MSM, fingerprick POCT just came up reactive, feels well. what do I send to confirm - "
+                      "western blot?").aspect == "diagnosis"
+    # a bare question of its own asks whether to act
+    assert understand("30M TB meningitis, fully sensitive. how long is the total course? steroids?").aspect != "diagnosis"
+    assert asked_aspects("do I need a processed EEG monitor (BIS/entropy) on, or just go on HR/BP?")[0] == "monitoring"
+
+
+def test_a_rationale_is_no_bottom_line() -> None:
+    assert not bottom_line_material("Rationale: Previously, supplemental testing (HIV-1 Western blot or HIV-1 indirect "
+                                    "immunofluorescence assay [IFA]) was recommended after a reactive rapid HIV test.")
+
+
+_SBP = "cirrhotic with ascites admitted confused, diagnostic tap PMN 410/mm3, creat 1.6, no recent abx. start abx?"
+
+
+@pytest.mark.parametrize(("question", "sentence", "conflict"), [
+    (_SBP, "Patients with ascitic fluid PMN counts less than 250 cells/mm3 (0.25 x 109/L) and signs or symptoms of "
+           "infection should receive empirical antibiotic therapy.", True),
+    (_SBP, "Patients with ascitic fluid PMN counts greater than or equal to 250 cells/mm3 (0.25 x 109/L) and clinical "
+           "suspicion of SBP should receive albumin.", False),
+    ("ED: 59F Na 116, vomiting then seizure", "In patients with Na less than 125 mmol/L and severe symptoms, give "
+     "hypertonic saline.", False),
+    ("Na 131, asymptomatic", "In patients with Na less than 125 mmol/L and severe symptoms, give hypertonic saline.", True),
+    # a hundredfold apart: other units, not compared
+    ("Hb 84 g/L, CAD", "Transfuse when Hb < 7 g/dL.", False),
+    # the patient's age is no measurement
+    ("age 70, new AF", "For patients age less than 65, aspirin alone.", False),
+])
+def test_a_range_the_patients_value_is_outside(question: str, sentence: str, conflict: bool) -> None:
+    assert value_conflict(question, sentence) is conflict

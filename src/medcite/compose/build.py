@@ -44,6 +44,7 @@ from ..understand.populations import (
     sex_conflict,
     speaks_of_others,
     title_mismatch,
+    value_conflict,
 )
 from ..understand.question import GENERIC_WORDS, QuestionFrame, frame, intent_of
 from ..understand.vignette import CHATTER
@@ -1001,6 +1002,7 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
     weeks = ctx.patient.gestation_weeks
     pool = [c for c in pool if not kind_conflict(ctx.question, c.text)
             and not normal_finding_conflict(ctx.question, c.text) and not maternity_conflict(ctx.question, c.text)
+            and not value_conflict(ctx.question, c.text)
             and not (age_conflict(age, c.text) and not mentions(c.text) & own)
             and not gestation_conflict(weeks, c.text) and not _without_named(ctx, c.text)] or pool
     # (a guideline's dosing line states a dose without a verb that directs: "Octreotide dosing for

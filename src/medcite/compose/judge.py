@@ -108,7 +108,9 @@ _NOT_A_BOTTOM_LINE = re.compile(
     # "Value judgments: …", "Intentional vagueness: …"): what it weighed, not what to do
     r"|^(?:risks?,? harms?(?:,? (?:and )?costs?)?|harms?|benefits?|benefit[- ]harm assessment|value judge?ments?|"
     r"intentional vagueness|role of patient preferences?|exclusions?|policy level|aggregate evidence quality|"
-    r"potential (?:benefits|harms))\s*:", re.I)
+    r"potential (?:benefits|harms)|"
+    # "Rationale: Previously, supplemental testing … was recommended …": why, not what to do
+    r"rationale)\s*:", re.I)
 
 
 # A sentence that says nothing without the one before it: "These could be signs of a serious

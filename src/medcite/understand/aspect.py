@@ -113,7 +113,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:stretch|extend|lengthen)\w* (?:the |his |her )?(?:dosing |dose |injection |treatment )?interval)\b", re.I)),
     ("target", re.compile(
         # ("which target has the best evidence?" for deep brain stimulation chooses a site)
-        r"\b(?:(?<!which )target\w*|goals?|aim(?:ing)? (?:for|at)|keep(?:ing)? (?:the |her |his |him |them )?[\w\s]{0,20}(?:below|under|above|between)|"
+        # (nor does a pump's setting: "the TCI targets", "target-controlled infusion")
+        r"\b(?:(?<!which )(?<!infusion )target(?!-controlled)\w*|goals?|aim(?:ing)? (?:for|at)|keep(?:ing)? (?:the |her |his |him |them )?[\w\s]{0,20}(?:below|under|above|between)|"
         r"target range|therapeutic range|how low|treat to|get (?:him|her|them|it|levels?) (?:to|below|under)|"
         r"(?:acceptable|reasonable|ideal|safe) (?:level|range|value|sats?|bp|a1c|hba1c|glucose)|"
         r"what [\w-]+ (?:is|are) (?:acceptable|reasonable)|"
@@ -124,6 +125,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\b(?:which|what) (?:bloods?|labs?|tests?) and when\b|\bat what time ?points?\b|"
         # "does she really need a day-1 post-op review tomorrow?"
         r"\b(?:need|needs|have) (?:an? |any )?(?:[\w-]+ ){0,3}(?:review|follow-?up|check-?up|recheck)\b|"
+        # "do I need a processed EEG monitor on?"
+        r"\bneed (?:an? |any )?(?:[\w-]+ ){0,3}monitor(?:s|ing)? (?:on|for|during|in)\b|"
         r"\b(?:which|what) (?:[\w-]+ )?(?:bloods?|labs?|tests?) (?:does|do|should|will) (?:she|he|they|the patient|pt) "
         r"need\b[^?]{0,40}\b(?:when|time|from here)\b|\bneed (?:lfts?|labs?|bloods?|u&es?|tfts?|levels?)\b|"
         r"\bfollow (?:the )?(?:drug )?(?:levels?|labs?|bloods?)\b|"
@@ -281,6 +284,13 @@ _TREATMENT_WORDS = re.compile(r"\b(?:treat\w*|manag\w*|therap\w*|tx|mgmt|rx|reco
 _NOW_OR_LATER = re.compile(r"\bnow or (?:wait|later)\b", re.I)
 _DOSE_ASKED = re.compile(r"\bhow much\b|\bwhat dose\b|\bdose of\b", re.I)
 _CHOICE_ASKED = re.compile(r"\bwhich (?:[\w-]+ ){0,2}(?:should|do|would|to|is|are)\b", re.I)
+
+
+def only_a_bare_question(text: str) -> bool:
+    """Whether ``text`` is a bare question of a word or two ("western blot?") and no more
+    specific aspect is asked in it: what it asks is read from the clause it closes."""
+    text = " ".join((text or "")[:2000].split())
+    return bool(_BARE_QUESTION.search(text)) and not any(pattern.search(text) for _, pattern in _RULES)
 
 
 def asked_aspect(question: str) -> Aspect:

@@ -256,6 +256,25 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\b(?:call|label|class(?:ify|ed)|diagnos\w*|count(?:s|ed)? as|consider(?:ed)?|deem(?:ed)?) (?:her|him|them|the patient|"
      r"pt|this|that|someone|a patient )?\s*(?:as )?frail\b|\bfrail(?:ty)? (?:criteria|phenotype|assessment|screen\w*|index|"
      r"scale|score|syndrome)\b", "frailty"),
+    # chest pain as the ED tells it: "45 min of central chest tightness at rest"
+    (r"\b(?:central|retrosternal|crushing|substernal)\b[^.;?]{0,20}\bchest (?:pain|tightness|pressure|heaviness|"
+     r"discomfort)\b|\bchest (?:pain|tightness|pressure|heaviness)\b[^.;?]{0,30}\b(?:at rest|on exertion)\b",
+     "acute chest pain"),
+    # a joint's pain that comes with use, and brief morning stiffness: "R knee ache - worse on stairs
+    # and after walking the dog, stiff ~10 min when she gets up"
+    (r"\b(?:knee|hip|hand|thumb)s? (?:pain|ache|aching|sore)\b[^?]{0,80}\b(?:worse (?:on|with|after|going)|"
+     r"(?:on|with|after) (?:stairs|walking|activity|use))\b[^?]{0,80}\bstiff\w*", "osteoarthritis"),
+    # an infant's hips examined or scanned: "Ortolani + Barlow neg", "Graf alpha 55°", "baby hip clinic"
+    (r"\b(?:Ortolani|Barlow|Graf (?:alpha|type|angle|class)|baby hip (?:clinic|check|scan)|hip (?:dysplasia|"
+     r"instability|click\w*) in (?:a |an |the )?(?:baby|newborn|infant|neonate))\b", "developmental dysplasia of the hip"),
+    # a vaginal wall or the cervix coming down: "anterior vaginal wall comes down to the hymen on straining"
+    (r"\b(?:anterior|posterior|vaginal|apical)\b[^.;?]{0,20}\bwalls? (?:comes? down|descen\w+|bulg\w+|prolaps\w+)|"
+     r"\b(?:lump|bulge) (?:at|in|coming (?:out of|down)) (?:the )?(?:vaginal )?(?:entrance|introitus|vagina)\b|"
+     r"\bcervix (?:comes? down|descends|visible at the introitus)\b", "pelvic organ prolapse"),
+    # a leg that has lost its circulation: no Doppler signal, fixed mottling, a paralysed foot
+    (r"\bno (?:arterial )?(?:or venous )?Doppler signals?\b|\b(?:fixed (?:mottling|staining)|non-?blanching "
+     r"mottl\w+)\b|\b(?:leg|foot|limb|calf)\b[^?]{0,60}\b(?:cold|pale|pulseless)\b[^?]{0,60}\b(?:numb|paralys\w+|"
+     r"can'?t move)\b", "acute lower-extremity ischemia"),
     # an organism in a joint replacement ("MSSA in her L TKA"): a prosthetic joint infection
     (r"\b(?:MSSA|MRSA|S\. ?aureus|staph\w*|strep\w*|enterococc\w*|CoNS|E\. ?coli|pseudomonas|cutibacterium)\b[^.;?]{0,40}"
      r"\b(?:TKA|THA|TKR|THR|(?:knee|hip|shoulder) (?:replacement|arthroplasty)|arthroplasty|prosthetic (?:joint|knee|hip))\b",

@@ -27,7 +27,7 @@ from ..retrieve.analyze import analyze
 from ..retrieve.query import ExpandedQuery, expand
 from ..retrieve.scope import ScopeIndex
 from ..types import PatientContext
-from .aspect import Aspect, alternative_reasons, asked_aspects
+from .aspect import Aspect, alternative_reasons, asked_aspects, only_a_bare_question
 from .findings import implied_conditions, measured_condition_names, measured_conditions, named_by_signs
 from .vignette import CHATTER, ask_clause, clauses, detail_spans, expand_shorthand, last_question
 
@@ -617,8 +617,10 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     generic_all = generic | frozenset(analyze(" ".join(CHATTER)))
     # Relevance terms come from the words as typed: an expansion is another form of its
     # abbreviation (``concepts`` pairs them), not a concept of its own.
+    # (a word negated in the telling but written again outside it is asked about: "ECG no ischaemic
+    # changes, hs-TnT 9 … when do I repeat the trop?")
     content = [t for t in analyze(masked) if t not in generic_all and not t.isdigit() and len(t) > 1
-               and t not in negated and t not in _PREFIXES]
+               and (t not in negated or t in affirmed) and t not in _PREFIXES]
     # An abbreviation the asking clause writes in capitals that reads as a common word ("book
     # therapeutic US sessions": ultrasound, not "us") is asked about by what it stands for.
     spelled = [t for surface, long in expanded.abbreviations
@@ -639,6 +641,12 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     # schedule?" asks for monitoring), else with the clause it leans on, else anywhere.
     qs, qe = last_question(q)
     aspects = asked_aspects(q[qs:qe]) if qe else ("general",)
+    if (qe and re.search(r"[-–—:]\s*$", q[:qs]) and only_a_bare_question(q[qs:qe])
+            and asked_aspects(q[a:b]) != ("general",)):
+        # "what do I send to confirm - western blot?": a bare question after a dash names what the
+        # clause asks (a bare question of its own - "… how long is the total course? steroids?" -
+        # asks whether to give them)
+        aspects = asked_aspects(q[a:b])
     if aspects == ("general",):
         aspects = asked_aspects(q[a:b])
     if aspects == ("general",):

@@ -248,6 +248,46 @@ def normal_finding_conflict(question: str, sentence: str) -> bool:
     return False
 
 
+# A measurement the question states: "PMN 410/mm3", "plt 35k", "Na 116", "eGFR 28" (the name, then
+# its value; "k" for thousands).
+_STATED_VALUE = re.compile(r"(?<![\w-])([A-Za-z][A-Za-z0-9-]{1,11})\s?(?:of |= ?|: ?|was |is |now |at |~ ?)?"
+                           r"(\d+(?:\.\d+)?)(k\b)?(?![\d.:/]*\d)(?!\s?(?:mg|mcg|g|units?|iu|ml|mL|tabs?|x|y|yo|yrs?|"
+                           r"years?|wks?|weeks?|d|days?|mo|months?|h|hrs?|hours?|min)\b)")
+# ... and the range a sentence restricts itself to: "PMN counts less than 250 cells/mm3", "a
+# platelet count ≥ 50 × 10⁹/L"
+_BOUND = (r"(?:\w+\s){0,2}?(?:of\s)?(less than or equal to|less than|lower than|below|under|fewer than|<|≤|=<|"
+          r"greater than or equal to|at least|≥|>=|greater than|more than|higher than|above|over|exceeding|>)\s?"
+          r"(\d+(?:[.,]\d+)?)")
+_BELOW = frozenset({"less than", "lower than", "below", "under", "fewer than", "<"})
+_AT_MOST = frozenset({"less than or equal to", "≤", "=<"})
+_AT_LEAST = frozenset({"greater than or equal to", "at least", "≥", ">="})
+# Bare words that name no measurement ("age 70" is the patient's age; "grade 3", "stage 2" kinds)
+_NOT_MEASURED = frozenset("age aged grade stage type class day days week weeks year years g p gravida para "
+                          "since for in on at x and or".split())
+
+
+def value_conflict(question: str, sentence: str) -> bool:
+    """True when the sentence is restricted to a range of a measurement that the question states a
+    value outside of ("PMN 410/mm3" and "Patients with ascitic fluid PMN counts less than 250
+    cells/mm3 …"): another patient's recommendation. Values a hundredfold apart are taken for
+    other units and compared no further."""
+    low = sentence[:2000]
+    for m in _STATED_VALUE.finditer(question[:4000]):
+        name = m.group(1)
+        if name.lower() in _NOT_MEASURED or name.isdigit():
+            continue
+        value = float(m.group(2)) * (1000 if m.group(3) else 1)
+        for b in re.finditer(rf"(?<![\w-]){re.escape(name)}s?\b\s?" + _BOUND, low, re.I):
+            op, bound = b.group(1).lower(), float(b.group(2).replace(",", ""))
+            if not bound or not 0.05 <= value / bound <= 20:
+                continue
+            if ((op in _BELOW and not value < bound) or (op in _AT_MOST and not value <= bound)
+                    or (op in _AT_LEAST and not value >= bound)
+                    or (op not in _BELOW | _AT_MOST | _AT_LEAST and not value > bound)):
+                return True
+    return False
+
+
 # Groups a recommendation can be restricted to that the special-population table does not
 # cover: a sentence for people living with HIV or transplant recipients is another population's
 # for a question that names neither.

@@ -214,6 +214,20 @@ _SHORTHAND = (
     (re.compile(r"\blap appy\b|\bappy\b", re.I), "appendectomy"),
     (re.compile(r"\bex[- ]lap\b", re.I), "exploratory laparotomy"),
     (re.compile(r"\bC[- ]section\b", re.I), "cesarean section"),
+    # "ASA 2", "ASA III": the anaesthetist's physical status class, not aspirin
+    (re.compile(r"\bASA (?:grade |class |score |status |PS )?((?:I{1,3}|IV|V|[1-5])E?)\b"), r"physical status class \1"),
+    # cardiac troponin as the ED writes it: "repeat the trop", "hs-TnT 9 ng/L"
+    (re.compile(r"\b(?:hs-?c?|high-sensitivity )Tn([TI])\b"), r"high-sensitivity troponin \1"),
+    (re.compile(r"\bc?Tn([TI])\b"), r"troponin \1"),
+    (re.compile(r"\btrops?\b", re.I), "troponin"),
+)
+
+# Shorthand whose sense the rest of the text decides: (what must be written somewhere, the
+# shorthand, what it stands for there). "propofol + remi TCI … the TCI targets": a target-controlled
+# infusion, not a topical calcineurin inhibitor.
+_SHORTHAND_IN_CONTEXT = (
+    (re.compile(r"\b(?:propofol|remifentanil|remi|TIVA|anaesthe\w*|anesthe\w*)\b", re.I), re.compile(r"\bTCI\b"),
+     "target-controlled infusion"),
 )
 
 
@@ -222,6 +236,9 @@ def expand_shorthand(text: str) -> str:
     "on RA" -> "on room air", "s/p" -> "status post")."""
     for pattern, replacement in _SHORTHAND:
         text = pattern.sub(replacement, text)
+    for context, pattern, replacement in _SHORTHAND_IN_CONTEXT:
+        if context.search(text):
+            text = pattern.sub(replacement, text)
     return " ".join(text.split())
 
 
