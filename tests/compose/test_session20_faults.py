@@ -26,17 +26,25 @@ as a general rule:
   question after a dash names what its clause asks ("what do I send to confirm - western blot?");
   "do I need a processed EEG monitor on?" asks about monitoring; a "Rationale:" is no bottom line;
 - a sentence restricted to a range of a measurement the patient's value is outside ("PMN 410/mm3"
-  and "… PMN counts less than 250 cells/mm3 …") is another patient's recommendation.
+  and "… PMN counts less than 250 cells/mm3 …") is another patient's recommendation;
+- whether tests are needed "to confirm before I label it" asks how to diagnose; the chosen
+  guideline's section for the asked aspect ("Diagnosis") joins the candidates however few of the
+  question's other words it shares.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from datapath import ngc_store
+from medcite.compose.build import _siblings
 from medcite.compose.judge import bottom_line_material
 from medcite.compose.select import _abbreviations_used, _stands_for
 from medcite.retrieve.scope import Scope, condition_phrases
 from medcite.understand.aspect import asked_aspects
+from medcite.understand.concepts import Concept
 from medcite.understand.findings import named_by_signs
 from medcite.understand.frame import understand
 from medcite.understand.populations import speaks_of_others, value_conflict
@@ -216,3 +224,30 @@ _SBP = "cirrhotic with ascites admitted confused, diagnostic tap PMN 410/mm3, cr
 ])
 def test_a_range_the_patients_value_is_outside(question: str, sentence: str, conflict: bool) -> None:
     assert value_conflict(question, sentence) is conflict
+
+
+_OA = ("GP: 58F, BMI 31, 8 mo of R knee ache - worse on stairs and after walking the dog, stiff ~10 min when she gets "
+       "up, no swelling or warmth. voltarol gel helping a bit. do I need a knee XR + ESR/CRP/RF to confirm before I "
+       "label it, or is the hx enough?")
+
+
+def test_whether_tests_are_needed_to_confirm_asks_how_to_diagnose() -> None:
+    assert asked_aspects(_OA)[0] == "diagnosis", asked_aspects(_OA)
+    # "is X enough?" alone still asks whether to act
+    assert asked_aspects("68M, new AF, CHA2DS2-VASc 2. is aspirin enough?")[0] == "threshold"
+
+
+def test_the_chosen_guidelines_section_for_the_asked_aspect_joins(tmp_path_factory: pytest.TempPathFactory,
+                                                                  data_dir: Path) -> None:
+    # NICE osteoarthritis (ngc:10279): "Diagnose osteoarthritis clinically without investigations if a person: …"
+    with ngc_store(("10279",), tmp_path_factory.mktemp("oa"), data_dir) as store:
+        # the question's concepts, the condition outweighed by the tests and words it names
+        found = [Concept(stem, (frozenset({stem}),), weight) for stem, weight in (
+            ("osteoarthr", 10.7), ("esr", 3.0), ("crp", 3.0), ("rf", 3.0), ("knee", 2.9), ("xr", 3.0),
+            ("confirm", 2.6), ("label", 3.0), ("diclofenac", 5.7))]
+        hits = store.passages_of("ngc:10279")[:1]
+        with_section = _siblings(store, hits, found, {"ngc:10279": 1.0}, aspect="diagnosis")
+        without = _siblings(store, hits, found, {"ngc:10279": 1.0})
+    said = [h.text for h in with_section]
+    assert any("Diagnose osteoarthritis clinically without investigations" in t for t in said), said[:5]
+    assert not any("Diagnose osteoarthritis clinically without investigations" in h.text for h in without)

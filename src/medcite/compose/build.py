@@ -153,7 +153,7 @@ def compose(
         hits = _with_listing_document(hits, ctx, retriever, store, config)
     documents = _best_documents(_reranked(hits, ctx, store), ctx.lay) if ctx.found else {}
     hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents, population=ctx.asked_population,
-                                       reasons=ctx.understood.reasons))
+                                       reasons=ctx.understood.reasons, aspect=ctx.understood.aspect))
     if ctx.lay:
         hits = _merge_hits(hits, retriever.search(query, k=10, source_types=["consumer"], snippets=False))
     ctx.timings["retrieve"] = _ms(t0)
@@ -740,7 +740,7 @@ def _asked_drug_first(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, 
 
 def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],
               documents: dict[str, float] | None = None, docs: int = 3, population: str = "",
-              reasons: frozenset[str] = frozenset()) -> list[Hit]:
+              reasons: frozenset[str] = frozenset(), aspect: str = "") -> list[Hit]:
     """The other on-topic passages of the best-ranked guidelines and labels, the documents
     chosen for the bottom line first: retrieval keeps a few passages per document for
     diversity, but a guideline's neighbouring recommendations on the same condition are
@@ -759,11 +759,28 @@ def _siblings(store: EvidenceStore, hits: Sequence[Hit], found: list[Concept],
             # "Stop metformin if the eGFR is below 30".
             if coverage(found, _passage_terms(f"{h.title} {h.section}", h.text)) >= floor:
                 out.append(h)
+            elif (i == 0 and documents and aspect in _ASPECT_SECTIONS
+                  and _ASPECT_SECTIONS[aspect].search(h.section.split(" > ")[0])
+                  and coverage(found, _passage_terms(f"{h.title} {h.section}", h.text)) >= floor / 2):
+                # the chosen guideline's section for the asked aspect ("Diagnosis" for "do I need a
+                # knee XR … to confirm …?") holds its answer, however few of the question's other
+                # words it shares
+                out.append(h)
             elif i == 0 and documents and reasons & alternative_reasons(h.text):
                 # why first-line cannot be used, named ("Chlorambucil remains suitable therapy in
                 # elderly frail patients", for "too frail for BR or DRC - a gentler option?")
                 out.append(h)
     return out
+
+
+# A guideline's top-level sections named for an asked aspect
+_ASPECT_SECTIONS = {aspect: re.compile(pattern, re.I) for aspect, pattern in (
+    ("diagnosis", r"\b(?:diagnos\w*|assessment|investigations?|testing|evaluation|work-?up|imaging)\b"),
+    ("monitoring", r"\b(?:monitoring|follow-?up|surveillance)\b"),
+    ("starting-dose", r"\b(?:dos(?:e|es|ing|age)|regimens?)\b"),
+    ("duration", r"\b(?:duration|length of (?:treatment|therapy))\b"),
+    ("stop", r"\b(?:stopping|discontinu\w+|withdrawal|cessation|deprescribing)\b"),
+)}
 
 
 def _merge_hits(first: Sequence[Hit], second: Sequence[Hit]) -> list[Hit]:

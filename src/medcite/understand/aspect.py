@@ -283,6 +283,8 @@ _TREATMENT_WORDS = re.compile(r"\b(?:treat\w*|manag\w*|therap\w*|tx|mgmt|rx|reco
 
 _NOW_OR_LATER = re.compile(r"\bnow or (?:wait|later)\b", re.I)
 _DOSE_ASKED = re.compile(r"\bhow much\b|\bwhat dose\b|\bdose of\b", re.I)
+_DIAGNOSIS_ASKED = re.compile(r"\bto (?:confirm|diagnose|make the diagnosis|rule (?:it )?(?:in|out))\b|"
+                              r"\bbefore (?:i|we|you) (?:label|call|diagnose)\b", re.I)
 _CHOICE_ASKED = re.compile(r"\bwhich (?:[\w-]+ ){0,2}(?:should|do|would|to|is|are)\b", re.I)
 
 
@@ -313,6 +315,10 @@ def asked_aspects(question: str) -> tuple[Aspect, ...]:
     # "what dose are we aiming for?" asks for a dose, not a target value
     if found[:1] == ("target",) and "starting-dose" in found and _DOSE_ASKED.search(text):
         found = ("starting-dose", *(a for a in found if a != "starting-dose"))
+    # "do I need a knee XR + ESR/CRP/RF to confirm before I label it, or is the hx enough?": whether
+    # tests are needed to make the diagnosis asks how to diagnose
+    if found[:1] == ("threshold",) and "diagnosis" in found and _DIAGNOSIS_ASKED.search(text):
+        found = ("diagnosis", *(a for a in found if a != "diagnosis"))
     if found[:1] == ("threshold",) and _NOW_OR_LATER.search(text):
         found = tuple(a for a in found if a != "first-line")  # "now or wait longer?" is when, not which
     if not found and _TREATMENT_WORDS.search(text):
