@@ -29,7 +29,10 @@ as a general rule:
   and "… PMN counts less than 250 cells/mm3 …") is another patient's recommendation;
 - whether tests are needed "to confirm before I label it" asks how to diagnose; the chosen
   guideline's section for the asked aspect ("Diagnosis") joins the candidates however few of the
-  question's other words it shares.
+  question's other words it shares;
+- "HD" beside standard-definition scopes is high-definition (the table's third sense); "just white
+  light + random bx, or do we need to dye-spray?" chooses between two ways to look (diagnosis); a
+  recommendation for "those patients grafted for PSC" is for a condition "no PSC" rules out.
 """
 
 from __future__ import annotations
@@ -42,12 +45,13 @@ from datapath import ngc_store
 from medcite.compose.build import _siblings
 from medcite.compose.judge import bottom_line_material
 from medcite.compose.select import _abbreviations_used, _stands_for
+from medcite.retrieve.query import expand
 from medcite.retrieve.scope import Scope, condition_phrases
 from medcite.understand.aspect import asked_aspects
 from medcite.understand.concepts import Concept
 from medcite.understand.findings import named_by_signs
 from medcite.understand.frame import understand
-from medcite.understand.populations import speaks_of_others, value_conflict
+from medcite.understand.populations import restricted_to_ruled_out, speaks_of_others, value_conflict
 from medcite.understand.vignette import expand_shorthand
 
 _HEAD = ("For patients (adults and children) who have sustained a head injury with no other indications "
@@ -251,3 +255,24 @@ def test_the_chosen_guidelines_section_for_the_asked_aspect_joins(tmp_path_facto
     said = [h.text for h in with_section]
     assert any("Diagnose osteoarthritis clinically without investigations" in t for t in said), said[:5]
     assert not any("Diagnose osteoarthritis clinically without investigations" in h.text for h in without)
+
+
+_UC = ("endo: 52F, UC pancolitis dx 2009, quiescent on mesalazine 2.4 g, no PSC, no previous dysplasia. due her "
+       "surveillance colonoscopy. our satellite unit only has standard-def scopes (HD list is a 4 mo wait). just white "
+       "light + random bx, or do we need to dye-spray?")
+
+
+def test_high_definition_is_a_sense_of_hd() -> None:
+    assert ("HD", "high-definition") in set(expand(_UC, None).abbreviations)
+
+
+def test_two_ways_to_look_ask_how_to_diagnose() -> None:
+    assert asked_aspects("just white light + random bx, or do we need to dye-spray?")[0] == "diagnosis"
+
+
+def test_a_group_grafted_for_a_ruled_out_condition() -> None:
+    psc = (("primari", "scleros", "cholang"),)
+    said = ("Although there are few data on prevention, it is recommended that those patients grafted for primary "
+            "sclerosing cholangitis in the presence of chronic ulcerative colitis have an annual colonoscopy.")
+    assert restricted_to_ruled_out(psc, said)
+    assert not restricted_to_ruled_out(psc, "For patients with ulcerative colitis, colonoscopy is preferred.")

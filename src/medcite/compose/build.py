@@ -1186,7 +1186,13 @@ def covered_concepts(concepts: list[Concept], terms: frozenset[str]) -> list[Con
 def _for_ruled_out(ctx: _Context, c: Candidate) -> bool:
     """The sentence (or the opening of its passage) is for people with a condition the question
     rules out ("no DM, no CKD" and "For patients with diabetes or end organ damage …")."""
-    return restricted_to_ruled_out(ctx.understood.ruled_out, c.hit.text[:c.end])
+    text = c.hit.text[:c.end]
+    u = ctx.understood
+    for surface, expansion in u.expanded.abbreviations if u.expanded else ():
+        # "no PSC" and "… patients grafted for PSC …": the short form the question expanded
+        if tuple(analyze(expansion)) in u.ruled_out and surface in text:
+            text = re.sub(rf"(?<![\w-]){re.escape(surface)}(?![\w-])", expansion, text)
+    return restricted_to_ruled_out(u.ruled_out, text)
 
 
 def _shares(concepts: list[Concept], terms: frozenset[str]) -> bool:

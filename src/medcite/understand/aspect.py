@@ -148,9 +148,11 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     # a choice between two tests ("home sleep apnea testing or does he need an in-laboratory
     # polysomnography?", "CT or MRI?") asks how to diagnose, whatever else it says
     ("diagnosis", re.compile(
-        r"\b(?:testing|tests?|study|scan|imaging|polysomnography|ultrasound|ct|mri|x-?ray|biopsy|endoscopy)\b"
+        # ("just white light + random bx, or do we need to dye-spray?": two ways to look)
+        r"\b(?:testing|tests?|study|scan|imaging|polysomnography|ultrasound|ct|mri|x-?ray|biops(?:y|ies)|bx|endoscopy|"
+        r"colonoscopy|chromoendoscopy|white[- ]light|dye[- ]?spray\w*)\b"
         r"[^.?]{0,60}\bor\b[^.?]{0,60}\b(?:testing|tests?|study|scan|imaging|polysomnography|ultrasound|ct|mri|x-?ray|"
-        r"biopsy|endoscopy)\b", re.I)),
+        r"biops(?:y|ies)|bx|endoscopy|colonoscopy|chromoendoscopy|white[- ]light|dye[- ]?spray\w*)\b", re.I)),
     ("threshold", re.compile(
         r"\b(?:threshold|cut-?off|at what (?:[\w-]+ ){0,3}?(?:level|value|point|number|count|age|bp|blood pressure|"
         r"hb|hgb|hemoglobin|haemoglobin|glucose|score|interval|concentration|saturation|sats?|spo2|inr|a1c|hba1c|ldl|"

@@ -307,8 +307,10 @@ def restricted_elsewhere(question: str, sentence: str) -> bool:
 # "For patients with diabetes or end organ damage (e.g., renal insufficiency, …), …": the group a
 # recommendation is for, named by its conditions.
 # ("Be aware that people with asthma who also have nasal polyps …": the group a remark is about)
-_WITH_GROUP = re.compile(r"\b(?:for|in|among|if|that)\s+(?:all\s+|an?\s+)?(?:patients?|people|persons?|individuals?|adults?|"
-                         r"wom[ae]n|m[ae]n|child(?:ren)?|those)\s+(?:who have|with)\s+([^.;:]{3,160})", re.I)
+# ("… recommended that those patients grafted for PSC … have an annual colonoscopy")
+_WITH_GROUP = re.compile(r"\b(?:for|in|among|if|that)\s+(?:all\s+|an?\s+|those\s+|these\s+)?(?:patients?|people|persons?|"
+                         r"individuals?|adults?|wom[ae]n|m[ae]n|child(?:ren)?|those)\s+(?:who have|with|(?:grafted|"
+                         r"transplanted|operated on|listed) for)\s+([^.;:]{3,160})", re.I)
 
 
 def _group_words(m: re.Match[str]) -> set[str]:
