@@ -32,7 +32,10 @@ as a general rule:
   question's other words it shares;
 - "HD" beside standard-definition scopes is high-definition (the table's third sense); "just white
   light + random bx, or do we need to dye-spray?" chooses between two ways to look (diagnosis); a
-  recommendation for "those patients grafted for PSC" is for a condition "no PSC" rules out.
+  recommendation for "those patients grafted for PSC" is for a condition "no PSC" rules out;
+- an imaging society's appropriateness criteria do not answer a treatment question ("… anterior
+  vaginal wall comes down … what do we offer first?"): the guideline listing the condition is
+  searched for.
 """
 
 from __future__ import annotations
@@ -42,11 +45,12 @@ from pathlib import Path
 import pytest
 
 from datapath import ngc_store
-from medcite.compose.build import _siblings
+from medcite.compose.build import ComposeConfig, _context, _siblings, _with_listing_document
 from medcite.compose.judge import bottom_line_material
 from medcite.compose.select import _abbreviations_used, _stands_for
 from medcite.retrieve.query import expand
 from medcite.retrieve.scope import Scope, condition_phrases
+from medcite.retrieve.search import Retriever, SearchConfig
 from medcite.understand.aspect import asked_aspects
 from medcite.understand.concepts import Concept
 from medcite.understand.findings import named_by_signs
@@ -276,3 +280,20 @@ def test_a_group_grafted_for_a_ruled_out_condition() -> None:
             "sclerosing cholangitis in the presence of chronic ulcerative colitis have an annual colonoscopy.")
     assert restricted_to_ruled_out(psc, said)
     assert not restricted_to_ruled_out(psc, "For patients with ulcerative colitis, colonoscopy is preferred.")
+
+
+_POP = ("gyn OPD: 76F, 58 kg, P3 (all SVDs), 1 yr of dragging + a lump at the entrance, worse by evening. exam: anterior "
+        "vaginal wall comes down to the hymen on straining, cervix well supported, no leakage. COPD (FEV1 45%), AF on "
+        "apixaban, keen to avoid an op. what do we offer first?")
+
+
+def test_an_imaging_guideline_does_not_answer_a_treatment_question(tmp_path_factory: pytest.TempPathFactory,
+                                                                   data_dir: Path) -> None:
+    # the ACR's pelvic floor imaging criteria (ngc:10460) and the SOGC's pessary update (ngc:9970), with NICE's
+    # AF guideline (ngc:10473) for the history
+    with ngc_store(("10460", "9970", "10473"), tmp_path_factory.mktemp("pop"), data_dir) as store:
+        retriever = Retriever(store, SearchConfig(on_demand=0))
+        ctx = _context(_POP, "clinician", "", None, retriever, store)
+        imaging = store.passages_of("ngc:10460")[:20]  # retrieval found the imaging criteria only
+        hits = _with_listing_document(imaging, ctx, retriever, store, ComposeConfig())
+    assert "ngc:9970" in {h.doc_id for h in hits}

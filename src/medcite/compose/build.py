@@ -562,13 +562,18 @@ def _with_listing_document(hits: list[Hit], ctx: _Context, retriever: Retriever,
     index = scopes.load(store, _generic_stems())
     # (a consumer page naming it does not answer a clinician: "… first test to look for a pheo?"
     # ranks a genetics page on hereditary paraganglioma-pheochromocytoma above the guideline)
-    clinical = {h.doc_id for h in hits if h.source_type in ("guideline", "label")}
+    # (nor does an imaging guideline answer a treatment question: "… anterior vaginal wall comes down
+    # … what do we offer first?" ranks the ACR's pelvic floor imaging criteria first)
+    treating = u.aspect in ("first-line", "alternative", "starting-dose")
+    clinical = {h.doc_id for h in hits if h.source_type in ("guideline", "label")
+                and not (treating and _IMAGING_CRITERIA.search(h.title))}
     docs = [d for d in list(dict.fromkeys(h.doc_id for h in hits))[:k] if d in clinical]
     if any(index.names(d, key) for d in docs for _, key in asked):
         return hits
     query = " ".join([*(name for name, _ in asked), *u.ask_terms])
     listing = [h for h in retriever.search(query, k=config.passages, snippets=False)
-               if h.source_type in ("guideline", "label") and any(index.lists(h.doc_id, key) for _, key in asked)]
+               if h.source_type in ("guideline", "label") and any(index.lists(h.doc_id, key) for _, key in asked)
+               and not (treating and _IMAGING_CRITERIA.search(h.title))]
     if not listing:
         return hits
     doc_id = listing[0].doc_id
@@ -576,6 +581,10 @@ def _with_listing_document(hits: list[Hit], ctx: _Context, retriever: Retriever,
     first = [h for h in hits if h.doc_id == hits[0].doc_id]
     rest = [h for h in hits if h.doc_id != hits[0].doc_id and h.doc_id != doc_id]
     return [*first, *moved, *rest]
+
+
+# An imaging society's criteria say which test to order, never which treatment
+_IMAGING_CRITERIA = re.compile(r"\bAppropriateness Criteria\b", re.I)
 
 
 def _ruled_out_later(hits: Sequence[Hit], ctx: _Context, store: EvidenceStore, k: int = 5) -> list[Hit]:
