@@ -35,7 +35,7 @@ as a general rule:
   recommendation for "those patients grafted for PSC" is for a condition "no PSC" rules out;
 - an imaging society's appropriateness criteria do not answer a treatment question ("… anterior
   vaginal wall comes down … what do we offer first?"): the guideline listing the condition is
-  searched for.
+  searched for; a patient "worried about going yellow" speaks of jaundice.
 """
 
 from __future__ import annotations
@@ -167,6 +167,8 @@ def test_a_short_form_the_tables_expand_is_known() -> None:
      "pelvic organ prolapse"),
     ("foot + lower calf mottled with fixed staining that doesn't blanch, no arterial or venous Doppler signal at the ankle",
      "acute lower-extremity ischemia"),
+    ("works the front desk at a hotel and is v worried about 'going yellow' - UGT1A1 *28/*28", "jaundice"),
+    ("3-day-old, eyes look yellow since this morning, feeding well", "jaundice"),
 ])
 def test_findings_of_set_n(text: str, name: str) -> None:
     assert name in named_by_signs(text), named_by_signs(text)
@@ -176,9 +178,11 @@ def test_findings_of_set_n(text: str, name: str) -> None:
     "58F, chest wall tender after a fall",  # no chest pain as the ED tells it
     "knee swollen, hot and red since yesterday, can't weight bear",  # a hot joint, not a worn one
     "hip pain in a 70M walking with a stick",  # no stiffness told
+    "yellow-green sputum x 3 days",  # yellow, but not the patient
 ])
 def test_findings_that_name_none_of_these(text: str) -> None:
-    assert not {"acute chest pain", "osteoarthritis", "developmental dysplasia of the hip"} & set(named_by_signs(text))
+    assert not {"acute chest pain", "osteoarthritis", "developmental dysplasia of the hip", "jaundice"} & set(
+        named_by_signs(text))
 
 
 @pytest.mark.parametrize(("text", "written"), [

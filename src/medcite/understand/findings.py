@@ -256,6 +256,9 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\b(?:call|label|class(?:ify|ed)|diagnos\w*|count(?:s|ed)? as|consider(?:ed)?|deem(?:ed)?) (?:her|him|them|the patient|"
      r"pt|this|that|someone|a patient )?\s*(?:as )?frail\b|\bfrail(?:ty)? (?:criteria|phenotype|assessment|screen\w*|index|"
      r"scale|score|syndrome)\b", "frailty"),
+    # jaundice in a patient's words: "worried about 'going yellow'", "her eyes look yellow"
+    (r"\b(?:go(?:ing)?|turn(?:ing|ed|s)?|gone|went|look(?:s|ing)?) (?:a bit |slightly )?yellow\b|\byellow (?:skin|eyes|"
+     r"sclerae?|tinge)\b|\b(?:eyes|skin|sclerae?) (?:look(?:s|ing)? |are |is |went |turned )?yellow\b", "jaundice"),
     # chest pain as the ED tells it: "45 min of central chest tightness at rest"
     (r"\b(?:central|retrosternal|crushing|substernal)\b[^.;?]{0,20}\bchest (?:pain|tightness|pressure|heaviness|"
      r"discomfort)\b|\bchest (?:pain|tightness|pressure|heaviness)\b[^.;?]{0,30}\b(?:at rest|on exertion)\b",
