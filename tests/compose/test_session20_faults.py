@@ -35,7 +35,10 @@ as a general rule:
   recommendation for "those patients grafted for PSC" is for a condition "no PSC" rules out;
 - an imaging society's appropriateness criteria do not answer a treatment question ("… anterior
   vaginal wall comes down … what do we offer first?"): the guideline listing the condition is
-  searched for; a patient "worried about going yellow" speaks of jaundice.
+  searched for; a patient "worried about going yellow" speaks of jaundice;
+- set P, held out and run once, then mended: "cat 4 sacral PI" and "pressure injury" are pressure
+  ulcers, "clear the dead tissue" is debridement, "from what age is sunscreen ok?" asks for a
+  threshold.
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ def test_a_sentence_naming_adults_beside_children_includes_an_adult(text, own, a
     # a bare question alone still asks whether to act
     ("lyse here?", "threshold"),
     ("western blot?", "threshold"),
+    ("family off to a Florida beach in 2 wks. from what age is sunscreen ok on babies?", "threshold"),
 ])
 def test_asked_aspects_of_set_n(question: str, aspect: str) -> None:
     assert asked_aspects(question)[0] == aspect, asked_aspects(question)
@@ -194,6 +198,10 @@ def test_findings_that_name_none_of_these(text: str) -> None:
     # a topical calcineurin inhibitor where nothing speaks of an anaesthetic
     ("7yo, AD on the face, steroid-phobic mum. TCI ok?", "7yo, AD on the face, steroid-phobic mum. TCI ok?"),
     ("tropical sprue", "tropical sprue"),
+    ("cat 4 sacral PI ~6x5 cm. what else can we use to clear the dead tissue?",
+     "cat 4 sacral pressure ulcer ~6x5 cm. what else can we use to clear the dead tissue (debridement)?"),
+    ("stage 3 pressure injury on the heel", "stage 3 pressure ulcer on the heel"),
+    ("pulsatility index: PI 1.2", "pulsatility index: PI 1.2"),  # a PI with a value is no pressure ulcer
 ])
 def test_bedside_shorthand_of_set_n(text: str, written: str) -> None:
     assert expand_shorthand(text) == written

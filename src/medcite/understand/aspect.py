@@ -154,6 +154,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"[^.?]{0,60}\bor\b[^.?]{0,60}\b(?:testing|tests?|study|scan|imaging|polysomnography|ultrasound|ct|mri|x-?ray|"
         r"biops(?:y|ies)|bx|endoscopy|colonoscopy|chromoendoscopy|white[- ]light|dye[- ]?spray\w*)\b", re.I)),
     ("threshold", re.compile(
+        # "from what age is sunscreen ok on babies?"
+        r"\b(?:from|after|before|until|up to) what age\b|"
         r"\b(?:threshold|cut-?off|at what (?:[\w-]+ ){0,3}?(?:level|value|point|number|count|age|bp|blood pressure|"
         r"hb|hgb|hemoglobin|haemoglobin|glucose|score|interval|concentration|saturation|sats?|spo2|inr|a1c|hba1c|ldl|"
         r"egfr|crcl|temperature|temp|heart rate|hr|weight|size|gestation|gestational age|weeks?)|ok to (?:start|give|use|add|"

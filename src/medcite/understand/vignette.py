@@ -216,6 +216,15 @@ _SHORTHAND = (
     (re.compile(r"\bC[- ]section\b", re.I), "cesarean section"),
     # "ASA 2", "ASA III": the anaesthetist's physical status class, not aspirin
     (re.compile(r"\bASA (?:grade |class |score |status |PS )?((?:I{1,3}|IV|V|[1-5])E?)\b"), r"physical status class \1"),
+    # a pressure ulcer as wound care writes it: "cat 4 sacral PI", "grade 3 heel PU"; NPIAP's newer name
+    # ("pressure injury") for what the guidelines call a pressure ulcer
+    (re.compile(r"\b((?:cat(?:egory)?|stage|grade)\s?(?:[1-4]|I{1,3}|IV)\s(?:(?:sacral|heel|ischial|trochanteric|"
+                r"buttock|occipital)\s)?|(?:sacral|heel|ischial|trochanteric|buttock|occipital)\s)(?:PI|PU)s?\b"),
+     r"\1pressure ulcer"),
+    (re.compile(r"\bpressure injur(?:y|ies)\b", re.I), "pressure ulcer"),
+    # "what else can we use to clear the dead tissue?": debridement, as the guidelines call it
+    (re.compile(r"\b(?:clear|remove|shift|get rid of|lift|get off)(?:ing)? (?:off )?(?:the |this |that |all the )?"
+                r"(?:dead|necrotic|devitali[sz]ed) tissue\b|\bdesloughing\b", re.I), "\\g<0> (debridement)"),
     # cardiac troponin as the ED writes it: "repeat the trop", "hs-TnT 9 ng/L"
     (re.compile(r"\b(?:hs-?c?|high-sensitivity )Tn([TI])\b"), r"high-sensitivity troponin \1"),
     (re.compile(r"\bc?Tn([TI])\b"), r"troponin \1"),
