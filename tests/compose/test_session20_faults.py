@@ -38,7 +38,10 @@ as a general rule:
   searched for; a patient "worried about going yellow" speaks of jaundice;
 - set P, held out and run once, then mended: "cat 4 sacral PI" and "pressure injury" are pressure
   ulcers, "clear the dead tissue" is debridement, "from what age is sunscreen ok?" asks for a
-  threshold.
+  threshold;
+- a condition the lexicon lists rarely under the question's name ("acoustic neuroma") is also
+  what indexed text calls it otherwise ("vestibular schwannomas, also known as acoustic
+  neuromas"), when more guidelines list that name.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from medcite.compose.build import ComposeConfig, _context, _siblings, _with_list
 from medcite.compose.judge import bottom_line_material
 from medcite.compose.select import _abbreviations_used, _stands_for
 from medcite.retrieve.query import expand
-from medcite.retrieve.scope import Scope, condition_phrases
+from medcite.retrieve.scope import Scope, ScopeIndex, condition_phrases
 from medcite.retrieve.search import Retriever, SearchConfig
 from medcite.understand.aspect import asked_aspects
 from medcite.understand.concepts import Concept
@@ -309,3 +312,18 @@ def test_an_imaging_guideline_does_not_answer_a_treatment_question(tmp_path_fact
         imaging = store.passages_of("ngc:10460")[:20]  # retrieval found the imaging criteria only
         hits = _with_listing_document(imaging, ctx, retriever, store, ComposeConfig())
     assert "ngc:9970" in {h.doc_id for h in hits}
+
+
+def test_a_condition_called_otherwise_by_more_guidelines() -> None:
+    index = ScopeIndex([
+        Scope("medquad:1", "consumer", "Acoustic Neuroma", ("Acoustic Neuroma",), "", ()),
+        Scope("ngc:1", "guideline", "Vestibular schwannoma: surveillance", ("Vestibular schwannomas",), "", ()),
+        Scope("ngc:2", "guideline", "Vestibular schwannoma: radiosurgery", ("Vestibular schwannoma",), "", ()),
+    ])
+    question = "ENT clinic: 58F, 8 mm intracanalicular L acoustic neuroma, opting for watch & wait. how often do we rescan?"
+    frame = understand(question, scopes=index, called=lambda name: ["vestibular schwannomas"])
+    assert "vestibular schwannomas" in frame.other_names, frame.other_names
+    assert frame.expanded and ("Acoustic Neuroma", "vestibular schwannomas") in frame.expanded.abbreviations
+    # a name as well known as the question's stays alone
+    same = understand(question, scopes=index, called=lambda name: ["acoustic tumour"])
+    assert "acoustic tumour" not in same.other_names

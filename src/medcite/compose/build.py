@@ -309,7 +309,8 @@ def _context(question: str, audience: str, patient: str, prior: Answer | None,
     if prior is not None:
         given = merge(prior.patient, given) if given is not None else prior.patient
     understood = understand(f"{prior.question} {question}" if prior else question, store, given,
-                            scopes.load(store, generic), generic, idf, _occurs(store), _ordinary(store))
+                            scopes.load(store, generic), generic, idf, _occurs(store), _ordinary(store),
+                            _called_otherwise(store))
     if understood.aspect in ("starting-dose", "titration") and f.intent not in ("dosing", "adverse"):
         f = QuestionFrame(text=f.text, intent="dosing", topic=f.topic, population=f.population,
                           key_terms=f.key_terms, title=f.title)
@@ -363,6 +364,34 @@ def _occurs(store: EvidenceStore) -> Callable[[str], bool]:
         return any(name.search(h.text) for h in store.search(query, k=50, snippet_tokens=1))
 
     return occurs
+
+
+def _called_otherwise(store: EvidenceStore) -> Callable[[str], list[str]]:
+    """The other names indexed text gives a condition ("vestibular schwannomas, also known as
+    acoustic neuromas", "called vestibular schwannomas or acoustic neuromas"): up to three words
+    each, as written, for the frame to keep those its lexicon lists."""
+
+    def called(name: str) -> list[str]:
+        from ..store.fts_query import tokens
+
+        words = tokens(name)[:6]
+        if not words:
+            return []
+        n = re.escape(name).replace(r"\ ", r"\s+")
+        other = r"([A-Za-z][\w'’-]*(?:\s+[\w'’-]+){0,2})"
+        patterns = [re.compile(p, re.I) for p in (
+            rf"{other},?\s+(?:also known as|also called|otherwise known as|formerly (?:known as|called))\s+(?:an?\s+)?{n}s?\b",
+            rf"\b{n}s?,?\s+(?:also known as|also called|otherwise known as|formerly (?:known as|called))\s+{other}",
+            rf"\bcalled\s+{other}\s+or\s+{n}s?\b",
+            rf"\bcalled\s+{n}s?\s+or\s+{other}",
+        )]
+        out: list[str] = []
+        for hit in store.search('"' + " ".join(words) + '"', k=30, snippet_tokens=1):
+            for pattern in patterns:
+                out += [m.group(1) for m in pattern.finditer(hit.text)]
+        return list(dict.fromkeys(out))
+
+    return called
 
 
 # (store, abbreviation) -> whether the store uses it as a plain word. How a corpus uses a word

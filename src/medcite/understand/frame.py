@@ -193,6 +193,29 @@ def _other_names(keys: Sequence[tuple[str, ...]], scopes: ScopeIndex | None, que
                                if not set(analyze(name)) <= written))
 
 
+def _better_known(conditions: Sequence[tuple[bool, float, str, tuple[str, ...]]], scopes: ScopeIndex,
+                  called: Callable[[str], list[str]]) -> list[tuple[str, str]]:
+    """(name as written, other name) for each condition that at most one scope lists by the
+    question's name while indexed text calls it by another that more guidelines and labels list."""
+    out: list[tuple[str, str]] = []
+    for _, _, surface, key in conditions[:4]:
+        if len(key) < 2 or _clinical_listings(scopes, key) > 1:
+            continue
+        for other in called(surface):
+            words = other.split()
+            for i in range(len(words)):  # the longest name the lexicon lists, ending the phrase
+                alt = tuple(analyze(" ".join(words[i:])))
+                if len(alt) >= 2 and alt != key and _clinical_listings(scopes, alt) > _clinical_listings(scopes, key):
+                    out.append((surface, " ".join(words[i:])))
+                    break
+    return list(dict.fromkeys(out))[:2]
+
+
+def _clinical_listings(scopes: ScopeIndex, key: tuple[str, ...]) -> int:
+    """How many guidelines and labels list the condition phrase ``key``."""
+    return sum(1 for i in scopes.phrases.get(key, ()) if scopes.source_types[i] in ("guideline", "label"))
+
+
 def abbreviation_senses(expanded: ExpandedQuery) -> dict[str, list[str]]:
     """Each abbreviation of the question -> its expansions, in order (the chosen sense first once
     ``understand`` has ordered them)."""
@@ -446,11 +469,13 @@ def _patient(question: str, details: list[tuple[int, int]], given: PatientContex
 def understand(question: str, store: Any = None, patient: PatientContext | None = None,
                scopes: ScopeIndex | None = None, generic: frozenset[str] = frozenset(),
                idf: Any = None, occurs: Callable[[str], bool] | None = None,
-               ordinary: Callable[[str], bool] | None = None) -> Frame:
+               ordinary: Callable[[str], bool] | None = None,
+               called: Callable[[str], list[str]] | None = None) -> Frame:
     """The frame of ``question``; never raises on odd text. ``store`` gives vocabulary
     synonyms, ``scopes`` the condition lexicon, ``idf`` the rarity of a stemmed term,
-    ``occurs`` whether a word or phrase occurs anywhere in the index and ``ordinary``
-    whether the indexed text uses a capitalised abbreviation mostly as a plain word."""
+    ``occurs`` whether a word or phrase occurs anywhere in the index, ``ordinary``
+    whether the indexed text uses a capitalised abbreviation mostly as a plain word and
+    ``called`` the other names indexed text gives a condition."""
     q = expand_shorthand((question or "")[:2000])
     details = detail_spans(q)
     masked = _mask(q, details)
@@ -548,6 +573,15 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
             key = tuple(analyze(name))
             if key and key not in listed and key not in scopes.phrases:
                 conditions.append((False, max((idf(t) for t in key), default=1.0) if idf else 1.0, name, key))
+    renamed: list[tuple[str, str]] = []
+    if called is not None and scopes is not None:
+        # A condition the lexicon lists rarely under the name the question uses ("acoustic neuroma",
+        # one page) is also what indexed text calls it otherwise ("vestibular schwannoma", eight
+        # guidelines): one concept under both names, and retrieval looks for both.
+        renamed = _better_known(conditions, scopes, called)
+        if renamed:
+            expanded = dataclasses.replace(expanded, abbreviations=tuple(dict.fromkeys([*expanded.abbreviations,
+                                                                                       *renamed])))
     conditions.sort(key=lambda c: (not c[0], -c[1]))
     seen_keys: list[tuple[str, ...]] = []
     focus_keys: list[tuple[str, ...]] = []
@@ -791,7 +825,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         reasons=alternative_reasons(q) if aspect == "alternative" else frozenset(),
         ruled_out=tuple(dict.fromkeys(key for key in phrase_keys if set(key) <= negated and not set(key) <= affirmed)),
         declined=frozenset(negated & _DECLINABLE),
-        ask_terms=ask_terms, hints=hints, senses=senses, other_names=_other_names(focus_keys or seen_keys, scopes, q),
+        ask_terms=ask_terms, hints=hints, senses=senses, other_names=tuple(dict.fromkeys([
+            *_other_names(focus_keys or seen_keys, scopes, q), *(other for _, other in renamed)])),
         # A clause that names no condition or drug but two words of its own or more ("at what fibrinogen
         # level should I give prophylactic cryo?") asks about those, for the patient the history
         # describes ("steroids?" or "ok to watch and wait?" leans on the history's condition).
