@@ -41,7 +41,11 @@ as a general rule:
   threshold;
 - a condition the lexicon lists rarely under the question's name ("acoustic neuroma") is also
   what indexed text calls it otherwise ("vestibular schwannomas, also known as acoustic
-  neuromas"), when more guidelines list that name.
+  neuromas"), when more guidelines list that name;
+- what a test showed ("MR angio: popliteal artery entrapment, …") is a stated diagnosis; "start a
+  Pavlik now or just watch?" is answered by "Limited evidence supports observation without a brace
+  …" (the AAOS's wording of whether to act); a hip that feels stable is not the "unstable hip"
+  another recommendation is for.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from pathlib import Path
 import pytest
 
 from datapath import ngc_store
+from medcite.compose.aspects import aspect_bonus
 from medcite.compose.build import ComposeConfig, _context, _siblings, _with_listing_document
 from medcite.compose.judge import bottom_line_material
 from medcite.compose.select import _abbreviations_used, _stands_for
@@ -61,7 +66,12 @@ from medcite.understand.aspect import asked_aspects
 from medcite.understand.concepts import Concept
 from medcite.understand.findings import named_by_signs
 from medcite.understand.frame import understand
-from medcite.understand.populations import restricted_to_ruled_out, speaks_of_others, value_conflict
+from medcite.understand.populations import (
+    kind_conflict,
+    restricted_to_ruled_out,
+    speaks_of_others,
+    value_conflict,
+)
 from medcite.understand.vignette import expand_shorthand
 
 _HEAD = ("For patients (adults and children) who have sustained a head injury with no other indications "
@@ -327,3 +337,24 @@ def test_a_condition_called_otherwise_by_more_guidelines() -> None:
     # a name as well known as the question's stays alone
     same = understand(question, scopes=index, called=lambda name: ["acoustic tumour"])
     assert "acoustic tumour" not in same.other_names
+
+
+_DDH = ("baby hip clinic: 3-week-old girl, 3.4 kg, frank breech, LSCS. Ortolani + Barlow neg both sides, hips feel "
+        "stable. US: Graf alpha R 55°, L 58°, no subluxation or displacement on stress. start a Pavlik now or just watch?")
+
+
+def test_whether_to_act_or_watch_in_the_aaos_wording() -> None:
+    observe = ("Limited evidence supports observation without a brace for infants with a clinically stable hip with "
+               "morphologic ultrasound imaging abnormalities.")
+    splint = ("Limited evidence supports use of the von Rosen splint over Pavlik, Craig, or Frejka splints for initial "
+              "treatment of an unstable hip.")
+    assert aspect_bonus("threshold", observe) > 0
+    assert kind_conflict(_DDH, splint) and not kind_conflict(_DDH, observe)
+
+
+def test_what_a_test_showed_is_a_stated_diagnosis() -> None:
+    question = ("vasc clinic: 23F runner, calf cramping on running. provocative duplex + MR angio: popliteal artery "
+                "entrapment, no occlusion or aneurysm. surgical release or just stop running?")
+    frame = understand(question, occurs=lambda w: "entrapment" not in w.lower())
+    assert frame.unknown == "popliteal artery entrapment", frame.unknown
+    assert understand(question, occurs=lambda w: True).unknown == ""

@@ -217,6 +217,11 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               r"recommended|indicated|performed|referred)\b"),
         # "should I give X?" is answered by a recommendation for or against giving it
         (0.6, _FOR_OR_AGAINST),
+        # "start a Pavlik now or just watch?" and "Limited evidence supports observation without a brace
+        # for infants with a clinically stable hip …": whether to act or watch, in the AAOS's wording
+        (0.6, r"\b(?:strong|moderate|limited) evidence supports (?:observation|watchful waiting|no (?:treatment|"
+              r"intervention)|(?:the )?use of|(?:early |immediate |delayed )?(?:treatment|intervention|surgery|"
+              r"operative|non-?operative))\b"),
     ),
     "diagnosis": (
         # "what counts as significant proteinuria?" is answered by its definition ("should be

@@ -1084,6 +1084,9 @@ def _absent_product(text: str, known_abbrev: set[str], occurs: Callable[[str], b
 # ("looks like first bite syndrome", "calls it a Kennedy terminal ulcer": a working diagnosis)
 _STATED = re.compile(r"(?:->|=>|→|\bdx(?:'d)?(?: (?:of|with|as))?|\bdiagnosed (?:with|as)|\bc/w|\bconsistent with|"
                      r"\b(?:looks?|sounds?|seems?) like(?: an?)?|\b(?:calls?|called|labell?ed) (?:it|this)(?: as)?(?: an?)?|"
+                     # what a test showed: "provocative duplex + MR angio: popliteal artery entrapment, …"
+                     r"\b(?:angio(?:gram|graphy)?|MRA|CTA|MRI|CT|duplex|US|USS|biopsy|bx|histology|path(?:ology)?|"
+                     r"scan|EMG|EEG|echo)\s*:|"
                      r"\b(?:thinks?|suspects?|suspected|wonders? about|query|querying)(?: (?:it'?s|this is|it is))?)\s+"
                      r"((?:[a-z][a-z'-]+\s+){1,3}(?:" + _HEADS + r"|[a-z]+(?:phagia|plegia|algia|pathy)))(?![\w-])", re.I)
 

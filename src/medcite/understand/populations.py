@@ -134,6 +134,11 @@ _KINDS: dict[str, dict[str, re.Pattern[str]]] = {
     "stability": {"stable": re.compile(r"\b(?:ha?emodynamically stable|bp (?:stable|ok|fine|normal)|normotensive)\b"),
                   "unstable": re.compile(r"\b(?:ha?emodynamic(?:ally)? (?:instability|unstable|compromise)|"
                                          r"ha?emodynamically unstable|unstable|shock|hypotensive)\b")},
+    # a joint that holds or gives: "hips feel stable" and "… treatment of an unstable hip"
+    "joint": {"stable": re.compile(r"\b(?:clinically )?stable (?:hip|joint|knee|shoulder|ankle)s?\b|"
+                                   r"\b(?:hip|joint|knee|shoulder|ankle)s? (?:feel|felt|are|is|was|were|remain\w*) stable\b"),
+              "unstable": re.compile(r"\bunstable (?:hip|joint|knee|shoulder|ankle)s?\b|\b(?:hip|joint|knee|shoulder|ankle)s? "
+                                     r"(?:feel|felt|are|is|was|were) unstable\b")},
 }
 
 
