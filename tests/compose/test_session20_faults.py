@@ -45,7 +45,11 @@ as a general rule:
 - what a test showed ("MR angio: popliteal artery entrapment, …") is a stated diagnosis; "start a
   Pavlik now or just watch?" is answered by "Limited evidence supports observation without a brace
   …" (the AAOS's wording of whether to act); a hip that feels stable is not the "unstable hip"
-  another recommendation is for.
+  another recommendation is for;
+- "can we switch him to Ozurdex?" after aflibercept: the guideline on the drug proposed joins the
+  candidates when none of the top documents names it; the drug proposed is not what cannot be
+  used; "… only if: … does not respond to non-corticosteroid treatment, or such treatment is
+  unsuitable" states when the alternative applies.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ from pathlib import Path
 import pytest
 
 from datapath import ngc_store
+from medcite.answering import ask
 from medcite.compose.aspects import aspect_bonus
 from medcite.compose.build import ComposeConfig, _context, _siblings, _with_listing_document
 from medcite.compose.judge import bottom_line_material
@@ -358,3 +363,20 @@ def test_what_a_test_showed_is_a_stated_diagnosis() -> None:
     frame = understand(question, occurs=lambda w: "entrapment" not in w.lower())
     assert frame.unknown == "popliteal artery entrapment", frame.unknown
     assert understand(question, occurs=lambda w: True).unknown == ""
+
+
+_DMO = ("retina clinic: 67M T2DM (A1c 8.1), eGFR 48. DMO R eye, CST 520 µm, VA 6/36. 6 aflibercept injections so far "
+        "and CST has barely moved. had phaco + PCIOL that eye in 2019. can we switch him to Ozurdex?")
+
+
+def test_when_an_alternative_applies_is_stated_by_its_list() -> None:
+    assert aspect_bonus("alternative", "The diabetic macular oedema does not respond to non-corticosteroid treatment, "
+                                       "or such treatment is unsuitable") > 0
+
+
+def test_the_drug_proposed_instead_is_the_answer(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> None:
+    # NICE's appraisals of aflibercept (ngc:10771) and of the dexamethasone implant (ngc:10778) for DMO
+    with ngc_store(("10771", "10778"), tmp_path_factory.mktemp("dmo"), data_dir) as store:
+        answer = ask(_DMO, store, save=False)
+    said = [s.text for s in answer.bottom_line]
+    assert said and said[0].startswith("Dexamethasone intravitreal implant is recommended as an option"), said

@@ -127,6 +127,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         # the cases a recommendation's list gives: "… only if: … Cyclophosphamide is contraindicated or
         # not tolerated or …"
         (0.8, r"\b(?:is|are) (?:contraindicated|not tolerated)\b"),
+        # "… only if: … The diabetic macular oedema does not respond to non-corticosteroid treatment, or
+        # such treatment is unsuitable"
+        (0.8, r"\b(?:does|do|did|has|have) not (?:respond|responded) to\b|\b(?:such|this|that|other|first-line) "
+              r"(?:treatment|therapy) is unsuitable\b"),
         # "In the event of allergy to amoxicillin, azithromycin …", "for patients allergic to penicillin"
         (1.0, r"\b(?:in the event of|in (?:the )?cases? of|for|with)\s+(?:an?\s+|(?:a )?known\s+)?(?:allerg\w+|"
               r"intoleran\w+|hypersensitiv\w+|(?:treatment )?failure)\b|"

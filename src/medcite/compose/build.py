@@ -151,6 +151,7 @@ def compose(
     hits = retriever.search(query, k=config.passages, snippets=False) if ctx.found else []
     if hits and not follow_up_of:
         hits = _with_listing_document(hits, ctx, retriever, store, config)
+        hits = _with_drug_document(hits, ctx, retriever, store, config)
     documents = _best_documents(_reranked(hits, ctx, store), ctx.lay) if ctx.found else {}
     hits = _merge_hits(hits, _siblings(store, hits, ctx.found, documents, population=ctx.asked_population,
                                        reasons=ctx.understood.reasons, aspect=ctx.understood.aspect))
@@ -610,6 +611,42 @@ def _with_listing_document(hits: list[Hit], ctx: _Context, retriever: Retriever,
     first = [h for h in hits if h.doc_id == hits[0].doc_id]
     rest = [h for h in hits if h.doc_id != hits[0].doc_id and h.doc_id != doc_id]
     return [*first, *moved, *rest]
+
+
+def _with_drug_document(hits: list[Hit], ctx: _Context, retriever: Retriever, store: EvidenceStore,
+                        config: ComposeConfig, k: int = 5) -> list[Hit]:
+    """``hits`` with the passages of a guideline or label whose scope names the drug the asking
+    clause names (and one of the question's conditions) placed second, when none of the top ``k``
+    documents' scopes names it: "6 aflibercept injections so far … can we switch him to Ozurdex?"
+    retrieves the aflibercept appraisal, not the one on the dexamethasone implant. Found by
+    searching the drug's name with the conditions."""
+    u = ctx.understood
+    # (an alternative the clause proposes: for a dose or a taper, the drug's own guideline was
+    # measured to lose to the one retrieval ranks first)
+    if ctx.lay or u.aspect != "alternative" or not u.focus_drugs or not u.ask_names_subject:
+        return hits
+    drugs = [frozenset(analyze(d)) for d in u.focus_drugs[:2]]
+    index = scopes.load(store, _generic_stems())
+
+    def names_drug(doc_id: str) -> bool:
+        terms = index.terms_of(doc_id)
+        return any(d and d <= terms for d in drugs)
+
+    docs = [d for d in dict.fromkeys(h.doc_id for h in hits[:40])
+            if next(h.source_type for h in hits if h.doc_id == d) in ("guideline", "label")][:k]
+    if any(names_drug(d) for d in docs):
+        return hits
+    # (the conditions in any of their forms: "DMO", "Diabetic macular oedema")
+    query = " ".join([*u.focus_drugs[:2], *u.conditions[:2]])
+    found = [h for h in retriever.search(query, k=config.passages, snippets=False)
+             if h.source_type in ("guideline", "label") and names_drug(h.doc_id)
+             and (not u.condition_keys or any(index.names(h.doc_id, key) for key in u.condition_keys))]
+    if not found:
+        return hits
+    doc_id = found[0].doc_id
+    first = [h for h in hits if h.doc_id == hits[0].doc_id]
+    rest = [h for h in hits if h.doc_id != hits[0].doc_id and h.doc_id != doc_id]
+    return [*first, *(h for h in found if h.doc_id == doc_id), *rest]
 
 
 # An imaging society's criteria say which test to order, never which treatment
@@ -1369,15 +1406,32 @@ def _gives_what_cannot_be_used(ctx: _Context, c: Candidate) -> bool:
     the patient takes)."""
     if ctx.understood.aspect != "alternative":
         return False
+    # (not the drug the question proposes to switch to: "can we switch him to Ozurdex?")
+    target = _SWITCH_TO.search(ctx.question)
+    proposed = frozenset(analyze(target.group(1))) if target else frozenset()
+    drugs = [d for d in ctx.understood.drugs if analyze(d) and not set(analyze(d)) <= proposed
+             and not any(set(analyze(b)) <= proposed for b in _written_names(ctx, d))]
     bonus = aspect_bonus("alternative", c.text)
-    if directs(c.text) and bonus == 0 and any(set(analyze(d)) <= c.terms for d in ctx.understood.drugs if analyze(d)):
+    if directs(c.text) and bonus == 0 and any(set(analyze(d)) <= c.terms for d in drugs):
         return True
     # … or speaks only of the drug to be replaced, by any of its names ("… may derive additional benefit
     # from increasing the dosing frequency of HUMIRA" for "is a TNFi the right choice w/ her lymphoma
     # hx, or what instead?" after "was going to add adalimumab")
-    replaced = frozenset(t for d in ctx.understood.drugs for t in analyze(d))
+    replaced = frozenset(t for d in drugs for t in analyze(d))
     about = [k for k in ctx.found if any(form & replaced for form in k.forms)]
     return bonus < 1.0 and not directs(c.text) and any(k.covered_by(c.terms) for k in about)
+
+
+# "can we switch him to Ozurdex?", "move her onto apixaban": the drug proposed instead
+_SWITCH_TO = re.compile(r"\b(?:switch|change|move|swap|convert)\w* (?:(?:him|her|them|it|the patient|pt|over) ){0,2}"
+                        r"(?:to|onto) ([\w-]+(?: [\w-]+)?)", re.I)
+
+
+def _written_names(ctx: _Context, drug: str) -> list[str]:
+    """The names the question writes a drug under (a brand, an abbreviation) besides its own."""
+    expanded = ctx.understood.expanded
+    pairs = [*expanded.drugs, *expanded.abbreviations] if expanded else []
+    return [surface for surface, name in pairs if name.lower() == drug.lower()]
 
 
 # A sentence about what comes first ("initial biochemical testing …", "… in the first instance",
