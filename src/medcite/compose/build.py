@@ -1407,7 +1407,7 @@ def _gives_what_cannot_be_used(ctx: _Context, c: Candidate) -> bool:
     if ctx.understood.aspect != "alternative":
         return False
     # (not the drug the question proposes to switch to: "can we switch him to Ozurdex?")
-    target = _SWITCH_TO.search(ctx.question)
+    target = _SWITCH_TO.search(ctx.understood.question)
     proposed = frozenset(analyze(target.group(1))) if target else frozenset()
     drugs = [d for d in ctx.understood.drugs if analyze(d) and not set(analyze(d)) <= proposed
              and not any(set(analyze(b)) <= proposed for b in _written_names(ctx, d))]
