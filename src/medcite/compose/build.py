@@ -26,7 +26,7 @@ from ..store import EvidenceStore
 from ..types import Answer, Hit, PatientContext, Section, Statement
 from ..understand.aspect import alternative_reasons
 from ..understand.concepts import ACT_WORDS, Concept, concepts, coverage
-from ..understand.frame import Frame, abbreviation_senses, understand
+from ..understand.frame import Frame, abbreviation_senses, understand, written_forms
 from ..understand.patient import merge, parse_patient
 from ..understand.populations import (
     NAME_GENERIC,
@@ -606,11 +606,7 @@ def _with_listing_document(hits: list[Hit], ctx: _Context, retriever: Retriever,
                and not (treating and _IMAGING_CRITERIA.search(h.title))]
     if not listing:
         return hits
-    doc_id = listing[0].doc_id
-    moved = [h for h in listing if h.doc_id == doc_id]
-    first = [h for h in hits if h.doc_id == hits[0].doc_id]
-    rest = [h for h in hits if h.doc_id != hits[0].doc_id and h.doc_id != doc_id]
-    return [*first, *moved, *rest]
+    return _placed_second(hits, listing)
 
 
 def _with_drug_document(hits: list[Hit], ctx: _Context, retriever: Retriever, store: EvidenceStore,
@@ -641,8 +637,12 @@ def _with_drug_document(hits: list[Hit], ctx: _Context, retriever: Retriever, st
     found = [h for h in retriever.search(query, k=config.passages, snippets=False)
              if h.source_type in ("guideline", "label") and names_drug(h.doc_id)
              and (not u.condition_keys or any(index.names(h.doc_id, key) for key in u.condition_keys))]
-    if not found:
-        return hits
+    return _placed_second(hits, found) if found else hits
+
+
+def _placed_second(hits: list[Hit], found: list[Hit]) -> list[Hit]:
+    """``hits`` with the passages of the first document of ``found`` (a second search) after
+    those of the best-ranked document."""
     doc_id = found[0].doc_id
     first = [h for h in hits if h.doc_id == hits[0].doc_id]
     rest = [h for h in hits if h.doc_id != hits[0].doc_id and h.doc_id != doc_id]
@@ -1409,8 +1409,9 @@ def _gives_what_cannot_be_used(ctx: _Context, c: Candidate) -> bool:
     # (not the drug the question proposes to switch to: "can we switch him to Ozurdex?")
     target = _SWITCH_TO.search(ctx.understood.question)
     proposed = frozenset(analyze(target.group(1))) if target else frozenset()
-    drugs = [d for d in ctx.understood.drugs if analyze(d) and not set(analyze(d)) <= proposed
-             and not any(set(analyze(b)) <= proposed for b in _written_names(ctx, d))]
+    expanded = ctx.understood.expanded
+    drugs = [d for d in ctx.understood.drugs if analyze(d) and not any(
+        set(analyze(form)) <= proposed for form in (written_forms(d, expanded) if expanded else [d]))]
     bonus = aspect_bonus("alternative", c.text)
     if directs(c.text) and bonus == 0 and any(set(analyze(d)) <= c.terms for d in drugs):
         return True
@@ -1425,13 +1426,6 @@ def _gives_what_cannot_be_used(ctx: _Context, c: Candidate) -> bool:
 # "can we switch him to Ozurdex?", "move her onto apixaban": the drug proposed instead
 _SWITCH_TO = re.compile(r"\b(?:switch|change|move|swap|convert)\w* (?:(?:him|her|them|it|the patient|pt|over) ){0,2}"
                         r"(?:to|onto) ([\w-]+(?: [\w-]+)?)", re.I)
-
-
-def _written_names(ctx: _Context, drug: str) -> list[str]:
-    """The names the question writes a drug under (a brand, an abbreviation) besides its own."""
-    expanded = ctx.understood.expanded
-    pairs = [*expanded.drugs, *expanded.abbreviations] if expanded else []
-    return [surface for surface, name in pairs if name.lower() == drug.lower()]
 
 
 # A sentence about what comes first ("initial biochemical testing …", "… in the first instance",

@@ -308,7 +308,7 @@ def _drugs_after(pattern: re.Pattern[str], text: str, drugs: Sequence[str]) -> l
     return [d for d in drugs if d.lower() in spans]
 
 
-def _written_forms(drug: str, expanded: ExpandedQuery) -> list[str]:
+def written_forms(drug: str, expanded: ExpandedQuery) -> list[str]:
     """How the question writes ``drug``: its name, and the short forms or brands it expands ("pred")."""
     return [drug, *(surface for surface, long in [*expanded.abbreviations, *expanded.drugs]
                     if long.lower() == drug.lower())]
@@ -640,9 +640,9 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         before_pronoun = q[max(0, a - 300):a + pronoun.start()].lower()
         # (not a rescue course counted since: "started omalizumab 18 wks ago … 2 more pred bursts
         # since starting … push on or stop it?")
-        rescue = {d for d in drugs for surface in _written_forms(d, expanded)
+        rescue = {d for d in drugs for surface in written_forms(d, expanded)
                   if re.search(rf"\b{re.escape(surface.lower())}\w* (?:bursts?|courses?|rescues?)\b", before_pronoun)}
-        last_named = {d: max(before.rfind(surface.lower()) for surface in _written_forms(d, expanded)) for d in drugs}
+        last_named = {d: max(before.rfind(surface.lower()) for surface in written_forms(d, expanded)) for d in drugs}
         meant = max((d for d in drugs if last_named[d] >= 0 and d not in rescue), key=lambda d: last_named[d], default="")
         if meant and rescue & set(focus_drugs):
             focus_drugs = [meant]  # the drug to stop, not the rescue courses the telling counts
