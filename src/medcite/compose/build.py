@@ -355,7 +355,8 @@ def _occurs(store: EvidenceStore) -> Callable[[str], bool]:
         owner = re.search(r"([A-Za-z]{3,})['’]s\b", text)
         if re.fullmatch(r"[A-Z][A-Z0-9-]{1,8}S", text):
             # A short form ending in S must be in the text itself: stemming makes "FPIES" "fpi".
-            short = re.compile(rf"(?<![\w-]){re.escape(text)}(?![\w-])")
+            # ("4D-CHAINS" writes it too)
+            short = re.compile(rf"(?<![A-Za-z0-9]){re.escape(text)}(?![A-Za-z0-9])")
             return any(short.search(h.text) for h in store.search(query, k=50, snippet_tokens=1))
         if owner is None:
             return bool(store.search(query, k=1, snippet_tokens=1))
