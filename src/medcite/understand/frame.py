@@ -957,12 +957,12 @@ _SPECIES = r"(?:[A-Z][a-z]{3,}|[A-Z]\.)\s(?!(?:virus|disease|fever|infection)\b)
 # Words that never begin or continue a condition's name ("people with cirrhosis").
 _PLAIN = r"(?:with|without|where|against|after|before|from|into|have|having|people|adults|children|women|" \
          r"patients|settings?|routine|about|other|their|which|what|when|should|during|among|while)"
+# Conditions named by where they are ("popliteal aneurysm", "splenic infarct")
+_SITED_HEADS = r"(?:aneurysms?|infarcts?|fistula[es]?|dissections?|abscess(?:es)?|hernias?)"
 # Words that end the name of a condition ("Kikuchi disease", "Kounis syndrome").
 _HEADS = r"(?:disease|syndrome|disorder|infection|fever|virus|deficiency|tumou?r|cancer|carcinoma|lymphoma|" \
          r"[a-z]+itis|myopathy|neuropathy|dystrophy|anemia|anaemia|sarcoma|palsy|sign|toxicity|[a-z]+osis|" \
-         r"aneurysms?|infarcts?|fistula[es]?|dissections?|abscess(?:es)?|hernias?|ulcers?|entrapment)"
-# Conditions named by where they are ("popliteal aneurysm", "splenic infarct")
-_SITED_HEADS = r"(?:aneurysms?|infarcts?|fistula[es]?|dissections?|abscess(?:es)?|hernias?)"
+         rf"{_SITED_HEADS}|ulcers?|entrapment)"
 _NAME = re.compile(
     rf"\b({_SPECIES}"  # a species: "Candida auris", "C. auris"
     rf"|[A-Z][\w'-]*(?:[- ][A-Z][\w'-]*)*(?:\s+{_HEADS})?"  # a name: "Kikuchi disease", "MIS-C", "VEXAS"
@@ -1082,8 +1082,10 @@ def _absent_product(text: str, known_abbrev: set[str], occurs: Callable[[str], b
 # the diagnosis a vignette states: "core bx: … IGRA neg -> idiopathic granulomatous mastitis."
 # ("SLT thinks sarcopenic dysphagia": a working diagnosis said by whoever made it)
 # ("looks like first bite syndrome", "calls it a Kennedy terminal ulcer": a working diagnosis)
-_STATED = re.compile(r"(?:->|=>|→|\bdx(?:'d)?(?: (?:of|with|as))?|\bdiagnosed (?:with|as)|\bc/w|\bconsistent with|"
-                     r"\b(?:looks?|sounds?|seems?) like(?: an?)?|\b(?:calls?|called|labell?ed) (?:it|this)(?: as)?(?: an?)?|"
+# The words that state one: "->", "dx", "c/w", "looks like"
+_SAID = r"(?:->|=>|→|\bdx(?:'d)?(?: (?:of|with|as))?|\bdiagnosed (?:with|as)|\bc/w|\b(?:looks?|sounds?|seems?) like(?: an?)?)"
+_STATED = re.compile(rf"(?:{_SAID}|\bconsistent with|"
+                     r"\b(?:calls?|called|labell?ed) (?:it|this)(?: as)?(?: an?)?|"
                      # what a test showed: "provocative duplex + MR angio: popliteal artery entrapment, …"
                      r"\b(?:angio(?:gram|graphy)?|MRA|CTA|MRI|CT|duplex|US|USS|biopsy|bx|histology|path(?:ology)?|"
                      r"scan|EMG|EEG|echo)\s*:|"
@@ -1124,8 +1126,7 @@ def _site_variant(words: list[str], occurs: Callable[[str], bool]) -> bool:
 
 
 # ... or as a short form the tables do not know: "dx FPIES to rice."
-_STATED_SHORT = re.compile(r"(?:->|=>|→|\bdx(?:'d)?(?: (?:of|with|as))?|\bdiagnosed (?:with|as)|\bc/w|"
-                           r"\b(?:looks?|sounds?|seems?) like(?: an?)?)\s+([A-Z][A-Z0-9-]{2,7})s?(?![\w-])")
+_STATED_SHORT = re.compile(rf"{_SAID}\s+([A-Z][A-Z0-9-]{{2,7}})s?(?![\w-])")
 
 
 def _stated_diagnosis(question: str, occurs: Callable[[str], bool],
