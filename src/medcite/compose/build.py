@@ -44,7 +44,7 @@ from ..understand.populations import (
     sex_conflict,
     speaks_of_others,
     title_mismatch,
-    value_conflict,
+    value_fit,
 )
 from ..understand.question import GENERIC_WORDS, QuestionFrame, frame, intent_of
 from ..understand.vignette import CHATTER
@@ -1095,9 +1095,15 @@ def _most_to_the_point(ctx: _Context, pool: list[Candidate], consumer_background
     weeks = ctx.patient.gestation_weeks
     pool = [c for c in pool if not kind_conflict(ctx.question, c.text)
             and not normal_finding_conflict(ctx.question, c.text) and not maternity_conflict(ctx.question, c.text)
-            and not value_conflict(ctx.question, c.text)
             and not (age_conflict(age, c.text) and not mentions(c.text) & own)
             and not gestation_conflict(weeks, c.text) and not _without_named(ctx, c.text)] or pool
+    # A sentence whose range of a measurement holds the patient's value ("PMN 410" and "… PMN counts
+    # greater than or equal to 250 …") before one whose range does not ("… less than 250 …"); when none
+    # holds it, a threshold the patient is beyond is still the answer ("Hb 8.4 - transfuse?" and
+    # "transfuse when Hb < 7 g/dL").
+    fits = {id(c): value_fit(ctx.question, c.text) for c in pool}
+    if any(fit for fit in fits.values()):
+        pool = [c for c in pool if fits[id(c)] is not False]
     # (a guideline's dosing line states a dose without a verb that directs: "Octreotide dosing for
     # symptom control: A trial of octreotide 100–250 mcg subcutaneously (SC) three times a day …")
     dose_asked = ctx.understood.aspect in ("starting-dose", "titration")

@@ -271,12 +271,13 @@ _NOT_MEASURED = frozenset("age aged grade stage type class day days week weeks y
                           "since for in on at x and or".split())
 
 
-def value_conflict(question: str, sentence: str) -> bool:
-    """True when the sentence is restricted to a range of a measurement that the question states a
-    value outside of ("PMN 410/mm3" and "Patients with ascitic fluid PMN counts less than 250
-    cells/mm3 …"): another patient's recommendation. Values a hundredfold apart are taken for
-    other units and compared no further."""
+def value_fit(question: str, sentence: str) -> bool | None:
+    """Whether the question's stated value of a measurement falls in the range the sentence
+    restricts itself to ("PMN 410/mm3" and "… PMN counts greater than or equal to 250 cells/mm3 …":
+    True; "… less than 250 …": False); None when the sentence bounds none of the measurements the
+    question states. Values more than twentyfold apart are taken for other units and not compared."""
     low = sentence[:2000]
+    fit: bool | None = None
     for m in _STATED_VALUE.finditer(question[:4000]):
         name = m.group(1)
         if name.lower() in _NOT_MEASURED or name.isdigit():
@@ -286,11 +287,12 @@ def value_conflict(question: str, sentence: str) -> bool:
             op, bound = b.group(1).lower(), float(b.group(2).replace(",", ""))
             if not bound or not 0.05 <= value / bound <= 20:
                 continue
-            if ((op in _BELOW and not value < bound) or (op in _AT_MOST and not value <= bound)
-                    or (op in _AT_LEAST and not value >= bound)
-                    or (op not in _BELOW | _AT_MOST | _AT_LEAST and not value > bound)):
-                return True
-    return False
+            inside = (value < bound if op in _BELOW else value <= bound if op in _AT_MOST
+                      else value >= bound if op in _AT_LEAST else value > bound)
+            if not inside:
+                return False
+            fit = True
+    return fit
 
 
 # Groups a recommendation can be restricted to that the special-population table does not
