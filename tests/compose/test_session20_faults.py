@@ -155,21 +155,25 @@ def test_a_condition_at_a_site_no_source_names_is_not_covered() -> None:
     assert small.unknown == "", small.unknown
 
 
-@pytest.mark.parametrize(("question", "name"), [
+@pytest.mark.parametrize(("question", "name", "unknown"), [
     ("47F, 4 mo after L deep-lobe parotid surgery, sharp cramping pain with the first mouthful of each meal. looks "
-     "like first bite syndrome - what's first-line tx?", "first bite syndrome"),
+     "like first bite syndrome - what's first-line tx?", "first bite syndrome", "first bite syndrome"),
     ("41M welder, cutting galvanised pipe yday, T 38.7, metallic taste. looks like metal fume fever - when can he go "
-     "back on the tools?", "metal fume fever"),
+     "back on the tools?", "metal fume fever", "metal fume fever"),
+    # (without the lexicon, "terminal ulcer" is read from the asking clause first: it names it too)
     ("93F, actively dying, new purple-black patch over the sacrum. night nurse calls it a Kennedy terminal ulcer - "
-     "how long from one of these appearing to death?", "Kennedy terminal ulcer"),
+     "how long from one of these appearing to death?", "Kennedy terminal ulcer", "terminal ulcer"),
     ("10-mo girl, repetitive vomiting ~2 h after rice porridge, goes grey + floppy. dx FPIES to rice. how long do we "
-     "keep her off it?", "FPIES"),
+     "keep her off it?", "FPIES", "FPIES"),
+    # what a test showed
+    ("vasc clinic: 23F runner, calf cramping on running. provocative duplex + MR angio: popliteal artery "
+     "entrapment, no occlusion or aneurysm. surgical release or just stop running?", "popliteal artery entrapment",
+     "popliteal artery entrapment"),
 ])
-def test_a_working_diagnosis_no_source_names(question: str, name: str) -> None:
+def test_a_working_diagnosis_no_source_names(question: str, name: str, unknown: str) -> None:
     absent = {name.lower(), *(" ".join(name.lower().split()[i:]) for i in range(1, len(name.split())))}
     frame = understand(question, occurs=lambda w: w.lower() not in absent)
-    # (without the lexicon, "terminal ulcer" is read from the asking clause first: either names it)
-    assert frame.unknown and frame.unknown.lower() in name.lower(), frame.unknown
+    assert frame.unknown == unknown, frame.unknown
     # one the index holds is no unknown
     assert understand(question, occurs=lambda w: True).unknown == ""
 
@@ -360,14 +364,6 @@ def test_whether_to_act_or_watch_in_the_aaos_wording() -> None:
               "treatment of an unstable hip.")
     assert aspect_bonus("threshold", observe) > 0
     assert kind_conflict(_DDH, splint) and not kind_conflict(_DDH, observe)
-
-
-def test_what_a_test_showed_is_a_stated_diagnosis() -> None:
-    question = ("vasc clinic: 23F runner, calf cramping on running. provocative duplex + MR angio: popliteal artery "
-                "entrapment, no occlusion or aneurysm. surgical release or just stop running?")
-    frame = understand(question, occurs=lambda w: "entrapment" not in w.lower())
-    assert frame.unknown == "popliteal artery entrapment", frame.unknown
-    assert understand(question, occurs=lambda w: True).unknown == ""
 
 
 _DMO = ("retina clinic: 67M T2DM (A1c 8.1), eGFR 48. DMO R eye, CST 520 µm, VA 6/36. 6 aflibercept injections so far "
