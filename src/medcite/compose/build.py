@@ -629,8 +629,8 @@ def _with_drug_document(hits: list[Hit], ctx: _Context, retriever: Retriever, st
         terms = index.terms_of(doc_id)
         return any(d and d <= terms for d in drugs)
 
-    docs = [d for d in dict.fromkeys(h.doc_id for h in hits[:40])
-            if next(h.source_type for h in hits if h.doc_id == d) in ("guideline", "label")][:k]
+    kinds = {h.doc_id: h.source_type for h in hits[:40]}  # in the order retrieval ranks them
+    docs = [d for d, kind in kinds.items() if kind in ("guideline", "label")][:k]
     if any(names_drug(d) for d in docs):
         return hits
     # (the conditions in any of their forms: "DMO", "Diabetic macular oedema")
