@@ -80,6 +80,9 @@ class ComposeConfig:
     passages: int = 30  # retrieved for the main question
     population_passages: int = 15
     abstain_cover: float = 0.4  # best concept coverage under which the answer abstains
+    # ... unless a guideline or label whose scope lists the asked condition has a sentence on it
+    # covering this much: a long telling spreads its words so that no passage holds 40% of them
+    listed_cover: float = 0.25
     min_sentence_cover: float = 0.3  # context coverage a sentence needs to be used at all
     document_weight: float = 0.3  # bonus for sentences of the best-ranked documents (the first most)
     aspect_weight: float = 0.35  # bonus for a bottom line that states the asked aspect
@@ -161,7 +164,7 @@ def compose(
 
     cands = candidates(hits, ctx.found, defined=store.definitions_of([h.doc_id for h in hits]))
     best_cover = max((c.context_cover for c in cands[:400]), default=0.0)
-    if not cands or best_cover < config.abstain_cover:
+    if not cands or (best_cover < config.abstain_cover and not _listed_answers(cands[:400], ctx, store, config)):
         return _abstain(ctx, hits, store, t0)
 
     ctx.lists = _separate_lists(store, cands, list(documents))
@@ -569,6 +572,23 @@ def _speaks_of(hits: Sequence[Hit], doc_id: str, ctx: _Context, index: scopes.Sc
     named = [c for c in ctx.found if any(set(key) <= set(form) or set(form) <= set(key)
                                          for key in [*u.condition_keys, *drugs] for form in c.forms)]
     return any(c.covered_by(_passage_terms("", h.text)) for h in hits if h.doc_id == doc_id for c in named)
+
+
+def _listed_answers(cands: Sequence[Candidate], ctx: _Context, store: EvidenceStore, config: ComposeConfig) -> bool:
+    """Whether a guideline or label whose scope lists the condition asked about has a sentence
+    that names it and covers ``config.listed_cover`` of the question's concepts ("44F … allodynia,
+    puffy, shiny, warmer … 16 wks hand therapy + graded motor imagery, gabapentin 900 tds … IV
+    ketamine infusion - reasonable next step?": the CRPS guideline's ketamine sentence)."""
+    u = ctx.understood
+    keys = [k for k in u.focus_keys if k in u.condition_keys]
+    if not keys or not ctx.subject:
+        return False
+    index = scopes.load(store, _generic_stems())
+    for c in cands:
+        if (c.context_cover >= config.listed_cover and c.hit.source_type in ("guideline", "label")
+                and coverage(ctx.subject, c.terms) >= 1.0 and any(index.lists(c.hit.doc_id, k) for k in keys)):
+            return True
+    return False
 
 
 def _with_listing_document(hits: list[Hit], ctx: _Context, retriever: Retriever, store: EvidenceStore,

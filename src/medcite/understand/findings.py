@@ -278,6 +278,12 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\bno (?:arterial )?(?:or venous )?Doppler signals?\b|\b(?:fixed (?:mottling|staining)|non-?blanching "
      r"mottl\w+)\b|\b(?:leg|foot|limb|calf)\b[^?]{0,60}\b(?:cold|pale|pulseless)\b[^?]{0,60}\b(?:numb|paralys\w+|"
      r"can'?t move)\b", "acute lower-extremity ischemia"),
+    # a limb's pain out of proportion after an injury, with allodynia and vasomotor, sudomotor or
+    # trophic changes ("allodynia to bedsheets, puffy, shiny, 1.5°C warmer, sweaty"), or the
+    # Budapest criteria said
+    (r"\bBudapest (?:criteria|categories|categor\w*)\b|\ballodyni\w*\b[^?]{0,160}\b(?:puffy|swollen|swelling|oedema|"
+     r"edema|shiny|sweaty|sweating|mottl\w*|warmer|colder|temperature|colou?r change\w*)\b",
+     "complex regional pain syndrome"),
     # an organism in a joint replacement ("MSSA in her L TKA"): a prosthetic joint infection
     (r"\b(?:MSSA|MRSA|S\. ?aureus|staph\w*|strep\w*|enterococc\w*|CoNS|E\. ?coli|pseudomonas|cutibacterium)\b[^.;?]{0,40}"
      r"\b(?:TKA|THA|TKR|THR|(?:knee|hip|shoulder) (?:replacement|arthroplasty)|arthroplasty|prosthetic (?:joint|knee|hip))\b",

@@ -330,6 +330,9 @@ def _class_stems() -> tuple[frozenset[str], ...]:
     return tuple(frozenset(analyze(c)) for c in class_names() if analyze(c))
 
 
+# An abbreviation that stands for a scale or a score names what it measures, not a condition.
+_SCALE = re.compile(r"\b(?:scales?|scores?|questionnaires?|inventory|index|criteria|classification|grading|"
+                    r"assessment tool|checklist)\s*$", re.I)
 _MEASUREMENT = re.compile(r"\b(?:time|level|levels|test|count|ratio|score|index|concentration|activity|titre|titer|"
                           r"saturation|tension)$|^(?:fraction|partial pressure) of\b", re.I)  # "FiO2": no oxygen given
 
@@ -539,6 +542,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     # The sense each abbreviation was read in ("ABI" beside a value and "compression": the
     # ankle-brachial index), by the abbreviation's stems.
     read_as = {tuple(analyze(surface)): options[0] for surface, options in abbreviation_senses(expanded).items()}
+    scales = {t for sense in read_as.values() if _SCALE.search(sense) for t in analyze(sense)}
     if scopes is not None:
         for key in phrase_keys:
             if (key in read_as and scopes.abbreviates.get(key)
@@ -549,7 +553,9 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
             if key in scopes.capitals and not re.search(rf"\b{re.escape(scopes.surface[key])}\b", text):
                 continue
             if len(key) == 1 and _participle_only(key[0], scopes.surface[key], text):
-                continue  # "burning feet" is no burn, "swelling" no "Swell"
+                continue  # "burning feet" is no burn, "swelling" no "Swell", "tearful" no "Tears"
+            if len(key) == 1 and "-" in scopes.surface[key] and scopes.surface[key].lower() not in text.lower():
+                continue  # "15 cigarettes/day" names no "E-Cigarettes"
             if len(key) == 1 and _phrasal_only(key[0], text):
                 continue  # "can't fall asleep" names no falls
             consumer_word = len(key) == 1 and all(scopes.source_types[i] == "consumer" for i in scopes.phrases.get(key, ()))
@@ -559,6 +565,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                 continue
             if _names_a_service(key, text, scopes):
                 continue  # "back in metabolic clinic", "picked up on newborn screen": where, not what
+            if set(key) <= scales and not set(key) <= typed:
+                continue  # "RASS -1" is a sedation scale's score: it names no agitation
             if key in scopes.aliases and not set(key) <= typed:
                 # "eGFR" is "estimated glomerular filtration rate": an expansion is a whole name,
                 # and "glomerular" in it does not name "Glomerular diseases".
@@ -654,7 +662,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     # (a word negated in the telling but written again outside it is asked about: "ECG no ischaemic
     # changes, hs-TnT 9 … when do I repeat the trop?")
     content = [t for t in analyze(masked) if t not in generic_all and not t.isdigit() and len(t) > 1
-               and (t not in negated or t in affirmed) and t not in _PREFIXES]
+               and (t not in negated or t in affirmed) and t not in _PREFIXES
+               and not _EVERY_HOURS.fullmatch(t)]
     # An abbreviation the asking clause writes in capitals that reads as a common word ("book
     # therapeutic US sessions": ultrasound, not "us") is asked about by what it stands for.
     spelled = [t for surface, long in expanded.abbreviations
@@ -873,9 +882,12 @@ def _names_a_service(key: tuple[str, ...], text: str, scopes: ScopeIndex) -> boo
 
 def _participle_only(stem: str, surface: str, text: str) -> bool:
     """Whether ``text`` writes the one-word condition ``surface`` only as an -ing word that the
-    condition's name is not ("burning feet" for "Burns"; "vomiting" stays "Vomiting")."""
+    condition's name is not ("burning feet" for "Burns"; "vomiting" stays "Vomiting"), or only as
+    an adjective in -ful ("flat and tearful" for "Tears")."""
     words = _written_as(stem, text)
-    return not surface.lower().endswith("ing") and bool(words) and all(w.endswith("ing") for w in words)
+    derived = ("ing", "ful")
+    return (not surface.lower().endswith(derived) and bool(words)
+            and all(w.endswith(derived) for w in words))
 
 
 _OR_ELSE = re.compile(r"\bor (?:something|anything) (?:else|better)\b|\bor (?:another|other) (?:option|drug|med\w*|agent)s?\b|"
@@ -1056,6 +1068,7 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
 
 # What "re-weigh" or "co-trimoxazole" split off: a prefix, no concept of its own ("anti-D", "non-PCI"
 # and "ex-smoker" keep theirs: they change what the word names).
+_EVERY_HOURS = re.compile(r"q\d{1,2}h?")  # "q4h": how often a dose is given, no concept
 _PREFIXES = frozenset({"re", "co", "de", "un", "semi", "multi", "sub"})
 _DEVICE = re.compile(r"(?<![\w-])([A-Z]{3,}[A-Za-z0-9]*)\s+(?:[a-z-]+\s+){0,3}(?:device|implant|system|pump|stent|balloon|"
                      r"catheter|sensor)\b")

@@ -101,11 +101,13 @@ CHATTER = frozenset(
     cutoff cutoffs threshold thresholds decide decides deciding grew grown raised anything anyone
     away till mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday
     sunday weekend tonight tomorrow overnight actually bother someone something things thing like
-    hasn haven didn doesn isn wasn weren aren couldn shouldn wouldn won don""".split()
+    hasn haven didn doesn isn wasn weren aren couldn shouldn wouldn won don went aft
+    tds tid bd bid qds qid qhs nocte mane prn stat ml mls""".split()
 )
 _ASK = re.compile(r"\?|\b(?:what|which|how|when|should|can|could|do|does|is|are|any|ok|need|needs|worth)\b", re.I)
-# No break after a lone capital: "C. auris", "E. coli" and initials are one name.
-_CLAUSE = re.compile(r"(?<!\d)(?<!\b[A-Z])[.;:](?!\d)|\s[-–—]+\s|\?|\n")
+# No break after a lone capital: "C. auris", "E. coli" and initials are one name; a value
+# ends its sentence when words follow ("eGFR 78. which quit med …"), not inside "8.4".
+_CLAUSE = re.compile(r"(?<!\d)(?<!\b[A-Z])[.;:](?!\d)|(?<=\d)[.;](?=\s+[A-Za-z])|\s[-–—]+\s|\?|\n")
 
 
 # Bedside shorthand written as more than one token, and what it stands for.
@@ -113,6 +115,9 @@ _SHORTHAND = (
     (re.compile(r"\bhep\.?\s?([ABCDE])\b", re.I), r"hepatitis \1"),
     (re.compile(r"\bon (?:RA|r/a)\b"), "on room air"),
     (re.compile(r"\bs/p\b", re.I), "status post"),
+    # "15 cigs/day, 40 pk-yr": a smoker's cigarettes and pack-years
+    (re.compile(r"\bcigs\b", re.I), "cigarettes"),
+    (re.compile(r"\b(?:pk|pack)[- ]?(?:yrs?|years?)\b", re.I), "pack-years"),
     (re.compile(r"\bc/w\b", re.I), "consistent with"),
     (re.compile(r"\bh/o\b", re.I), "history of"),
     # "what ABI cut-off decides …": the threshold asked for, one word
@@ -234,9 +239,19 @@ _SHORTHAND = (
 # Shorthand whose sense the rest of the text decides: (what must be written somewhere, the
 # shorthand, what it stands for there). "propofol + remi TCI … the TCI targets": a target-controlled
 # infusion, not a topical calcineurin inhibitor.
+_DENTAL = re.compile(r"\b(?:tooth|teeth|dental|dentist|GDP|molars?|premolars?|unrestorable|sockets?|gums?|"
+                     r"[UL][LR][1-8])\b", re.I)
+_SMOKING = re.compile(r"\b(?:cigs?|cigarettes?|smok\w*|tobacco|vap(?:e|es|ing)|pack-?(?:yrs?|years?)|pk-?yrs?)\b", re.I)
 _SHORTHAND_IN_CONTEXT = (
     (re.compile(r"\b(?:propofol|remifentanil|remi|TIVA|anaesthe\w*|anesthe\w*)\b", re.I), re.compile(r"\bTCI\b"),
      "target-controlled infusion"),
+    # a dentist's "simple XLA under LA": an extraction under local anaesthesia (not X-linked
+    # agammaglobulinaemia, nor a locally advanced cancer)
+    (_DENTAL, re.compile(r"\bXLAs?\b"), "extraction"),
+    (_DENTAL, re.compile(r"\bunder LA\b"), "under local anesthesia"),
+    # "which quit med would you reach for": a smoker's cessation drug
+    (_SMOKING, re.compile(r"\bquit(?:ting)? (?:meds?|medications?|medicines?|drugs?|aids?|tablets?|pills?)\b", re.I),
+     "smoking cessation medication (tobacco use)"),
 )
 
 
