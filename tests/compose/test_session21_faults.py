@@ -13,7 +13,14 @@ of that session, and this session's set A), each mended as a general rule:
   sentence's question, not the telling's "since dx");
 - bedside shorthand: "cigs", "pk-yr", a smoker's "quit med", a dentist's "simple XLA under LA";
 - findings that name complex regional pain syndrome (allodynia with swelling, shine, warmth or
-  sweat; the Budapest criteria).
+  sweat; the Budapest criteria);
+- set A: a scope item qualified by "with …" names its head ("Renovascular hypertension with either
+  normal or decreased renal function"); a name with an abbreviation inside it ("?renovascular HTN")
+  is whole once written out; a measurement after a dash ("given his GFR?") does not make that clause
+  the question's subject; a condom sheath is a male external catheter, an urge leak urinary
+  incontinence, "ex-27+2/40" born preterm, "dev checks" developmental; "how often should the sheath
+  be changed?" asks for monitoring, "should we be using meds for this?" whether to treat with drugs;
+  a placenta still in is retained.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import pytest
 from datapath import ngc_store
 from medcite.compose.build import ComposeConfig, _context, _listed_answers
 from medcite.compose.select import candidates
-from medcite.retrieve.scope import Scope, ScopeIndex
+from medcite.retrieve.scope import Scope, ScopeIndex, condition_phrases
 from medcite.retrieve.search import Retriever
 from medcite.understand.findings import named_by_signs
 from medcite.understand.frame import understand
@@ -130,3 +137,60 @@ def test_findings_that_name_crps(text: str) -> None:
 ])
 def test_findings_that_name_no_crps(text: str) -> None:
     assert "complex regional pain syndrome" not in named_by_signs(text)
+
+
+# Set A (this session's fault finder)
+
+def test_a_qualified_scope_item_names_its_head() -> None:
+    phrases = condition_phrases(Scope("ngc:11207", "guideline", "", (
+        "Renovascular hypertension with either normal or decreased renal function",), "", ()))
+    assert "Renovascular hypertension" in phrases, phrases
+    # a population is no condition
+    assert "Patients" not in condition_phrases(Scope("ngc:0", "guideline", "", ("Patients with chronic pain",), "", ()))
+
+
+def test_a_name_with_an_abbreviation_inside_is_whole_written_out() -> None:
+    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(100)]
+    index = ScopeIndex([Scope("ngc:11207", "guideline", "ACR renovascular hypertension",
+                              ("Renovascular hypertension with either normal or decreased renal function",), "", ()),
+                        Scope("ngc:10323", "guideline", "Management of chronic kidney disease", ("GFR",), "", ()),
+                        *others])
+    question = ("74M, PVD + CABG, eGFR 22, abdominal bruit. ?renovascular HTN - which imaging test do we start with "
+                "given his GFR?")
+    frame = understand(question, scopes=index)
+    assert "Renovascular hypertension" in frame.conditions, frame.conditions
+    # the clause after the dash names a measurement, not what the question is about
+    assert ("renovascular", "hypertens") in frame.focus_keys, frame.focus_keys
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("now on a condom sheath to a leg bag. how often should the sheath be changed?",
+     "now on a male external catheter to a leg bag. how often should the catheter be changed?"),
+    ("post-stroke urge leak, declined an IDC", "post-stroke urge urinary incontinence, declined an IDC"),
+    ("SCBU: ex-27+2/40 boy, now 36 wks PMA", "SCBU: born preterm at 27+2 weeks boy, now 36 wks PMA"),
+    ("ex-prem, 2 yrs old", "born preterm, 2 yrs old"),
+    ("minimum schedule of dev checks", "minimum schedule of developmental checks"),
+])
+def test_bedside_shorthand_of_set_a(text: str, written: str) -> None:
+    assert expand_shorthand(text) == written
+
+
+@pytest.mark.parametrize("text", [
+    "ex-38 weeker, term",  # a term baby
+    "sheath left in after the angiogram, when can it come out?",  # an arterial sheath
+])
+def test_set_a_shorthand_left_alone(text: str) -> None:
+    assert expand_shorthand(text) == text
+
+
+@pytest.mark.parametrize(("question", "aspect"), [
+    ("82M on a condom sheath. how often should the sheath be changed?", "monitoring"),
+    ("6 y/o, our ax: RAD. GP keen to start risperidone for the rages - should we be using meds for this?", "first-line"),
+])
+def test_asked_aspects_of_set_a(question: str, aspect: str) -> None:
+    assert understand(question).aspect == aspect
+
+
+def test_a_placenta_still_in_is_retained() -> None:
+    assert "retained placenta" in named_by_signs("just had her 3rd baby (SVD), placenta still in at 50 min despite CCT")
+    assert "retained placenta" not in named_by_signs("placenta delivered complete at 10 min, EBL 300")

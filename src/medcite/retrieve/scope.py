@@ -118,6 +118,11 @@ def condition_phrases(scope: Scope) -> list[str]:
         cause = _SECONDARY_TO.match(bare)
         if cause:
             out += [cause.group(2), *_coordinated_parts(cause.group(2))]
+        qualified = _QUALIFIED.match(bare)
+        if qualified:
+            # "Renovascular hypertension with either normal or decreased renal function": the
+            # condition is what the qualifier qualifies
+            out.append(qualified.group(1))
         if bare and len(bare.split()) <= _MAX_PHRASE_TOKENS:
             out.append(bare)
             out += _pair_parts(bare)
@@ -157,6 +162,8 @@ def condition_phrases(scope: Scope) -> list[str]:
     return out
 
 
+_QUALIFIED = re.compile(r"^((?!(?:patients?|people|persons?|adults?|children|women|men|individuals?|infants?|those)\b)"
+                        r"[\w'’-]+(?: [\w'’-]+){1,4}) (?:with|without|in) \w", re.I)
 _SECONDARY_TO = re.compile(r"^([\w'’-]+(?: [\w'’-]+){0,3}) (?:secondary to|due to|caused by) ([\w'’-]+(?: [\w'’-]+){0,6})$",
                            re.I)
 # The injury with the word before it, after at least one more word of a longer name

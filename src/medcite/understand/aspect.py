@@ -132,6 +132,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\bfollow (?:the )?(?:drug )?(?:levels?|labs?|bloods?)\b|"
         r"\bhow often\b.{0,60}\b(?:check\w*|test\w*|measur\w*|monitor\w*|repeat\w*|screen\w*|assess\w*|seen|"
         r"review\w*|done|performed|(?:re-?)?weigh\w*|re-?assess\w*|re-?check\w*|(?:re-?)?scan\w*|(?:re-?)?image|"
+        # "how often should the sheath be changed?": a device's change interval
+        r"chang(?:e|ed|ing)|replac(?:e|ed|ing)|"
+        r""
         r"(?:re-?)?imaged|follow\w*|"
         # "how often do I bring him back to clinic for bloods?", "how often should she come back?"
         r"bring (?:him|her|them|the patient|pt) back|(?:come|comes|coming|be) back|see (?:him|her|them)|bloods?|labs?)\b|"
@@ -254,6 +257,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"\bwhich (?:[\w-]+ ){0,3}(?:is |are )?(?:best|preferred|first|safest|recommended)\b|\bwhich (?:[\w-]+ ){0,2}[\w-]+\s*\?|"
         # "is there a med worth trying now?", "are there any drugs that help?"
         r"\b(?:is|are) there (?:an? |any )?(?:[\w-]+ )?(?:meds?|medications?|medicines?|drugs?|pills?|tablets?)\b|"
+        # "should we be using meds for this?": whether to treat with drugs at all
+        r"\bshould (?:i|we|you|they) (?:be )?(?:using|use|giving|give|prescribing|prescribe|trying|try|starting|start) "
+        r"(?:any )?(?:meds?|medications?|medicines?|drugs?|pills?|tablets?|pharmacotherapy)\b|"
         # "… go straight to an ablation - reasonable as the first step?"
         r"\b(?:reasonable|ok|okay|appropriate|fine|right|sensible)\b[^?]{0,20}\b(?:as|for) (?:the |a |her |his )?"
         r"(?:first|1st|initial) (?:step|line|option|choice|treatment|tx|move)\b|"

@@ -278,6 +278,9 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\bno (?:arterial )?(?:or venous )?Doppler signals?\b|\b(?:fixed (?:mottling|staining)|non-?blanching "
      r"mottl\w+)\b|\b(?:leg|foot|limb|calf)\b[^?]{0,60}\b(?:cold|pale|pulseless)\b[^?]{0,60}\b(?:numb|paralys\w+|"
      r"can'?t move)\b", "acute lower-extremity ischemia"),
+    # the placenta still in after the birth: "placenta still in at 50 min despite CCT"
+    (r"\bplacenta (?:is )?(?:still (?:in|in situ|undelivered|not (?:delivered|out))|not (?:yet )?(?:delivered|out)|"
+     r"retained|stuck)\b|\bretained placent\w*\b", "retained placenta"),
     # a limb's pain out of proportion after an injury, with allodynia and vasomotor, sudomotor or
     # trophic changes ("allodynia to bedsheets, puffy, shiny, 1.5°C warmer, sweaty"), or the
     # Budapest criteria said

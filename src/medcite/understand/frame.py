@@ -333,6 +333,7 @@ def _class_stems() -> tuple[frozenset[str], ...]:
 # An abbreviation that stands for a scale or a score names what it measures, not a condition.
 _SCALE = re.compile(r"\b(?:scales?|scores?|questionnaires?|inventory|index|criteria|classification|grading|"
                     r"assessment tool|checklist)\s*$", re.I)
+_MEASURED = re.compile(r"\b(?:rate|level|count|ratio|concentration|clearance|pressure|saturation)$", re.I)
 _MEASUREMENT = re.compile(r"\b(?:time|level|levels|test|count|ratio|score|index|concentration|activity|titre|titer|"
                           r"saturation|tension)$|^(?:fraction|partial pressure) of\b", re.I)  # "FiO2": no oxygen given
 
@@ -512,6 +513,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     # ("non-ST-elevation myocardial infarction" names no ST-elevation myocardial infarction)
     phrase_keys = ([key for start, _, key in scopes.find_phrases(stems) if not (start and stems[start - 1] == "non")]
                    if scopes is not None else [])
+    if scopes is not None and expanded.abbreviations:
+        # "?renovascular HTN": a name with an abbreviation inside it is whole once it is written out
+        spelled = analyze(_spelled_out(masked, expanded, scopes, {s for s, _ in expanded.abbreviations}))
+        phrase_keys += [key for start, _, key in scopes.find_phrases(spelled)
+                        if len(key) > 1 and key not in phrase_keys and not (start and spelled[start - 1] == "non")]
     # Drugs as typed and as abbreviations stand for them ("MTX", "TDF/FTC"); of a drug class's name
     # only its head ("LMWH": heparin; "SSRI": selective serotonin reuptake inhibitor names no drug
     # "serotonin").
@@ -522,13 +528,17 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     chosen = [options[0] for options in abbreviation_senses(expanded).values()
               if not _MEASUREMENT.search(options[0])]
     drugs = _drugs(" ".join([masked, *(e.split()[-1] if e.lower() in classes else e for e in chosen)]), expanded)
+    # An abbreviation read as a measurement or a scale does not make the clause after a dash its
+    # own ("?renovascular HTN - which imaging test … given his GFR?": the glomerular filtration rate)
+    readings = {tuple(analyze(surface)) for surface, options in abbreviation_senses(expanded).items()
+                if _SCALE.search(options[0]) or _MEASURED.search(options[0])}
     if scopes is not None:
         # "70F new DLBCL, … T2DM + CKD3 - primary G-CSF ppx from cycle 1?": after a dash, the
         # clause that asks is about what it names; one that names no condition or drug ("mild-mod
         # CDI - what do I start and for how long") keeps the sentence it is part of.
         dash_text = _focus_text(q, a, b, details, expanded, scopes, dash=True)
         after_dash = set(analyze(dash_text))
-        if after_dash != focus and (any(set(key) <= after_dash for key in phrase_keys)
+        if after_dash != focus and (any(set(key) <= after_dash for key in phrase_keys if key not in readings)
                                     or any(set(analyze(d)) <= after_dash for d in drugs)):
             focus_text, focus = dash_text, after_dash
 

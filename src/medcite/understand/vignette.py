@@ -115,6 +115,17 @@ _SHORTHAND = (
     (re.compile(r"\bhep\.?\s?([ABCDE])\b", re.I), r"hepatitis \1"),
     (re.compile(r"\bon (?:RA|r/a)\b"), "on room air"),
     (re.compile(r"\bs/p\b", re.I), "status post"),
+    # "on a condom sheath to a leg bag": a male external catheter, as continence guidelines call it
+    (re.compile(r"\b(?:condom|penile) (?:sheath|catheter|cath)s?\b|\burosheaths?\b", re.I), "male external catheter"),
+    # "post-stroke urge leak", "leaking urine": incontinence
+    (re.compile(r"\b(urge|stress|mixed) (?:leak(?:s|ing|age)?|incontinence)\b", re.I), r"\1 urinary incontinence"),
+    # "ex-27+2/40", "ex-29 weeker": an infant born preterm
+    (re.compile(r"\bex[- ]?((?:2\d|3[0-6])(?:\+[0-6])?)\s?(?:/40|wk(?:s|er)?|weeks?(?:er)?)\b", re.I),
+     r"born preterm at \1 weeks"),
+    (re.compile(r"\bex[- ]?prem(?:ie|mie|ature)?\b", re.I), "born preterm"),
+    # "dev checks", "dev follow-up": developmental
+    (re.compile(r"\bdev (?=checks?|follow-?up|assessments?|review|surveillance|delay|milestones?)", re.I),
+     "developmental "),
     # "15 cigs/day, 40 pk-yr": a smoker's cigarettes and pack-years
     (re.compile(r"\bcigs\b", re.I), "cigarettes"),
     (re.compile(r"\b(?:pk|pack)[- ]?(?:yrs?|years?)\b", re.I), "pack-years"),
@@ -245,6 +256,8 @@ _SMOKING = re.compile(r"\b(?:cigs?|cigarettes?|smok\w*|tobacco|vap(?:e|es|ing)|p
 _SHORTHAND_IN_CONTEXT = (
     (re.compile(r"\b(?:propofol|remifentanil|remi|TIVA|anaesthe\w*|anesthe\w*)\b", re.I), re.compile(r"\bTCI\b"),
      "target-controlled infusion"),
+    # once the note has said what it is, "the sheath" is that catheter
+    (re.compile(r"\bmale external catheter\b"), re.compile(r"\b(?:the|this|his|a) sheath\b", re.I), "the catheter"),
     # a dentist's "simple XLA under LA": an extraction under local anaesthesia (not X-linked
     # agammaglobulinaemia, nor a locally advanced cancer)
     (_DENTAL, re.compile(r"\bXLAs?\b"), "extraction"),
