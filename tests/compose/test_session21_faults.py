@@ -194,3 +194,55 @@ def test_asked_aspects_of_set_a(question: str, aspect: str) -> None:
 def test_a_placenta_still_in_is_retained() -> None:
     assert "retained placenta" in named_by_signs("just had her 3rd baby (SVD), placenta still in at 50 min despite CCT")
     assert "retained placenta" not in named_by_signs("placenta delivered complete at 10 min, EBL 300")
+
+
+_CLL = ("haem clinic: 79F, 61 kg, lives alone, CrCl 38, HF (EF 35%), COPD on home neb, T2DM on insulin - CIRS 9. "
+        "untreated CLL, now Binet C (Hb 92, plt 88, night sweats, 4 kg wt loss) so needs tx. FCR is out and we think "
+        "bendamustine is too much for her as well. keen to keep hospital visits to a minimum. what first-line regimen?")
+
+
+def test_what_the_telling_rules_out_makes_the_question_an_alternative() -> None:
+    others = [Scope(f"ngc:x{i}", "guideline", f"Guideline {i}", (f"Condition{i} disease",), "", ()) for i in range(100)]
+    index = ScopeIndex([
+        Scope("ngc:10735", "guideline", "Ofatumumab with chlorambucil for untreated chronic lymphocytic leukaemia",
+              ("Chronic lymphocytic leukaemia",), "", ("Ofatumumab", "Chlorambucil", "Bendamustine", "Fludarabine")),
+        Scope("ngc:1", "guideline", "Chronic heart failure", ("Heart failure",), "", ("ACE inhibitors",)),
+        Scope("ngc:2", "guideline", "COPD", ("Chronic obstructive pulmonary disease",), "", ("Bronchodilators",)),
+        *others])
+    frame = understand(_CLL, scopes=index)
+    assert frame.aspect == "alternative", frame.aspects
+    # the condition the ruled-out treatments are for, not the telling's heart failure or COPD
+    assert len(frame.focus_keys) == 1 and "lymphocyt" in frame.focus_keys[0], frame.focus_keys
+    assert frame.focus_drugs == ()
+    # nothing ruled out: the first-line choice is asked
+    assert understand(_CLL.replace("FCR is out and we think bendamustine is too much for her as well. ", ""),
+                      scopes=index).aspect == "first-line"
+
+
+@pytest.mark.parametrize(("text", "ruled"), [
+    # (without the index's definitions, "FCR" names no drug here)
+    ("FCR is out and we think bendamustine is too much for her as well", {"bendamustine"}),
+    ("unfit for fludarabine, what now?", {"fludarabine"}),
+    ("rituximab is fine, fludarabine is off the table", {"fludarabine"}),
+    ("bendamustine worked well last time", set()),
+])
+def test_treatments_the_telling_rules_out(text: str, ruled: set[str]) -> None:
+    from medcite.understand.frame import _ruled_out_treatments
+
+    frame = understand(text)
+    assert frame.expanded is not None
+    assert set(_ruled_out_treatments(text, frame.drugs, frame.expanded)) == ruled, frame.drugs
+
+
+@pytest.mark.parametrize("text", [
+    "The person is ineligible for fludarabine-based therapy and Bendamustine is not suitable",
+    "adults with untreated CLL who have comorbidities that make full-dose fludarabine-based therapy unsuitable for them",
+])
+def test_when_the_usual_treatment_cannot_be_used(text: str) -> None:
+    from medcite.compose.aspects import aspect_bonus
+
+    assert aspect_bonus("alternative", text) >= 0.9
+
+
+def test_chatter_of_set_a() -> None:
+    assert {"ve", "keen"} <= CHATTER

@@ -131,6 +131,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         # such treatment is unsuitable"
         (0.8, r"\b(?:does|do|did|has|have) not (?:respond|responded) to\b|\b(?:such|this|that|other|first-line) "
               r"(?:treatment|therapy) is unsuitable\b"),
+        # "… only if: The person is ineligible for fludarabine-based therapy and Bendamustine is not
+        # suitable", "… comorbidities that make full-dose fludarabine-based therapy unsuitable for them"
+        (0.9, r"\b(?:is|are) (?:ineligible|not eligible|unfit) for\b|\b(?:is|are) not suitable\b|"
+              r"\bmakes? (?:[\w-]+ ){1,5}unsuitable\b"),
         # "In the event of allergy to amoxicillin, azithromycin …", "for patients allergic to penicillin"
         (1.0, r"\b(?:in the event of|in (?:the )?cases? of|for|with)\s+(?:an?\s+|(?:a )?known\s+)?(?:allerg\w+|"
               r"intoleran\w+|hypersensitiv\w+|(?:treatment )?failure)\b|"

@@ -1272,8 +1272,11 @@ def _states_asked(ctx: _Context, c: Candidate) -> bool:
     him back to clinic for bloods?") (the cues of a
     threshold, and of a failure or a stop in a sentence that recommends nothing, also match a
     study's inclusion criteria)."""
+    # (a lead-in with the list it introduces: "… is recommended as an option for untreated chronic
+    # lymphocytic leukaemia only if: … fludarabine-based therapy is unsuitable")
+    said = _with_its_list(ctx, c)
     return any((a in ("titration", "starting-dose", "target", "duration")
-                or (a in ("alternative", "stop", "monitoring") and directs(c.text))) and aspect_bonus(a, c.text) >= 0.9
+                or (a in ("alternative", "stop", "monitoring") and directs(c.text))) and aspect_bonus(a, said) >= 0.9
                for a in (ctx.understood.aspects or (ctx.understood.aspect,)))
 
 

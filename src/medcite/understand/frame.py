@@ -302,6 +302,41 @@ _STARTED = re.compile(r"\b(?:started|starting|start(?:ed)? on|began|begun|commen
                       r"((?:\s+[\w/-]+){1,4})", re.I)
 
 
+# "FCR is out", "bendamustine is too much for her", "unfit for FCR", "not a candidate for surgery"
+_RULED_OUT_BEFORE = re.compile(r"(?:^|[\s(,;])([\w/+-]{2,40}(?: [\w/+-]{2,30})?)\s+(?:is|are|'s|seems?|would be)\s+"
+                               r"(?:out|off the table|not an option|not suitable|unsuitable|too (?:much|toxic|intensive|"
+                               r"aggressive|risky|strong))\b", re.I)
+_RULED_OUT_AFTER = re.compile(r"\b(?:unfit|not fit|too frail|not a candidate|not suitable|unsuitable|ineligible|"
+                              r"not eligible) for ([\w/+-]{2,40}(?: [\w/+-]{2,30})?)", re.I)
+
+
+def _ruled_out_treatments(text: str, drugs: Sequence[str], expanded: ExpandedQuery) -> list[str]:
+    """The drugs (or regimens of them) the telling says cannot be used: "FCR is out", "we think
+    bendamustine is too much for her", "unfit for fludarabine"."""
+    said = [m.group(1) for pattern in (_RULED_OUT_BEFORE, _RULED_OUT_AFTER) for m in pattern.finditer(text)]
+    if not said:
+        return []
+    stems = {t for phrase in said for t in analyze(phrase)}
+
+    def forms(drug: str) -> list[str]:  # its written forms, and a regimen's short form holding it ("FCR")
+        return [*written_forms(drug, expanded),
+                *(surface for surface, long in expanded.abbreviations if re.search(rf"\b{re.escape(drug)}\b", long, re.I))]
+
+    return [d for d in drugs if any(analyze(form) and set(analyze(form)) <= stems for form in forms(d))]
+
+
+def _treated_by(ruled: Sequence[str], treated: Sequence[tuple[str, ...]], scopes: ScopeIndex) -> list[tuple[str, ...]]:
+    """Of the conditions ``treated``, the one whose guidelines and labels most often name the
+    treatments ``ruled`` out (the first when none does)."""
+    stems = {t for d in ruled for t in analyze(d)}
+
+    def named_with(key: tuple[str, ...]) -> int:
+        return sum(1 for i in scopes.phrases.get(key, ()) if stems & scopes.doc_terms[i])
+
+    best = max(treated, key=named_with, default=None)
+    return [best] if best is not None and named_with(best) else list(treated[:1])
+
+
 def _drugs_after(pattern: re.Pattern[str], text: str, drugs: Sequence[str]) -> list[str]:
     """The drugs of ``drugs`` named in what ``pattern``'s first group captures."""
     spans = " ".join(m.group(1).lower() for m in pattern.finditer(text[:4000]))
@@ -716,6 +751,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         # "what octreotide regimen do I start him on?": the drug is chosen; its dosing is asked
         # ("what basal insulin regimen is recommended?" asks which regimen)
         aspects = ("starting-dose", *(x for x in aspects if x not in ("starting-dose", "first-line")))
+    # "FCR is out and we think bendamustine is too much for her … what first-line regimen?": the
+    # usual choice cannot be used, so what is asked is the alternative to it
+    ruled_told = _ruled_out_treatments(q, drugs, expanded)
+    if ruled_told and aspects[0] == "first-line":
+        aspects = ("alternative", *(x for x in aspects if x != "alternative"))
     aspect = aspects[0]
     # the last question's own content words, when it names no condition or drug of the question
     last = set(analyze(q[qs:qe]))
@@ -734,7 +774,11 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     # ... or that its telling findings name, when no scope lists it ("CIWA-Ar 11 … detox": alcohol
     # withdrawal, which guidelines treat inside substance use disorders)
     treated = treated or [k for k in current if any(tuple(analyze(n)) == k for n in signs)]
-    if aspect == "alternative" and focus_keys:
+    if aspect == "alternative" and ruled_told and not focus_keys and scopes is not None:
+        # … about the condition those treatments are for, of those a guideline or a label is about
+        # (the leukaemia, not the heart failure or the COPD the telling lists)
+        focus_keys, focus_drugs = _treated_by(ruled_told, treated, scopes), []
+    elif aspect == "alternative" and focus_keys:
         # "chancroid in pregnancy when ciprofloxacin is contraindicated", "allergic to PCN -
         # what instead?": the drug named is what cannot be used, not what the answer is about.
         focus_drugs = []

@@ -101,7 +101,7 @@ CHATTER = frozenset(
     cutoff cutoffs threshold thresholds decide decides deciding grew grown raised anything anyone
     away till mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday
     sunday weekend tonight tomorrow overnight actually bother someone something things thing like
-    hasn haven didn doesn isn wasn weren aren couldn shouldn wouldn won don went aft
+    hasn haven didn doesn isn wasn weren aren couldn shouldn wouldn won don went aft ve keen
     tds tid bd bid qds qid qhs nocte mane prn stat ml mls""".split()
 )
 _ASK = re.compile(r"\?|\b(?:what|which|how|when|should|can|could|do|does|is|are|any|ok|need|needs|worth)\b", re.I)
