@@ -246,3 +246,17 @@ def test_when_the_usual_treatment_cannot_be_used(text: str) -> None:
 
 def test_chatter_of_set_a() -> None:
     assert {"ve", "keen"} <= CHATTER
+
+
+_FIBRYGA = ("Peds CICU: 3 y/o, 13 kg, 2 h off CPB after cardiac surgery, chest drain 8 mL/kg/h, fibrinogen 1.0 g/L, "
+            "plt 95. blood bank only stocks Fibryga. what mg/kg dose do I give?")
+
+
+def test_the_product_whose_dose_is_asked_is_not_covered() -> None:
+    assert understand(_FIBRYGA, occurs=lambda w: "fibryga" not in w.lower()).unknown == "Fibryga"
+    assert understand(_FIBRYGA, occurs=lambda w: True).unknown == ""
+    # a name the telling gives when no dose is asked is the telling's ("Tenckhoff insertion is booked …
+    # how long after the AAA repair should we wait?")
+    told = ("71M ESKD, chose home PD and Tenckhoff insertion is being booked. how long after the AAA repair should we "
+            "wait before starting PD?")
+    assert understand(told, occurs=lambda w: "tenckhoff" not in w.lower()).unknown == ""

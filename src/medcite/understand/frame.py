@@ -863,6 +863,10 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
         latest = max(drugs, key=lambda d: q.lower().rfind(d.lower()), default="")
         unknown = latest if latest and not occurs(latest) else ""
     known_abbrev = {s for s, _ in expanded.abbreviations}
+    if occurs and not unknown and aspect in ("starting-dose", "titration") and not clause_drugs and not drugs:
+        # "… blood bank only stocks Fibryga. what mg/kg dose do I give?": the dose asked is of the
+        # product the telling names, and no indexed passage names it
+        unknown = _absent_brand(q, known_abbrev, occurs)
     if occurs and not unknown:
         # A drug of the patient's list the clause does not ask about ("on gliclazide +
         # linagliptin … at what A1c?") and what the question rules out ("never had invasive
@@ -1137,6 +1141,17 @@ _PRODUCT = re.compile(r"(?<![\w-])([A-Z][a-z][A-Za-z]{2,}(?:-[A-Z0-9]{1,3})?)(?:
 # Endings of words that describe (the patient, a finding) or name a person ("hiker",
 # "smoker") rather than name a substance or a condition.
 _DESCRIBING = re.compile(r"(?:ic|ous|al|ed|ing|ly|ive|ful|less|able|ible|ness|ish|ant|ent|ary|ory|er|ers|ist|ian)$")
+
+
+_BRAND = re.compile(r"(?<![\w-])(?<![.?!:]\s)([A-Z][a-z]{4,}[A-Za-z]*)(?![\w-])")
+
+
+def _absent_brand(text: str, known_abbrev: set[str], occurs: Callable[[str], bool]) -> str:
+    """A capitalised name inside a sentence (not its first word) that no indexed passage names
+    ("only stocks Fibryga"); "" when none."""
+    return next((m.group(1) for m in _BRAND.finditer(text) if m.start() > 0
+                 and m.group(1) not in known_abbrev and m.group(1).lower() not in CHATTER
+                 and not occurs(m.group(1))), "")
 
 
 def _absent_product(text: str, known_abbrev: set[str], occurs: Callable[[str], bool]) -> str:
