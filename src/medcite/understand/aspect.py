@@ -74,7 +74,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"when (?:would|should|do|can) (?:i|we|you) (?:pull|remove|take out) (?:it|the \w+)|"
         r"(?:ok|okay|safe|fine) to (?:take|pull|get|have) (?:it|them|this|that|(?:the|her|his) [\w-]+) out\b|"
         r"(?:just |still )?keep (?:taking|using) (?:it|them|this|the \w+)|"
-        r"stop or continue|(?:still|any longer) (?:need|needed|indicated)|"
+        r"stop or continue|(?:still|any longer) (?:need|needed|indicated)"
+        # ("do we still need a CT A/P?" asks whether to do a test)
+        r"(?! (?:an? |the |any )?(?:ct|cta|mri|scan|ultrasound|us|uss|x-?ray|imaging|echo|biopsy|endoscopy|colonoscopy)\b)|"
         # "push on another few months or stop it?", "any point carrying on with that?"
         r"(?:push|press|carry|keep|soldier) on\b[^?]{0,40}\bor (?:stop|d/?c|discontinue|abandon|give up)\b|"
         r"(?:any|is there (?:any )?|what(?:'s| is) the) point (?:in )?(?:carrying on|continuing|keeping (?:on|going|up)|"
@@ -229,7 +231,7 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         # "do I actually need to send all that on someone like this?": whether to test
         r"need to (?:send|order|run|do|check|get) (?:off )?(?:all )?(?:that|those|these|them|the (?:bloods|labs|tests|"
         r"screen))\b|is (?:that|this|it) (?:\w+ ){0,2}(?:already|"
-        r"consistent with|enough to (?:call|diagnose)))\b|\b(?:ct|mri|cta|x-?ray|ultrasound|echo|scan)(?: head| chest| brain| abdomen)?\s*\?|"
+        r"consistent with|enough to (?:call|diagnose)))\b|\b(?:ct|mri|cta|x-?ray|ultrasound|echo|scan)(?: head| chest| brain| abdomen| neck| spine| KUB| a/p| abdo(?:men)?(?:/| and )pelvis| c-spine)?\s*\?|"
         # "when is the best time to get the brain MRI?": when a test is done
         r"\bwhen\b.{0,40}\b(?:get|do|order|perform|obtain|send|book)\b.{0,30}\b(?:mri|ct|scan|eeg|echo|ultrasound|"
         r"imaging|biopsy|x-?ray)\b", re.I)),

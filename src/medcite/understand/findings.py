@@ -278,6 +278,10 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\bno (?:arterial )?(?:or venous )?Doppler signals?\b|\b(?:fixed (?:mottling|staining)|non-?blanching "
      r"mottl\w+)\b|\b(?:leg|foot|limb|calf)\b[^?]{0,60}\b(?:cold|pale|pulseless)\b[^?]{0,60}\b(?:numb|paralys\w+|"
      r"can'?t move)\b", "acute lower-extremity ischemia"),
+    # bowel that is stuck: vomiting or no flatus with dilated small-bowel loops and air-fluid levels
+    (r"\bdilated small[- ]bowel(?: loops)?\b[^?]{0,80}\bair[- ]fluid levels?\b|"
+     r"\b(?:bilious vomiting|vomiting|no flatus|not passing (?:wind|flatus))\b[^?]{0,240}\bdilated small[- ]bowel\b",
+     "small bowel obstruction"),
     # the placenta still in after the birth: "placenta still in at 50 min despite CCT"
     (r"\bplacenta (?:is )?(?:still (?:in|in situ|undelivered|not (?:delivered|out))|not (?:yet )?(?:delivered|out)|"
      r"retained|stuck)\b|\bretained placent\w*\b", "retained placenta"),

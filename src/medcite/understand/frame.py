@@ -1118,7 +1118,8 @@ def _unknown(focus: str, expanded: ExpandedQuery, drugs: list[str], has_conditio
     if not has_condition:
         for word in re.findall(r"(?<![\w-])[a-z]{5,}(?![\w-])", focus):
             # ("mum is terrified of needles and asks for neffy": a participle is the story)
-            if (word not in CHATTER and word not in known_abbrev and not word.endswith(("ed", "ing"))
+            # ("prosthetist writing the definitive limb Rx": a person who does something is no subject)
+            if (word not in CHATTER and word not in known_abbrev and not word.endswith(("ed", "ing", "ist", "ian"))
                     and not _indexed_form(word, occurs)):
                 return word
     return ""
