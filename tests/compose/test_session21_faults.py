@@ -303,3 +303,19 @@ def test_findings_that_name_small_bowel_obstruction() -> None:
 def test_amputations_in_short() -> None:
     frame = understand("61M, L AKA 7 mo ago for PAD. which knee?")
     assert ("AKA", "above-knee amputation") in frame.expanded.abbreviations  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("question", "aspect"), [
+    ("allergy shots, med fridge logged 11-13 °C over the weekend. what temperature should his shot vials be stored at "
+     "when he's not here?", "target"),
+    ("9 y/o F, well-child. mum asks if she can sit in the front passenger seat now - how old should she be first?",
+     "threshold"),
+])
+def test_asked_aspects_of_set_b(question: str, aspect: str) -> None:
+    assert understand(question).aspect == aspect
+
+
+def test_a_childs_eye_check_is_vision_screening() -> None:
+    assert expand_shorthand("4yo boy, never had his eyes checked - is a screening eye test due yet?") == (
+        "4yo boy, never had his vision screening - is a vision screening due yet?")
+    assert {"boy", "girl", "yet", "never"} <= CHATTER

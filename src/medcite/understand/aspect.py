@@ -114,6 +114,9 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"(?:stretch|extend|space)\w* (?:\w+ ){0,3}(?:to|out)\b[^?.]{0,20}\bq\s?\d+\s?(?:w|wk|wks|weeks?|d|days?)|"
         r"(?:stretch|extend|lengthen)\w* (?:the |his |her )?(?:dosing |dose |injection |treatment )?interval)\b", re.I)),
     ("target", re.compile(
+        # "what temperature should the vials be stored at?": a value to keep to
+        r"\bwhat temperature (?:should|do|must|to)\b[^?]{0,40}\b(?:stored|kept|store|keep|held)\b|"
+        r"\b(?:stored|kept) at what temperature\b|"
         # ("which target has the best evidence?" for deep brain stimulation chooses a site)
         # (nor does a pump's setting: "the TCI targets", "target-controlled infusion")
         r"\b(?:(?<!which )(?<!infusion )target(?!-controlled)\w*|goals?|aim(?:ing)? (?:for|at)|keep(?:ing)? (?:the |her |his |him |them )?[\w\s]{0,20}(?:below|under|above|between)|"
@@ -159,8 +162,10 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"[^.?]{0,60}\bor\b[^.?]{0,60}\b(?:testing|tests?|study|scan|imaging|polysomnography|ultrasound|ct|mri|x-?ray|"
         r"biops(?:y|ies)|bx|endoscopy|colonoscopy|chromoendoscopy|white[- ]light|dye[- ]?spray\w*)\b", re.I)),
     ("threshold", re.compile(
-        # "from what age is sunscreen ok on babies?"
+        # "from what age is sunscreen ok on babies?", "how old should she be first?"
         r"\b(?:from|after|before|until|up to) what age\b|"
+        r"\bhow old (?:should|must|does|do|would|has|have) (?:he|she|they|the (?:child|baby|kid|patient)|it) "
+        r"(?:be|have to be|need to be|got to be)\b|"
         r"\b(?:threshold|cut-?off|at what (?:[\w-]+ ){0,3}?(?:level|value|point|number|count|age|bp|blood pressure|"
         r"hb|hgb|hemoglobin|haemoglobin|glucose|score|interval|concentration|saturation|sats?|spo2|inr|a1c|hba1c|ldl|"
         r"egfr|crcl|temperature|temp|heart rate|hr|weight|size|gestation|gestational age|weeks?)|ok to (?:start|give|use|add|"

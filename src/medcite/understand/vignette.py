@@ -101,7 +101,7 @@ CHATTER = frozenset(
     cutoff cutoffs threshold thresholds decide decides deciding grew grown raised anything anyone
     away till mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday
     sunday weekend tonight tomorrow overnight actually bother someone something things thing like
-    hasn haven didn doesn isn wasn weren aren couldn shouldn wouldn won don went aft ve keen
+    hasn haven didn doesn isn wasn weren aren couldn shouldn wouldn won don went aft ve keen boy girl yet never
     tds tid bd bid qds qid qhs nocte mane prn stat ml mls""".split()
 )
 _ASK = re.compile(r"\?|\b(?:what|which|how|when|should|can|could|do|does|is|are|any|ok|need|needs|worth)\b", re.I)
@@ -126,6 +126,9 @@ _SHORTHAND = (
     # "dev checks", "dev follow-up": developmental
     (re.compile(r"\bdev (?=checks?|follow-?up|assessments?|review|surveillance|delay|milestones?)", re.I),
      "developmental "),
+    # "never had his eyes checked … is a screening eye test due?": a child's vision screening
+    (re.compile(r"\b(?:screening )?eye (?:test|check|exam|screen)s?\b|\beyes (?:checked|tested|examined)\b", re.I),
+     "vision screening"),
     # "15 cigs/day, 40 pk-yr": a smoker's cigarettes and pack-years
     (re.compile(r"\bcigs\b", re.I), "cigarettes"),
     (re.compile(r"\b(?:pk|pack)[- ]?(?:yrs?|years?)\b", re.I), "pack-years"),
