@@ -368,9 +368,9 @@ def _class_stems() -> tuple[frozenset[str], ...]:
 # An abbreviation that stands for a scale or a score names what it measures, not a condition.
 _SCALE = re.compile(r"\b(?:scales?|scores?|questionnaires?|inventory|index|criteria|classification|grading|"
                     r"assessment tool|checklist)\s*$", re.I)
-_MEASURED = re.compile(r"\b(?:rate|level|count|ratio|concentration|clearance|pressure|saturation)$", re.I)
 _MEASUREMENT = re.compile(r"\b(?:time|level|levels|test|count|ratio|score|index|concentration|activity|titre|titer|"
-                          r"saturation|tension)$|^(?:fraction|partial pressure) of\b", re.I)  # "FiO2": no oxygen given
+                          r"saturation|tension|rate|clearance|pressure)$|^(?:fraction|partial pressure) of\b",
+                          re.I)  # "FiO2": no oxygen given
 
 
 def _drugs(text: str, expanded: ExpandedQuery) -> list[str]:
@@ -566,7 +566,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     # An abbreviation read as a measurement or a scale does not make the clause after a dash its
     # own ("?renovascular HTN - which imaging test … given his GFR?": the glomerular filtration rate)
     readings = {tuple(analyze(surface)) for surface, options in abbreviation_senses(expanded).items()
-                if _SCALE.search(options[0]) or _MEASURED.search(options[0])}
+                if _SCALE.search(options[0]) or _MEASUREMENT.search(options[0])}
     if scopes is not None:
         # "70F new DLBCL, … T2DM + CKD3 - primary G-CSF ppx from cycle 1?": after a dash, the
         # clause that asks is about what it names; one that names no condition or drug ("mild-mod
@@ -866,7 +866,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
     if occurs and not unknown and aspect in ("starting-dose", "titration") and not clause_drugs and not drugs:
         # "… blood bank only stocks Fibryga. what mg/kg dose do I give?": the dose asked is of the
         # product the telling names, and no indexed passage names it
-        unknown = _absent_brand(q, known_abbrev, occurs)
+        unknown = _absent_product(q, known_abbrev, occurs, _BRAND)
     if occurs and not unknown:
         # A drug of the patient's list the clause does not ask about ("on gliclazide +
         # linagliptin … at what A1c?") and what the question rules out ("never had invasive
@@ -1144,22 +1144,17 @@ _PRODUCT = re.compile(r"(?<![\w-])([A-Z][a-z][A-Za-z]{2,}(?:-[A-Z0-9]{1,3})?)(?:
 _DESCRIBING = re.compile(r"(?:ic|ous|al|ed|ing|ly|ive|ful|less|able|ible|ness|ish|ant|ent|ary|ory|er|ers|ist|ian)$")
 
 
-_BRAND = re.compile(r"(?<![\w-])(?<![.?!:]\s)([A-Z][a-z]{4,}[A-Za-z]*)(?![\w-])")
+# A capitalised name inside a sentence, after a word (not its first word): "only stocks Fibryga"
+_BRAND = re.compile(r"(?<=[\w,;)]\s)([A-Z][a-z]{4,}[A-Za-z]*)(?![\w-])")
 
 
-def _absent_brand(text: str, known_abbrev: set[str], occurs: Callable[[str], bool]) -> str:
-    """A capitalised name inside a sentence (not its first word) that no indexed passage names
-    ("only stocks Fibryga"); "" when none."""
-    return next((m.group(1) for m in _BRAND.finditer(text) if m.start() > 0
-                 and m.group(1) not in known_abbrev and m.group(1).lower() not in CHATTER
-                 and not occurs(m.group(1))), "")
-
-
-def _absent_product(text: str, known_abbrev: set[str], occurs: Callable[[str], bool]) -> str:
+def _absent_product(text: str, known_abbrev: set[str], occurs: Callable[[str], bool],
+                    pattern: re.Pattern[str] = _PRODUCT) -> str:
     """A product named in ``text`` ("Cobenfy (xanomeline-trospium)", "his Aktiia cuffless
-    bracelet") that no indexed passage names; "" when none."""
-    return next((m.group(1) for m in _PRODUCT.finditer(text)
-                 if m.group(1) not in known_abbrev and not occurs(m.group(1))), "")
+    bracelet"; with ``_BRAND``, any capitalised name) that no indexed passage names; "" when none."""
+    return next((m.group(1) for m in pattern.finditer(text)
+                 if m.group(1) not in known_abbrev and m.group(1).lower() not in CHATTER
+                 and not occurs(m.group(1))), "")
 
 
 # the diagnosis a vignette states: "core bx: … IGRA neg -> idiopathic granulomatous mastitis."
