@@ -319,3 +319,6 @@ def test_a_childs_eye_check_is_vision_screening() -> None:
     assert expand_shorthand("4yo boy, never had his eyes checked - is a screening eye test due yet?") == (
         "4yo boy, never had his vision screening - is a vision screening due yet?")
     assert {"boy", "girl", "yet", "never"} <= CHATTER
+    # an adult's diabetic eye examination stays one
+    adult = "58F T2DM, A1c 7.9, last eye exam 3 yrs ago - how often should she have one?"
+    assert expand_shorthand(adult) == adult

@@ -126,9 +126,6 @@ _SHORTHAND = (
     # "dev checks", "dev follow-up": developmental
     (re.compile(r"\bdev (?=checks?|follow-?up|assessments?|review|surveillance|delay|milestones?)", re.I),
      "developmental "),
-    # "never had his eyes checked … is a screening eye test due?": a child's vision screening
-    (re.compile(r"\b(?:screening )?eye (?:test|check|exam|screen)s?\b|\beyes (?:checked|tested|examined)\b", re.I),
-     "vision screening"),
     # "15 cigs/day, 40 pk-yr": a smoker's cigarettes and pack-years
     (re.compile(r"\bcigs\b", re.I), "cigarettes"),
     (re.compile(r"\b(?:pk|pack)[- ]?(?:yrs?|years?)\b", re.I), "pack-years"),
@@ -253,12 +250,17 @@ _SHORTHAND = (
 # Shorthand whose sense the rest of the text decides: (what must be written somewhere, the
 # shorthand, what it stands for there). "propofol + remi TCI … the TCI targets": a target-controlled
 # infusion, not a topical calcineurin inhibitor.
+_CHILD = re.compile(r"\b(?:well-child|preschool|nursery|kindergarten|toddler|boy|girl)\b", re.I)
 _DENTAL = re.compile(r"\b(?:tooth|teeth|dental|dentist|GDP|molars?|premolars?|unrestorable|sockets?|gums?|"
                      r"[UL][LR][1-8])\b", re.I)
 _SMOKING = re.compile(r"\b(?:cigs?|cigarettes?|smok\w*|tobacco|vap(?:e|es|ing)|pack-?(?:yrs?|years?)|pk-?yrs?)\b", re.I)
 _SHORTHAND_IN_CONTEXT = (
     (re.compile(r"\b(?:propofol|remifentanil|remi|TIVA|anaesthe\w*|anesthe\w*)\b", re.I), re.compile(r"\bTCI\b"),
      "target-controlled infusion"),
+    # "4yo boy … never had his eyes checked - is a screening eye test due?": a child's vision
+    # screening (an adult's diabetic eye examination stays one)
+    (_CHILD, re.compile(r"\b(?:screening )?eye (?:test|check|exam|screen)s?\b|\beyes (?:checked|tested|examined)\b",
+                        re.I), "vision screening"),
     # once the note has said what it is, "the sheath" is that catheter
     (re.compile(r"\bmale external catheter\b"), re.compile(r"\b(?:the|this|his|a) sheath\b", re.I), "the catheter"),
     # a dentist's "simple XLA under LA": an extraction under local anaesthesia (not X-linked
