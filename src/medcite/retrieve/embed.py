@@ -325,25 +325,22 @@ class OnnxMiniLMEmbedder:
 
     def _agreement(self, fp32: Any) -> float:
         """Mean cosine between this session's vectors and ``fp32``'s on the probe texts."""
-        int8 = self.session
-        vectors = []
-        for session in (int8, fp32):
-            self.session = session
-            vectors.append(self.embed(_PROBES))
-        self.session = int8
-        return float((vectors[0] * vectors[1]).sum(axis=1).mean())
+        return float((self._embed(_PROBES, self.session) * self._embed(_PROBES, fp32)).sum(axis=1).mean())
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts, self.session)
+
+    def _embed(self, texts: Sequence[str], session: Any) -> np.ndarray:
         result = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not len(texts):
             return result
         encodings = self.tokenizer.encode_batch(list(texts))
         lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
         for idx in _length_batches(lengths, self.batch_tokens, self.max_batch):
-            result[idx] = self._batch([encodings[i].ids for i in idx], int(lengths[idx[0]]))
+            result[idx] = self._batch([encodings[i].ids for i in idx], int(lengths[idx[0]]), session)
         return result
 
-    def _batch(self, rows: list[list[int]], width: int) -> np.ndarray:
+    def _batch(self, rows: list[list[int]], width: int, session: Any) -> np.ndarray:
         ids = np.zeros((len(rows), max(1, width)), dtype=np.int64)
         mask = np.zeros_like(ids)
         for r, row in enumerate(rows):
@@ -352,7 +349,7 @@ class OnnxMiniLMEmbedder:
         feeds: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self.session.run(None, feeds)[0]
+        hidden = session.run(None, feeds)[0]
         weights = mask.astype(np.float32)
         pooled = np.einsum("btd,bt->bd", hidden, weights) / np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
         return _normalise(pooled)
