@@ -115,8 +115,14 @@ def test_a_value_ends_its_sentence_when_words_follow() -> None:
      "15 cigarettes/day. which smoking cessation medication (tobacco use) would you reach for first?"),
     ("LR6 fractured at gum level, unrestorable, simple XLA under LA today",
      "LR6 fractured at gum level, unrestorable, simple extraction under local anesthesia today"),
+    ("now on a condom sheath to a leg bag. how often should the sheath be changed?",
+     "now on a male external catheter to a leg bag. how often should the catheter be changed?"),
+    ("post-stroke urge leak, declined an IDC", "post-stroke urge urinary incontinence, declined an IDC"),
+    ("SCBU: ex-27+2/40 boy, now 36 wks PMA", "SCBU: born preterm at 27+2 weeks boy, now 36 wks PMA"),
+    ("ex-prem, 2 yrs old", "born preterm, 2 yrs old"),
+    ("minimum schedule of dev checks", "minimum schedule of developmental checks"),
 ])
-def test_bedside_shorthand_of_set_o(text: str, written: str) -> None:
+def test_bedside_shorthand_of_sets_o_and_a(text: str, written: str) -> None:
     assert expand_shorthand(text) == written
 
 
@@ -124,6 +130,8 @@ def test_bedside_shorthand_of_set_o(text: str, written: str) -> None:
     "4M, recurrent chest infections, low IgG, BTK mutation: XLA. IVIG dose?",  # no teeth: the immunodeficiency
     "wants to quit her job",  # no smoking
     "wants to quit, which med?",  # "quit" and "med" apart
+    "ex-38 weeker, term",  # a term baby
+    "sheath left in after the angiogram, when can it come out?",  # an arterial sheath
 ])
 def test_shorthand_left_alone(text: str) -> None:
     assert expand_shorthand(text) == text
@@ -168,26 +176,6 @@ def test_a_name_with_an_abbreviation_inside_is_whole_written_out() -> None:
     assert "Renovascular hypertension" in frame.conditions, frame.conditions
     # the clause after the dash names a measurement, not what the question is about
     assert ("renovascular", "hypertens") in frame.focus_keys, frame.focus_keys
-
-
-@pytest.mark.parametrize(("text", "written"), [
-    ("now on a condom sheath to a leg bag. how often should the sheath be changed?",
-     "now on a male external catheter to a leg bag. how often should the catheter be changed?"),
-    ("post-stroke urge leak, declined an IDC", "post-stroke urge urinary incontinence, declined an IDC"),
-    ("SCBU: ex-27+2/40 boy, now 36 wks PMA", "SCBU: born preterm at 27+2 weeks boy, now 36 wks PMA"),
-    ("ex-prem, 2 yrs old", "born preterm, 2 yrs old"),
-    ("minimum schedule of dev checks", "minimum schedule of developmental checks"),
-])
-def test_bedside_shorthand_of_set_a(text: str, written: str) -> None:
-    assert expand_shorthand(text) == written
-
-
-@pytest.mark.parametrize("text", [
-    "ex-38 weeker, term",  # a term baby
-    "sheath left in after the angiogram, when can it come out?",  # an arterial sheath
-])
-def test_set_a_shorthand_left_alone(text: str) -> None:
-    assert expand_shorthand(text) == text
 
 
 @pytest.mark.parametrize(("question", "aspect"), [
