@@ -253,11 +253,13 @@ def compose(
     grouped: dict[str, list[Candidate]] = {}
     for c in body:
         grouped.setdefault(c.facet, []).append(c)
+    shown = {_said(c.text) for c in bottom}
     sections: list[Section] = []
     for key, title in SECTIONS:
         items = list(grouped.get(key, []))
         if key == "populations":
             items += [c for c in pop_statements if c not in items]
+        items = _unrepeated(items, shown)
         # Numbers are given in reading order: the section's statements, then its conflict notes.
         statements = _nest(items, statement)
         if key == "dosing":
@@ -1557,6 +1559,33 @@ def _run_after(hit: Hit, fetched: dict[int, Hit], n: int) -> list[Hit]:
         if h is None or h.doc_id != hit.doc_id or h.section != hit.section or h.ordinal != hit.ordinal + i:
             break
         out.append(h)
+    return out
+
+
+def _said(text: str) -> str:
+    return " ".join(text.lower().split()).rstrip(".;: ")
+
+
+def _unrepeated(items: list[Candidate], shown: set[str]) -> list[Candidate]:
+    """``items`` without the sentences the answer already shows (``shown``, which grows): two
+    labels of one drug, or a guideline's summary and its full text, say the same sentence, and a
+    reader should meet it once. A list item stays with its lead-in; a repeated lead-in goes with
+    its list."""
+    out: list[Candidate] = []
+    dropped: set[int] = set()
+    for c in items:
+        if c.under:
+            if c.under not in dropped:
+                out.append(c)
+            continue
+        said = _said(c.text)
+        if said in shown:
+            if c.is_lead:
+                dropped.add(c.hit.passage_id)
+            continue
+        shown.add(said)
+        out.append(c)
+        dropped.discard(c.hit.passage_id)
     return out
 
 

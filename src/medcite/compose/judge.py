@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from ..clinical.sentences import sentence_spans
+from ..clinical.sentences import has_verb, sentence_spans
 from ..retrieve.analyze import analyze
 from ..types import Hit
 from ..understand.concepts import Concept, coverage
@@ -259,6 +259,13 @@ def _is_sentence(line: str) -> bool:
     return len(line.split()) >= 8 and bool(ENDS_LIKE_A_SENTENCE.search(line))
 
 
+def _leads_in(line: str) -> bool:
+    """A line that introduces a list of its own ("Patients suspected of having febrile neutropenia
+    should undergo:" after the items of "Febrile neutropenia is defined as:"), not a sub-heading
+    of the list it is in ("In children aged 1 to 5 years:")."""
+    return line.endswith(":") and len(line.split()) >= 5 and has_verb(line)
+
+
 def _separate_items(lead: Candidate, after: Sequence[Hit], found: list[Concept]) -> list[Candidate]:
     """The items stored one per passage after ``lead``, all of them, or none when the list
     does not end (a sentence of its own, or the end of the section) within ``after``."""
@@ -270,8 +277,9 @@ def _separate_items(lead: Candidate, after: Sequence[Hit], found: list[Concept])
             continue
         # "Fasting: 5.3 mmol/litre\nand": an item followed by the word joining it to the next
         more = hit.text[e:].strip()
-        if _is_sentence(line) or len(line.split()) > 40 or (more and more.lower().rstrip(".,;") not in _CONNECTORS):
-            return items  # the list is over: a sentence, or a passage of several sentences
+        if (_is_sentence(line) or _leads_in(line) or len(line.split()) > 40
+                or (more and more.lower().rstrip(".,;") not in _CONNECTORS)):
+            return items  # the list is over: a sentence, a lead-in of its own, or a passage of several sentences
         items.append(_item(lead, hit, s, e, line, found))
     # Every passage fetched was an item: the section ended there, or the list goes on unseen.
     return items if len(after) <= MAX_SEPARATE_ITEMS else []

@@ -23,6 +23,11 @@ ASPECTS: tuple[Aspect, ...] = ("first-line", "starting-dose", "titration", "targ
 _ALLERGIC_DISEASE = (r"(?! (?:asthma|rhinitis|conjunctivitis|contact|bronchopulmonary|fungal|march|eczema|alveolitis|"
                      r"disease|airway))")
 
+# What a test is called at the bedside ("an echo", "a proper hearing test", "a CT A/P")
+_TEST_WORDS = (r"(?:tests?|testing|echo|echocardiogram|echocardiography|scans?|ct|cta|mri|ultrasound|us|uss|x-?rays?|xr|"
+               r"imaging|biops(?:y|ies)|audiograms?|audiology|ecg|eeg|dxa|dexa|mammograms?|endoscopy|colonoscopy|"
+               r"ogd|bloods|skeletal survey|investigations?|work-?up)")
+
 _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     ("alternative", re.compile(
         r"\b(?:alternatives?|instead|second[- ]line|third[- ]line|refractory|resistant|non-?responders?|"
@@ -74,9 +79,13 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         r"when (?:would|should|do|can) (?:i|we|you) (?:pull|remove|take out) (?:it|the \w+)|"
         r"(?:ok|okay|safe|fine) to (?:take|pull|get|have) (?:it|them|this|that|(?:the|her|his) [\w-]+) out\b|"
         r"(?:just |still )?keep (?:taking|using) (?:it|them|this|the \w+)|"
-        r"stop or continue|(?:still|any longer) (?:need|needed|indicated)"
-        # ("do we still need a CT A/P?" asks whether to do a test)
-        r"(?! (?:an? |the |any )?(?:ct|cta|mri|scan|ultrasound|us|uss|x-?ray|imaging|echo|biopsy|endoscopy|colonoscopy)\b)|"
+        r"stop or continue|"
+        # "FY1 has held his aspirin - keep it stopped for now or restart it?": whether it goes on
+        r"keep (?:it|them|this|that|(?:the|his|her) [\w-]+) (?:stopped|off|held|withheld)\b|\bor (?:restart|resume)\b|"
+        r"\bwhen (?:to|can (?:i|we|you)|should (?:i|we|you)) (?:restart|resume)\b|"
+        r"(?:still|any longer) (?:need|needed|indicated)"
+        # ("do we still need a CT A/P?", "a proper hearing test?" ask whether to do a test)
+        rf"(?! (?:an? |the |any )?(?:[\w-]+ ){{0,2}}?{_TEST_WORDS}\b)|"
         # "push on another few months or stop it?", "any point carrying on with that?"
         r"(?:push|press|carry|keep|soldier) on\b[^?]{0,40}\bor (?:stop|d/?c|discontinue|abandon|give up)\b|"
         r"(?:any|is there (?:any )?|what(?:'s| is) the) point (?:in )?(?:carrying on|continuing|keeping (?:on|going|up)|"
@@ -156,6 +165,10 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
     # a choice between two tests ("home sleep apnea testing or does he need an in-laboratory
     # polysomnography?", "CT or MRI?") asks how to diagnose, whatever else it says
     ("diagnosis", re.compile(
+        # "does she need an echo before she's listed?", "does he still need a proper hearing test?":
+        # whether to do a test (not a threshold for treating, nor whether to stop one)
+        rf"\bneeds? (?:an? |any |another |the |(?:his|her|their) )?(?!(?:repeat|follow-?up|serial|regular|routine|annual|"
+        rf"yearly|further|more|ongoing)\b)(?:[\w-]+ ){{0,2}}?{_TEST_WORDS}\b(?![ -](?:guided|results?))|"
         # ("just white light + random bx, or do we need to dye-spray?": two ways to look)
         r"\b(?:testing|tests?|study|scan|imaging|polysomnography|ultrasound|ct|mri|x-?ray|biops(?:y|ies)|bx|endoscopy|"
         r"colonoscopy|chromoendoscopy|white[- ]light|dye[- ]?spray\w*)\b"

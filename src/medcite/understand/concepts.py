@@ -32,6 +32,8 @@ class Concept:
         generic = _generic_stems()
         for form in self.forms:
             need = len(form) if len(form) <= 2 else math.ceil(0.67 * len(form))
+            if len(form) == 2 and _REDUNDANT & form:
+                need = 1 if (form - _REDUNDANT) <= terms else 2  # "stage II melanoma" is the malignant melanoma
             # a long name needs all its telling words ("advanced sleep-wake phase disorder" is
             # not "delayed sleep-wake phase disorder")
             if len(form) >= 4 and any(t not in terms and t not in generic for t in form):
@@ -39,6 +41,11 @@ class Concept:
             if sum(t in terms for t in form) >= need:
                 return True
         return False
+
+
+# A modifier a guideline drops once its subject is plain: "malignant melanoma" is "melanoma"
+# (a longer name may already miss one word of three).
+_REDUNDANT = frozenset({"malign"})
 
 
 @functools.cache

@@ -295,6 +295,14 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\b(?:MSSA|MRSA|S\. ?aureus|staph\w*|strep\w*|enterococc\w*|CoNS|E\. ?coli|pseudomonas|cutibacterium)\b[^.;?]{0,40}"
      r"\b(?:TKA|THA|TKR|THR|(?:knee|hip|shoulder) (?:replacement|arthroplasty)|arthroplasty|prosthetic (?:joint|knee|hip))\b",
      "prosthetic joint infection"),
+    # black stools or vomited blood: bleeding from the upper gut ("in with melaena, Hb 86")
+    (r"\b(?:mela?ena|ha?ematemesis|coffee[- ]grounds? (?:vomit\w*|emesis))\b", "upper gastrointestinal bleeding"),
+    # a lump under a man's nipples: gynaecomastia ("61M … tender rubbery discs right under both nipples")
+    (r"\b(?:\d{1,3} ?M|man|male|boy)\b[^?]{0,240}?\b(?:lumps?|discs?|mass(?:es)?|swellings?|nodules?|tissue|enlargement)\b"
+     r"[^.?]{0,30}\b(?:under|behind|beneath|below) (?:both |the |his |each |either )?nipples?\b", "gynecomastia"),
+    # bacteria grown in the urine of someone who feels well ("MSU grew E. coli >10^5 … but she feels well")
+    (r"\b(?:MSU|urine culture|urine|CSU|MSSU)\b[^.?]{0,20}\b(?:grew|growing|grows|positive)\b[^?]{0,120}?"
+     r"\b(?:feels? well|asymptomatic|no (?:urinary )?symptoms)\b", "asymptomatic bacteriuria"),
 ))
 
 

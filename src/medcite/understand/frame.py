@@ -157,9 +157,12 @@ def _spelled_out(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None, 
     return pattern.sub(lambda m: _sense(senses[m.group(1)], context, scopes), text) if senses else text
 
 
-def _sense(options: list[str], context: set[str], scopes: ScopeIndex | None) -> str:
+def _sense(options: list[str], context: set[str], scopes: ScopeIndex | None, valued: bool = False) -> str:
     """Of an abbreviation's expansions, the one the question's other words (stems ``context``)
-    point to."""
+    point to. An abbreviation ``valued`` (written with a number after it: "GBS 10") is a score
+    or a measurement when it has such a sense."""
+    if valued:
+        options = [o for o in options if _SCALE.search(o) or _MEASUREMENT.search(o)] or options
     if scopes is None or len(options) == 1:
         return options[0]
     # "HD pt 3x/wk … phos … binder": the sense whose documents share the question's other
@@ -225,10 +228,11 @@ def abbreviation_senses(expanded: ExpandedQuery) -> dict[str, list[str]]:
     return by_surface
 
 
-def _chosen_senses_first(expanded: ExpandedQuery, context: set[str], scopes: ScopeIndex | None) -> ExpandedQuery:
+def _chosen_senses_first(expanded: ExpandedQuery, context: set[str], scopes: ScopeIndex | None,
+                         text: str = "") -> ExpandedQuery:
     """``expanded`` with each ambiguous abbreviation's chosen sense first ("HD" beside
     "thrice-weekly … Kt/V" is hemodialysis), the sense the question's concepts are built on."""
-    chosen = {s: _sense(options, context, scopes) for s, options in abbreviation_senses(expanded).items()
+    chosen = {s: _sense(options, context, scopes, _valued(s, text)) for s, options in abbreviation_senses(expanded).items()
               if len(options) > 1}
     if not chosen:
         return expanded
@@ -248,7 +252,13 @@ def _substituted(text: str, expanded: ExpandedQuery, scopes: ScopeIndex | None) 
     context = set(analyze(text))
     pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(s) for s in sorted(by_surface, key=len, reverse=True))
                          + r")(?![\w-])")
-    return pattern.sub(lambda m: f"{m.group(1)} ({_sense(by_surface[m.group(1)], context, scopes)})", text)
+    return pattern.sub(lambda m: f"{m.group(1)} ({_sense(by_surface[m.group(1)], context, scopes, _valued(m.group(1), text))})",
+                       text)
+
+
+def _valued(surface: str, text: str) -> bool:
+    """``surface`` is written with a number after it ("GBS 10", "CIRS 9")."""
+    return bool(re.search(rf"(?<![\w-]){re.escape(surface)}\s?(?:of\s+|[=:]\s*)?\d", text))
 
 
 _PAST = re.compile(r"\b(?:prior|previous|remote|old) ((?:[^,.;:?()\s]+ ?){1,3}?)(?=\s*[,.;:?()]|$)"
@@ -529,7 +539,7 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
             masked = _mask(q, details)
             expanded = expand(masked, store)
     text = _substituted(masked, expanded, scopes)
-    expanded = _chosen_senses_first(expanded, set(analyze(masked)), scopes)
+    expanded = _chosen_senses_first(expanded, set(analyze(masked)), scopes, masked)
     # A telling finding names its condition as its name would ("ulcer over L medial malleolus").
     signs = [name for name in named_by_signs(q) if not set(analyze(name)) <= set(analyze(text))]
     # (one written out too - "PFUI" is "pelvic fracture urethral injury" - is still one when no
@@ -612,6 +622,8 @@ def understand(question: str, store: Any = None, patient: PatientContext | None 
                 continue  # "back in metabolic clinic", "picked up on newborn screen": where, not what
             if set(key) <= scales and not set(key) <= typed:
                 continue  # "RASS -1" is a sedation scale's score: it names no agitation
+            if key in read_as and _SCALE.search(read_as[key]):
+                continue  # "melaena, … GBS 10": the Glasgow-Blatchford score, no Guillain-Barré syndrome
             if key in scopes.aliases and not set(key) <= typed:
                 # "eGFR" is "estimated glomerular filtration rate": an expansion is a whole name,
                 # and "glomerular" in it does not name "Glomerular diseases".

@@ -22,7 +22,7 @@ _LABS = "|".join(sorted("""WBC ANC ALC Hb Hgb Hct plt plts platelets T temp Tmax
     lipase amylase D-dimer IGF-1 AFP CD4 VL osm sodium potassium Hb% weight wt height ht age""".split(),
     key=len, reverse=True))
 # A hospital service as bedside notes shorten it, where a patient is seen and who advises
-_SERVICES = r"haem|heme|renal|neuro|derm|ortho|cardiology|cards|onc|gyn-?onc|gyn|EP|electrophysiology|radiology|ICU|ITU|ID"
+_SERVICES = r"haem|heme|renal|neuro|derm|derm surg|plastics|ortho|cardiology|cards|onc|gyn-?onc|gyn|EP|electrophysiology|radiology|ICU|ITU|ID"
 _DETAIL_PATTERNS = (
     # ages and sexes: "68F", "72 M", "6yo", "6-wk-old", "4-month-old", "pt in her 50s", "70 y/o M"
     r"\b\d{1,3}\s?(?:[MF]|yo|y/o|y\.o\.|yr?s?(?:\s+old)?|years?\s+old)\b",
@@ -32,8 +32,11 @@ _DETAIL_PATTERNS = (
     # obstetric history and gestation: "G2P1", "G1 at 27+3 wks", "at 26 wks"
     r"\bG\d{1,2}(?:\s?P\d{1,2}(?:[-+]\d{1,2}){0,3})?\b",
     r"\b(?:at\s+)?\d{1,2}(?:\+\d)?\s*(?:wks?|weeks?)(?:'?\s*(?:gestation|GA))?\b",
-    # weights and heights
-    r"\b\d{1,3}(?:\.\d+)?\s*(?:kg|kgs|lbs?|g|cm|m)\b",
+    # weights and heights, and sizes: "2.6 mm", "mitoses 3/mm2"
+    r"\b\d{1,3}(?:\.\d+)?\s*(?:kg|kgs|lbs?|g|cm|mm|m)\b",
+    r"\b\d{1,3}(?:\.\d+)?\s*/\s*mm[2²]\b",
+    # a tumour's TNM stage ("pT3a N0 M0", "T2N1M0"): the patient's staging, not a concept to match
+    r"\b[pcyr]?T(?:[0-4]|is|x)[a-d]?\s*N[0-3x][a-c]?(?:\s*M[01x][a-c]?)?\b|\bN[0-3x][a-c]?\s*M[01x]\b",
     # lab and vital values: "WBC 11", "ANC 0.3", "T 38.6", "BP 150/100", "EF 25%", "eGFR 28", "Na 116",
     # "plt 35k", "QTc 510 ms", "HR 88", "pH 7.05", "NT-proBNP 250", "Hb 8.4" (a drug and its dose,
     # "sertraline 100 mg", is not a detail: the drug is what the question may be about);
@@ -42,6 +45,8 @@ _DETAIL_PATTERNS = (
     rf"\b(?!T[34]\b)(?:{_LABS})\s?(?:of\s+|=\s*|:\s*|was\s+|is\s+|now\s+|at\s+|<\s*|>\s*|~\s*)?"
     r"\d+(?:[.,]\d+)?(?:/\d+)?\s*(?:%|k|x\s*ULN|mm(?:ol/L|Hg)?|mg/dL|g/dL|g/L|ms|bpm|mL/min(?:/1\.73\s?m2)?|"
     r"iu/kg/d|min|h|hr|hrs|s|sec|mm|°C|C|F)?(?:\s*(?:on\s+)?(?:RA|room air)\b)?(?=[\s,.;)?]|$)",
+    # a lab reported without its value: "bloods, TFTs and CK nl", "LFTs wnl" (a result, not a substance)
+    rf"\b(?:{_LABS}|TFTs?|LFTs?|U&Es?|FBC|CBC|bloods)\s+(?:nl|wnl|normal|ok|fine|neg|negative)\b",
     # any other abbreviation given with a decimal value is a measurement, not a condition the
     # patient has: "ABI today 0.55" is an ankle-brachial index (no acquired brain injury)
     r"\b(?-i:(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z]))[A-Za-z][A-Za-z0-9-]{1,7}\s?(?:(?:today|now|was|is|of|at)\s+|[=:~]\s*)?"
@@ -58,7 +63,7 @@ _DETAIL_PATTERNS = (
     rf"\b(?:NHS |private )?(?:{_SERVICES}|hem|ENT|GUM|vasc|transplant|memory|fracture|sleep|pain|resp|rheum|endo|uro|"
     r"gastro|GI|ID|device|pacing|anticoag\w*|antenatal|postnatal|MR|medical retina|eye|ophth\w*)"
     r"(?: f/u| follow-?up| outpatient)? "
-    r"(?:clinic|MDT|ward|team|OPD|day unit)\b",
+    r"(?:clinic|MDT|ward|team|OPD|day unit|list)\b",
     # how worn out the family is, not what is asked: "parents at the end of their rope"
     r"\b(?:(?:parents?|mum|mom|dad|family|carers?|wife|husband) (?:are |is )?)?(?:at|to) the end of "
     r"(?:their|his|her|my|our) (?:rope|tether)\b|"
@@ -102,7 +107,7 @@ CHATTER = frozenset(
     away till mon tue tues wed thu thur thurs fri sat sun monday tuesday wednesday thursday friday saturday
     sunday weekend tonight tomorrow overnight actually bother someone something things thing like
     hasn haven didn doesn isn wasn weren aren couldn shouldn wouldn won don went aft ve keen boy girl yet never
-    tds tid bd bid qds qid qhs nocte mane prn stat ml mls""".split()
+    tds tid bd bid qds qid qhs nocte mane prn stat ml mls neg pos list booking booked nothing fy1 fy2""".split()
 )
 _ASK = re.compile(r"\?|\b(?:what|which|how|when|should|can|could|do|does|is|are|any|ok|need|needs|worth)\b", re.I)
 # No break after a lone capital: "C. auris", "E. coli" and initials are one name; a value
@@ -130,6 +135,10 @@ _SHORTHAND = (
     (re.compile(r"\bcigs\b", re.I), "cigarettes"),
     (re.compile(r"\b(?:pk|pack)[- ]?(?:yrs?|years?)\b", re.I), "pack-years"),
     (re.compile(r"\bc/w\b", re.I), "consistent with"),
+    # "out of the fridge": guidelines write refrigerator, refrigeration
+    (re.compile(r"\bfridges?\b", re.I), "refrigerator"),
+    # "CT CAP clear", "CT TAP": the body regions a staging scan covers, not community-acquired pneumonia
+    (re.compile(r"\b(CT|PET[- ]?CT|MRI?) (?:CAP|C/A/P|TAP|T/A/P)\b"), r"\1 chest abdomen pelvis"),
     (re.compile(r"\bh/o\b", re.I), "history of"),
     # "what ABI cut-off decides …": the threshold asked for, one word
     (re.compile(r"\bcut[- ]offs?\b", re.I), "cutoff"),
@@ -254,6 +263,7 @@ _CHILD = re.compile(r"\b(?:well-child|preschool|nursery|kindergarten|toddler|boy
 _DENTAL = re.compile(r"\b(?:tooth|teeth|dental|dentist|GDP|molars?|premolars?|unrestorable|sockets?|gums?|"
                      r"[UL][LR][1-8])\b", re.I)
 _SMOKING = re.compile(r"\b(?:cigs?|cigarettes?|smok\w*|tobacco|vap(?:e|es|ing)|pack-?(?:yrs?|years?)|pk-?yrs?)\b", re.I)
+_PREGNANT = r"\b(?:G\d+|pregnan\w*|gestation\w*|cephalic|\d{2}(?:\+\d)?/40|antenatal|fetal|fetus)\b"
 _SHORTHAND_IN_CONTEXT = (
     (re.compile(r"\b(?:propofol|remifentanil|remi|TIVA|anaesthe\w*|anesthe\w*)\b", re.I), re.compile(r"\bTCI\b"),
      "target-controlled infusion"),
@@ -270,6 +280,12 @@ _SHORTHAND_IN_CONTEXT = (
     # "which quit med would you reach for": a smoker's cessation drug
     (_SMOKING, re.compile(r"\bquit(?:ting)? (?:meds?|medications?|medicines?|drugs?|aids?|tablets?|pills?)\b", re.I),
      "smoking cessation medication (tobacco use)"),
+    # "FM for 3 yrs (WPI 11, SSS 8)": fibromyalgia in a note about pain, not in one about a pregnancy,
+    # whose "reduced FMs" are its fetal movements ("good FM" is a normal finding, left alone)
+    (re.compile(rf"^(?![\s\S]*{_PREGNANT})[\s\S]*\b(?:pain|WPI|SSS|tender points?|widespread|pregabalin|duloxetine|"
+                r"amitriptyline|fibro)\b", re.I), re.compile(r"\bFM\b"), "fibromyalgia"),
+    (re.compile(_PREGNANT, re.I), re.compile(r"\b(?:reduced|decreased|less|fewer|absent|no|RFM)\s+F?FMs?\b", re.I),
+     "reduced fetal movements"),
 )
 
 
