@@ -15,7 +15,11 @@ the clinical set, each mended as a general rule:
 - "does she need an echo?", "does he still need a proper hearing test?" ask whether to do a test;
   "keep it stopped or restart it?" whether a treatment goes on;
 - findings: melaena is upper gastrointestinal bleeding, a lump under a man's nipples
-  gynaecomastia, bacteria grown in the urine of someone who feels well asymptomatic bacteriuria.
+  gynaecomastia, bacteria grown in the urine of someone who feels well asymptomatic bacteriuria, a
+  murmur as the examiner hears it ("harsh ejection systolic murmur") a heart murmur;
+- "what clinical margin should we take?" asks for a target value, which "a clinical margin of at
+  least 2 cm" states; "so RBV is out" says why first-line cannot be used; a device named with a
+  capital inside it ("eXciteOSA, the daytime tongue stim device") that no passage names is not covered.
 """
 
 from __future__ import annotations
@@ -179,3 +183,35 @@ def test_findings_of_set_a(text: str, name: str) -> None:
 ])
 def test_findings_that_name_neither(text: str) -> None:
     assert not {"gynecomastia", "asymptomatic bacteriuria"} & set(named_by_signs(text))
+
+
+def test_an_excision_margin_is_a_target() -> None:
+    from medcite.compose.aspects import aspect_bonus
+
+    assert asked_aspect("plastics booking the WLE next wk - what clinical margin should we take?") == "target"
+    assert aspect_bonus("target", "Offer excision with a clinical margin of at least 2 cm to people with stage II "
+                                  "melanoma.") >= 0.9
+    assert aspect_bonus("target", "Margins should be assessed by the pathologist.") == 0.0
+
+
+@pytest.mark.parametrize("text", [
+    "new harsh ejection systolic murmur at R 2nd ICS radiating to the carotids",
+    "soft ESM, otherwise well",
+])
+def test_a_murmur_as_heard_is_a_heart_murmur(text: str) -> None:
+    assert "heart murmur" in named_by_signs(text)
+
+
+def test_a_treatment_that_is_out_is_contraindicated() -> None:
+    from medcite.understand.aspect import alternative_reasons
+
+    assert "contraindication" in alternative_reasons("he has thalassaemia intermedia (Hb 92), so RBV is out")
+    assert "contraindication" not in alternative_reasons("the rash is out of proportion to the fever")
+
+
+def test_a_device_named_with_a_capital_inside() -> None:
+    from medcite.understand.frame import _PRODUCT
+
+    names = [m.group(1) for m in _PRODUCT.finditer("he has read about eXciteOSA, the daytime tongue stim device.")]
+    assert names == ["eXciteOSA"]
+    assert not [m.group(1) for m in _PRODUCT.finditer("she has read about it, the new device.")]

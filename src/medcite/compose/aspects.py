@@ -82,6 +82,8 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         (0.9, rf"\b(?:maintain\w*|keep|achiev\w+|reach\w*|lower\w*|reduc\w+)\b.{{0,60}}"
               rf"(?:below|under|less than|<|≤|between|to)\s*{_NUM}"),
         (0.6, rf"(?:<|≤|less than|below)\s*{_NUM}\s*(?:mm ?hg|mg/dl|mmol|%|g/dl|µmol|umol|ng/ml)"),
+        # an excision's extent: "… with a clinical margin of at least 2 cm"
+        (0.9, rf"\bmargins? of (?:at least |up to |about |approximately )?{_NUM}"),
         # a value named by a range rather than a number: "… a dose of T … resulting in a midnormal
         # premenopausal value in a reference assay", "to achieve physiological levels"
         (0.9, r"\b(?:resulting in|to (?:achieve|reach|maintain|keep|restore)|aim\w* (?:for|at)|target\w*)\s+(?:an?\s+|the\s+)?"

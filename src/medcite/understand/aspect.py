@@ -126,6 +126,8 @@ _RULES: tuple[tuple[Aspect, re.Pattern[str]], ...] = (
         # "what temperature should the vials be stored at?": a value to keep to
         r"\bwhat temperature (?:should|do|must|to)\b[^?]{0,40}\b(?:stored|kept|store|keep|held)\b|"
         r"\b(?:stored|kept) at what temperature\b|"
+        # "what clinical margin should we take?": the extent of an excision, a value to keep to
+        r"\b(?:what|which|how (?:wide|big|much)(?: of)?(?: an?)?) (?:[\w-]+ ){0,2}margins?\b|"
         # ("which target has the best evidence?" for deep brain stimulation chooses a site)
         # (nor does a pump's setting: "the TCI targets", "target-controlled infusion")
         r"\b(?:(?<!which )(?<!infusion )target(?!-controlled)\w*|goals?|aim(?:ing)? (?:for|at)|keep(?:ing)? (?:the |her |his |him |them )?[\w\s]{0,20}(?:below|under|above|between)|"
@@ -370,7 +372,9 @@ _REASONS: tuple[tuple[str, re.Pattern[str]], ...] = (
                            r"uncontrolled)", re.I)),
     # "on phenelzine … so anaesthetist won't give pethidine": a reason not to use it
     ("contraindication", re.compile(r"\bcontraindicat\w*|\b(?:won'?t|will not|can'?t|cannot|shouldn'?t|should not) "
-                                    r"(?:give|use|prescribe|have)\b", re.I)),
+                                    r"(?:give|use|prescribe|have)\b|"
+                                    # "… thalassaemia intermedia, so RBV is out": it cannot be used
+                                    r"\b[\w/+-]{2,40} (?:is|are) (?:out(?! of\b)|off the table|not an option)\b", re.I)),
     # "too frail for BR or DRC" and "Chlorambucil remains suitable therapy in elderly frail patients"
     ("frailty", re.compile(r"\b(?:frail\w*|not fit (?:enough )?for|unfit|poor performance status)", re.I)),
     # "keeps missing the midday doses" and "especially in patients with reduced compliance"

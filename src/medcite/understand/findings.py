@@ -295,6 +295,10 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\b(?:MSSA|MRSA|S\. ?aureus|staph\w*|strep\w*|enterococc\w*|CoNS|E\. ?coli|pseudomonas|cutibacterium)\b[^.;?]{0,40}"
      r"\b(?:TKA|THA|TKR|THR|(?:knee|hip|shoulder) (?:replacement|arthroplasty)|arthroplasty|prosthetic (?:joint|knee|hip))\b",
      "prosthetic joint infection"),
+    # a murmur as the examiner hears it ("new harsh ejection systolic murmur at R 2nd ICS", "ESM"): a
+    # heart murmur, which guidelines name so
+    (r"\b(?:(?:ejection|pan|early|late|mid)[- ]?systolic|(?:early |mid |late )?diastolic|flow|harsh|new|loud|soft)"
+     r"(?: \w+)? murmur\b|\bESM\b", "heart murmur"),
     # black stools or vomited blood: bleeding from the upper gut ("in with melaena, Hb 86")
     (r"\b(?:mela?ena|ha?ematemesis|coffee[- ]grounds? (?:vomit\w*|emesis))\b", "upper gastrointestinal bleeding"),
     # a lump under a man's nipples: gynaecomastia ("61M … tender rubbery discs right under both nipples")

@@ -1146,9 +1146,13 @@ _DEVICE = re.compile(r"(?<![\w-])([A-Z]{3,}[A-Za-z0-9]*)\s+(?:[a-z-]+\s+){0,3}(?
 _FORMULATION = re.compile(r"(?<![\w-])((?:liposomal|inhaled|nebuli[sz]ed|intranasal|transdermal|depot|extended-release|"
                           r"long-acting|pegylated|sublingual|buccal|topical|intravitreal|intrathecal)\s+[a-z][a-z-]{3,})"
                           r"\s*\(((?=[^)]*[A-Z][^)]*[A-Z])[A-Za-z][\w-]{1,15})\)")
-_PRODUCT = re.compile(r"(?<![\w-])([A-Z][a-z][A-Za-z]{2,}(?:-[A-Z0-9]{1,3})?)(?:\s*\((?=[A-Za-z][\w-]{2,}[)/ -])|"
-                      r"\s+(?:[a-z]+\s+){0,2}(?:therapy|treatment|injections?|infusions?|vaccine|device|implant|"
-                      r"procedure|system|pump|patch|inhaler|bracelet|watch|wearable|monitor|app|tracker|ring|sensor)\b)")
+_PRODUCT_KIND = (r"(?:therapy|treatment|injections?|infusions?|vaccine|device|implant|procedure|system|pump|patch|"
+                 r"inhaler|bracelet|watch|wearable|monitor|app|tracker|ring|sensor|stimulator)")
+# "Cobenfy (xanomeline-trospium)", "his Aktiia cuffless bracelet", "eXciteOSA, the daytime tongue
+# stim device" (a name with a capital inside it, as device makers write theirs)
+_PRODUCT = re.compile(r"(?<![\w-])([A-Z][a-z][A-Za-z]{2,}(?:-[A-Z0-9]{1,3})?|[a-z]{1,3}[A-Z][A-Za-z]{2,})"
+                      r"(?:\s*\((?=[A-Za-z][\w-]{2,}[)/ -])|"
+                      rf"\s+(?:[a-z]+\s+){{0,2}}{_PRODUCT_KIND}\b|,\s+(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}{_PRODUCT_KIND}\b)")
 
 
 # Endings of words that describe (the patient, a finding) or name a person ("hiker",
