@@ -19,7 +19,8 @@ the clinical set, each mended as a general rule:
   murmur as the examiner hears it ("harsh ejection systolic murmur") a heart murmur;
 - "what clinical margin should we take?" asks for a target value, which "a clinical margin of at
   least 2 cm" states; "so RBV is out" says why first-line cannot be used; a device named with a
-  capital inside it ("eXciteOSA, the daytime tongue stim device") that no passage names is not covered.
+  capital inside it ("eXciteOSA, the daytime tongue stim device") that no passage names is not covered;
+- a recommendation for pregnant women is no bottom line for a woman whose note gives no pregnancy.
 """
 
 from __future__ import annotations
@@ -215,3 +216,22 @@ def test_a_device_named_with_a_capital_inside() -> None:
     names = [m.group(1) for m in _PRODUCT.finditer("he has read about eXciteOSA, the daytime tongue stim device.")]
     assert names == ["eXciteOSA"]
     assert not [m.group(1) for m in _PRODUCT.finditer("she has read about it, the new device.")]
+
+
+def test_a_recommendation_for_pregnant_women_is_no_bottom_line_for_another_woman(store) -> None:  # type: ignore[no-untyped-def]
+    from medcite.compose.build import _context, _for_pregnancy_only
+    from medcite.retrieve.search import Retriever
+
+    def cand(text: str):  # type: ignore[no-untyped-def]
+        c = candidates(store.passages_of("ngc:10258")[:1], [])[0]
+        return replace(c, text=text)
+
+    for_pregnancy = cand("A seven-day antibiotic regimen is recommended for all pregnant women with asymptomatic "
+                         "bacteriuria (ASB) to prevent persistent bacteriuria.")
+    caution = cand("Doxycycline should not be used in pregnant women.")
+    woman = _context("38F with MS doing CISC 5x/day. MSU grew E. coli but she feels well - treat with "
+                     "nitrofurantoin?", "clinician", "", None, Retriever(store), store)
+    assert _for_pregnancy_only(woman, for_pregnancy) and not _for_pregnancy_only(woman, caution)
+    pregnant = _context("G2 at 14/40, MSU grew E. coli but she feels well - treat?", "clinician", "", None,
+                        Retriever(store), store)
+    assert not _for_pregnancy_only(pregnant, for_pregnancy)

@@ -1408,7 +1408,22 @@ def _never_for_this_patient(ctx: _Context, c: Candidate) -> bool:
     question rules out, for a group the patient cannot be in, of the drug to be replaced or of a
     treatment the patient cannot have, or a trial a label reports."""
     return (_for_ruled_out(ctx, c) or _gives_what_cannot_be_used(ctx, c) or _cannot_apply(ctx, c)
-            or _recommends_declined(ctx, c) or _reports_a_study(c))
+            or _recommends_declined(ctx, c) or _reports_a_study(c) or _for_pregnancy_only(ctx, c))
+
+
+_FOR_PREGNANCY = re.compile(r"\b(?:for|in|to|among) (?:all |every )?(?:pregnant (?:women|wom[ae]n|patients|people|"
+                            r"persons|individuals)|pregnancy)\b|\bduring pregnancy\b", re.I)
+_CAUTION = re.compile(r"\b(?:not|contraindicat\w*|avoid\w*|caution)\b", re.I)
+
+
+def _for_pregnancy_only(ctx: _Context, c: Candidate) -> bool:
+    """A recommendation for pregnant women for a patient whose note gives no pregnancy ("A
+    seven-day antibiotic regimen is recommended for all pregnant women with asymptomatic
+    bacteriuria" for a 38-year-old woman with MS doing self-catheterisation); a caution about
+    pregnancy ("Doxycycline should not be used in pregnant women") is not one."""
+    own = {ctx.asked_population, *ctx.patient.populations()}
+    return ("pregnancy" not in own and bool(_FOR_PREGNANCY.search(c.text)) and not _CAUTION.search(c.text)
+            and not re.search(r"\bpregnan|\bgestation|\bG\d", ctx.question, re.I))
 
 
 def _reports_a_study(c: Candidate) -> bool:
