@@ -20,7 +20,8 @@ the clinical set, each mended as a general rule:
 - "what clinical margin should we take?" asks for a target value, which "a clinical margin of at
   least 2 cm" states; "so RBV is out" says why first-line cannot be used; a device named with a
   capital inside it ("eXciteOSA, the daytime tongue stim device") that no passage names is not covered;
-- a recommendation for pregnant women is no bottom line for a woman whose note gives no pregnancy.
+- a recommendation for pregnant women is no bottom line for a woman whose note gives no pregnancy;
+- labs listed as normal ("K, Mg, Ca, TSH, CK, glucose nl") are one detail, and "no melaena" names no bleed.
 """
 
 from __future__ import annotations
@@ -126,7 +127,8 @@ def test_shorthand_of_set_a_left_alone(text: str) -> None:
     ("nodular MM, Breslow 2.6 mm, non-ulcerated, mitoses 3/mm2", "3/mm2"),
     ("SLNB neg -> pT3a N0 M0", "pT3a N0 M0"),
     ("T2N1M0 adenocarcinoma", "T2N1M0"),
-    ("bloods, TFTs and CK nl", "CK nl"),
+    ("bloods, TFTs and CK nl", "bloods, TFTs and CK nl"),
+    ("K, Mg, Ca, TSH, CK, glucose nl, no neuropathy", "K, Mg, Ca, TSH, CK, glucose nl"),
     ("LFTs normal, afebrile", "LFTs normal"),
 ])
 def test_details_of_set_a(text: str, detail: str) -> None:
@@ -235,3 +237,11 @@ def test_a_recommendation_for_pregnant_women_is_no_bottom_line_for_another_woman
     pregnant = _context("G2 at 14/40, MSU grew E. coli but she feels well - treat?", "clinician", "", None,
                         Retriever(store), store)
     assert not _for_pregnancy_only(pregnant, for_pregnancy)
+
+
+@pytest.mark.parametrize("text", [
+    "76F, transfusion-dependent IDA (2 units a month), no melaena. OGD: red ectatic stripes",
+    "denies melena or hematemesis",
+])
+def test_a_bleed_ruled_out_is_none(text: str) -> None:
+    assert "upper gastrointestinal bleeding" not in named_by_signs(text)

@@ -300,7 +300,9 @@ _SIGNS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.I), na
     (r"\b(?:(?:ejection|pan|early|late|mid)[- ]?systolic|(?:early |mid |late )?diastolic|flow|harsh|new|loud|soft)"
      r"(?: \w+)? murmur\b|\bESM\b", "heart murmur"),
     # black stools or vomited blood: bleeding from the upper gut ("in with melaena, Hb 86")
-    (r"\b(?:mela?ena|ha?ematemesis|coffee[- ]grounds? (?:vomit\w*|emesis))\b", "upper gastrointestinal bleeding"),
+    # ("transfusion-dependent IDA, no melaena": a bleed ruled out)
+    (r"(?<!\bno )(?<!\bnot )(?<!\bany )(?<!without )(?<!denies )(?<!\bor )"
+     r"\b(?:mela?ena|ha?ematemesis|coffee[- ]grounds? (?:vomit\w*|emesis))\b", "upper gastrointestinal bleeding"),
     # a lump under a man's nipples: gynaecomastia ("61M … tender rubbery discs right under both nipples")
     (r"\b(?:\d{1,3} ?M|man|male|boy)\b[^?]{0,240}?\b(?:lumps?|discs?|mass(?:es)?|swellings?|nodules?|tissue|enlargement)\b"
      r"[^.?]{0,30}\b(?:under|behind|beneath|below) (?:both |the |his |each |either )?nipples?\b", "gynecomastia"),

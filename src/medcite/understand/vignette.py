@@ -21,6 +21,7 @@ _LABS = "|".join(sorted("""WBC ANC ALC Hb Hgb Hct plt plts platelets T temp Tmax
     bicarb troponin trop BNP NT-proBNP CRP ESR PCT ferritin TSAT B12 urate QTc QTC QRS CVP GCS BMI FEV1 FVC PEF MUAC
     lipase amylase D-dimer IGF-1 AFP CD4 VL osm sodium potassium Hb% weight wt height ht age""".split(),
     key=len, reverse=True))
+_LAB_NAMES = rf"{_LABS}|TFTs?|LFTs?|U&Es?|FBC|CBC|bloods"
 # A hospital service as bedside notes shorten it, where a patient is seen and who advises
 _SERVICES = r"haem|heme|renal|neuro|derm|derm surg|plastics|ortho|cardiology|cards|onc|gyn-?onc|gyn|EP|electrophysiology|radiology|ICU|ITU|ID"
 _DETAIL_PATTERNS = (
@@ -45,8 +46,10 @@ _DETAIL_PATTERNS = (
     rf"\b(?!T[34]\b)(?:{_LABS})\s?(?:of\s+|=\s*|:\s*|was\s+|is\s+|now\s+|at\s+|<\s*|>\s*|~\s*)?"
     r"\d+(?:[.,]\d+)?(?:/\d+)?\s*(?:%|k|x\s*ULN|mm(?:ol/L|Hg)?|mg/dL|g/dL|g/L|ms|bpm|mL/min(?:/1\.73\s?m2)?|"
     r"iu/kg/d|min|h|hr|hrs|s|sec|mm|°C|C|F)?(?:\s*(?:on\s+)?(?:RA|room air)\b)?(?=[\s,.;)?]|$)",
-    # a lab reported without its value: "bloods, TFTs and CK nl", "LFTs wnl" (a result, not a substance)
-    rf"\b(?:{_LABS}|TFTs?|LFTs?|U&Es?|FBC|CBC|bloods)\s+(?:nl|wnl|normal|ok|fine|neg|negative)\b",
+    # labs reported without their values: "bloods, TFTs and CK nl", "K, Mg, Ca, TSH, CK, glucose nl",
+    # "LFTs wnl" (results, not substances)
+    rf"\b(?:(?:{_LAB_NAMES})(?:\s*,\s*|\s+and\s+|\s*\+\s*)){{0,8}}(?:{_LAB_NAMES})\s+(?:all\s+)?"
+    r"(?:nl|wnl|normal|ok|fine|neg|negative)\b",
     # any other abbreviation given with a decimal value is a measurement, not a condition the
     # patient has: "ABI today 0.55" is an ankle-brachial index (no acquired brain injury)
     r"\b(?-i:(?=[A-Za-z0-9-]*[A-Z][A-Za-z0-9-]*[A-Z]))[A-Za-z][A-Za-z0-9-]{1,7}\s?(?:(?:today|now|was|is|of|at)\s+|[=:~]\s*)?"
