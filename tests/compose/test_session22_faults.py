@@ -21,7 +21,8 @@ the clinical set, each mended as a general rule:
   least 2 cm" states; "so RBV is out" says why first-line cannot be used; a device named with a
   capital inside it ("eXciteOSA, the daytime tongue stim device") that no passage names is not covered;
 - a recommendation for pregnant women is no bottom line for a woman whose note gives no pregnancy;
-- labs listed as normal ("K, Mg, Ca, TSH, CK, glucose nl") are one detail, and "no melaena" names no bleed.
+- labs listed as normal ("K, Mg, Ca, TSH, CK, glucose nl") are one detail, and "no melaena" names no bleed;
+- when a test is repeated ("a repeat skeletal survey performed approximately 2 weeks after …") states monitoring.
 """
 
 from __future__ import annotations
@@ -245,3 +246,19 @@ def test_a_recommendation_for_pregnant_women_is_no_bottom_line_for_another_woman
 ])
 def test_a_bleed_ruled_out_is_none(text: str) -> None:
     assert "upper gastrointestinal bleeding" not in named_by_signs(text)
+
+
+@pytest.mark.parametrize(("sentence", "states"), [
+    ("In children 24 months of age or younger with equivocal skeletal survey or with a high clinical suspicion for "
+     "abuse and a negative initial skeletal survey, a repeat limited/focused skeletal survey performed at 2 weeks may "
+     "add diagnostic information.", True),
+    ("In children <24 months of age, a repeat skeletal survey performed approximately 2 weeks after the initial "
+     "examination can detect fractures not seen on initial skeletal survey.", True),
+    ("Follow-up imaging at 6 months is suggested.", True),
+    ("Repeat testing is not needed.", False),  # no time
+    ("A second dose is given 4 weeks later.", False),  # a dose, no test
+])
+def test_when_a_test_is_repeated_is_monitoring(sentence: str, states: bool) -> None:
+    from medcite.compose.aspects import aspect_bonus
+
+    assert (aspect_bonus("monitoring", sentence) >= 1.0) is states

@@ -181,6 +181,11 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
               rf"re-?assess\w*|screen|screened|rescreen\w*)\b.{{0,60}}"
               rf"\b(?:every|each|at|before|after|within|baseline|periodic\w*|annual\w*|yearly|regular\w*|monthly|weekly|"
               rf"{_NUM} {_TIME})\b"),
+        # when a test is repeated: "a repeat skeletal survey performed approximately 2 weeks after the
+        # initial examination", "follow-up imaging at 6 months"
+        (1.0, rf"\b(?:repeat(?:ed)?|follow[- ]?up|serial|second)\b (?:[\w/-]+ ){{0,3}}?(?:survey|imaging|scans?|"
+              rf"radiographs?|x-?rays?|ultrasound|tests?|testing|study|examination|measurements?|levels?)\b.{{0,60}}?"
+              rf"\b(?:{_NUM}|{_NUMBER_WORDS})(?:\s*(?:-|–|to)\s*{_NUM})? {_TIME}\b"),
         # the schedule before the act: "should undergo twice-weekly assessment for fetal well-being",
         # "annual retinal screening"
         (1.0, r"\b(?:(?:twice|once|thrice)[- ])?(?:daily|weekly|fortnightly|monthly|quarterly|annual|yearly|"
