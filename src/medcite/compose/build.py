@@ -1411,8 +1411,8 @@ def _never_for_this_patient(ctx: _Context, c: Candidate) -> bool:
             or _recommends_declined(ctx, c) or _reports_a_study(c) or _for_pregnancy_only(ctx, c))
 
 
-_FOR_PREGNANCY = re.compile(r"\b(?:for|in|to|among) (?:all |every )?(?:pregnant (?:women|wom[ae]n|patients|people|"
-                            r"persons|individuals)|pregnancy)\b|\bduring pregnancy\b", re.I)
+_FOR_PREGNANCY = re.compile(r"\b(?:for|in|to|among) (?:all |every )?(?:pregnant (?:wom[ae]n|patients|people|persons|"
+                            r"individuals)|pregnancy)\b|\bduring pregnancy\b", re.I)
 _CAUTION = re.compile(r"\b(?:not|contraindicat\w*|avoid\w*|caution)\b", re.I)
 
 
