@@ -22,7 +22,8 @@ the clinical set, each mended as a general rule:
   capital inside it ("eXciteOSA, the daytime tongue stim device") that no passage names is not covered;
 - a recommendation for pregnant women is no bottom line for a woman whose note gives no pregnancy;
 - labs listed as normal ("K, Mg, Ca, TSH, CK, glucose nl") are one detail, and "no melaena" names no bleed;
-- when a test is repeated ("a repeat skeletal survey performed approximately 2 weeks after …") states monitoring.
+- when a test is repeated ("a repeat skeletal survey performed approximately 2 weeks after …") states monitoring;
+  "Continue low-dose aspirin for … in whom haemostasis has been achieved" answers whether it goes on.
 """
 
 from __future__ import annotations
@@ -262,3 +263,18 @@ def test_when_a_test_is_repeated_is_monitoring(sentence: str, states: bool) -> N
     from medcite.compose.aspects import aspect_bonus
 
     assert (aspect_bonus("monitoring", sentence) >= 1.0) is states
+
+
+@pytest.mark.parametrize(("sentence", "states"), [
+    ("Continue low-dose aspirin for secondary prevention of vascular events in patients with upper gastrointestinal "
+     "bleeding in whom haemostasis has been achieved.", True),
+    ("Restart warfarin once haemostasis is secure.", True),
+    # a clause that keeps one drug beside another is no answer to whether to stop it
+    ("When starting insulin therapy in adults with type 2 diabetes, continue to offer metformin for people without "
+     "contraindications.", False),
+    ("Continue to monitor for 6 hours.", False),
+])
+def test_keeping_or_restarting_a_drug_answers_whether_it_goes_on(sentence: str, states: bool) -> None:
+    from medcite.compose.aspects import aspect_bonus
+
+    assert (aspect_bonus("stop", sentence) > 0) is states

@@ -162,6 +162,10 @@ _CUES: dict[str, tuple[tuple[float, str], ...]] = {
         # it is unlikely that further administration of omalizumab will be beneficial."
         (0.9, r"\b(?:unlikely|not likely)\b[^.;]{0,40}\bfurther (?:administration|treatment|therapy|use|doses?|courses?)\b|"
               r"\b(?:does|do|did) not respond (?:with)?in \d+|\bno (?:response|benefit) (?:with)?in \d+"),
+        # whether it goes on, answered by keeping or restarting it: "Continue low-dose aspirin for secondary
+        # prevention … in patients with upper gastrointestinal bleeding in whom haemostasis has been achieved"
+        (0.8, r"^\W*(?:continue|restart|resume|reintroduce|recommence)\b (?!to\b)(?:[\w-]+ ){0,4}?"
+              r"(?:in|for|once|after|when)\b"),
         # one of two treatments kept alone is the other stopped: "… recommend continuing treatment with
         # TNFi alone compared to continuing both treatments"
         (0.8, r"\b(?:continu\w+|maintain\w*) (?:[\w-]+ ){0,4}alone\b|\b(?:than|to|with) continuing both\b"),
