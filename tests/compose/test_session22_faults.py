@@ -13,7 +13,7 @@ the clinical set, each mended as a general rule:
   melanoma calls "melanoma"; an abbreviation written with a number after it ("GBS 10" after
   melaena) is a score when it has such a sense, and names no condition;
 - "does she need an echo?", "does he still need a proper hearing test?" ask whether to do a test;
-  "keep it stopped or restart it?" whether a treatment goes on;
+  "keep it stopped or restart it?" whether a treatment goes on (cases in tests/understand/test_aspect.py);
 - findings: melaena is upper gastrointestinal bleeding, a lump under a man's nipples
   gynaecomastia, bacteria grown in the urine of someone who feels well asymptomatic bacteriuria, a
   murmur as the examiner hears it ("harsh ejection systolic murmur") a heart murmur;
@@ -157,19 +157,6 @@ def test_an_abbreviation_with_a_value_is_a_score() -> None:
     assert _sense(options, set(), None) == "Guillain-Barré syndrome"
     # without a score or measurement among its senses, the value changes nothing
     assert _sense(["multiple sclerosis", "mitral stenosis"], set(), None, valued=True) == "multiple sclerosis"
-
-
-@pytest.mark.parametrize(("question", "aspect"), [
-    ("pre-op: harsh ESM to the carotids, near-faint. does she need an echo before she's listed?", "diagnosis"),
-    ("passed his newborn hearing screen. does he still need a proper hearing test?", "diagnosis"),
-    ("do we still need a CT A/P?", "diagnosis"),
-    ("does she still need the PPI?", "stop"),  # a drug, not a test
-    ("how often does he need repeat glaucoma testing (IOP + fields)?", "monitoring"),
-    ("FY1 has held his aspirin - keep it stopped for now or restart it?", "stop"),
-    ("when can we restart his warfarin?", "stop"),
-])
-def test_asked_aspects_of_set_a(question: str, aspect: str) -> None:
-    assert asked_aspect(question) == aspect
 
 
 @pytest.mark.parametrize(("text", "name"), [

@@ -153,6 +153,15 @@ CASES = [
     ("vasc f/u clinic: when should his first post-op carotid duplex be?", "monitoring"),
     ("sleep fellow wants to switch him to ASV - is there an EF below which ASV is a no-go?", "threshold"),
     ("conj bili now 5.6 on Intralipid 3 g/kg/d. how far should I cut the lipid dose?", "titration"),
+    # whether to do a test, not a threshold for treating nor whether to stop one
+    ("pre-op: harsh ESM to the carotids, near-faint. does she need an echo before she's listed?", "diagnosis"),
+    ("passed his newborn hearing screen. does he still need a proper hearing test?", "diagnosis"),
+    ("do we still need a CT A/P?", "diagnosis"),
+    ("does she still need the PPI?", "stop"),  # a drug, not a test
+    ("how often does he need repeat glaucoma testing (IOP + fields)?", "monitoring"),
+    # whether a treatment goes on
+    ("FY1 has held his aspirin - keep it stopped for now or restart it?", "stop"),
+    ("when can we restart his warfarin?", "stop"),
 ]
 
 
